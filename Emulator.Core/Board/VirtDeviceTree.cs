@@ -1,0 +1,141 @@
+using Emulator.Core.DeviceTree;
+
+namespace Emulator.Core.Board;
+
+/// <summary>Builds the `virt` board's device tree from the board's own device list.</summary>
+public static class VirtDeviceTree
+{
+    private const uint GicPhandle = 1;
+    private const uint ApbClockPhandle = 2;
+
+    // Interrupt specifier cells for arm,cortex-a15-gic: type (0 SPI, 1 PPI), number, flags.
+    private const uint GicSpi = 0;
+    private const uint GicPpi = 1;
+    private const uint LevelHigh = 4;
+
+    /// <summary>PPI flags: level-high (4) with the mask of CPUs it goes to (one CPU) in bits 8..15.</summary>
+    private const uint PpiOneCpuLevelHigh = (1u << 8) | LevelHigh;
+
+    public static FdtNode Build(IReadOnlyList<BoardDevice> devices, ulong ramSize, string cpuCompatible)
+    {
+        var root = new FdtNode();
+        root.SetString("compatible", "linux,dummy-virt");
+        root.SetU32("#address-cells", 2);
+        root.SetU32("#size-cells", 2);
+        root.SetU32("interrupt-parent", GicPhandle);
+        root.SetString("model", "emulator virt (C# on Unicorn)");
+
+        var chosen = root.AddChild("chosen");
+        chosen.SetString("stdout-path", $"/pl011@{VirtLayout.UartBase:x}");
+
+        root.AddChild($"memory@{VirtLayout.RamBase:x}")
+            .SetString("device_type", "memory")
+            .SetU64("reg", VirtLayout.RamBase, ramSize);
+
+        var cpus = root.AddChild("cpus");
+        cpus.SetU32("#address-cells", 1);
+        cpus.SetU32("#size-cells", 0);
+        cpus.AddChild("cpu@0")
+            .SetString("device_type", "cpu")
+            .SetString("compatible", cpuCompatible)
+            .SetU32("reg", 0)
+            .SetString("enable-method", "psci");
+
+        root.AddChild("psci")
+            .SetStringList("compatible", "arm,psci-1.0", "arm,psci-0.2", "arm,psci")
+            .SetString("method", "hvc")
+            .SetU32("cpu_suspend", 0xc4000001)
+            .SetU32("cpu_off", 0x84000002)
+            .SetU32("cpu_on", 0xc4000003)
+            .SetU32("migrate", 0xc4000005);
+
+        root.AddChild("timer")
+            .SetStringList("compatible", "arm,armv8-timer", "arm,armv7-timer")
+            .SetU32("interrupts",
+                GicPpi, VirtLayout.SecurePhysicalTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh,
+                GicPpi, VirtLayout.PhysicalTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh,
+                GicPpi, VirtLayout.VirtualTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh,
+                GicPpi, VirtLayout.HypervisorTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh)
+            .SetEmpty("always-on");
+
+        root.AddChild("apb-pclk")
+            .SetString("compatible", "fixed-clock")
+            .SetU32("#clock-cells", 0)
+            .SetU32("clock-frequency", VirtLayout.ApbClockHz)
+            .SetString("clock-output-names", "clk24mhz")
+            .SetU32("phandle", ApbClockPhandle);
+
+        foreach (var device in devices)
+        {
+            var node = root.AddChild($"{device.NodeName}@{device.Base:x}");
+            device.Describe(node);
+            if (node.GetProperty("reg") == null)
+            {
+                node.SetU64("reg", device.Base, device.Size);
+            }
+
+            if (device.Spi is { } spi)
+            {
+                node.SetU32("interrupts", GicSpi, (uint)spi, LevelHigh);
+            }
+        }
+
+        return root;
+    }
+
+    /// <summary>The GIC's node: both of its register windows in one reg property.</summary>
+    public static void DescribeGic(FdtNode node)
+    {
+        node.SetString("compatible", "arm,cortex-a15-gic")
+            .SetU32("#interrupt-cells", 3)
+            .SetU32("#address-cells", 2)
+            .SetU32("#size-cells", 2)
+            .SetEmpty("interrupt-controller")
+            .SetU64("reg", VirtLayout.GicDistributorBase, VirtLayout.GicRegionSize,
+                VirtLayout.GicCpuInterfaceBase, VirtLayout.GicRegionSize)
+            .SetU32("phandle", GicPhandle);
+    }
+
+    /// <summary>PrimeCell devices sit on Linux's AMBA bus, which needs the apb_pclk clock to probe them.</summary>
+    public static Action<FdtNode> DescribePrimeCell(string compatible, bool uartClock) => node =>
+    {
+        node.SetStringList("compatible", compatible, "arm,primecell");
+        if (uartClock)
+        {
+            node.SetU32("clocks", ApbClockPhandle, ApbClockPhandle)
+                .SetStringList("clock-names", "uartclk", "apb_pclk");
+        }
+        else
+        {
+            node.SetU32("clocks", ApbClockPhandle)
+                .SetString("clock-names", "apb_pclk");
+        }
+    };
+
+    /// <summary>Sets what the boot loader knows into /chosen (and /memory for a user-supplied tree).</summary>
+    public static void SetBootInfo(FdtNode root, string? bootArgs, (ulong Start, ulong End)? initrd)
+    {
+        var chosen = root.GetOrAddChild("chosen");
+        if (bootArgs != null)
+        {
+            chosen.SetString("bootargs", bootArgs);
+        }
+
+        if (initrd is { } range)
+        {
+            chosen.SetU64("linux,initrd-start", range.Start);
+            chosen.SetU64("linux,initrd-end", range.End);
+        }
+    }
+
+    public static void SetMemory(FdtNode root, ulong ramSize)
+    {
+        foreach (var child in root.Children)
+        {
+            if (child.GetProperty("device_type")?.AsString() == "memory")
+            {
+                child.SetU64("reg", VirtLayout.RamBase, ramSize);
+            }
+        }
+    }
+}

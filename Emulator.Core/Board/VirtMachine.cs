@@ -1,0 +1,239 @@
+using Emulator.Core.Boot;
+using Emulator.Core.Cpu;
+using Emulator.Core.DeviceTree;
+using Emulator.Core.Memory;
+using Emulator.Core.Unicorn;
+using Emulator.Devices;
+
+namespace Emulator.Core.Board;
+
+/// <summary>What the user asked for; the command line's options map one to one onto this.</summary>
+public sealed record MachineConfig
+{
+    public CpuModel Cpu { get; init; } = CpuModel.CortexA57;
+    public ulong RamSize { get; init; } = 512UL << 20;
+    public required string KernelPath { get; init; }
+    public string? InitrdPath { get; init; }
+    public string? Append { get; init; }
+    public string? DtbPath { get; init; }
+}
+
+/// <summary>
+/// The QEMU `virt` board with one Cortex-A CPU: RAM, GICv2, generic timer, PL011, PL031, fw_cfg and PSCI,
+/// wired from one device list that also generates the device tree.
+/// </summary>
+public sealed class VirtMachine : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly UnicornEngine _engine;
+    private readonly GuestRam _ram;
+    private readonly MmioBus _bus;
+    private readonly Vcpu _vcpu;
+    private readonly GicV2 _gic;
+    private readonly GenericTimer _timer;
+    private readonly Pl011 _uart;
+    private readonly Pl031 _rtc;
+    private readonly GuestClock _clock = new();
+    private readonly BootLayout _boot;
+    private Thread? _timerThread;
+    private volatile bool _stopping;
+
+    /// <summary>Where the guest's serial output goes; set before <see cref="Run"/>.</summary>
+    public Action<byte> SerialOutput { get; set; } = _ => { };
+
+    public IReadOnlyList<BoardDevice> Devices { get; }
+
+    /// <summary>The device tree handed to the guest (generated, or the user's -dtb with boot information added).</summary>
+    public byte[] DeviceTreeBlob { get; }
+
+    public Vcpu Cpu => _vcpu;
+
+    public VirtMachine(MachineConfig config)
+    {
+        // Everything the user supplied is read and checked before any emulator state exists.
+        var kernel = BootFiles.ReadKernel(config.KernelPath);
+        var initrd = config.InitrdPath is { } initrdPath ? BootFiles.Read(initrdPath, "initrd") : null;
+        var userTree = config.DtbPath is { } dtbPath ? BootFiles.ReadDeviceTree(dtbPath) : null;
+
+        _engine = new UnicornEngine(config.Cpu);
+        try
+        {
+            _ram = new GuestRam(VirtLayout.RamBase, config.RamSize);
+            _bus = new MmioBus(_gate);
+            _gic = new GicV2(level => _vcpu!.SetIrq(level), VirtLayout.GicInterruptCount);
+            _timer = new GenericTimer(() => _clock.Counter,
+                _gic.Line(VirtLayout.PhysicalTimerIntId), _gic.Line(VirtLayout.VirtualTimerIntId));
+            _uart = new Pl011(_gic.Line(VirtLayout.SpiBase + VirtLayout.UartSpi), b => SerialOutput(b));
+            _rtc = new Pl031(_gic.Line(VirtLayout.SpiBase + VirtLayout.RtcSpi), () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            var fwCfg = new FwCfg(_ram);
+
+            Devices =
+            [
+                new BoardDevice("intc", VirtLayout.GicDistributorBase, VirtLayout.GicRegionSize, _gic.Distributor, null,
+                    VirtDeviceTree.DescribeGic),
+                new BoardDevice("pl011", VirtLayout.UartBase, 0x1000, _uart, VirtLayout.UartSpi,
+                    VirtDeviceTree.DescribePrimeCell("arm,pl011", uartClock: true)),
+                new BoardDevice("pl031", VirtLayout.RtcBase, 0x1000, _rtc, VirtLayout.RtcSpi,
+                    VirtDeviceTree.DescribePrimeCell("arm,pl031", uartClock: false)),
+                new BoardDevice("fw-cfg", VirtLayout.FwCfgBase, VirtLayout.FwCfgSize, fwCfg, null,
+                    node => node.SetString("compatible", "qemu,fw-cfg-mmio").SetEmpty("dma-coherent")),
+            ];
+
+            unsafe
+            {
+                _engine.MapRam(_ram.Base, _ram.Size, _ram.Pointer);
+            }
+
+            var windows = new List<(ulong Base, ulong Size, IMmioDevice Model)>
+            {
+                (VirtLayout.GicCpuInterfaceBase, VirtLayout.GicRegionSize, _gic.CpuInterface),
+            };
+            windows.AddRange(Devices.Select(d => (d.Base, d.Size, d.Model)));
+            foreach (var (windowBase, size, model) in windows)
+            {
+                _bus.Map(_engine, windowBase, size, model);
+            }
+
+            MapHoles(windows.Select(w => (w.Base, (w.Size + 0xFFF) & ~0xFFFUL)).Append((_ram.Base, _ram.Size)));
+
+            _vcpu = new Vcpu(_engine, config.Cpu, _gate, _clock, _timer, () => _gic.IrqOutput, UpdateDevices,
+                NextDeviceDeadline);
+
+            var tree = userTree ?? VirtDeviceTree.Build(Devices, config.RamSize, CpuCompatible(config.Cpu));
+            if (userTree != null)
+            {
+                VirtDeviceTree.SetMemory(tree, config.RamSize);
+            }
+
+            _boot = BootLayout.Place(config, kernel, initrd, tree, _ram);
+            DeviceTreeBlob = _boot.DeviceTreeBlob;
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public static string CpuCompatible(CpuModel model) => model switch
+    {
+        CpuModel.CortexA53 => "arm,cortex-a53",
+        CpuModel.CortexA72 => "arm,cortex-a72",
+        CpuModel.Max => "arm,arm-v8",
+        _ => "arm,cortex-a57",
+    };
+
+    /// <summary>Every physical address the device tree leaves empty reads as all-ones and ignores writes.</summary>
+    private void MapHoles(IEnumerable<(ulong Base, ulong Size)> used)
+    {
+        var next = 0UL;
+        foreach (var (regionBase, size) in used.OrderBy(r => r.Base))
+        {
+            if (regionBase > next)
+            {
+                MapHole(next, regionBase - next);
+            }
+
+            next = Math.Max(next, regionBase + size);
+        }
+
+        if (next < VirtLayout.PhysicalAddressTop)
+        {
+            MapHole(next, VirtLayout.PhysicalAddressTop - next);
+        }
+    }
+
+    private void MapHole(ulong holeBase, ulong size) =>
+        _bus.Map(_engine, holeBase, size, new UnbackedRegion($"hole 0x{holeBase:x}-0x{holeBase + size - 1:x}", holeBase));
+
+    /// <summary>Feeds host keyboard/pipe input to the UART. Safe from any thread.</summary>
+    public void SendSerialInput(ReadOnlySpan<byte> bytes)
+    {
+        lock (_gate)
+        {
+            _uart.Receive(bytes);
+        }
+    }
+
+    /// <summary>Boots the guest and runs it until it powers off, resets, or <see cref="RequestExit"/> is called.</summary>
+    public MachineExit Run()
+    {
+        _timerThread = new Thread(TimerLoop) { IsBackground = true, Name = "guest timers" };
+        _timerThread.Start();
+        if (Environment.GetEnvironmentVariable("VIRT_EMULATOR_TRACE") == "1")
+        {
+            new Thread(() =>
+            {
+                while (!_stopping)
+                {
+                    Thread.Sleep(1000);
+                    Console.Error.WriteLine($"trace: {DescribeState()}");
+                }
+            }) { IsBackground = true }.Start();
+        }
+
+        try
+        {
+            return _vcpu.Run(_boot.Entry, _boot.DeviceTreeAddress);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _stopping = true;
+                Monitor.PulseAll(_gate);
+            }
+
+            _timerThread.Join();
+        }
+    }
+
+    public void RequestExit(MachineExit exit) => _vcpu.RequestExit(exit);
+
+    /// <summary>Raises timer and RTC interrupts on time while the CPU is busy (a WFI-idle CPU does it itself).</summary>
+    private void TimerLoop()
+    {
+        lock (_gate)
+        {
+            while (!_stopping)
+            {
+                UpdateDevices();
+                _timer.Update();
+                var deadline = _timer.NextDeadline;
+                if (NextDeviceDeadline() is { } rtcDeadline && (deadline == null || rtcDeadline < deadline))
+                {
+                    deadline = rtcDeadline;
+                }
+
+                Monitor.Wait(_gate, deadline is { } d ? _clock.MillisecondsUntil(d, 1000) : 1000);
+            }
+        }
+    }
+
+    private void UpdateDevices() => _rtc.Update();
+
+    /// <summary>One line of CPU state for diagnostics (VIRT_EMULATOR_TRACE=1 prints it every second).</summary>
+    public string DescribeState() =>
+        $"pc=0x{_engine.Read(Unicorn.Arm64Reg.Pc):x} pstate=0x{_engine.Read(Unicorn.Arm64Reg.Pstate):x} " +
+        $"exceptions={_vcpu.Exceptions} sysreg-traps={_vcpu.SystemRegisterTraps} irq={_gic.IrqOutput}";
+
+    /// <summary>The RTC alarm as a counter value, so it joins the timer deadlines.</summary>
+    private ulong? NextDeviceDeadline()
+    {
+        if (_rtc.NextAlarmUnixSeconds is not { } alarm)
+        {
+            return null;
+        }
+
+        var seconds = alarm - DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        return _clock.Counter + (ulong)Math.Max(0, seconds) * GuestClock.Frequency;
+    }
+
+    public void Dispose()
+    {
+        _vcpu?.Dispose();
+        _engine?.Dispose();
+        _bus?.Dispose();
+        _ram?.Dispose();
+    }
+}

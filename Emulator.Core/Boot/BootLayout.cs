@@ -1,0 +1,120 @@
+using Emulator.Core.Board;
+using Emulator.Core.DeviceTree;
+using Emulator.Core.Memory;
+
+namespace Emulator.Core.Boot;
+
+/// <summary>Reads the files a user names, turning every I/O problem into one clear line.</summary>
+public static class BootFiles
+{
+    public static byte[] Read(string path, string what)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            var reason = e switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "no such file",
+                UnauthorizedAccessException => "permission denied",
+                _ => e.Message,
+            };
+            throw new BootException($"cannot read {what} '{path}': {reason}");
+        }
+    }
+
+    public static KernelImage ReadKernel(string path) => KernelImage.Parse(path, Read(path, "kernel"));
+
+    public static FdtNode ReadDeviceTree(string path)
+    {
+        var blob = Read(path, "device tree");
+        try
+        {
+            return FdtReader.Parse(blob);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new BootException($"device tree '{path}' does not parse: {e.Message}");
+        }
+    }
+}
+
+/// <summary>
+/// Where the kernel, the initrd and the device tree go in RAM, following the arm64 boot protocol: the Image
+/// at a 2 MiB-aligned base plus its text_offset, the initrd after it, the DTB (8-byte aligned, at most
+/// 2 MiB) in a 2 MiB block of its own after that. x0 carries the DTB's address.
+/// </summary>
+public sealed class BootLayout
+{
+    private const ulong TwoMiB = 2UL << 20;
+    private const int MaxDeviceTreeSize = 2 << 20;
+
+    private BootLayout(ulong entry, ulong deviceTreeAddress, byte[] deviceTreeBlob)
+    {
+        Entry = entry;
+        DeviceTreeAddress = deviceTreeAddress;
+        DeviceTreeBlob = deviceTreeBlob;
+    }
+
+    public ulong Entry { get; }
+
+    public ulong DeviceTreeAddress { get; }
+
+    public byte[] DeviceTreeBlob { get; }
+
+    public static BootLayout Place(MachineConfig config, KernelImage kernel, byte[]? initrd, FdtNode tree, GuestRam ram)
+    {
+        var offset = kernel.RelativeToRam ? ram.Base : 0;
+        foreach (var segment in kernel.Segments)
+        {
+            var start = segment.Address + offset;
+            var length = (ulong)segment.Data.Length + segment.ZeroFill;
+            if (!ram.Contains(start, length))
+            {
+                throw new BootException(
+                    $"kernel '{config.KernelPath}': it needs 0x{start:x}-0x{start + length:x}, outside RAM " +
+                    $"0x{ram.Base:x}-0x{ram.End:x} (-m {ram.Size >> 20}M)");
+            }
+        }
+
+        var next = AlignUp(kernel.End + offset, TwoMiB);
+        (ulong Start, ulong End)? initrdRange = null;
+        if (initrd != null)
+        {
+            if (!ram.Contains(next, (ulong)initrd.Length))
+            {
+                throw new BootException($"initrd '{config.InitrdPath}' ({initrd.Length >> 10} KiB) does not fit in RAM after the kernel; use a larger -m");
+            }
+
+            initrdRange = (next, next + (ulong)initrd.Length);
+            next = AlignUp(next + (ulong)initrd.Length, TwoMiB);
+        }
+
+        VirtDeviceTree.SetBootInfo(tree, config.Append ?? (config.DtbPath == null ? "" : null), initrdRange);
+        var blob = FdtWriter.Write(tree);
+        if (blob.Length > MaxDeviceTreeSize || !ram.Contains(next, (ulong)blob.Length))
+        {
+            throw new BootException($"the device tree ({blob.Length} bytes) does not fit in RAM after the kernel and initrd; use a larger -m");
+        }
+
+        // Only now, with everything known to fit, is guest RAM written.
+        foreach (var segment in kernel.Segments)
+        {
+            var start = segment.Address + offset;
+            segment.Data.Span.CopyTo(ram.Slice(start, segment.Data.Length));
+            ram.Slice(start + (ulong)segment.Data.Length, (int)segment.ZeroFill).Clear();
+        }
+
+        if (initrd != null)
+        {
+            initrd.CopyTo(ram.Slice(initrdRange!.Value.Start, initrd.Length));
+        }
+
+        blob.CopyTo(ram.Slice(next, blob.Length));
+        return new BootLayout(kernel.Entry + offset, next, blob);
+    }
+
+    private static ulong AlignUp(ulong value, ulong alignment) => (value + alignment - 1) & ~(alignment - 1);
+}

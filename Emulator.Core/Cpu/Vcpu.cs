@@ -1,0 +1,370 @@
+using System.Runtime.InteropServices;
+using Emulator.Core.Unicorn;
+using Emulator.Devices;
+
+namespace Emulator.Core.Cpu;
+
+public enum MachineExit
+{
+    PowerOff,
+    Reset,
+    Quit,
+}
+
+/// <summary>
+/// The single virtual CPU: a Unicorn engine run without asynchronous stops, with the host performing
+/// synchronous exception entry, PSCI firmware on HVC/SMC, and the generic timer's registers emulated
+/// through MRS/MSR hooks. Interrupts reach the guest through HCR_EL2.VI (see shared/notes/cpu-core.md).
+/// Everything device-side happens under <see cref="Gate"/>, the machine lock.
+/// </summary>
+public sealed unsafe class Vcpu : IDisposable
+{
+    private readonly UnicornEngine _engine;
+    private readonly FaultSyndrome _syndrome;
+    private readonly GuestClock _clock;
+    private readonly GenericTimer _timer;
+    private readonly Func<bool> _irqPending;
+    private readonly Action _updateDevices;
+    private readonly Func<ulong?> _nextDeviceDeadline;
+    private GCHandle _self;
+    private MachineExit? _exit;
+    private Exception? _fatal;
+    private bool _virtualIrq;
+
+    /// <summary>Counts for diagnostics and benchmarks.</summary>
+    public long Exceptions { get; private set; }
+
+    public long SystemRegisterTraps { get; private set; }
+
+    public Vcpu(UnicornEngine engine, CpuModel model, object gate, GuestClock clock, GenericTimer timer,
+        Func<bool> irqPending, Action updateDevices, Func<ulong?> nextDeviceDeadline)
+    {
+        _engine = engine;
+        Gate = gate;
+        _clock = clock;
+        _timer = timer;
+        _irqPending = irqPending;
+        _updateDevices = updateDevices;
+        _nextDeviceDeadline = nextDeviceDeadline;
+        _syndrome = FaultSyndrome.For(engine, model);
+        _self = GCHandle.Alloc(this);
+        var user = GCHandle.ToIntPtr(_self);
+        engine.AddInterruptHook(&OnException, user);
+        engine.AddSystemRegisterHook(false, &OnMrs, user);
+        engine.AddSystemRegisterHook(true, &OnMsr, user);
+        CpuState.EnterEl1(engine);
+    }
+
+    public object Gate { get; }
+
+    /// <summary>Drives the guest's IRQ input. Called under <see cref="Gate"/>, from any thread.</summary>
+    public void SetIrq(bool level)
+    {
+        if (level == _virtualIrq)
+        {
+            return;
+        }
+
+        _virtualIrq = level;
+        _engine.Write(SysReg.HcrEl2, CpuState.HcrBase | (level ? CpuState.HcrVirtualIrq : 0));
+        if (level)
+        {
+            Monitor.PulseAll(Gate);
+        }
+    }
+
+    /// <summary>Asks the run loop to end (Ctrl-A x, a test's shutdown). Safe from any thread.</summary>
+    public void RequestExit(MachineExit exit)
+    {
+        lock (Gate)
+        {
+            _exit ??= exit;
+            Monitor.PulseAll(Gate);
+        }
+
+        // The one asynchronous stop we allow: the machine is going away, so a replayed instruction
+        // can no longer matter.
+        _engine.Stop();
+    }
+
+    /// <summary>Runs the guest from <paramref name="entry"/> with x0..x3 set, until it powers off or resets.</summary>
+    public MachineExit Run(ulong entry, ulong x0)
+    {
+        _engine.WriteX(0, x0);
+        for (var i = 1; i < 4; i++)
+        {
+            _engine.WriteX(i, 0);
+        }
+
+        var pc = entry;
+        while (true)
+        {
+            var error = _engine.Run(pc);
+            if (_fatal != null)
+            {
+                throw new InvalidOperationException($"emulator fault while running the guest: {_fatal.Message}", _fatal);
+            }
+
+            lock (Gate)
+            {
+                if (_exit is { } exit)
+                {
+                    return exit;
+                }
+            }
+
+            pc = _engine.Read(Arm64Reg.Pc);
+            if (error != 0)
+            {
+                // Every physical address is backed (RAM, a device, or the all-ones hole), so Unicorn
+                // should have nothing to refuse; if it does, say where.
+                throw new UnicornException($"running the guest (pc 0x{pc:x})", error);
+            }
+
+            // A normal return without an exit request means the guest executed WFI.
+            if (WaitForInterrupt() is { } requested)
+            {
+                return requested;
+            }
+        }
+    }
+
+    /// <summary>Sleeps until an interrupt is pending for the CPU; returns an exit request that came meanwhile.</summary>
+    private MachineExit? WaitForInterrupt()
+    {
+        lock (Gate)
+        {
+            while (_exit == null)
+            {
+                _timer.Update();
+                _updateDevices();
+                if (_irqPending())
+                {
+                    // Unicorn forgets a pending virtual IRQ when a WFI halt ends uc_emu_start: write
+                    // HCR_EL2.VI again so the interrupt is taken when the guest unmasks it.
+                    _engine.Write(SysReg.HcrEl2, CpuState.HcrBase | CpuState.HcrVirtualIrq);
+                    return null;
+                }
+
+                var deadline = Earliest(_timer.NextDeadline, _nextDeviceDeadline());
+                Monitor.Wait(Gate, deadline is { } d ? _clock.MillisecondsUntil(d, 1000) : 1000);
+            }
+
+            return _exit;
+        }
+    }
+
+    private static ulong? Earliest(ulong? a, ulong? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+
+    private static Vcpu From(nint user) => (Vcpu)GCHandle.FromIntPtr(user).Target!;
+
+    [UnmanagedCallersOnly]
+    private static void OnException(nint uc, uint intno, nint user)
+    {
+        var vcpu = From(user);
+        try
+        {
+            vcpu.HandleException(intno);
+        }
+        catch (Exception e)
+        {
+            vcpu.Fail(e);
+        }
+    }
+
+    private const uint ExceptionHvc = 11;
+    private const uint ExceptionSmc = 13;
+
+    private void HandleException(uint intno)
+    {
+        Exceptions++;
+        if (intno is ExceptionHvc or ExceptionSmc)
+        {
+            CallFirmware();
+            return;
+        }
+
+        TakeSynchronousException(intno);
+    }
+
+    private static readonly bool TraceExceptions = Environment.GetEnvironmentVariable("VIRT_EMULATOR_TRACE") == "2";
+
+    private void CallFirmware()
+    {
+        var (x0, action) = Psci.Call(_engine.ReadX(0), _engine.ReadX(1), _engine.ReadX(2), _engine.ReadX(3));
+        _engine.WriteX(0, x0);
+        if (action != PsciAction.None)
+        {
+            lock (Gate)
+            {
+                _exit ??= action == PsciAction.PowerOff ? MachineExit.PowerOff : MachineExit.Reset;
+            }
+
+            _engine.Stop();
+        }
+    }
+
+    /// <summary>
+    /// Exception entry to EL1, done by the host because Unicorn drops synchronous exceptions. The order
+    /// of the writes matters (shared/notes/cpu-core.md): PSTATE first, then a system register write so
+    /// Unicorn rebuilds its cached execution flags, then SP and PC.
+    /// </summary>
+    private void TakeSynchronousException(uint intno)
+    {
+        var (esr, far) = _syndrome.Read();
+        var pstate = _engine.Read(Arm64Reg.Pstate);
+        var sp = _engine.Read(Arm64Reg.Sp);
+        var pc = _engine.Read(Arm64Reg.Pc);
+        if (TraceExceptions)
+        {
+            Console.Error.WriteLine($"exception {intno} esr=0x{esr:x} far=0x{far:x} pc=0x{pc:x} pstate=0x{pstate:x} sp=0x{sp:x} vbar=0x{_engine.Read(Arm64Reg.VbarEl1):x}");
+        }
+
+        var fromEl = (pstate >> 2) & 3;
+        ulong vectorOffset;
+        if (fromEl == 0)
+        {
+            _engine.Write(Arm64Reg.SpEl0, sp);
+            vectorOffset = 0x400;
+        }
+        else if ((pstate & 1) != 0)
+        {
+            _engine.Write(Arm64Reg.SpEl1, sp);
+            vectorOffset = 0x200;
+        }
+        else
+        {
+            _engine.Write(Arm64Reg.SpEl0, sp);
+            vectorOffset = 0;
+        }
+
+        _engine.Write(Arm64Reg.ElrEl1, pc);
+        _engine.Write(Arm64Reg.EsrEl1, esr);
+        _engine.Write(Arm64Reg.FarEl1, far);
+        _engine.Write(Arm64Reg.Pstate, (pstate & CpuState.PstateNzcvMask) | CpuState.PstateEl1hMasked);
+        _engine.Write(SysReg.SpsrEl1, pstate);
+        _engine.Write(Arm64Reg.Sp, _engine.Read(Arm64Reg.SpEl1));
+        _engine.Write(Arm64Reg.Pc, _engine.Read(Arm64Reg.VbarEl1) + vectorOffset);
+    }
+
+    [UnmanagedCallersOnly]
+    private static uint OnMrs(nint uc, int reg, CpReg* cp, nint user)
+    {
+        // Fast path: everything but the generic timer (CRn 14) runs natively.
+        if (cp->Crn != 14 || cp->Op0 != 3 || cp->Op1 != 3)
+        {
+            return 0;
+        }
+
+        var vcpu = From(user);
+        try
+        {
+            return vcpu.ReadTimerRegister(cp->Key, reg);
+        }
+        catch (Exception e)
+        {
+            vcpu.Fail(e);
+            return 0;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static uint OnMsr(nint uc, int reg, CpReg* cp, nint user)
+    {
+        if (cp->Crn != 14 || cp->Op0 != 3 || cp->Op1 != 3)
+        {
+            return 0;
+        }
+
+        var vcpu = From(user);
+        try
+        {
+            return vcpu.WriteTimerRegister(cp->Key, cp->Value);
+        }
+        catch (Exception e)
+        {
+            vcpu.Fail(e);
+            return 0;
+        }
+    }
+
+    private uint ReadTimerRegister(uint key, int reg)
+    {
+        ulong value;
+        if (key == SysReg.CntvctEl0 || key == SysReg.CntpctEl0)
+        {
+            value = _clock.Counter;
+        }
+        else if (key == SysReg.CntfrqEl0)
+        {
+            value = GuestClock.Frequency;
+        }
+        else
+        {
+            lock (Gate)
+            {
+                if (!TryReadTimer(key, out value))
+                {
+                    return 0;
+                }
+            }
+        }
+
+        SystemRegisterTraps++;
+        if (reg != (int)Arm64Reg.Xzr)
+        {
+            _engine.Write((Arm64Reg)reg, value);
+        }
+
+        return 1;
+    }
+
+    private bool TryReadTimer(uint key, out ulong value)
+    {
+        value = 0;
+        if (key == SysReg.CntvCtlEl0) value = _timer.ReadCtl(TimerKind.Virtual);
+        else if (key == SysReg.CntvCvalEl0) value = _timer.ReadCval(TimerKind.Virtual);
+        else if (key == SysReg.CntvTvalEl0) value = _timer.ReadTval(TimerKind.Virtual);
+        else if (key == SysReg.CntpCtlEl0) value = _timer.ReadCtl(TimerKind.Physical);
+        else if (key == SysReg.CntpCvalEl0) value = _timer.ReadCval(TimerKind.Physical);
+        else if (key == SysReg.CntpTvalEl0) value = _timer.ReadTval(TimerKind.Physical);
+        else return false;
+        return true;
+    }
+
+    private uint WriteTimerRegister(uint key, ulong value)
+    {
+        lock (Gate)
+        {
+            if (key == SysReg.CntvCtlEl0) _timer.WriteCtl(TimerKind.Virtual, value);
+            else if (key == SysReg.CntvCvalEl0) _timer.WriteCval(TimerKind.Virtual, value);
+            else if (key == SysReg.CntvTvalEl0) _timer.WriteTval(TimerKind.Virtual, value);
+            else if (key == SysReg.CntpCtlEl0) _timer.WriteCtl(TimerKind.Physical, value);
+            else if (key == SysReg.CntpCvalEl0) _timer.WriteCval(TimerKind.Physical, value);
+            else if (key == SysReg.CntpTvalEl0) _timer.WriteTval(TimerKind.Physical, value);
+            else return 0;
+
+            // The timer thread sleeps until the old deadline: wake it to look at the new one.
+            Monitor.PulseAll(Gate);
+        }
+
+        SystemRegisterTraps++;
+        return 1;
+    }
+
+    /// <summary>A bug on the host side inside a callback: stop the guest and report it from Run.</summary>
+    private void Fail(Exception e)
+    {
+        _fatal ??= e;
+        _engine.Stop();
+    }
+
+    public void Dispose()
+    {
+        _syndrome.Dispose();
+        if (_self.IsAllocated)
+        {
+            _self.Free();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Runtime.InteropServices;
+
+namespace Emulator.Core.Unicorn;
+
+/// <summary>A Unicorn error: a host-side failure (never something a guest can cause on purpose).</summary>
+public sealed class UnicornException(string operation, int code)
+    : Exception($"unicorn: {operation} failed: {UnicornEngine.Describe(code)} (error {code})")
+{
+    public int Code { get; } = code;
+}
+
+public enum CpuModel
+{
+    CortexA57 = 0,
+    CortexA53 = 1,
+    CortexA72 = 2,
+    Max = 3,
+}
+
+/// <summary>
+/// One AArch64 Unicorn engine. A thin, checked layer over the C API: every call's result is checked and a
+/// failure throws <see cref="UnicornException"/> naming the call. Register accessors are cheap enough for
+/// hooks (no allocation).
+/// </summary>
+public sealed unsafe class UnicornEngine : IDisposable
+{
+    private nint _handle;
+
+    // Every native call goes through this class, so this is the one place to install the library resolver.
+    static UnicornEngine() => UnicornNative.RegisterResolver();
+
+    public UnicornEngine(CpuModel model)
+    {
+        Check(UnicornNative.uc_open(UnicornNative.ArchArm64, UnicornNative.ModeArm, out _handle), "uc_open");
+        Check(UnicornNative.uc_ctl(_handle, UnicornNative.CtlWriteCpuModel, (int)model), "set CPU model");
+    }
+
+    public nint Handle => _handle;
+
+    /// <summary>The loaded library's version as "major.minor".</summary>
+    public static string LibraryVersion
+    {
+        get
+        {
+            UnicornNative.uc_version(out var major, out var minor);
+            return $"{major}.{minor}";
+        }
+    }
+
+    public static string Describe(int code) => Marshal.PtrToStringUTF8(UnicornNative.uc_strerror(code)) ?? "unknown";
+
+    public void MapRam(ulong address, ulong size, void* hostMemory) =>
+        Check(UnicornNative.uc_mem_map_ptr(_handle, address, (nuint)size, UnicornNative.ProtAll, hostMemory),
+            $"map RAM at 0x{address:x} size 0x{size:x}");
+
+    public void MapMmio(ulong address, ulong size,
+        delegate* unmanaged<nint, ulong, uint, nint, ulong> read,
+        delegate* unmanaged<nint, ulong, uint, ulong, nint, void> write, nint userData) =>
+        Check(UnicornNative.uc_mmio_map(_handle, address, (nuint)size, read, userData, write, userData),
+            $"map MMIO at 0x{address:x} size 0x{size:x}");
+
+    public ulong Read(Arm64Reg reg)
+    {
+        ulong value = 0;
+        Check(UnicornNative.uc_reg_read(_handle, (int)reg, &value), "read register");
+        return value;
+    }
+
+    public void Write(Arm64Reg reg, ulong value) =>
+        Check(UnicornNative.uc_reg_write(_handle, (int)reg, &value), "write register");
+
+    /// <summary>Reads X0..X30 by number.</summary>
+    public ulong ReadX(int n) => Read(XReg(n));
+
+    public void WriteX(int n, ulong value) => Write(XReg(n), value);
+
+    private static Arm64Reg XReg(int n) => n switch
+    {
+        >= 0 and <= 28 => Arm64Reg.X0 + n,
+        29 => Arm64Reg.X29,
+        30 => Arm64Reg.X30,
+        _ => throw new ArgumentOutOfRangeException(nameof(n)),
+    };
+
+    public ulong Read(CpReg reg)
+    {
+        Check(UnicornNative.uc_reg_read(_handle, (int)Arm64Reg.CpReg, &reg), "read system register");
+        return reg.Value;
+    }
+
+    public void Write(CpReg reg, ulong value)
+    {
+        reg.Value = value;
+        Check(UnicornNative.uc_reg_write(_handle, (int)Arm64Reg.CpReg, &reg), "write system register");
+    }
+
+    public void WriteMemory(ulong address, ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* p = bytes)
+        {
+            Check(UnicornNative.uc_mem_write(_handle, address, p, (nuint)bytes.Length), $"write memory at 0x{address:x}");
+        }
+    }
+
+    public void AddInterruptHook(delegate* unmanaged<nint, uint, nint, void> callback, nint userData) =>
+        Check(UnicornNative.uc_hook_add(_handle, out _, UnicornNative.HookIntr, callback, userData, 1, 0),
+            "add interrupt hook");
+
+    /// <summary>Hooks MRS (<paramref name="msr"/> false) or MSR instructions everywhere.</summary>
+    public void AddSystemRegisterHook(bool msr,
+        delegate* unmanaged<nint, int, CpReg*, nint, uint> callback, nint userData) =>
+        Check(UnicornNative.uc_hook_add(_handle, out _, UnicornNative.HookInsn, callback, userData, 1, 0,
+            msr ? UnicornNative.InsnMsr : UnicornNative.InsnMrs), "add system register hook");
+
+    /// <summary>
+    /// Runs from <paramref name="pc"/> until the guest halts (WFI) or a hook calls <see cref="Stop"/>.
+    /// No timeout and no instruction count: an asynchronous stop replays the interrupted memory
+    /// instruction (see shared/notes/cpu-core.md). The until address is odd, so never reached.
+    /// </summary>
+    public int Run(ulong pc) => UnicornNative.uc_emu_start(_handle, pc, 1, 0, 0);
+
+    /// <summary>Stops <see cref="Run"/>; only ever called synchronously from a hook on the vCPU thread, or at shutdown.</summary>
+    public void Stop() => UnicornNative.uc_emu_stop(_handle);
+
+    public nint AllocateContext()
+    {
+        Check(UnicornNative.uc_context_alloc(_handle, out var context), "allocate context");
+        return context;
+    }
+
+    public void SaveContext(nint context) => Check(UnicornNative.uc_context_save(_handle, context), "save context");
+
+    public int ContextSize => (int)UnicornNative.uc_context_size(_handle);
+
+    public static void FreeContext(nint context) => UnicornNative.uc_context_free(context);
+
+    private static void Check(int code, string operation)
+    {
+        if (code != 0)
+        {
+            throw new UnicornException(operation, code);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_handle != 0)
+        {
+            UnicornNative.uc_close(_handle);
+            _handle = 0;
+        }
+    }
+}

@@ -1,0 +1,215 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace Emulator.Core.Unicorn;
+
+/// <summary>
+/// The raw Unicorn 2.1 C API (unicorn.h, arm64.h of libunicorn-dev 2.1.4-4). Values were read off the
+/// real headers with a C program, not counted by hand. Only <see cref="UnicornEngine"/> uses this.
+/// </summary>
+internal static unsafe partial class UnicornNative
+{
+    public const string Library = "unicorn";
+
+    public const int ArchArm64 = 2;
+    public const int ModeArm = 0;
+    public const int ProtAll = 7;
+
+    public const int HookIntr = 1;
+    public const int HookInsn = 2;
+    public const int HookCode = 4;
+
+    public const int InsnMrs = 1;
+    public const int InsnMsr = 2;
+
+    // uc_ctl(uc, UC_CTL_WRITE(UC_CTL_CPU_MODEL, 1), model)
+    public const int CtlWriteCpuModel = 0x44000007;
+
+    [LibraryImport(Library)]
+    public static partial int uc_open(int arch, int mode, out nint uc);
+
+    [LibraryImport(Library)]
+    public static partial int uc_close(nint uc);
+
+    [LibraryImport(Library)]
+    public static partial uint uc_version(out uint major, out uint minor);
+
+    [LibraryImport(Library)]
+    public static partial nint uc_strerror(int code);
+
+    // uc_ctl is variadic; on x86-64 System V an int passed after the fixed arguments travels exactly
+    // like a fixed int argument.
+    [LibraryImport(Library)]
+    public static partial int uc_ctl(nint uc, int control, int arg);
+
+    [LibraryImport(Library)]
+    public static partial int uc_mem_map_ptr(nint uc, ulong address, nuint size, uint perms, void* ptr);
+
+    [LibraryImport(Library)]
+    public static partial int uc_mmio_map(nint uc, ulong address, nuint size,
+        delegate* unmanaged<nint, ulong, uint, nint, ulong> readCallback, nint readUserData,
+        delegate* unmanaged<nint, ulong, uint, ulong, nint, void> writeCallback, nint writeUserData);
+
+    [LibraryImport(Library)]
+    public static partial int uc_reg_read(nint uc, int regId, void* value);
+
+    [LibraryImport(Library)]
+    public static partial int uc_reg_write(nint uc, int regId, void* value);
+
+    [LibraryImport(Library)]
+    public static partial int uc_mem_read(nint uc, ulong address, void* bytes, nuint size);
+
+    [LibraryImport(Library)]
+    public static partial int uc_mem_write(nint uc, ulong address, void* bytes, nuint size);
+
+    [LibraryImport(Library)]
+    public static partial int uc_emu_start(nint uc, ulong begin, ulong until, ulong timeout, nuint count);
+
+    [LibraryImport(Library)]
+    public static partial int uc_emu_stop(nint uc);
+
+    [LibraryImport(Library)]
+    public static partial int uc_hook_add(nint uc, out nint hookHandle, int type, void* callback, nint userData,
+        ulong begin, ulong end);
+
+    // The variadic form for UC_HOOK_INSN: the instruction id follows the fixed arguments.
+    [LibraryImport(Library)]
+    public static partial int uc_hook_add(nint uc, out nint hookHandle, int type, void* callback, nint userData,
+        ulong begin, ulong end, int instruction);
+
+    [LibraryImport(Library)]
+    public static partial int uc_context_alloc(nint uc, out nint context);
+
+    [LibraryImport(Library)]
+    public static partial int uc_context_save(nint uc, nint context);
+
+    [LibraryImport(Library)]
+    public static partial nuint uc_context_size(nint uc);
+
+    [LibraryImport(Library)]
+    public static partial int uc_context_free(nint context);
+
+    /// <summary>
+    /// libunicorn.so.2 is not a system library: set-up unpacks it into the repository's .deps/unicorn/
+    /// and the build copies it next to the assemblies. VIRT_EMULATOR_UNICORN overrides the path.
+    /// </summary>
+    internal static void RegisterResolver()
+    {
+        NativeLibrary.SetDllImportResolver(typeof(UnicornNative).Assembly, Resolve);
+    }
+
+    private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (name != Library)
+        {
+            return 0;
+        }
+
+        foreach (var candidate in Candidates())
+        {
+            if (File.Exists(candidate) && NativeLibrary.TryLoad(candidate, out var handle))
+            {
+                return handle;
+            }
+        }
+
+        throw new DllNotFoundException(
+            "libunicorn.so.2 not found (looked next to the program and in the repository's .deps/unicorn/); " +
+            "run: bash scripts/setup.sh");
+    }
+
+    private static IEnumerable<string> Candidates()
+    {
+        var overridePath = Environment.GetEnvironmentVariable("VIRT_EMULATOR_UNICORN");
+        if (!string.IsNullOrEmpty(overridePath))
+        {
+            yield return overridePath;
+        }
+
+        yield return Path.Combine(AppContext.BaseDirectory, "libunicorn.so.2");
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        {
+            yield return Path.Combine(dir.FullName, ".deps", "unicorn", "libunicorn.so.2");
+        }
+    }
+}
+
+/// <summary>Register ids of uc_arm64_reg (Unicorn 2.1.4).</summary>
+public enum Arm64Reg
+{
+    X29 = 1,
+    X30 = 2,
+    Nzcv = 3,
+    Sp = 4,
+    Xzr = 7,
+    Q0 = 104,
+    X0 = 199,
+    Pc = 260,
+    CpacrEl1 = 261,
+    TpidrEl0 = 262,
+    TpidrroEl0 = 263,
+    TpidrEl1 = 264,
+    Pstate = 265,
+    ElrEl0 = 266,
+    ElrEl1 = 267,
+    SpEl0 = 270,
+    SpEl1 = 271,
+    Ttbr0El1 = 274,
+    Ttbr1El1 = 275,
+    EsrEl1 = 277,
+    FarEl1 = 281,
+    ParEl1 = 284,
+    MairEl1 = 285,
+    VbarEl1 = 287,
+    CpReg = 290,
+    Fpcr = 291,
+    Fpsr = 292,
+}
+
+/// <summary>uc_arm64_cp_reg: a system register named by its encoding.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct CpReg
+{
+    public uint Crn;
+    public uint Crm;
+    public uint Op0;
+    public uint Op1;
+    public uint Op2;
+    public ulong Value;
+
+    public CpReg(uint op0, uint op1, uint crn, uint crm, uint op2, ulong value = 0)
+    {
+        Op0 = op0;
+        Op1 = op1;
+        Crn = crn;
+        Crm = crm;
+        Op2 = op2;
+        Value = value;
+    }
+
+    /// <summary>The encoding packed as op0:op1:CRn:CRm:op2, for switch statements.</summary>
+    public readonly uint Key => SysReg.Key(Op0, Op1, Crn, Crm, Op2);
+}
+
+/// <summary>System register encodings the machine cares about.</summary>
+public static class SysReg
+{
+    public static uint Key(uint op0, uint op1, uint crn, uint crm, uint op2) =>
+        (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
+
+    public static readonly CpReg ScrEl3 = new(3, 6, 1, 1, 0);
+    public static readonly CpReg HcrEl2 = new(3, 4, 1, 1, 0);
+    public static readonly CpReg CnthctlEl2 = new(3, 4, 14, 1, 0);
+    public static readonly CpReg SpsrEl1 = new(3, 0, 4, 0, 0);
+    public static readonly CpReg SctlrEl1 = new(3, 0, 1, 0, 0);
+
+    public static readonly uint CntfrqEl0 = Key(3, 3, 14, 0, 0);
+    public static readonly uint CntpctEl0 = Key(3, 3, 14, 0, 1);
+    public static readonly uint CntvctEl0 = Key(3, 3, 14, 0, 2);
+    public static readonly uint CntpTvalEl0 = Key(3, 3, 14, 2, 0);
+    public static readonly uint CntpCtlEl0 = Key(3, 3, 14, 2, 1);
+    public static readonly uint CntpCvalEl0 = Key(3, 3, 14, 2, 2);
+    public static readonly uint CntvTvalEl0 = Key(3, 3, 14, 3, 0);
+    public static readonly uint CntvCtlEl0 = Key(3, 3, 14, 3, 1);
+    public static readonly uint CntvCvalEl0 = Key(3, 3, 14, 3, 2);
+}

@@ -1,0 +1,298 @@
+namespace Emulator.Devices;
+
+/// <summary>
+/// ARM PrimeCell UART PL011 (DDI 0183). Transmission is instantaneous: the transmit FIFO is always
+/// empty, and each write to UARTDR hands the byte to the host and raises TXRIS, as QEMU's model does.
+/// Received bytes are never dropped: the receive FIFO (32 deep with FEN, 1 without) is the head of an
+/// unbounded host-side stream, so bytes that do not fit wait and move in as the guest reads UARTDR.
+/// There is no line timing, so the receive timeout (RTRIS) counts as expired whenever the FIFO holds
+/// data; RXRIS follows the IFLS trigger level.
+/// </summary>
+public sealed class Pl011 : IMmioDevice
+{
+    // Register offsets, DDI 0183 section 3.2, table 3-1.
+    private const int UARTDR = 0x000;
+    private const int UARTRSR = 0x004; // UARTECR on write
+    private const int UARTFR = 0x018;
+    private const int UARTILPR = 0x020;
+    private const int UARTIBRD = 0x024;
+    private const int UARTFBRD = 0x028;
+    private const int UARTLCR_H = 0x02C;
+    private const int UARTCR = 0x030;
+    private const int UARTIFLS = 0x034;
+    private const int UARTIMSC = 0x038;
+    private const int UARTRIS = 0x03C;
+    private const int UARTMIS = 0x040;
+    private const int UARTICR = 0x044;
+    private const int UARTDMACR = 0x048;
+    private const int UARTPeriphID0 = 0xFE0;
+    private const int UARTPCellID0 = 0xFF0;
+
+    // UARTFR bits (3.3.3).
+    private const uint FrRxfe = 1 << 4;
+    private const uint FrRxff = 1 << 6;
+    private const uint FrTxfe = 1 << 7;
+
+    // UARTLCR_H and UARTCR bits (3.3.7, 3.3.8).
+    private const uint LcrHFen = 1 << 4;
+    private const uint CrLbe = 1 << 7;
+
+    // Interrupt bits shared by UARTIMSC, UARTRIS, UARTMIS and UARTICR (3.3.10-3.3.14).
+    private const uint IntRx = 1 << 4;
+    private const uint IntTx = 1 << 5;
+    private const uint IntRt = 1 << 6;
+    private const uint IntAll = 0x7FF;
+
+    private const int FifoDepth = 32;
+
+    private static readonly byte[] PeriphId = [0x11, 0x10, 0x14, 0x00];
+    private static readonly byte[] PCellId = [0x0D, 0xF0, 0x05, 0xB1];
+
+    /// <summary>RXIFLSEL trigger levels for 1/8, 1/4, 1/2, 3/4 and 7/8 of the 32-byte FIFO.</summary>
+    private static readonly int[] RxTriggerLevels = [4, 8, 16, 24, 28];
+
+    private readonly IIrqLine irq;
+    private readonly Action<byte> transmit;
+    private readonly Queue<byte> received = new(); // the receive FIFO followed by the backlog
+
+    private uint ilpr;
+    private uint ibrd;
+    private uint fbrd;
+    private uint lcrH;
+    private uint cr = 0x300; // TXE | RXE
+    private uint ifls = 0x12; // both FIFOs at 1/2
+    private uint imsc;
+    private uint ris;
+    private uint dmacr;
+
+    public Pl011(IIrqLine irq, Action<byte> transmit)
+    {
+        ArgumentNullException.ThrowIfNull(irq);
+        ArgumentNullException.ThrowIfNull(transmit);
+        this.irq = irq;
+        this.transmit = transmit;
+    }
+
+    /// <summary>Bytes from the host side of the line. All are kept, however many arrive.</summary>
+    public void Receive(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+        {
+            return;
+        }
+
+        foreach (var b in bytes)
+        {
+            received.Enqueue(b);
+        }
+
+        UpdateReceiveInterrupts();
+        UpdateLine();
+    }
+
+    public ulong Read(ulong offset, int size)
+    {
+        if ((offset & 3) != 0 || offset >= 0x1000)
+        {
+            DeviceLog.Once($"PL011: unaligned or out-of-range read at 0x{offset:X} ignored");
+            return 0;
+        }
+
+        var value = ReadRegister((int)offset);
+        return size switch
+        {
+            1 => value & 0xFF,
+            2 => value & 0xFFFF,
+            _ => value,
+        };
+    }
+
+    public void Write(ulong offset, int size, ulong value)
+    {
+        if ((offset & 3) != 0 || offset >= 0x1000)
+        {
+            DeviceLog.Once($"PL011: unaligned or out-of-range write at 0x{offset:X} ignored");
+            return;
+        }
+
+        var mask = size switch
+        {
+            1 => 0xFFu,
+            2 => 0xFFFFu,
+            _ => uint.MaxValue,
+        };
+        WriteRegister((int)offset, (uint)value & mask);
+    }
+
+    private int Depth => (lcrH & LcrHFen) != 0 ? FifoDepth : 1;
+
+    private int FifoCount => Math.Min(received.Count, Depth);
+
+    private int RxTrigger
+    {
+        get
+        {
+            if ((lcrH & LcrHFen) == 0)
+            {
+                return 1;
+            }
+
+            var select = (int)((ifls >> 3) & 7);
+            return RxTriggerLevels[Math.Min(select, RxTriggerLevels.Length - 1)];
+        }
+    }
+
+    private uint ReadRegister(int offset)
+    {
+        switch (offset)
+        {
+            case UARTDR:
+                return ReadData();
+            case UARTRSR:
+                return 0; // no framing, parity, break or overrun errors ever occur
+            case UARTFR:
+                return FlagRegister();
+            case UARTILPR:
+                return ilpr;
+            case UARTIBRD:
+                return ibrd;
+            case UARTFBRD:
+                return fbrd;
+            case UARTLCR_H:
+                return lcrH;
+            case UARTCR:
+                return cr;
+            case UARTIFLS:
+                return ifls;
+            case UARTIMSC:
+                return imsc;
+            case UARTRIS:
+                return ris;
+            case UARTMIS:
+                return ris & imsc;
+            case UARTDMACR:
+                return dmacr;
+            case >= UARTPeriphID0 and < UARTPCellID0:
+                return PeriphId[(offset - UARTPeriphID0) >> 2];
+            case >= UARTPCellID0 and < 0x1000:
+                return PCellId[(offset - UARTPCellID0) >> 2];
+            case UARTICR:
+                DeviceLog.Once("PL011: read of write-only UARTICR");
+                return 0;
+            default:
+                DeviceLog.Once($"PL011: read of unimplemented offset 0x{offset:X3}");
+                return 0;
+        }
+    }
+
+    private void WriteRegister(int offset, uint value)
+    {
+        switch (offset)
+        {
+            case UARTDR:
+                WriteData((byte)value);
+                break;
+            case UARTRSR:
+                break; // UARTECR: clears the error flags, which are always clear
+            case UARTILPR:
+                ilpr = value & 0xFF;
+                break;
+            case UARTIBRD:
+                ibrd = value & 0xFFFF;
+                break;
+            case UARTFBRD:
+                fbrd = value & 0x3F;
+                break;
+            case UARTLCR_H:
+                // Turning the FIFO off shrinks it to one byte; the rest stays queued behind it.
+                lcrH = value & 0xFF;
+                UpdateReceiveInterrupts();
+                UpdateLine();
+                break;
+            case UARTCR:
+                cr = value & 0xFF87;
+                break;
+            case UARTIFLS:
+                ifls = value & 0x3F;
+                break;
+            case UARTIMSC:
+                imsc = value & IntAll;
+                UpdateLine();
+                break;
+            case UARTICR:
+                ris &= ~value;
+                UpdateLine();
+                break;
+            case UARTDMACR:
+                dmacr = value & 0x7;
+                if ((dmacr & 0x3) != 0)
+                {
+                    DeviceLog.Once("PL011: DMA requested through UARTDMACR but not implemented");
+                }
+
+                break;
+            case UARTFR or UARTRIS or UARTMIS or (>= UARTPeriphID0 and < 0x1000):
+                DeviceLog.Once($"PL011: write to read-only offset 0x{offset:X3} ignored");
+                break;
+            default:
+                DeviceLog.Once($"PL011: write to unimplemented offset 0x{offset:X3} ignored");
+                break;
+        }
+    }
+
+    private uint FlagRegister()
+    {
+        var flags = FrTxfe; // the transmit FIFO drains instantly: never full, never busy
+        if (received.Count == 0)
+        {
+            flags |= FrRxfe;
+        }
+
+        if (FifoCount == Depth)
+        {
+            flags |= FrRxff;
+        }
+
+        return flags; // TXFF and BUSY stay clear
+    }
+
+    private uint ReadData()
+    {
+        if (!received.TryDequeue(out var b))
+        {
+            return 0;
+        }
+
+        UpdateReceiveInterrupts();
+        UpdateLine();
+        return b;
+    }
+
+    private void WriteData(byte b)
+    {
+        if ((cr & CrLbe) != 0)
+        {
+            // Loopback: the byte comes back on the receive side instead of leaving the UART.
+            received.Enqueue(b);
+            UpdateReceiveInterrupts();
+        }
+        else
+        {
+            transmit(b);
+        }
+
+        // The transmit FIFO is empty again at once, so it is at or below any trigger level.
+        ris |= IntTx;
+        UpdateLine();
+    }
+
+    /// <summary>Re-evaluates RXRIS and RTRIS after the FIFO contents changed.</summary>
+    private void UpdateReceiveInterrupts()
+    {
+        var count = FifoCount;
+        ris = count >= RxTrigger ? ris | IntRx : ris & ~IntRx;
+        ris = count > 0 ? ris | IntRt : ris & ~IntRt;
+    }
+
+    private void UpdateLine() => irq.Set((ris & imsc) != 0);
+}

@@ -1,0 +1,39 @@
+namespace Emulator.Devices;
+
+/// <summary>
+/// A window where the board has nothing the emulator models (for example GPIO or the GICv3 redistributor
+/// range). Reads return all ones, as an absent device on a bus that floats high; writes are dropped.
+/// The first access is reported once so a guest probing it is visible.
+/// </summary>
+public sealed class UnbackedRegion : IMmioDevice
+{
+    private readonly string name;
+    private readonly ulong baseAddress;
+    private bool reported;
+
+    public UnbackedRegion(string name, ulong baseAddress)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        this.name = name;
+        this.baseAddress = baseAddress;
+    }
+
+    public ulong Read(ulong offset, int size)
+    {
+        Report(offset, "read");
+        return size >= 8 ? ulong.MaxValue : (1UL << (8 * size)) - 1;
+    }
+
+    public void Write(ulong offset, int size, ulong value) => Report(offset, "write");
+
+    private void Report(ulong offset, string access)
+    {
+        if (reported)
+        {
+            return;
+        }
+
+        reported = true;
+        DeviceLog.Once($"unbacked region '{name}' at 0x{baseAddress:X}: first access is a {access} at 0x{baseAddress + offset:X} (reads all ones, writes ignored)");
+    }
+}

@@ -1,0 +1,84 @@
+using Emulator;
+using Emulator.Core.Board;
+using Emulator.Core.Boot;
+using Emulator.Core.Cpu;
+using Emulator.Devices;
+
+Options options;
+try
+{
+    options = Options.Parse(args);
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"emulator: {e.Message}");
+    return 1;
+}
+
+if (options.Help)
+{
+    Console.WriteLine(Options.Usage);
+    return 0;
+}
+
+MachineConfig config;
+try
+{
+    config = DefaultGuest.Complete(options);
+}
+catch (BootException e)
+{
+    Console.Error.WriteLine($"emulator: {e.Message}");
+    return 1;
+}
+
+if (options.DumpDtb is { } dumpPath)
+{
+    return DumpDeviceTree(config, dumpPath);
+}
+
+using var console = new HostConsole();
+DeviceLog.Sink = message => console.Message($"emulator: {message}");
+try
+{
+    while (true)
+    {
+        using var machine = new VirtMachine(config);
+        console.Attach(machine);
+        var exit = machine.Run();
+        if (exit != MachineExit.Reset || options.NoReboot)
+        {
+            return 0;
+        }
+    }
+}
+catch (BootException e)
+{
+    console.Message($"emulator: {e.Message}");
+    return 1;
+}
+catch (Exception e) when (e is DllNotFoundException or InvalidOperationException or Emulator.Core.Unicorn.UnicornException)
+{
+    console.Message($"emulator: {e.Message}");
+    return 1;
+}
+
+static int DumpDeviceTree(MachineConfig config, string path)
+{
+    try
+    {
+        using var machine = new VirtMachine(config);
+        File.WriteAllBytes(path, machine.DeviceTreeBlob);
+        return 0;
+    }
+    catch (BootException e)
+    {
+        Console.Error.WriteLine($"emulator: {e.Message}");
+        return 1;
+    }
+    catch (IOException e)
+    {
+        Console.Error.WriteLine($"emulator: cannot write device tree '{path}': {e.Message}");
+        return 1;
+    }
+}

@@ -1,0 +1,87 @@
+// Small CPU operations the managed kernel calls directly (AAPCS64; C# declares them with RuntimeImport).
+
+    .text
+    .macro FUNC name
+    .global \name
+    .type \name, %function
+\name:
+    .endm
+
+FUNC cpu_counter                    // virtual count (CNTVCT_EL0)
+    isb
+    mrs     x0, cntvct_el0
+    ret
+
+FUNC cpu_counter_frequency
+    mrs     x0, cntfrq_el0
+    ret
+
+FUNC cpu_timer_set                  // x0 = ticks until the EL1 virtual timer fires; enables it unmasked
+    msr     cntv_tval_el0, x0
+    mov     x0, #1
+    msr     cntv_ctl_el0, x0
+    isb
+    ret
+
+FUNC cpu_timer_stop
+    msr     cntv_ctl_el0, xzr
+    isb
+    ret
+
+FUNC cpu_irq_enable
+    msr     daifclr, #2
+    ret
+
+FUNC cpu_irq_disable
+    msr     daifset, #2
+    ret
+
+FUNC cpu_wait_for_interrupt
+    dsb     sy
+    wfi
+    ret
+
+FUNC cpu_tlb_invalidate_va          // x0 = virtual address (any EL1 translation, all ASIDs)
+    dsb     ishst
+    lsr     x0, x0, #12
+    tlbi    vaae1is, x0
+    dsb     ish
+    isb
+    ret
+
+FUNC cpu_tlb_invalidate_all
+    dsb     ishst
+    tlbi    vmalle1is
+    dsb     ish
+    isb
+    ret
+
+FUNC cpu_set_translation_tables     // x0 = TTBR0 (0: none, walks disabled), x1 = TTBR1
+    dsb     ishst
+    mrs     x2, tcr_el1
+    cbnz    x0, 1f
+    orr     x2, x2, #(1 << 7)       // EPD0: no walks for the lower half: null pointers fault
+    b       2f
+1:  bic     x2, x2, #(1 << 7)
+2:  msr     tcr_el1, x2
+    msr     ttbr0_el1, x0
+    msr     ttbr1_el1, x1
+    isb
+    tlbi    vmalle1is
+    dsb     ish
+    isb
+    ret
+
+FUNC cpu_frame_pointer
+    mov     x0, x29
+    ret
+
+FUNC cpu_halt
+    msr     daifset, #0xf
+1:  wfi
+    b       1b
+
+FUNC cpu_physical_counter
+    isb
+    mrs     x0, cntpct_el0
+    ret

@@ -1,0 +1,66 @@
+using System;
+using System.Runtime;
+using Kernel.Drivers;
+
+namespace Kernel.Diagnostics
+{
+    /// <summary>Entry from Arch/vectors.S for every exception and interrupt.</summary>
+    public static unsafe class Exceptions
+    {
+        private const ulong CurrentElIrq = 5;
+
+        private static delegate*<void>* s_handlers;
+        private static uint s_handlerCount;
+
+        public static void InitializeInterrupts(uint lines)
+        {
+            s_handlers = (delegate*<void>*)MemoryHelpers.AllocateZeroed(lines * (ulong)sizeof(nint));
+            s_handlerCount = lines;
+        }
+
+        public static void Register(uint interruptId, delegate*<void> handler)
+        {
+            if (interruptId < s_handlerCount)
+                s_handlers[interruptId] = handler;
+        }
+
+        [RuntimeExport("ExceptionDispatch")]
+        private static void ExceptionDispatch(TrapFrame* frame, ulong kind)
+        {
+            if (kind == CurrentElIrq)
+            {
+                HandleInterrupt();
+                return;
+            }
+            Panic.FromTrap(frame, kind);
+        }
+
+        private static void HandleInterrupt()
+        {
+            while (true)
+            {
+                uint iar = Gic.Acknowledge();
+                uint id = iar & 0x3FF;
+                if (id >= Gic.Spurious)
+                    return;
+                if (id < s_handlerCount && s_handlers[id] != null)
+                    s_handlers[id]();
+                Gic.EndOfInterrupt(iar);
+            }
+        }
+    }
+
+    public static unsafe class MemoryHelpers
+    {
+        /// <summary>Zeroed kernel-heap memory for raw tables; the owner frees it with ManagedHeap semantics.</summary>
+        public static void* AllocateZeroed(ulong size)
+        {
+            byte* p = (byte*)Memory.MemoryManager.Heap.Allocate(size);
+            if (p == null)
+                ThrowHelpers.Panic("out of memory");
+            for (ulong i = 0; i < size; i++)
+                p[i] = 0;
+            return p;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using Kernel.Arch;
+
+namespace Kernel.Drivers
+{
+    /// <summary>
+    /// ARM PrimeCell UART PL011 (ARM DDI 0183G): polled output, interrupt-driven input into a ring buffer.
+    /// </summary>
+    public static unsafe class Pl011
+    {
+        private const ulong UARTDR = 0x000, UARTFR = 0x018, UARTCR = 0x030, UARTIMSC = 0x038, UARTMIS = 0x040, UARTICR = 0x044;
+        private const uint FR_RXFE = 1 << 4, FR_TXFF = 1 << 5;
+        private const uint INT_RX = 1 << 4, INT_RT = 1 << 6;
+        private const uint CR_UARTEN = 1 << 0, CR_TXE = 1 << 8, CR_RXE = 1 << 9;
+
+        private const int RingSize = 1024;
+        private struct Ring { public fixed byte Data[RingSize]; }
+        private static Ring s_ring;
+        private static int s_head, s_tail; // head: next write (interrupt), tail: next read
+
+        private static ulong s_base;
+
+        public static bool Ready => s_base != 0;
+        public static ulong Base => s_base;
+
+        public static void Initialize(ulong virtualBase)
+        {
+            s_base = virtualBase;
+            Mmio.Write32(s_base + UARTCR, CR_UARTEN | CR_TXE | CR_RXE);
+            Mmio.Write32(s_base + UARTICR, 0x7FF);
+            Mmio.Write32(s_base + UARTIMSC, INT_RX | INT_RT);
+        }
+
+        public static void WriteByte(byte b)
+        {
+            if (s_base == 0)
+                return;
+            while ((Mmio.Read32(s_base + UARTFR) & FR_TXFF) != 0) { }
+            Mmio.Write32(s_base + UARTDR, b);
+        }
+
+        /// <summary>Interrupt handler: drains the receive FIFO into the ring buffer.</summary>
+        public static void HandleInterrupt()
+        {
+            while ((Mmio.Read32(s_base + UARTFR) & FR_RXFE) == 0)
+            {
+                byte b = (byte)Mmio.Read32(s_base + UARTDR);
+                int next = (s_head + 1) % RingSize;
+                if (next != s_tail)
+                {
+                    s_ring.Data[s_head] = b;
+                    s_head = next;
+                }
+            }
+            Mmio.Write32(s_base + UARTICR, INT_RX | INT_RT);
+        }
+
+        /// <summary>Takes one received byte; returns -1 when the buffer is empty.</summary>
+        public static int ReadByte()
+        {
+            Cpu.DisableInterrupts();
+            int result = -1;
+            if (s_tail != s_head)
+            {
+                result = s_ring.Data[s_tail];
+                s_tail = (s_tail + 1) % RingSize;
+            }
+            Cpu.EnableInterrupts();
+            return result;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System;
+using System.Runtime.CompilerServices;
+using Kernel.Drivers;
+using Kernel.Logic;
+
+namespace Kernel
+{
+    /// <summary>
+    /// Kernel console output. Messages are written straight to the UART with no allocation:
+    /// <c>Log.Line($"mem: total {mib} MiB")</c> formats each hole as it is appended.
+    /// </summary>
+    public static class Log
+    {
+        public static void Write(char c)
+        {
+            if (c == '\n')
+                Pl011.WriteByte((byte)'\r');
+            Pl011.WriteByte(c < 128 ? (byte)c : (byte)'?');
+        }
+
+        public static void Write(string? s)
+        {
+            if (s == null)
+                return;
+            for (int i = 0; i < s.Length; i++)
+                Write(s[i]);
+        }
+
+        public static void Write(ReadOnlySpan<char> s)
+        {
+            for (int i = 0; i < s.Length; i++)
+                Write(s[i]);
+        }
+
+        public static void WriteAscii(ReadOnlySpan<byte> s)
+        {
+            for (int i = 0; i < s.Length; i++)
+                Write((char)s[i]);
+        }
+
+        public static void Write(ulong value)
+        {
+            Span<char> buffer = stackalloc char[20];
+            int n = Format.Decimal(buffer, value);
+            Write(buffer.Slice(0, n));
+        }
+
+        public static void Write(long value)
+        {
+            Span<char> buffer = stackalloc char[21];
+            int n = Format.Decimal(buffer, value);
+            Write(buffer.Slice(0, n));
+        }
+
+        public static void WriteHex(ulong value, int minDigits = 1)
+        {
+            Span<char> buffer = stackalloc char[16];
+            int n = Format.Hex(buffer, value, minDigits);
+            Write("0x");
+            Write(buffer.Slice(0, n));
+        }
+
+        public static void Line(LogLine line) => Write('\n');
+
+        public static void Line(string s)
+        {
+            Write(s);
+            Write('\n');
+        }
+    }
+
+    [InterpolatedStringHandler]
+    public ref struct LogLine
+    {
+        public LogLine(int literalLength, int formattedCount) { }
+
+        public void AppendLiteral(string s) => Log.Write(s);
+        public void AppendFormatted(string? s) => Log.Write(s);
+        public void AppendFormatted(ReadOnlySpan<char> s) => Log.Write(s);
+        public void AppendFormatted(ReadOnlySpan<byte> ascii) => Log.WriteAscii(ascii);
+        public void AppendFormatted(ulong v) => Log.Write(v);
+        public void AppendFormatted(long v) => Log.Write(v);
+        public void AppendFormatted(uint v) => Log.Write((ulong)v);
+        public void AppendFormatted(int v) => Log.Write((long)v);
+        public void AppendFormatted(bool v) => Log.Write(v ? "true" : "false");
+        public void AppendFormatted(char c) => Log.Write(c);
+
+        /// <summary>Format "x" prints hex with 0x; "x16" pads to 16 digits.</summary>
+        public void AppendFormatted(ulong v, string format)
+        {
+            if (format.Length > 0 && format[0] == 'x')
+            {
+                int digits = 1;
+                if (format.Length > 1)
+                {
+                    digits = 0;
+                    for (int i = 1; i < format.Length; i++)
+                        digits = digits * 10 + (format[i] - '0');
+                }
+                Log.WriteHex(v, digits);
+            }
+            else
+            {
+                Log.Write(v);
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Installs everything the emulator, its tests and its benchmarks need on a Debian 12 machine (run as
+# root), and prepares the default guest. Idempotent: it returns at once when its last successful run
+# was of this same script. Called by the build (Emulator.Core's EnsureSetUp target), so nobody has to
+# remember it; can be run by hand too.
+#
+# What it installs:
+#   - Debian 12 packages from the machine's own apt sources, pinned (see DEBIAN_PACKAGES).
+#   - Unicorn 2.1.4 (Debian's libunicorn2t64 2.1.4-4 from the sid suite) unpacked into .deps/unicorn/ of
+#     this repository. It is fetched with a PRIVATE apt configuration (its own sources, lists and
+#     cache under the cache folder), so the machine's own apt sources are never changed. The mirror is
+#     the one the machine's own apt configuration names.
+#   - The default guest into the cache folder (outside the repository): Debian's arm64 Linux Image and
+#     an initramfs built around Debian's busybox-static:arm64.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache=${VIRT_EMULATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/virt-emulator}
+deps="$repo/.deps"
+stamp="$deps/setup.stamp"
+
+# Pinned versions. When Debian has dropped a pinned version (a point release replaced it), the newest
+# version of the same line is taken and a warning says so.
+UNICORN_VERSION=2.1.4-4
+LINUX_PACKAGE=linux-image-6.1.0-50-arm64-unsigned
+LINUX_VERSION=6.1.176-1
+BUSYBOX_VERSION=1:1.35.0-4+deb12u1+b1
+DEBIAN_PACKAGES=(
+  "qemu-system-arm=1:7.2+dfsg-7+deb12u18+b3"
+  "qemu-user-static=1:7.2+dfsg-7+deb12u18+b3"
+  "device-tree-compiler=1.6.1-4+b1"
+  "cpio=2.13+dfsg-7.1"
+  "binutils-aarch64-linux-gnu=2.40-2"
+  "gcc-aarch64-linux-gnu=4:12.2.0-3"
+)
+
+want=$(cat "${BASH_SOURCE[0]}" "$repo/scripts/guest-init.sh" | sha256sum | cut -c1-64)
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$cache/guest/Image" && -f "$cache/guest/initramfs.cpio.gz" ]]; then
+  exit 0
+fi
+
+mkdir -p "$deps" "$cache"
+# Concurrent builds (several projects, several test runs) must not set up twice at the same time.
+exec 9>"$deps/setup.lock"
+flock 9
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$cache/guest/Image" && -f "$cache/guest/initramfs.cpio.gz" ]]; then
+  exit 0
+fi
+
+say() { echo "setup: $*" >&2; }
+die() { echo "setup: error: $*" >&2; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || die "must run as root (it installs Debian packages); run: sudo bash scripts/setup.sh"
+command -v apt-get >/dev/null || die "apt-get not found: this set-up supports Debian 12"
+
+# --- Debian packages from the machine's own sources ------------------------------------------------
+missing=()
+for spec in "${DEBIAN_PACKAGES[@]}"; do
+  name=${spec%%=*}
+  version=${spec#*=}
+  installed=$(dpkg-query -W -f='${Status} ${Version}' "$name" 2>/dev/null || true)
+  [[ "$installed" == "install ok installed $version" ]] || missing+=("$spec")
+done
+if ((${#missing[@]})); then
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 || die "apt-get update failed"
+  if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
+    say "warning: a pinned version is no longer available; installing the suite's current versions"
+    apt-get install -y -qq --no-install-recommends "${missing[@]%%=*}" >&2 || die "apt-get install failed"
+  fi
+fi
+
+# --- Private apt configuration for packages from other suites / architectures ----------------------
+mirror=""
+for f in /etc/apt/sources.list.d/*.sources; do
+  [[ -f "$f" ]] || continue
+  # The first URI of a stanza that serves the bookworm suite (not the security archive).
+  mirror=$(awk '/^URIs:/{u=$2} /^Suites:/{ for (i=2;i<=NF;i++) if ($i=="bookworm") {print u; exit} }' "$f")
+  [[ -n "$mirror" ]] && break
+done
+if [[ -z "$mirror" && -f /etc/apt/sources.list ]]; then
+  mirror=$(awk '$1=="deb" && $3=="bookworm" {print $2; exit}' /etc/apt/sources.list)
+fi
+[[ -n "$mirror" ]] || die "could not find a Debian mirror serving bookworm in the machine's apt sources"
+
+papt="$cache/apt"
+mkdir -p "$papt/sources" "$papt/lists/partial" "$papt/cache/archives/partial" "$papt/downloads"
+cat >"$papt/sources/private.sources" <<EOF
+Types: deb
+URIs: $mirror
+Suites: bookworm sid
+Components: main
+Architectures: amd64 arm64
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+apt_private=(
+  -o Dir::Etc::SourceList=/dev/null
+  -o Dir::Etc::SourceParts="$papt/sources"
+  -o Dir::State::Lists="$papt/lists"
+  -o Dir::Cache="$papt/cache"
+  -o Dir::State::status=/dev/null
+  -o APT::Architectures::=amd64
+  -o APT::Architectures::=arm64
+  -o APT::Sandbox::User=root
+  -qq
+)
+# fetch_deb runs in command substitutions (subshells), so "already updated in this run" is a file
+# named after this run's process id ($$ is the same in subshells).
+private_update() {
+  [[ -f "$papt/updated.$$" ]] && return 0
+  say "updating the private package lists (bookworm + sid, amd64 + arm64)"
+  apt-get "${apt_private[@]}" update >&2 || die "private apt-get update failed"
+  rm -f "$papt"/updated.* && touch "$papt/updated.$$"
+}
+
+# Downloads NAME at VERSION into the private download folder (or the newest version whose string
+# starts with FALLBACK_PREFIX if that exact version is gone) and prints the .deb's path.
+fetch_deb() {
+  local name=$1 version=$2 prefix=$3
+  local found
+  found=$(ls "$papt/downloads/${name%%:*}_"*.deb 2>/dev/null | head -n1 || true)
+  if [[ -n "$found" ]]; then echo "$found"; return; fi
+  private_update
+  if ! (cd "$papt/downloads" && apt-get "${apt_private[@]}" download "$name=$version" >&2); then
+    local newest
+    newest=$(apt-cache "${apt_private[@]}" madison "$name" | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
+      grep "^$prefix" | sort -V | tail -n1 || true)
+    [[ -n "$newest" ]] || die "$name $version is not available and no $prefix* version is either"
+    say "warning: $name $version is gone; taking $newest"
+    (cd "$papt/downloads" && apt-get "${apt_private[@]}" download "$name=$newest" >&2) || die "could not download $name"
+  fi
+  ls "$papt/downloads/${name%%:*}_"*.deb | head -n1
+}
+
+# --- Unicorn ----------------------------------------------------------------------------------------
+if [[ ! -f "$deps/unicorn/libunicorn.so.2" ]]; then
+  deb=$(fetch_deb libunicorn2t64 "$UNICORN_VERSION" "2.1.")
+  rm -rf "$deps/unicorn.tmp" && mkdir -p "$deps/unicorn.tmp"
+  dpkg -x "$deb" "$deps/unicorn.tmp"
+  lib=$(find "$deps/unicorn.tmp" -name 'libunicorn.so.2*' -type f | head -n1)
+  [[ -n "$lib" ]] || die "libunicorn.so.2 not found in $deb"
+  rm -rf "$deps/unicorn" && mkdir -p "$deps/unicorn"
+  cp "$lib" "$deps/unicorn/libunicorn.so.2"
+  dpkg-deb -f "$deb" Version >"$deps/unicorn/VERSION"
+  rm -rf "$deps/unicorn.tmp"
+  say "Unicorn $(cat "$deps/unicorn/VERSION") in $deps/unicorn"
+fi
+
+# --- The default guest: Linux + busybox initramfs ---------------------------------------------------
+guest="$cache/guest"
+mkdir -p "$guest"
+if [[ ! -f "$guest/Image" ]]; then
+  deb=$(fetch_deb "$LINUX_PACKAGE:arm64" "$LINUX_VERSION" "6.1.")
+  tmp=$(mktemp -d)
+  dpkg -x "$deb" "$tmp"
+  vmlinuz=$(ls "$tmp"/boot/vmlinuz-* | head -n1)
+  # Depending on the package version the file is the raw Image or a gzip of it.
+  if gzip -t "$vmlinuz" 2>/dev/null; then gzip -dc "$vmlinuz" >"$guest/Image.tmp"; else cp "$vmlinuz" "$guest/Image.tmp"; fi
+  mv "$guest/Image.tmp" "$guest/Image"
+  dpkg-deb -f "$deb" Package Version | tr '\n' ' ' >"$guest/linux.version"
+  rm -rf "$tmp"
+  say "Linux Image in $guest"
+fi
+# Rebuilt on every set-up run (cheap) so that a change to guest-init.sh always reaches the guest.
+if true; then
+  deb=$(fetch_deb busybox-static:arm64 "$BUSYBOX_VERSION" "1:1.35.")
+  tmp=$(mktemp -d)
+  dpkg -x "$deb" "$tmp/pkg"
+  root="$tmp/root"
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,etc}
+  cp "$tmp/pkg/bin/busybox" "$root/bin/busybox"
+  ln -s busybox "$root/bin/sh"
+  cp "$repo/scripts/guest-init.sh" "$root/init"
+  chmod 755 "$root/init"
+  echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+  echo "root:x:0:" >"$root/etc/group"
+  (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner=0:0 --quiet) | gzip -9 >"$guest/initramfs.cpio.gz.tmp"
+  mv "$guest/initramfs.cpio.gz.tmp" "$guest/initramfs.cpio.gz"
+  rm -rf "$tmp"
+  say "busybox initramfs in $guest"
+fi
+
+echo "$want" >"$stamp"
