@@ -1,3 +1,4 @@
+using Emulator.Core.Boot;
 using Emulator.Core.DeviceTree;
 
 namespace Emulator.Core.Board;
@@ -49,13 +50,15 @@ public static class VirtDeviceTree
             .SetU32("cpu_on", 0xc4000003)
             .SetU32("migrate", 0xc4000005);
 
+        // Unlike QEMU's tree, only the physical timers are listed: Unicorn cannot trap the virtual timer's
+        // registers (ARMv8.0 has no control for it) and keeps no working state for them, so a guest must
+        // use the physical timer, whose accesses trap to the host (Cpu/CpuState.cs). Linux picks the
+        // physical timer when the virtual one is absent.
         root.AddChild("timer")
             .SetStringList("compatible", "arm,armv8-timer", "arm,armv7-timer")
             .SetU32("interrupts",
                 GicPpi, VirtLayout.SecurePhysicalTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh,
-                GicPpi, VirtLayout.PhysicalTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh,
-                GicPpi, VirtLayout.VirtualTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh,
-                GicPpi, VirtLayout.HypervisorTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh)
+                GicPpi, VirtLayout.PhysicalTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh)
             .SetEmpty("always-on");
 
         root.AddChild("apb-pclk")
@@ -128,14 +131,63 @@ public static class VirtDeviceTree
         }
     }
 
-    public static void SetMemory(FdtNode root, ulong ramSize)
+    /// <summary>
+    /// Gives a user-supplied tree (-dtb) the machine's RAM the way QEMU does (hw/arm/boot.c): its memory
+    /// nodes are replaced by one <c>memory@40000000</c> whose reg is written with the root's
+    /// #address-cells and #size-cells, which the kernel reads it with.
+    /// </summary>
+    public static void SetMemory(FdtNode root, ulong ramSize, string treePath)
     {
-        foreach (var child in root.Children)
+        // Devicetree specification 2.3.5: when absent, #address-cells is 2 and #size-cells is 1.
+        var addressCells = RootCells(root, "#address-cells", 2, treePath);
+        var sizeCells = RootCells(root, "#size-cells", 1, treePath);
+        if (sizeCells == 1 && ramSize > uint.MaxValue)
         {
-            if (child.GetProperty("device_type")?.AsString() == "memory")
+            throw new BootException(
+                $"device tree '{treePath}': its root #size-cells of 1 cannot describe {ramSize >> 20} MiB of RAM; use less than 4 GiB");
+        }
+
+        foreach (var child in root.Children.ToList())
+        {
+            if (child.Name == "memory" || child.Name.StartsWith("memory@", StringComparison.Ordinal) ||
+                child.GetProperty("device_type")?.AsString() == "memory")
             {
-                child.SetU64("reg", VirtLayout.RamBase, ramSize);
+                root.RemoveChild(child.Name);
             }
         }
+
+        var reg = new List<uint>();
+        if (addressCells == 2)
+        {
+            reg.Add((uint)(VirtLayout.RamBase >> 32));
+        }
+
+        reg.Add((uint)VirtLayout.RamBase);
+        if (sizeCells == 2)
+        {
+            reg.Add((uint)(ramSize >> 32));
+        }
+
+        reg.Add((uint)ramSize);
+        root.AddChild($"memory@{VirtLayout.RamBase:x}")
+            .SetString("device_type", "memory")
+            .SetU32("reg", [.. reg]);
+    }
+
+    private static uint RootCells(FdtNode root, string name, uint absent, string treePath)
+    {
+        var property = root.GetProperty(name);
+        if (property == null)
+        {
+            return absent;
+        }
+
+        var cells = property.Length == 4 ? property.AsU32() : 0;
+        if (cells is not (1 or 2))
+        {
+            throw new BootException($"device tree '{treePath}': the root's {name} must be 1 or 2 (one <u32>)");
+        }
+
+        return cells;
     }
 }

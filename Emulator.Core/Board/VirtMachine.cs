@@ -61,8 +61,8 @@ public sealed class VirtMachine : IDisposable
             _ram = new GuestRam(VirtLayout.RamBase, config.RamSize);
             _bus = new MmioBus(_gate);
             _gic = new GicV2(level => _vcpu!.SetIrq(level), VirtLayout.GicInterruptCount);
-            _timer = new GenericTimer(() => _clock.Counter,
-                _gic.Line(VirtLayout.PhysicalTimerIntId), _gic.Line(VirtLayout.VirtualTimerIntId));
+            // Only the physical timer is reachable (see VirtDeviceTree); the model's virtual timer is unwired.
+            _timer = new GenericTimer(() => _clock.Counter, _gic.Line(VirtLayout.PhysicalTimerIntId), NullIrqLine.Instance);
             _uart = new Pl011(_gic.Line(VirtLayout.SpiBase + VirtLayout.UartSpi), b => SerialOutput(b));
             _rtc = new Pl031(_gic.Line(VirtLayout.SpiBase + VirtLayout.RtcSpi), () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
             var fwCfg = new FwCfg(_ram);
@@ -102,7 +102,7 @@ public sealed class VirtMachine : IDisposable
             var tree = userTree ?? VirtDeviceTree.Build(Devices, config.RamSize, CpuCompatible(config.Cpu));
             if (userTree != null)
             {
-                VirtDeviceTree.SetMemory(tree, config.RamSize);
+                VirtDeviceTree.SetMemory(tree, config.RamSize, config.DtbPath!);
             }
 
             _boot = BootLayout.Place(config, kernel, initrd, tree, _ram);
@@ -215,7 +215,7 @@ public sealed class VirtMachine : IDisposable
     /// <summary>One line of CPU state for diagnostics (VIRT_EMULATOR_TRACE=1 prints it every second).</summary>
     public string DescribeState() =>
         $"pc=0x{_engine.Read(Unicorn.Arm64Reg.Pc):x} pstate=0x{_engine.Read(Unicorn.Arm64Reg.Pstate):x} " +
-        $"exceptions={_vcpu.Exceptions} sysreg-traps={_vcpu.SystemRegisterTraps} irq={_gic.IrqOutput}";
+        $"exceptions={_vcpu.Exceptions} timer-traps={_vcpu.TimerRegisterTraps} irq={_gic.IrqOutput}";
 
     /// <summary>The RTC alarm as a counter value, so it joins the timer deadlines.</summary>
     private ulong? NextDeviceDeadline()

@@ -18,6 +18,8 @@ public static class BootFiles
             var reason = e switch
             {
                 FileNotFoundException or DirectoryNotFoundException => "no such file",
+                // .NET reports reading a directory (EISDIR) as an access error; say what it really is.
+                UnauthorizedAccessException when Directory.Exists(path) => "is a directory",
                 UnauthorizedAccessException => "permission denied",
                 _ => e.Message,
             };
@@ -104,7 +106,13 @@ public sealed class BootLayout
         {
             var start = segment.Address + offset;
             segment.Data.Span.CopyTo(ram.Slice(start, segment.Data.Length));
-            ram.Slice(start + (ulong)segment.Data.Length, (int)segment.ZeroFill).Clear();
+            // In pieces: with more than 2 GiB of RAM a kernel's BSS can exceed what one span holds.
+            for (var cleared = 0UL; cleared < segment.ZeroFill;)
+            {
+                var piece = (int)Math.Min(segment.ZeroFill - cleared, 1UL << 30);
+                ram.Slice(start + (ulong)segment.Data.Length + cleared, piece).Clear();
+                cleared += (ulong)piece;
+            }
         }
 
         if (initrd != null)

@@ -78,6 +78,15 @@ public sealed class KernelImage
                 }
             }
 
+            // zlib checks the CRC and size trailer of a stream it reaches the end of, but a stream cut
+            // short just ends early without an error. The trailer's last field (RFC 1952: ISIZE, the
+            // size mod 2^32) tells: in a cut stream those 4 bytes are compressed data. A kernel is one
+            // gzip member, so its ISIZE covers the whole output.
+            if (file.Length < 18 || BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(file.Length - 4)) != (uint)output.Length)
+            {
+                throw new BootException($"kernel '{path}': corrupt gzip data (truncated: the stream ends before its trailer)");
+            }
+
             return output.ToArray();
         }
         catch (InvalidDataException e)

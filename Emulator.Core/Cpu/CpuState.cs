@@ -25,14 +25,22 @@ public static class CpuState
     public const ulong PstateNzcvMask = 0xF000_0000;
 
     /// <summary>
+    /// CNTHCTL_EL2: EL1PCTEN set (the counter is read natively), EL1PCEN clear, so every EL1/EL0 access
+    /// to the physical timer's registers traps to EL2, where the host emulates it. Unicorn keeps no useful
+    /// timer state of its own, and hooking MRS/MSR instead makes Unicorn check for exit requests in the
+    /// middle of blocks, which an interrupt kick turns into replayed instructions.
+    /// </summary>
+    public const ulong CnthctlCounterOnly = 1;
+
+    /// <summary>
     /// Every Unicorn AArch64 model resets into secure EL3. A Linux-style boot wants non-secure EL1 with the
-    /// MMU off and interrupts masked, EL1 allowed to use the physical counter and timer.
+    /// MMU off and interrupts masked.
     /// </summary>
     public static void EnterEl1(UnicornEngine engine)
     {
         engine.Write(SysReg.ScrEl3, ScrEl3NonSecureEl1);
         engine.Write(SysReg.HcrEl2, HcrBase);
-        engine.Write(SysReg.CnthctlEl2, 3);
+        engine.Write(SysReg.CnthctlEl2, CnthctlCounterOnly);
         engine.Write(Arm64Reg.Pstate, PstateEl1hMasked);
     }
 }

@@ -6,8 +6,9 @@ namespace Emulator.Core.Cpu;
 /// <summary>
 /// Where the syndrome (ESR) and fault address (FAR) of the exception Unicorn just reported live.
 /// Unicorn has no register id for them: they sit in the saved CPU context at a build-specific offset
-/// (see shared/notes/cpu-core.md). The offset is found at start-up by provoking two exceptions of known
-/// syndrome on a scratch engine (an SVC and a load from beyond the physical address range); if that does not give exactly one answer, the machine refuses to run.
+/// (see shared/notes/cpu-core.md). The offset is found at start-up by provoking three exceptions of known
+/// syndrome on a scratch engine (an SVC, a load from beyond the physical address range, and a timer
+/// register access that traps to EL2); if that does not give exactly one answer, the machine refuses to run.
 /// </summary>
 public sealed unsafe class FaultSyndrome : IDisposable
 {
@@ -21,14 +22,17 @@ public sealed unsafe class FaultSyndrome : IDisposable
         _context = engine.AllocateContext();
     }
 
-    /// <summary>Offset of the 32-bit syndrome in the context blob; the 64-bit fault address is 8 bytes on.</summary>
+    /// <summary>
+    /// Offset of the 32-bit syndrome in the context blob; the 64-bit fault address is 8 bytes on and the
+    /// 32-bit target exception level 16 bytes on (QEMU's CPUARMState.exception).
+    /// </summary>
     public int Offset { get; }
 
-    public (uint Esr, ulong Far) Read()
+    public (uint Esr, ulong Far, uint TargetEl) Read()
     {
         _engine.SaveContext(_context);
         var p = (byte*)_context + Offset;
-        return (*(uint*)p, *(ulong*)(p + 8));
+        return (*(uint*)p, *(ulong*)(p + 8), *(uint*)(p + 16));
     }
 
     public void Dispose() => UnicornEngine.FreeContext(_context);
@@ -59,8 +63,8 @@ public sealed unsafe class FaultSyndrome : IDisposable
 
     private static int Calibrate(CpuModel model)
     {
-        // svc #0x1234 ; ldr x0, [x1] ; b .
-        uint[] code = [0xD4000001 | (SvcImmediate << 5), 0xF9400020, 0x14000000];
+        // svc #0x1234 ; ldr x0, [x1] ; b . ; mrs x0, cntp_ctl_el0 (traps to EL2)
+        uint[] code = [0xD4000001 | (SvcImmediate << 5), 0xF9400020, 0x14000000, 0xD53BE220];
         var memory = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(0x10000);
         try
         {
@@ -81,17 +85,22 @@ public sealed unsafe class FaultSyndrome : IDisposable
         var svcBlob = RunUntilException(engine, ProbeBase);
             engine.WriteX(1, FaultingAddress);
             var abortBlob = RunUntilException(engine, ProbeBase + 4);
+            var trapBlob = RunUntilException(engine, ProbeBase + 12);
 
             var found = new List<int>();
-            for (var offset = 0; offset + 16 <= svcBlob.Length; offset += 4)
+            for (var offset = 0; offset + 20 <= svcBlob.Length; offset += 4)
             {
                 var svc = BinaryPrimitives.ReadUInt32LittleEndian(svcBlob.AsSpan(offset));
                 var abort = BinaryPrimitives.ReadUInt32LittleEndian(abortBlob.AsSpan(offset));
                 var abortAddress = BinaryPrimitives.ReadUInt64LittleEndian(abortBlob.AsSpan(offset + 8));
                 // Data abort taken without a change in exception level (EC 0x25), address size fault at
                 // level 0 (DFSC 0).
+                // A trapped MRS (EC 0x18, read) taken to EL2 rather than EL1.
+                var trap = BinaryPrimitives.ReadUInt32LittleEndian(trapBlob.AsSpan(offset));
+                var trapEl = BinaryPrimitives.ReadUInt32LittleEndian(trapBlob.AsSpan(offset + 16));
+                var svcEl = BinaryPrimitives.ReadUInt32LittleEndian(svcBlob.AsSpan(offset + 16));
                 if (svc == ExpectedSvcSyndrome && abort >> 26 == 0x25 && (abort & 0x3F) == 0 &&
-                    abortAddress == FaultingAddress)
+                    abortAddress == FaultingAddress && trap >> 26 == 0x18 && (trap & 1) == 1 && trapEl == 2 && svcEl == 1)
                 {
                     found.Add(offset);
                 }

@@ -3,17 +3,16 @@ using System.Diagnostics;
 namespace Emulator.Core.Cpu;
 
 /// <summary>
-/// The system counter (CNTPCT/CNTVCT) the guest sees: 62.5 MHz, like QEMU's, counting from zero at machine
-/// creation and driven by the host's monotonic clock. The emulated timers compare against the same value,
-/// so what the guest reads and when its interrupts fire can never disagree.
+/// The system counter (CNTPCT/CNTVCT) as the guest reads it: Unicorn implements the counter registers
+/// natively as the host's CLOCK_MONOTONIC in 16 ns steps (62.5 MHz), which is also what
+/// Stopwatch.GetTimestamp reads on Linux. The emulated timer compares against this same value, so what
+/// the guest reads and when its interrupts fire agree.
 /// </summary>
 public sealed class GuestClock
 {
     public const ulong Frequency = 62_500_000;
 
-    private readonly long _start = Stopwatch.GetTimestamp();
-
-    public ulong Counter => ToCounter(Stopwatch.GetTimestamp() - _start);
+    public ulong Counter => ToCounter(Stopwatch.GetTimestamp());
 
     private static ulong ToCounter(long hostTicks) =>
         (ulong)((UInt128)(ulong)hostTicks * Frequency / (ulong)Stopwatch.Frequency);

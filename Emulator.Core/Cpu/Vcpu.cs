@@ -13,8 +13,9 @@ public enum MachineExit
 
 /// <summary>
 /// The single virtual CPU: a Unicorn engine run without asynchronous stops, with the host performing
-/// synchronous exception entry, PSCI firmware on HVC/SMC, and the generic timer's registers emulated
-/// through MRS/MSR hooks. Interrupts reach the guest through HCR_EL2.VI (see shared/notes/cpu-core.md).
+/// synchronous exception entry, PSCI firmware on HVC/SMC, and the physical timer's registers emulated
+/// when their accesses trap to EL2 (see <see cref="CpuState.CnthctlCounterOnly"/>). Interrupts reach the
+/// guest through the virtual IRQ line, raised from any thread by <see cref="VirtualIrqLine"/>.
 /// Everything device-side happens under <see cref="Gate"/>, the machine lock.
 /// </summary>
 public sealed unsafe class Vcpu : IDisposable
@@ -30,11 +31,12 @@ public sealed unsafe class Vcpu : IDisposable
     private MachineExit? _exit;
     private Exception? _fatal;
     private bool _virtualIrq;
+    private readonly VirtualIrqLine _irqLine;
 
     /// <summary>Counts for diagnostics and benchmarks.</summary>
     public long Exceptions { get; private set; }
 
-    public long SystemRegisterTraps { get; private set; }
+    public long TimerRegisterTraps { get; private set; }
 
     public Vcpu(UnicornEngine engine, CpuModel model, object gate, GuestClock clock, GenericTimer timer,
         Func<bool> irqPending, Action updateDevices, Func<ulong?> nextDeviceDeadline)
@@ -47,15 +49,15 @@ public sealed unsafe class Vcpu : IDisposable
         _updateDevices = updateDevices;
         _nextDeviceDeadline = nextDeviceDeadline;
         _syndrome = FaultSyndrome.For(engine, model);
+        _irqLine = VirtualIrqLine.For(engine, model);
         _self = GCHandle.Alloc(this);
         var user = GCHandle.ToIntPtr(_self);
         engine.AddInterruptHook(&OnException, user);
-        engine.AddSystemRegisterHook(false, &OnMrs, user);
-        engine.AddSystemRegisterHook(true, &OnMsr, user);
         CpuState.EnterEl1(engine);
     }
 
     public object Gate { get; }
+
 
     /// <summary>Drives the guest's IRQ input. Called under <see cref="Gate"/>, from any thread.</summary>
     public void SetIrq(bool level)
@@ -66,7 +68,7 @@ public sealed unsafe class Vcpu : IDisposable
         }
 
         _virtualIrq = level;
-        _engine.Write(SysReg.HcrEl2, CpuState.HcrBase | (level ? CpuState.HcrVirtualIrq : 0));
+        _irqLine.Set(level);
         if (level)
         {
             Monitor.PulseAll(Gate);
@@ -99,7 +101,18 @@ public sealed unsafe class Vcpu : IDisposable
         var pc = entry;
         while (true)
         {
+            // RequestExit's uc_emu_stop does nothing while no emulation is running (before the first
+            // run, or between a WFI wake-up and the next run), so look for a request before starting.
+            lock (Gate)
+            {
+                if (_exit is { } pending)
+                {
+                    return pending;
+                }
+            }
+
             var error = _engine.Run(pc);
+
             if (_fatal != null)
             {
                 throw new InvalidOperationException($"emulator fault while running the guest: {_fatal.Message}", _fatal);
@@ -140,9 +153,8 @@ public sealed unsafe class Vcpu : IDisposable
                 _updateDevices();
                 if (_irqPending())
                 {
-                    // Unicorn forgets a pending virtual IRQ when a WFI halt ends uc_emu_start: write
-                    // HCR_EL2.VI again so the interrupt is taken when the guest unmasks it.
-                    _engine.Write(SysReg.HcrEl2, CpuState.HcrBase | CpuState.HcrVirtualIrq);
+                    // Assert the request again in case the halt cleared it in Unicorn.
+                    _irqLine.Set(true);
                     return null;
                 }
 
@@ -174,6 +186,7 @@ public sealed unsafe class Vcpu : IDisposable
 
     private const uint ExceptionHvc = 11;
     private const uint ExceptionSmc = 13;
+    private const uint EcTrappedSystemRegister = 0x18;
 
     private void HandleException(uint intno)
     {
@@ -184,7 +197,53 @@ public sealed unsafe class Vcpu : IDisposable
             return;
         }
 
-        TakeSynchronousException(intno);
+        var (esr, far, targetEl) = _syndrome.Read();
+        if (targetEl == 2 && esr >> 26 == EcTrappedSystemRegister && EmulateTimerRegister(esr))
+        {
+            return;
+        }
+
+        TakeSynchronousException(intno, esr, far);
+    }
+
+    /// <summary>
+    /// An MRS/MSR of a physical timer register, trapped to EL2 (ISS: Op0 21:20, Op2 19:17, Op1 16:14,
+    /// CRn 13:10, Rt 9:5, CRm 4:1, direction 0 with 1 = read). Emulates it and steps past it.
+    /// </summary>
+    private bool EmulateTimerRegister(uint esr)
+    {
+        var key = SysReg.Key((esr >> 20) & 3, (esr >> 14) & 7, (esr >> 10) & 0xF, (esr >> 1) & 0xF, (esr >> 17) & 7);
+        var rt = (int)((esr >> 5) & 0x1F);
+        var isRead = (esr & 1) != 0;
+        lock (Gate)
+        {
+            if (isRead)
+            {
+                if (!TryReadTimer(key, out var value))
+                {
+                    return false;
+                }
+
+                if (rt != 31)
+                {
+                    _engine.WriteX(rt, value);
+                }
+            }
+            else
+            {
+                if (!TryWriteTimer(key, rt == 31 ? 0 : _engine.ReadX(rt)))
+                {
+                    return false;
+                }
+
+                // The timer thread sleeps until the old deadline: wake it to look at the new one.
+                Monitor.PulseAll(Gate);
+            }
+        }
+
+        TimerRegisterTraps++;
+        _engine.Write(Arm64Reg.Pc, _engine.Read(Arm64Reg.Pc) + 4);
+        return true;
     }
 
     private static readonly bool TraceExceptions = Environment.GetEnvironmentVariable("VIRT_EMULATOR_TRACE") == "2";
@@ -209,9 +268,8 @@ public sealed unsafe class Vcpu : IDisposable
     /// of the writes matters (shared/notes/cpu-core.md): PSTATE first, then a system register write so
     /// Unicorn rebuilds its cached execution flags, then SP and PC.
     /// </summary>
-    private void TakeSynchronousException(uint intno)
+    private void TakeSynchronousException(uint intno, uint esr, ulong far)
     {
-        var (esr, far) = _syndrome.Read();
         var pstate = _engine.Read(Arm64Reg.Pstate);
         var sp = _engine.Read(Arm64Reg.Sp);
         var pc = _engine.Read(Arm64Reg.Pc);
@@ -247,109 +305,23 @@ public sealed unsafe class Vcpu : IDisposable
         _engine.Write(Arm64Reg.Pc, _engine.Read(Arm64Reg.VbarEl1) + vectorOffset);
     }
 
-    [UnmanagedCallersOnly]
-    private static uint OnMrs(nint uc, int reg, CpReg* cp, nint user)
-    {
-        // Fast path: everything but the generic timer (CRn 14) runs natively.
-        if (cp->Crn != 14 || cp->Op0 != 3 || cp->Op1 != 3)
-        {
-            return 0;
-        }
-
-        var vcpu = From(user);
-        try
-        {
-            return vcpu.ReadTimerRegister(cp->Key, reg);
-        }
-        catch (Exception e)
-        {
-            vcpu.Fail(e);
-            return 0;
-        }
-    }
-
-    [UnmanagedCallersOnly]
-    private static uint OnMsr(nint uc, int reg, CpReg* cp, nint user)
-    {
-        if (cp->Crn != 14 || cp->Op0 != 3 || cp->Op1 != 3)
-        {
-            return 0;
-        }
-
-        var vcpu = From(user);
-        try
-        {
-            return vcpu.WriteTimerRegister(cp->Key, cp->Value);
-        }
-        catch (Exception e)
-        {
-            vcpu.Fail(e);
-            return 0;
-        }
-    }
-
-    private uint ReadTimerRegister(uint key, int reg)
-    {
-        ulong value;
-        if (key == SysReg.CntvctEl0 || key == SysReg.CntpctEl0)
-        {
-            value = _clock.Counter;
-        }
-        else if (key == SysReg.CntfrqEl0)
-        {
-            value = GuestClock.Frequency;
-        }
-        else
-        {
-            lock (Gate)
-            {
-                if (!TryReadTimer(key, out value))
-                {
-                    return 0;
-                }
-            }
-        }
-
-        SystemRegisterTraps++;
-        if (reg != (int)Arm64Reg.Xzr)
-        {
-            _engine.Write((Arm64Reg)reg, value);
-        }
-
-        return 1;
-    }
-
     private bool TryReadTimer(uint key, out ulong value)
     {
         value = 0;
-        if (key == SysReg.CntvCtlEl0) value = _timer.ReadCtl(TimerKind.Virtual);
-        else if (key == SysReg.CntvCvalEl0) value = _timer.ReadCval(TimerKind.Virtual);
-        else if (key == SysReg.CntvTvalEl0) value = _timer.ReadTval(TimerKind.Virtual);
-        else if (key == SysReg.CntpCtlEl0) value = _timer.ReadCtl(TimerKind.Physical);
+        if (key == SysReg.CntpCtlEl0) value = _timer.ReadCtl(TimerKind.Physical);
         else if (key == SysReg.CntpCvalEl0) value = _timer.ReadCval(TimerKind.Physical);
         else if (key == SysReg.CntpTvalEl0) value = _timer.ReadTval(TimerKind.Physical);
         else return false;
         return true;
     }
 
-    private uint WriteTimerRegister(uint key, ulong value)
+    private bool TryWriteTimer(uint key, ulong value)
     {
-        lock (Gate)
-        {
-            if (key == SysReg.CntvCtlEl0) _timer.WriteCtl(TimerKind.Virtual, value);
-            else if (key == SysReg.CntvCvalEl0) _timer.WriteCval(TimerKind.Virtual, value);
-            else if (key == SysReg.CntvTvalEl0) _timer.WriteTval(TimerKind.Virtual, value);
-            else if (key == SysReg.CntpCtlEl0) _timer.WriteCtl(TimerKind.Physical, value);
-            else if (key == SysReg.CntpCvalEl0) _timer.WriteCval(TimerKind.Physical, value);
-            else if (key == SysReg.CntpTvalEl0) _timer.WriteTval(TimerKind.Physical, value);
-            else return 0;
-
-            // The timer thread sleeps until the old deadline: wake it to look at the new one.
-            Monitor.PulseAll(Gate);
-        }
-
-        SystemRegisterTraps++;
-        return 1;
+        if (key == SysReg.CntpCtlEl0) _timer.WriteCtl(TimerKind.Physical, value);
+        else if (key == SysReg.CntpCvalEl0) _timer.WriteCval(TimerKind.Physical, value);
+        else if (key == SysReg.CntpTvalEl0) _timer.WriteTval(TimerKind.Physical, value);
+        else return false;
+        return true;
     }
 
     /// <summary>A bug on the host side inside a callback: stop the guest and report it from Run.</summary>

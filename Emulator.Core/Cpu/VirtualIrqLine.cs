@@ -1,0 +1,407 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Emulator.Core.Unicorn;
+
+namespace Emulator.Core.Cpu;
+
+/// <summary>
+/// The CPU's virtual IRQ input, drivable from any thread.
+///
+/// Unicorn has no interrupt API; QEMU's own logic takes a virtual IRQ when the CPU's interrupt_request
+/// word has CPU_INTERRUPT_VIRQ set (what HCR_EL2.VI sets). Writing HCR_EL2 through Unicorn from the timer
+/// or console thread also rebuilds the CPU's cached flags concurrently with the running guest, which was
+/// seen to corrupt it, so the bit is set directly. Its place is found like the fault syndrome: the CPU
+/// state is located in this process's memory by planting marker values in the general registers (reads
+/// go through /proc/self/mem, which cannot fault); the request word is the one that gains exactly one bit
+/// when HCR_EL2.VI is written; and a scratch guest spinning with IRQs unmasked must take the interrupt
+/// once the bit is set and it is kicked (QEMU's icount_decr exit request). If any step fails the machine
+/// refuses to start.
+///
+/// Kicking is only used by that proof. Kicking a live guest makes Unicorn replay device writes (measured:
+/// a UART store printed twice), so a guest takes a new interrupt at its next exit from its translated
+/// blocks: an exception, a trapped timer register access, an interrupt unmask or WFI. A user program that
+/// spins without ever trapping therefore sees interrupts late, when it next traps.
+/// </summary>
+public sealed unsafe class VirtualIrqLine
+{
+    private readonly int* _interruptRequest;
+    private readonly int _virqMask;
+
+    private VirtualIrqLine(ulong env, Layout layout)
+    {
+        _interruptRequest = (int*)(ulong)((long)env + layout.InterruptRequest);
+        _virqMask = layout.VirqMask;
+    }
+
+    /// <summary>
+    /// Raises or lowers the CPU's virtual IRQ input from any thread, as QEMU's cpu_interrupt and
+    /// cpu_reset_interrupt do, without calling into Unicorn (a system register write from another
+    /// thread rebuilds the CPU's cached flags under the running guest's feet). The guest takes the
+    /// interrupt at its next exit from its chain of translated blocks: an exception, a trapped timer
+    /// register access, an interrupt unmask, or WFI.
+    /// </summary>
+    public void Set(bool level)
+    {
+        if (level)
+        {
+            Interlocked.Or(ref *_interruptRequest, _virqMask);
+        }
+        else
+        {
+            Interlocked.And(ref *_interruptRequest, ~_virqMask);
+        }
+    }
+
+    private readonly record struct Layout(long InterruptRequest, int VirqMask);
+
+    private static readonly object CalibrationGate = new();
+    private static Layout? _layout;
+
+    public static VirtualIrqLine For(UnicornEngine engine, CpuModel model)
+    {
+        Layout layout;
+        lock (CalibrationGate)
+        {
+            _layout ??= Calibrate(model);
+            layout = _layout.Value;
+        }
+
+        return new VirtualIrqLine(LocateCpuState(engine), layout);
+    }
+
+    // QEMU's CPUARMState begins with uint32_t regs[16], then uint64_t xregs[32], then pc.
+    private const int XregsOffset = 64;
+    private const int PcAfterX0 = 256;
+    private const int Markers = 8;
+
+    /// <summary>Finds the address of the engine's CPUARMState (env).</summary>
+    public static ulong LocateCpuState(UnicornEngine engine)
+    {
+        var saved = new ulong[Markers + 1];
+        var markers = new ulong[Markers + 1];
+        for (var i = 0; i < Markers; i++)
+        {
+            saved[i] = engine.ReadX(i);
+        }
+
+        saved[Markers] = engine.Read(Arm64Reg.Pc);
+        Random.Shared.NextBytes(MemoryMarshal.AsBytes(markers.AsSpan()));
+        for (var i = 0; i < Markers; i++)
+        {
+            markers[i] |= 1UL << 63;
+            engine.WriteX(i, markers[i]);
+        }
+
+        markers[Markers] = (markers[Markers] | 3) & ~3UL;
+        engine.Write(Arm64Reg.Pc, markers[Markers]);
+        try
+        {
+            var found = ProcessMemory.FindAll(markers.AsSpan(0, Markers), engine.Handle)
+                .Where(address => ProcessMemory.ReadU64(address + PcAfterX0) == markers[Markers])
+                .ToList();
+            if (found.Count != 1)
+            {
+                throw new InvalidOperationException(
+                    $"cannot locate the CPU state of Unicorn {UnicornEngine.LibraryVersion} in memory " +
+                    $"({found.Count} candidates); this Unicorn build is not supported (expected 2.1.4)");
+            }
+
+            return found[0] - XregsOffset;
+        }
+        finally
+        {
+            for (var i = 0; i < Markers; i++)
+            {
+                engine.WriteX(i, saved[i]);
+            }
+
+            engine.Write(Arm64Reg.Pc, saved[Markers]);
+        }
+    }
+
+    private const ulong ProbeBase = 0x4000_0000;
+
+    // icount_decr is the last member of CPUNegativeOffsetState, which sits right before env; padding
+    // decides the exact distance. Candidates in order of likelihood; only ones that hold 0 (as an idle
+    // icount_decr does) are tried.
+    private static readonly long[] Candidates = [-8, -16, -4, -12];
+
+    // CPUState (which holds interrupt_request) precedes env inside ARMCPU; this bounds the search.
+    private const int CpuStateWindow = 256 << 10;
+
+    /// <summary>
+    /// Finds interrupt_request: the one word before env that gains exactly one bit when HCR_EL2.VI is set
+    /// through Unicorn (cpu_interrupt) and loses it again when VI is cleared (cpu_reset_interrupt).
+    /// </summary>
+    private static (long Offset, int Mask) FindInterruptRequest(UnicornEngine engine, ulong env)
+    {
+        var start = env - CpuStateWindow;
+        var before = ProcessMemory.ReadBytes(start, CpuStateWindow);
+        engine.Write(SysReg.HcrEl2, CpuState.HcrBase | CpuState.HcrVirtualIrq);
+        var raised = ProcessMemory.ReadBytes(start, CpuStateWindow);
+        engine.Write(SysReg.HcrEl2, CpuState.HcrBase);
+        var lowered = ProcessMemory.ReadBytes(start, CpuStateWindow);
+        var found = new List<(long, int)>();
+        for (var i = 0; i + 4 <= CpuStateWindow; i += 4)
+        {
+            var b = BinaryPrimitives.ReadInt32LittleEndian(before.AsSpan(i));
+            var r = BinaryPrimitives.ReadInt32LittleEndian(raised.AsSpan(i));
+            var l = BinaryPrimitives.ReadInt32LittleEndian(lowered.AsSpan(i));
+            var gained = r & ~b;
+            if (r != b && (r ^ b) == gained && int.PopCount(gained) == 1 && l == b)
+            {
+                found.Add((i - (long)CpuStateWindow, gained));
+            }
+        }
+
+        if (found.Count != 1)
+        {
+            throw new InvalidOperationException(
+                $"cannot locate Unicorn {UnicornEngine.LibraryVersion}'s interrupt request word ({found.Count} candidates); " +
+                "this build is not supported (expected 2.1.4)");
+        }
+
+        return found[0];
+    }
+
+    private static Layout Calibrate(CpuModel model)
+    {
+        // 0x000: msr daifclr, #2 ; b .        (IRQs unmasked, then spin forever in one block)
+        // 0xa80: hvc #0                         (VBAR 0x800 + 0x280: IRQ taken at EL1 with SP_EL1)
+        var memory = (byte*)NativeMemory.AllocZeroed(0x10000);
+        try
+        {
+            using var engine = new UnicornEngine(model);
+            engine.MapRam(ProbeBase, 0x10000, memory);
+            BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory, 4), 0xD50342FF);
+            BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory + 4, 4), 0x14000000);
+            BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory + 0xA80, 4), 0xD4000002);
+            CpuState.EnterEl1(engine);
+            engine.Write(Arm64Reg.VbarEl1, ProbeBase + 0x800);
+            var env = LocateCpuState(engine);
+            var (requestOffset, virqMask) = FindInterruptRequest(engine, env);
+            var request = env + (ulong)requestOffset;
+
+            using var taken = new ManualResetEventSlim();
+            _probeEngine = engine;
+            _probeTaken = taken;
+            engine.AddInterruptHook(&OnProbeException, 0);
+            var runner = new Thread(() => engine.Run(ProbeBase)) { IsBackground = true, Name = "kick calibration" };
+            runner.Start();
+            try
+            {
+                Thread.Sleep(30);
+                // Pend the interrupt from this thread: the spinning guest must not notice on its own,
+                // or there is nothing to calibrate.
+                ProcessMemory.WriteU32(request, ProcessMemory.ReadU32(request) | (uint)virqMask);
+                if (taken.Wait(100))
+                {
+                    throw new InvalidOperationException(
+                        "kick calibration: the guest took the interrupt without a kick; this Unicorn build is not supported");
+                }
+
+                foreach (var candidate in Candidates)
+                {
+                    var address = (ulong)((long)env + candidate);
+                    if (ProcessMemory.ReadU32(address) != 0)
+                    {
+                        continue;
+                    }
+
+                    ProcessMemory.WriteU16(address + 2, 0xFFFF);
+                    if (taken.Wait(500))
+                    {
+                        return new Layout(requestOffset, virqMask);
+                    }
+
+                    ProcessMemory.WriteU16(address + 2, 0);
+                }
+
+                throw new InvalidOperationException(
+                    $"cannot locate Unicorn {UnicornEngine.LibraryVersion}'s interrupt check; this build is not supported (expected 2.1.4)");
+            }
+            finally
+            {
+                if (!taken.IsSet)
+                {
+                    engine.Stop();
+                }
+
+                runner.Join();
+                _probeEngine = null;
+                _probeTaken = null;
+            }
+        }
+        finally
+        {
+            NativeMemory.Free(memory);
+        }
+    }
+
+    private static UnicornEngine? _probeEngine;
+    private static ManualResetEventSlim? _probeTaken;
+
+    [UnmanagedCallersOnly]
+    private static void OnProbeException(nint uc, uint intno, nint userData)
+    {
+        _probeEngine?.Stop();
+        _probeTaken?.Set();
+    }
+}
+
+/// <summary>
+/// Reads and writes this process's own memory through /proc/self/mem: an address that is not mapped
+/// gives an I/O error instead of a crash, which is what a search through memory needs.
+/// </summary>
+internal static class ProcessMemory
+{
+    private static readonly Lazy<FileStream> Mem = new(() =>
+        new FileStream("/proc/self/mem", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1, FileOptions.None));
+
+    public static ulong ReadU64(ulong address)
+    {
+        Span<byte> buffer = stackalloc byte[8];
+        return Read(address, buffer) ? BinaryPrimitives.ReadUInt64LittleEndian(buffer) : 0;
+    }
+
+    public static uint ReadU32(ulong address)
+    {
+        Span<byte> buffer = stackalloc byte[4];
+        return Read(address, buffer) ? BinaryPrimitives.ReadUInt32LittleEndian(buffer) : uint.MaxValue;
+    }
+
+    public static byte[] ReadBytes(ulong address, int length)
+    {
+        var buffer = new byte[length];
+        if (!Read(address, buffer))
+        {
+            throw new InvalidOperationException($"cannot read process memory at 0x{address:x}");
+        }
+
+        return buffer;
+    }
+
+    public static void WriteU32(ulong address, uint value)
+    {
+        Span<byte> buffer = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer, value);
+        lock (Mem)
+        {
+            RandomAccess.Write(Mem.Value.SafeFileHandle, buffer, (long)address);
+        }
+    }
+
+    public static void WriteU16(ulong address, ushort value)
+    {
+        Span<byte> buffer = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(buffer, value);
+        lock (Mem)
+        {
+            RandomAccess.Write(Mem.Value.SafeFileHandle, buffer, (long)address);
+        }
+    }
+
+    private static bool Read(ulong address, Span<byte> buffer)
+    {
+        try
+        {
+            lock (Mem)
+            {
+                return RandomAccess.Read(Mem.Value.SafeFileHandle, buffer, (long)address) == buffer.Length;
+            }
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Addresses where <paramref name="pattern"/> (8-byte aligned) occurs in the private writable
+    /// anonymous mappings and the heap, searching first the mapping that holds <paramref name="near"/>.
+    /// </summary>
+    public static List<ulong> FindAll(ReadOnlySpan<ulong> pattern, nint near)
+    {
+        var regions = WritableRegions();
+        var first = regions.FindIndex(r => (ulong)near >= r.Start && (ulong)near < r.End);
+        if (first > 0)
+        {
+            (regions[0], regions[first]) = (regions[first], regions[0]);
+        }
+
+        var patternBytes = MemoryMarshal.AsBytes(pattern).ToArray();
+        var results = new List<ulong>();
+        var chunk = new byte[1 << 20];
+        foreach (var (start, end) in regions)
+        {
+            for (var at = start; at < end; at += (ulong)(chunk.Length - patternBytes.Length))
+            {
+                var length = (int)Math.Min((ulong)chunk.Length, end - at);
+                if (length < patternBytes.Length || !Read(at, chunk.AsSpan(0, length)))
+                {
+                    break;
+                }
+
+                var window = chunk.AsSpan(0, length);
+                var offset = 0;
+                while (offset <= length - patternBytes.Length)
+                {
+                    var hit = window[offset..].IndexOf(patternBytes);
+                    if (hit < 0)
+                    {
+                        break;
+                    }
+
+                    var address = at + (ulong)(offset + hit);
+                    if (address % 8 == 0 && !results.Contains(address))
+                    {
+                        results.Add(address);
+                    }
+
+                    offset += hit + 1;
+                }
+            }
+
+            if (results.Count > 0 && first >= 0)
+            {
+                // The CPU state lives in the same allocator arena as the engine handle almost always;
+                // a match there ends the search.
+                break;
+            }
+        }
+
+        return results;
+    }
+
+    private const ulong MaxRegion = 256UL << 20;
+
+    private static List<(ulong Start, ulong End)> WritableRegions()
+    {
+        var regions = new List<(ulong Start, ulong End)>();
+        foreach (var line in File.ReadLines("/proc/self/maps"))
+        {
+            var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 5 || !fields[1].StartsWith("rw", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var path = fields.Length == 6 ? fields[5].Trim() : "";
+            if (path.Length != 0 && path != "[heap]")
+            {
+                continue;
+            }
+
+            var range = fields[0].Split('-');
+            var start = ulong.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            var end = ulong.Parse(range[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            if (end - start <= MaxRegion)
+            {
+                regions.Add((start, end));
+            }
+        }
+
+        return regions;
+    }
+}

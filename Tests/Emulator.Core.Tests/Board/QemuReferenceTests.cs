@@ -1,0 +1,88 @@
+using Emulator.Core.Board;
+using Emulator.Core.Tests.Boot;
+using Emulator.Core.Tests.DeviceTree;
+using Emulator.Core.Tests.Unicorn;
+
+namespace Emulator.Core.Tests.Board;
+
+/// <summary>
+/// The generated tree against the reference: the tree qemu-system-aarch64 itself generates for
+/// <c>-M virt -cpu cortex-a57</c> (QEMU 7.2, <c>-M virt,dumpdtb=FILE</c>), node by node for everything
+/// this board models.
+/// </summary>
+public class QemuReferenceTests
+{
+    private const ulong RamSize = 256UL << 20;
+
+    private static readonly Lazy<(IReadOnlyList<BoardFiles.DeviceEntry> Devices, DtsNode Ours, DtsNode Qemu)> Trees = new(() =>
+    {
+        using var files = new TempFiles();
+        var (devices, blob) = BoardFiles.Describe(new MachineConfig
+        {
+            KernelPath = files.Write("kernel.elf", BoardFiles.IdleKernel),
+            RamSize = RamSize,
+        });
+        var qemuPath = Path.Combine(files.Directory, "qemu.dtb");
+        var result = ExternalTool.Run("qemu-system-aarch64", "qemu-system-arm",
+            "-M", $"virt,dumpdtb={qemuPath}", "-cpu", "cortex-a57", "-m", $"{RamSize >> 20}M", "-nographic", "-nodefaults");
+        Assert.True(result.ExitCode == 0 && File.Exists(qemuPath), $"qemu-system-aarch64 did not dump its tree:\n{result.StandardError}");
+        return (devices, DtsNode.Parse(Dtc.Decompile(blob)), DtsNode.Parse(Dtc.Decompile(File.ReadAllBytes(qemuPath))));
+    });
+
+    private static DtsNode Qemu(string path) => Trees.Value.Qemu.Find(path) ?? throw new KeyNotFoundException($"QEMU's tree has no {path}");
+
+    private static DtsNode Ours(string path) => Trees.Value.Ours.Find(path) ?? throw new KeyNotFoundException($"our tree has no {path}");
+
+    [Fact]
+    public void EveryBoardDevice_HasQemusRegAndInterrupts()
+    {
+        foreach (var device in Trees.Value.Devices)
+        {
+            var path = $"/{device.NodeName}@{device.Base:x}";
+            Assert.Equal(Qemu(path).Raw("reg"), Ours(path).Raw("reg"));
+            if (Ours(path).Has("interrupts"))
+            {
+                Assert.Equal(Qemu(path).Raw("interrupts"), Ours(path).Raw("interrupts"));
+            }
+        }
+    }
+
+    [Fact]
+    public void EveryBoardDevice_HasQemusCompatible()
+    {
+        foreach (var device in Trees.Value.Devices)
+        {
+            var path = $"/{device.NodeName}@{device.Base:x}";
+            Assert.Equal(Qemu(path).Strings("compatible"), Ours(path).Strings("compatible"));
+        }
+    }
+
+    [Fact]
+    public void Timer_HasQemusInterrupts()
+    {
+        Assert.Equal(Qemu("/timer").Cells("interrupts"), Ours("/timer").Cells("interrupts"));
+    }
+
+    [Fact]
+    public void Memory_HasQemusReg()
+    {
+        Assert.Equal(Qemu("/memory@40000000").Cells64("reg"), Ours("/memory@40000000").Cells64("reg"));
+    }
+
+    [Fact]
+    public void Psci_HasQemusMethodAndFunctionIds()
+    {
+        foreach (var property in new[] { "method", "compatible", "cpu_on", "cpu_off", "cpu_suspend", "migrate" })
+        {
+            Assert.Equal(Qemu("/psci").Raw(property), Ours("/psci").Raw(property));
+        }
+    }
+
+    [Fact]
+    public void CpuAndClock_MatchQemus()
+    {
+        Assert.Equal(Qemu("/cpus/cpu@0").Raw("compatible"), Ours("/cpus/cpu@0").Raw("compatible"));
+        Assert.Equal(Qemu("/apb-pclk").Raw("clock-frequency"), Ours("/apb-pclk").Raw("clock-frequency"));
+        Assert.Equal(Qemu("/chosen").Raw("stdout-path"), Ours("/chosen").Raw("stdout-path"));
+    }
+}
