@@ -136,6 +136,34 @@ public static class VirtDeviceTree
     /// nodes are replaced by one <c>memory@40000000</c> whose reg is written with the root's
     /// #address-cells and #size-cells, which the kernel reads it with.
     /// </summary>
+    /// <summary>
+    /// A user's tree (QEMU's own dump, say) may list the virtual and hypervisor timers, which this machine
+    /// cannot provide (see <see cref="Build"/>); keep only the physical timers' interrupts, so the guest
+    /// picks the physical timer. Returns whether the tree was changed.
+    /// </summary>
+    public static bool RestrictTimerToPhysical(FdtNode root)
+    {
+        var changed = false;
+        foreach (var node in root.Children)
+        {
+            var compatible = node.GetProperty("compatible");
+            var interrupts = node.GetProperty("interrupts");
+            if (compatible == null || interrupts == null || !compatible.AsStringList().Contains("arm,armv8-timer"))
+            {
+                continue;
+            }
+
+            var cells = interrupts.AsU32Array();
+            if (cells.Length > 6 && cells.Length % 3 == 0)
+            {
+                node.SetU32("interrupts", cells.AsSpan(0, 6));
+                changed = true;
+            }
+        }
+
+        return changed;
+    }
+
     public static void SetMemory(FdtNode root, ulong ramSize, string treePath)
     {
         // Devicetree specification 2.3.5: when absent, #address-cells is 2 and #size-cells is 1.

@@ -103,6 +103,10 @@ public sealed class VirtMachine : IDisposable
             if (userTree != null)
             {
                 VirtDeviceTree.SetMemory(tree, config.RamSize, config.DtbPath!);
+                if (VirtDeviceTree.RestrictTimerToPhysical(tree))
+                {
+                    DeviceLog.Once($"device tree '{config.DtbPath}': only the physical timer is available; its timer node now lists just those interrupts");
+                }
             }
 
             _boot = BootLayout.Place(config, kernel, initrd, tree, _ram);
