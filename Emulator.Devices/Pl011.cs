@@ -25,8 +25,6 @@ public sealed class Pl011 : IMmioDevice
     private const int UARTMIS = 0x040;
     private const int UARTICR = 0x044;
     private const int UARTDMACR = 0x048;
-    private const int UARTPeriphID0 = 0xFE0;
-    private const int UARTPCellID0 = 0xFF0;
 
     // UARTFR bits (3.3.3).
     private const uint FrRxfe = 1 << 4;
@@ -46,7 +44,6 @@ public sealed class Pl011 : IMmioDevice
     private const int FifoDepth = 32;
 
     private static readonly byte[] PeriphId = [0x11, 0x10, 0x14, 0x00];
-    private static readonly byte[] PCellId = [0x0D, 0xF0, 0x05, 0xB1];
 
     /// <summary>RXIFLSEL trigger levels for 1/8, 1/4, 1/2, 3/4 and 7/8 of the 32-byte FIFO.</summary>
     private static readonly int[] RxTriggerLevels = [4, 8, 16, 24, 28];
@@ -90,28 +87,13 @@ public sealed class Pl011 : IMmioDevice
         UpdateLine();
     }
 
-    public ulong Read(ulong offset, int size)
-    {
-        if ((offset & 3) != 0 || offset >= 0x1000)
-        {
-            DeviceLog.Once($"PL011: unaligned or out-of-range read at 0x{offset:X} ignored");
-            return 0;
-        }
-
-        var value = ReadRegister((int)offset);
-        return size switch
-        {
-            1 => value & 0xFF,
-            2 => value & 0xFFFF,
-            _ => value,
-        };
-    }
+    public ulong Read(ulong offset, int size) =>
+        PrimeCell.IsRegister("PL011", offset, "read") ? PrimeCell.Narrow(ReadRegister((int)offset), size) : 0;
 
     public void Write(ulong offset, int size, ulong value)
     {
-        if ((offset & 3) != 0 || offset >= 0x1000)
+        if (!PrimeCell.IsRegister("PL011", offset, "write"))
         {
-            DeviceLog.Once($"PL011: unaligned or out-of-range write at 0x{offset:X} ignored");
             return;
         }
 
@@ -172,10 +154,8 @@ public sealed class Pl011 : IMmioDevice
                 return ris & imsc;
             case UARTDMACR:
                 return dmacr;
-            case >= UARTPeriphID0 and < UARTPCellID0:
-                return PeriphId[(offset - UARTPeriphID0) >> 2];
-            case >= UARTPCellID0 and < 0x1000:
-                return PCellId[(offset - UARTPCellID0) >> 2];
+            case >= PrimeCell.PeriphId0 and < PrimeCell.WindowSize:
+                return PrimeCell.IdRegister(offset, PeriphId);
             case UARTICR:
                 DeviceLog.Once("PL011: read of write-only UARTICR");
                 return 0;
@@ -231,7 +211,7 @@ public sealed class Pl011 : IMmioDevice
                 }
 
                 break;
-            case UARTFR or UARTRIS or UARTMIS or (>= UARTPeriphID0 and < 0x1000):
+            case UARTFR or UARTRIS or UARTMIS or (>= PrimeCell.PeriphId0 and < PrimeCell.WindowSize):
                 DeviceLog.Once($"PL011: write to read-only offset 0x{offset:X3} ignored");
                 break;
             default:

@@ -17,13 +17,10 @@ public sealed class Pl031 : IMmioDevice
     private const int RTCRIS = 0x014;
     private const int RTCMIS = 0x018;
     private const int RTCICR = 0x01C;
-    private const int RTCPeriphID0 = 0xFE0;
-    private const int RTCPCellID0 = 0xFF0;
 
     private const uint RtcInterrupt = 1;
 
     private static readonly byte[] PeriphId = [0x31, 0x10, 0x14, 0x00];
-    private static readonly byte[] PCellId = [0x0D, 0xF0, 0x05, 0xB1];
 
     private readonly IIrqLine irq;
     private readonly Func<long> unixSecondsNow;
@@ -57,26 +54,12 @@ public sealed class Pl031 : IMmioDevice
         }
     }
 
-    public ulong Read(ulong offset, int size)
-    {
-        if ((offset & 3) != 0 || offset >= 0x1000)
-        {
-            DeviceLog.Once($"PL031: unaligned or out-of-range read at 0x{offset:X} ignored");
-            return 0;
-        }
-
-        var value = ReadRegister((int)offset);
-        return size switch
-        {
-            1 => value & 0xFF,
-            2 => value & 0xFFFF,
-            _ => value,
-        };
-    }
+    public ulong Read(ulong offset, int size) =>
+        PrimeCell.IsRegister("PL031", offset, "read") ? PrimeCell.Narrow(ReadRegister((int)offset), size) : 0;
 
     public void Write(ulong offset, int size, ulong value)
     {
-        if ((offset & 3) != 0 || offset >= 0x1000 || size < 4)
+        if ((offset & 3) != 0 || offset >= PrimeCell.WindowSize || size < 4)
         {
             DeviceLog.Once($"PL031: {size}-byte write at 0x{offset:X} ignored (word access only)");
             return;
@@ -105,10 +88,8 @@ public sealed class Pl031 : IMmioDevice
                 return ris;
             case RTCMIS:
                 return ris & imsc;
-            case >= RTCPeriphID0 and < RTCPCellID0:
-                return PeriphId[(offset - RTCPeriphID0) >> 2];
-            case >= RTCPCellID0 and < 0x1000:
-                return PCellId[(offset - RTCPCellID0) >> 2];
+            case >= PrimeCell.PeriphId0 and < PrimeCell.WindowSize:
+                return PrimeCell.IdRegister(offset, PeriphId);
             case RTCICR:
                 DeviceLog.Once("PL031: read of write-only RTCICR");
                 return 0;
@@ -141,7 +122,7 @@ public sealed class Pl031 : IMmioDevice
                 ris &= ~(value & RtcInterrupt);
                 UpdateLine();
                 break;
-            case RTCDR or RTCRIS or RTCMIS or (>= RTCPeriphID0 and < 0x1000):
+            case RTCDR or RTCRIS or RTCMIS or (>= PrimeCell.PeriphId0 and < PrimeCell.WindowSize):
                 DeviceLog.Once($"PL031: write to read-only offset 0x{offset:X3} ignored");
                 break;
             default:
