@@ -5,28 +5,19 @@ using Emulator.Core.Cpu;
 using Emulator.Devices;
 
 Options options;
-try
-{
-    options = Options.Parse(args);
-}
-catch (UsageException e)
-{
-    Console.Error.WriteLine($"emulator: {e.Message}");
-    return 1;
-}
-
-if (options.Help)
-{
-    Console.WriteLine(Options.Usage);
-    return 0;
-}
-
 MachineConfig config;
 try
 {
+    options = Options.Parse(args);
+    if (options.Help)
+    {
+        Console.WriteLine(Options.Usage);
+        return 0;
+    }
+
     config = DefaultGuest.Complete(options);
 }
-catch (BootException e)
+catch (Exception e) when (e is UsageException or BootException)
 {
     Console.Error.WriteLine($"emulator: {e.Message}");
     return 1;

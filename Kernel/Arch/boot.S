@@ -63,14 +63,13 @@ in_el1:
 
     adrp    x21, _head              // physical load address of the image
 
-    // Clear BSS (MMU off: aligned 8-byte stores only).
-    adrp    x1, __bss_start
-    add     x1, x1, :lo12:__bss_start
-    adrp    x2, __bss_end
-    add     x2, x2, :lo12:__bss_end
+    // Clear the boot page tables (MMU off: plain aligned stores); the rest of BSS is cleared
+    // with DC ZVA once the MMU is on.
+    adrp    x1, boot_id_l0
+    adrp    x2, boot_tables_end
 1:  cmp     x1, x2
     b.hs    2f
-    str     xzr, [x1], #8
+    stp     xzr, xzr, [x1], #16
     b       1b
 2:
     // Identity map (TTBR0): L0[pa >> 39] -> boot_id_l1; 1 GiB blocks for the kernel and the DTB.
@@ -144,6 +143,26 @@ map_gigabyte:
     ret
 
 upper_half:
+    // Clear the rest of BSS (the boot tables, first in BSS, are live and already clear).
+    adrp    x1, boot_tables_end
+    adrp    x2, __bss_end
+    add     x2, x2, :lo12:__bss_end
+    mrs     x3, dczid_el0
+    and     x3, x3, #0xf
+    mov     x4, #4
+    lsl     x4, x4, x3
+3:  cmp     x1, x2
+    b.hs    4f
+    dc      zva, x1
+    add     x1, x1, x4
+    b       3b
+4:
+    // Exceptions run on their own stack (SP_EL1); kernel code runs on SP_EL0, so a kernel stack
+    // overflow into the guard page below the boot stack still gets a working panic.
+    adrp    x1, exception_stack_top
+    add     x1, x1, :lo12:exception_stack_top
+    mov     sp, x1
+    msr     spsel, #0
     adrp    x1, boot_stack_top
     add     x1, x1, :lo12:boot_stack_top
     mov     sp, x1
@@ -153,7 +172,7 @@ upper_half:
     add     x1, x1, :lo12:exception_vectors
     msr     vbar_el1, x1
     isb
-    // BootInfo { dtb_phys, image_phys, image_virt, image_size, entry_counter, entry_el, modules_start, modules_end }
+    // BootInfo (Source/Boot/BootInfo.cs)
     adrp    x0, boot_info
     add     x0, x0, :lo12:boot_info
     str     x19, [x0, #0]
@@ -172,20 +191,30 @@ upper_half:
     str     x1, [x0, #64]
     ldr     x1, =__rodata_end
     str     x1, [x0, #72]
+    ldr     x1, =boot_stack_guard
+    str     x1, [x0, #80]
     bl      KernelEntry
 5:  wfe
     b       5b
 
-    .section .bss
+    .section .bss.boot_tables, "aw", %nobits
     .balign 4096
 boot_id_l0:     .space 4096
 boot_id_l1:     .space 4096
 boot_k_l0:      .space 4096
 boot_k_l1:      .space 4096
 boot_k_l2:      .space 4096
-    .balign 16
+boot_tables_end:
+
+    .section .bss
+    .balign 4096
+    .global boot_stack_guard
+boot_stack_guard: .space 4096      // unmapped by the kernel tables
 boot_stack:     .space 65536
 boot_stack_top:
+    .balign 16
+exception_stack: .space 16384
+exception_stack_top:
     .balign 16
     .global boot_info
 boot_info:      .space 128

@@ -16,15 +16,27 @@ FUNC cpu_counter_frequency
     mrs     x0, cntfrq_el0
     ret
 
-FUNC cpu_timer_set                  // x0 = ticks until the EL1 virtual timer fires; enables it unmasked
-    msr     cntv_tval_el0, x0
+FUNC cpu_vtimer_set_compare         // x0 = virtual count at which the EL1 virtual timer fires; enables it unmasked
+    msr     cntv_cval_el0, x0
     mov     x0, #1
     msr     cntv_ctl_el0, x0
     isb
     ret
 
-FUNC cpu_timer_stop
+FUNC cpu_vtimer_stop
     msr     cntv_ctl_el0, xzr
+    isb
+    ret
+
+FUNC cpu_ptimer_set_compare         // x0 = physical count at which the EL1 physical timer fires; enables it unmasked
+    msr     cntp_cval_el0, x0
+    mov     x0, #1
+    msr     cntp_ctl_el0, x0
+    isb
+    ret
+
+FUNC cpu_ptimer_stop
+    msr     cntp_ctl_el0, xzr
     isb
     ret
 
@@ -76,8 +88,9 @@ FUNC cpu_frame_pointer
     mov     x0, x29
     ret
 
-FUNC cpu_halt
+FUNC cpu_halt                       // stop for good: mask everything (Cpu.Halt silences the tick first)
     msr     daifset, #0xf
+    isb
 1:  wfi
     b       1b
 
@@ -85,3 +98,16 @@ FUNC cpu_physical_counter
     isb
     mrs     x0, cntpct_el0
     ret
+
+FUNC cpu_zero_memory                // x0 = address, x1 = bytes; both multiples of the DC ZVA block (64)
+    mrs     x2, dczid_el0
+    and     x2, x2, #0xf
+    mov     x3, #4
+    lsl     x3, x3, x2              // block size in bytes
+    add     x1, x0, x1
+1:  cmp     x0, x1
+    b.hs    2f
+    dc      zva, x0
+    add     x0, x0, x3
+    b       1b
+2:  ret

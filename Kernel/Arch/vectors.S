@@ -1,7 +1,8 @@
 // Exception vectors: every entry saves the whole context (x0-x30, SP, ELR, SPSR, ESR, FAR, and the
-// full FP/SIMD state) into a TrapFrame on the stack and calls the managed
-// ExceptionDispatch(TrapFrame*, kind). Kinds: 0-3 current EL SP0, 4-7 current EL SPx,
-// 8-11 lower EL AArch64, 12-15 lower EL AArch32 (sync, irq, fiq, serror in each group).
+// full FP/SIMD state) into a TrapFrame on the exception stack (SP_EL1) and calls the managed
+// ExceptionDispatch(TrapFrame*, kind). Kinds: 0-3 current EL on SP0 (kernel code, which runs on
+// SP_EL0), 4-7 current EL on SPx (an exception inside a handler), 8-11 lower EL AArch64,
+// 12-15 lower EL AArch32 (sync, irq, fiq, serror in each group).
 
 #define FRAME_SIZE 816
 
@@ -50,7 +51,12 @@ exception_common:
     stp     x24, x25, [sp, #192]
     stp     x26, x27, [sp, #208]
     stp     x28, x29, [sp, #224]
-    add     x1, sp, #FRAME_SIZE     // SP before the exception (EL1h)
+    mrs     x1, spsr_el1            // SP before the exception: SP_EL0 unless it came from EL1h
+    and     x1, x1, #0xf
+    cmp     x1, #5
+    mrs     x1, sp_el0
+    add     x2, sp, #FRAME_SIZE
+    csel    x1, x2, x1, eq
     stp     x30, x1, [sp, #240]
     mrs     x2, elr_el1
     mrs     x3, spsr_el1

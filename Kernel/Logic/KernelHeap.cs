@@ -13,17 +13,18 @@ namespace Kernel.Logic
     {
         private static readonly ushort[] s_classSizes = { 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048 };
         public const int LargeThreshold = 2048;
-        private const ushort NotHeap = 0xFFFF;
-        private const ushort LargeRun = 0xFFFE;
-        private const uint None = 0xFFFFFFFF;
+        // An all-zero PageInfo is a page the heap does not use, so the table starts as zeroed memory.
+        private const ushort NotHeap = 0;
+        private const ushort LargeRun = 0xFFFF;
+        private const uint None = 0;
 
         // One record per page frame of the page allocator's range.
         private struct PageInfo
         {
-            public ushort SizeClass;  // class index, LargeRun (first page of a run) or NotHeap
+            public ushort SizeClass;  // class index + 1, LargeRun (first page of a run) or NotHeap
             public ushort InUse;      // blocks in use in this page
-            public uint FreeHead;     // offset of the first free block in the page, or None
-            public uint Next, Prev;   // partial-page list links (page indices), or None
+            public uint FreeHead;     // offset + 1 of the first free block in the page, or None
+            public uint Next, Prev;   // partial-page list links (page index + 1), or None
             public uint RunPages;     // for LargeRun: pages in the run
             public uint Reserved;
         }
@@ -36,7 +37,8 @@ namespace Kernel.Logic
         private ulong _bytesInUse;
         private ulong _allocations;
 
-        public KernelHeap(PageAllocator pages, ulong linearOffset)
+        /// <param name="clear">Zeroes memory fast (the kernel passes a DC ZVA loop); null means a plain loop.</param>
+        public KernelHeap(PageAllocator pages, ulong linearOffset, delegate*<void*, ulong, void> clear = null)
         {
             _pages = pages;
             _linearOffset = linearOffset;
@@ -44,13 +46,14 @@ namespace Kernel.Logic
             _infoPages = (infoBytes + PageAllocator.PageSize - 1) / PageAllocator.PageSize;
             ulong phys = pages.AllocatePages(_infoPages);
             if (phys == 0)
-                ThrowHelpersShim.Panic("heap: no memory for page records");
+                Fatal.Panic("heap: no memory for page records");
             _info = (PageInfo*)(phys + linearOffset);
-            for (ulong i = 0; i < pages.TotalPages; i++)
-                _info[i] = new PageInfo { SizeClass = NotHeap, FreeHead = None, Next = None, Prev = None };
+            if (clear != null)
+                clear(_info, _infoPages << PageAllocator.PageShift);
+            else
+                for (ulong* p = (ulong*)_info, end = (ulong*)((byte*)_info + (_infoPages << PageAllocator.PageShift)); p < end; p++)
+                    *p = 0;
             _partial = (uint*)(_info + pages.TotalPages);
-            for (int c = 0; c < s_classSizes.Length; c++)
-                _partial[c] = None;
         }
 
         /// <summary>Pages used by the heap's own bookkeeping.</summary>
@@ -79,16 +82,17 @@ namespace Kernel.Logic
             int c = SizeClassOf(size);
             if (c < 0)
                 return AllocateLarge(size);
-            uint index = _partial[c];
-            if (index == None)
+            uint link = _partial[c];
+            if (link == None)
             {
-                index = NewSlabPage(c);
-                if (index == None)
+                link = NewSlabPage(c);
+                if (link == None)
                     return null;
             }
+            uint index = link - 1;
             PageInfo* info = &_info[index];
             byte* page = PageAddress(index);
-            uint offset = info->FreeHead;
+            uint offset = info->FreeHead - 1;
             info->FreeHead = *(uint*)(page + offset);
             info->InUse++;
             if (info->FreeHead == None)
@@ -98,6 +102,8 @@ namespace Kernel.Logic
             return page + offset;
         }
 
+        // Carves a fresh page into blocks of class c and puts it at the head of the partial list;
+        // returns its link (index + 1) or None.
         private uint NewSlabPage(int c)
         {
             ulong phys = _pages.AllocatePage();
@@ -108,24 +114,30 @@ namespace Kernel.Logic
             uint size = s_classSizes[c];
             uint count = (uint)PageAllocator.PageSize / size;
             for (uint i = 0; i < count; i++)
-                *(uint*)(page + i * size) = i + 1 < count ? (i + 1) * size : None;
+                *(uint*)(page + i * size) = i + 1 < count ? (i + 1) * size + 1 : None;
             PageInfo* info = &_info[index];
-            info->SizeClass = (ushort)c;
+            info->SizeClass = (ushort)(c + 1);
             info->InUse = 0;
-            info->FreeHead = 0;
+            info->FreeHead = 1;
+            PushPartial(c, index);
+            return index + 1;
+        }
+
+        private void PushPartial(int c, uint index)
+        {
+            PageInfo* info = &_info[index];
             info->Prev = None;
             info->Next = _partial[c];
             if (_partial[c] != None)
-                _info[_partial[c]].Prev = index;
-            _partial[c] = index;
-            return index;
+                _info[_partial[c] - 1].Prev = index + 1;
+            _partial[c] = index + 1;
         }
 
         private void Unlink(int c, uint index)
         {
             PageInfo* info = &_info[index];
-            if (info->Prev != None) _info[info->Prev].Next = info->Next; else _partial[c] = info->Next;
-            if (info->Next != None) _info[info->Next].Prev = info->Prev;
+            if (info->Prev != None) _info[info->Prev - 1].Next = info->Next; else _partial[c] = info->Next;
+            if (info->Next != None) _info[info->Next - 1].Prev = info->Prev;
             info->Next = info->Prev = None;
         }
 
@@ -143,14 +155,23 @@ namespace Kernel.Logic
             return (void*)(phys + _linearOffset);
         }
 
+        private bool Owns(void* block, out uint index)
+        {
+            ulong phys = (ulong)block - _linearOffset;
+            index = 0;
+            if (block == null || phys < _pages.BaseAddress || ((phys - _pages.BaseAddress) >> PageAllocator.PageShift) >= _pages.TotalPages)
+                return false;
+            index = PageIndexOf((ulong)block);
+            return true;
+        }
+
         /// <summary>Frees a block from <see cref="Allocate"/>; returns -EINVAL for a pointer the heap does not own.</summary>
         public int Free(void* block)
         {
+            if (!Owns(block, out uint index))
+                return -Errno.EINVAL;
             ulong virt = (ulong)block;
             ulong phys = virt - _linearOffset;
-            if (block == null || phys < _pages.BaseAddress || ((phys - _pages.BaseAddress) >> PageAllocator.PageShift) >= _pages.TotalPages)
-                return -Errno.EINVAL;
-            uint index = PageIndexOf(virt);
             PageInfo* info = &_info[index];
             if (info->SizeClass == LargeRun)
             {
@@ -165,7 +186,7 @@ namespace Kernel.Logic
             }
             if (info->SizeClass == NotHeap)
                 return -Errno.EINVAL;
-            int c = info->SizeClass;
+            int c = info->SizeClass - 1;
             uint size = s_classSizes[c];
             uint offset = (uint)(virt & (PageAllocator.PageSize - 1));
             if (offset % size != 0 || info->InUse == 0)
@@ -173,48 +194,32 @@ namespace Kernel.Logic
             byte* page = PageAddress(index);
             bool wasFull = info->FreeHead == None;
             *(uint*)(page + offset) = info->FreeHead;
-            info->FreeHead = offset;
+            info->FreeHead = offset + 1;
             info->InUse--;
             _bytesInUse -= size;
             _allocations--;
             if (info->InUse == 0)
             {
+                // Last block: the page goes back to the page allocator.
                 if (!wasFull)
                     Unlink(c, index);
-                info->SizeClass = NotHeap;
-                info->FreeHead = None;
+                *info = default;
                 return _pages.FreePages(phys & ~(PageAllocator.PageSize - 1), 1);
             }
             if (wasFull)
-            {
-                info->Prev = None;
-                info->Next = _partial[c];
-                if (_partial[c] != None)
-                    _info[_partial[c]].Prev = index;
-                _partial[c] = index;
-            }
+                PushPartial(c, index);
             return 0;
         }
 
         /// <summary>The usable size of an allocated block, or 0 for a pointer the heap does not own.</summary>
         public ulong UsableSize(void* block)
         {
-            ulong phys = (ulong)block - _linearOffset;
-            if (block == null || phys < _pages.BaseAddress || ((phys - _pages.BaseAddress) >> PageAllocator.PageShift) >= _pages.TotalPages)
+            if (!Owns(block, out uint index))
                 return 0;
-            PageInfo* info = &_info[PageIndexOf((ulong)block)];
+            PageInfo* info = &_info[index];
             if (info->SizeClass == LargeRun) return (ulong)info->RunPages << PageAllocator.PageShift;
             if (info->SizeClass == NotHeap) return 0;
-            return s_classSizes[info->SizeClass];
+            return s_classSizes[info->SizeClass - 1];
         }
-    }
-
-    internal static class ThrowHelpersShim
-    {
-#if KERNEL
-        public static void Panic(string message) => System.ThrowHelpers.Panic(message);
-#else
-        public static void Panic(string message) => throw new InvalidOperationException(message);
-#endif
     }
 }

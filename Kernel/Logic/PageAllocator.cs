@@ -60,10 +60,8 @@ namespace Kernel.Logic
         {
             start = (start + PageSize - 1) & ~(PageSize - 1);
             end &= ~(PageSize - 1);
-            if (!Clip(start, end, out ulong first, out ulong last))
-                return;
-            for (ulong f = first; f < last; f++)
-                if (IsUsed(f)) { SetFree(f); _freeCount++; }
+            if (Clip(start, end, out ulong first, out ulong last))
+                SetRange(first, last, used: false);
         }
 
         /// <summary>Marks every page touching [start, end) in use.</summary>
@@ -71,10 +69,41 @@ namespace Kernel.Logic
         {
             start &= ~(PageSize - 1);
             end = (end + PageSize - 1) & ~(PageSize - 1);
-            if (!Clip(start, end, out ulong first, out ulong last))
-                return;
-            for (ulong f = first; f < last; f++)
-                if (!IsUsed(f)) { SetUsed(f); _freeCount--; }
+            if (Clip(start, end, out ulong first, out ulong last))
+                SetRange(first, last, used: true);
+        }
+
+        // Sets or clears the bits of frames [first, last) a word at a time, keeping the free count.
+        private void SetRange(ulong first, ulong last, bool used)
+        {
+            ulong frame = first;
+            while (frame < last)
+            {
+                ulong word = frame >> 6;
+                int bit = (int)(frame & 63);
+                ulong span = last - frame < (ulong)(64 - bit) ? last - frame : (ulong)(64 - bit);
+                ulong mask = span == 64 ? ~0UL : ((1UL << (int)span) - 1) << bit;
+                ulong old = _bitmap[word];
+                if (used)
+                {
+                    _freeCount -= (ulong)PopCount(~old & mask);
+                    _bitmap[word] = old | mask;
+                }
+                else
+                {
+                    _freeCount += (ulong)PopCount(old & mask);
+                    _bitmap[word] = old & ~mask;
+                }
+                frame += span;
+            }
+        }
+
+        private static int PopCount(ulong v)
+        {
+            v -= (v >> 1) & 0x5555555555555555UL;
+            v = (v & 0x3333333333333333UL) + ((v >> 2) & 0x3333333333333333UL);
+            v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0FUL;
+            return (int)((v * 0x0101010101010101UL) >> 56);
         }
 
         /// <summary>Allocates one page; returns its physical address or 0.</summary>

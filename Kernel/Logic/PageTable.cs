@@ -20,6 +20,9 @@ namespace Kernel.Logic
     /// issues the TLBI; tests record the calls). Table pages come from a <see cref="PageAllocator"/>
     /// and are reached through the linear map (virtual = physical + linearOffset).
     /// MAIR layout assumed: index 0 Device-nGnRE, index 1 Normal write-back.
+    /// Changing part of a block goes through break-before-make: for a moment the whole block is
+    /// unmapped, so never split a block that holds the running code, the current stack or the
+    /// tables themselves.
     /// </summary>
     public sealed unsafe class PageTable
     {
@@ -53,7 +56,7 @@ namespace Kernel.Logic
             _invalidate = invalidate;
             RootPhysical = NewTable();
             if (RootPhysical == 0)
-                ThrowHelpersShim.Panic("page table: no memory for the root");
+                Fatal.Panic("page table: no memory for the root");
         }
 
         private ulong NewTable()
@@ -205,8 +208,8 @@ namespace Kernel.Logic
             return slot == null || (*slot & Valid) == 0 ? -1 : level;
         }
 
-        // Finds the deepest existing descriptor slot for va: a leaf, an invalid slot, or null when a
-        // table is missing above level 3 (level then tells where).
+        // Walks towards va and returns the slot where the walk stops: a block or page descriptor, or
+        // an invalid slot (level tells which level it is at).
         private ulong* Walk(ulong va, out int level)
         {
             ulong table = RootPhysical;

@@ -6,20 +6,37 @@ namespace Kernel.Arch
     /// <summary>CPU operations implemented in Arch/cpu.S.</summary>
     public static unsafe class Cpu
     {
+        /// <summary>The virtual count (CNTVCT_EL0).</summary>
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_counter")]
         public static extern ulong Counter();
 
+        /// <summary>The physical count (CNTPCT_EL0).</summary>
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_physical_counter")]
         public static extern ulong PhysicalCounter();
 
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_counter_frequency")]
         public static extern ulong CounterFrequency();
 
-        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_timer_set")]
-        public static extern void TimerSet(ulong ticks);
+        /// <summary>Arms the EL1 virtual timer (CNTV_CVAL_EL0, CNTV_CTL_EL0) for a virtual count.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_vtimer_set_compare")]
+        public static extern void VirtualTimerSetCompare(ulong virtualCount);
 
-        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_timer_stop")]
-        public static extern void TimerStop();
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_vtimer_stop")]
+        public static extern void VirtualTimerStop();
+
+        /// <summary>Arms the EL1 physical timer (CNTP_CVAL_EL0, CNTP_CTL_EL0) for a physical count.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_ptimer_set_compare")]
+        public static extern void PhysicalTimerSetCompare(ulong physicalCount);
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_ptimer_stop")]
+        public static extern void PhysicalTimerStop();
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_switch_context")]
+        public static extern void SwitchContext(CpuContext* save, CpuContext* load);
+
+        /// <summary>Address of the assembly trampoline a new thread starts in (x19 = entry, x20 = argument).</summary>
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_thread_start_address")]
+        public static extern ulong ThreadStartAddress();
 
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_irq_enable")]
         public static extern void EnableInterrupts();
@@ -43,10 +60,31 @@ namespace Kernel.Arch
         public static extern ulong FramePointer();
 
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_halt")]
-        public static extern void Halt();
+        private static extern void HaltProcessor();
+
+        /// <summary>Stops for good: silences the tick (only the timer in use: the other may not exist), masks everything, waits.</summary>
+        public static void Halt()
+        {
+            Kernel.Drivers.SystemTimer.Stop();
+            HaltProcessor();
+        }
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_zero_memory")]
+        private static extern void ZeroMemoryBlocks(void* address, ulong bytes);
+
+        /// <summary>Zeroes whole pages of Normal memory with DC ZVA.</summary>
+        public static void ZeroPages(void* address, ulong bytes) => ZeroMemoryBlocks(address, bytes);
 
         /// <summary>Used as the page-table code's TLB maintenance callback.</summary>
         public static void InvalidatePage(ulong virtualAddress) => InvalidateTlb(virtualAddress);
+    }
+
+    /// <summary>Callee-saved state of a suspended kernel thread (layout shared with Arch/switch.S).</summary>
+    public unsafe struct CpuContext
+    {
+        public fixed ulong X19To28[10];
+        public ulong FramePointer, LinkRegister, StackPointer;
+        public fixed ulong D8To15[8];
     }
 
     /// <summary>Device register access with volatile semantics (never merged, reordered or elided).</summary>

@@ -13,5 +13,6 @@ namespace Kernel
         public ulong ModulesEnd;
         public ulong TextEnd;
         public ulong ReadOnlyEnd;
+        public ulong StackGuard;        // virtual address of the unmapped page below the boot stack
     }
 }

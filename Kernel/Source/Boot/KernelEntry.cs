@@ -186,6 +186,16 @@ namespace Kernel.Boot
                 CrashTests.Throw();
             else if (BootArgs.SameBytes(test, "corelib"u8))
                 CoreLibSelfTest.Run();
+            else if (BootArgs.SameBytes(test, "pagetable"u8))
+                SystemTests.PageTable();
+            else if (BootArgs.SameBytes(test, "readonly"u8))
+                SystemTests.ReadOnlyWrite();
+            else if (BootArgs.SameBytes(test, "stackoverflow"u8))
+                CrashTests.StackOverflow();
+            else if (BootArgs.SameBytes(test, "threads"u8))
+                SystemTests.Threads();
+            else
+                Log.Line($"test: unknown test {test}");
         }
     }
 }

@@ -16,11 +16,27 @@ namespace Kernel.Diagnostics
         public static void NullDereference()
         {
             Log.Line("test: dereferencing a null pointer");
-            Log.Line($"test: read {ReadThroughNull(null)}");
+            int value = ReadThroughNull(null);
+            Log.Line($"test: read {value}");
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static int ReadThroughNull(Victim? victim) => victim!.Value;
+
+        public static void StackOverflow()
+        {
+            Log.Line("test: recursing without end");
+            ulong depth = Recurse(1);
+            Log.Line($"test: depth {depth}");
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static ulong Recurse(ulong depth)
+        {
+            Span<byte> frame = stackalloc byte[256];
+            frame[0] = (byte)depth;
+            return Recurse(depth + 1) + frame[0];
+        }
 
         public static void Throw()
         {
@@ -44,6 +60,7 @@ namespace Kernel.Diagnostics
         public static void Run()
         {
             ulong before = MemoryManager.Pages.FreeBytes;
+            ulong start = Kernel.Arch.Cpu.Counter();
             Log.Line($"heap-stress: free before {before} bytes");
             object?[] live = new object?[Batch];
             int allocated = 0;
@@ -70,7 +87,8 @@ namespace Kernel.Diagnostics
             }
             ManagedHeap.Free(live);
             ulong after = MemoryManager.Pages.FreeBytes;
-            Log.Line($"heap-stress: {allocated} objects allocated and freed");
+            ulong elapsed = Kernel.Drivers.SystemTimer.MicrosecondsBetween(start, Kernel.Arch.Cpu.Counter());
+            Log.Line($"heap-stress: {allocated} objects allocated and freed in {elapsed / 1000} ms");
             Log.Line($"heap-stress: free after {after} bytes");
             Log.Line(before == after ? "heap-stress: ok" : "heap-stress: LEAK");
         }

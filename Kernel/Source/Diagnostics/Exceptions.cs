@@ -7,7 +7,7 @@ namespace Kernel.Diagnostics
     /// <summary>Entry from Arch/vectors.S for every exception and interrupt.</summary>
     public static unsafe class Exceptions
     {
-        private const ulong CurrentElIrq = 5;
+        private const ulong KernelIrq = 1, NestedIrq = 5;
 
         private static delegate*<void>* s_handlers;
         private static uint s_handlerCount;
@@ -27,7 +27,7 @@ namespace Kernel.Diagnostics
         [RuntimeExport("ExceptionDispatch")]
         private static void ExceptionDispatch(TrapFrame* frame, ulong kind)
         {
-            if (kind == CurrentElIrq)
+            if (kind == KernelIrq || kind == NestedIrq)
             {
                 HandleInterrupt();
                 return;

@@ -57,6 +57,8 @@ namespace Kernel.Diagnostics
                 Log.Write(")");
             }
             Log.Write('\n');
+            if (ExceptionSyndrome.IsAbort(ec) && Memory.MemoryManager.IsStackGuard(frame->Far))
+                Log.Line("panic: kernel stack overflow (guard page hit)");
             Log.Line($"  vector {kind} ESR {frame->Esr:x8} (EC {(ulong)ec:x2}) FAR {frame->Far:x16}");
             Log.Line($"  ELR {frame->Elr:x16} SPSR {frame->Spsr:x8} SP {frame->Sp:x16}");
             for (int i = 0; i < 31; i += 2)
@@ -70,7 +72,7 @@ namespace Kernel.Diagnostics
                 }
                 Log.Write('\n');
             }
-            Log.Line($"  FPSR {frame->Fpsr:x8} FPCR {frame->Fpcr:x8} q0 {frame->Q[1]:x16}{frame->Q[0]:x16}");
+            Log.Line($"  FPSR {frame->Fpsr:x8} FPCR {frame->Fpcr:x8} q0 {frame->Q[1]:x16}:{frame->Q[0]:x16}");
             Log.Line($"  pc {frame->Elr:x16}");
             Backtrace(frame->X[29], 1);
             Stop();

@@ -2,30 +2,83 @@ using Kernel.Arch;
 
 namespace Kernel.Drivers
 {
-    /// <summary>The EL1 virtual generic timer as the system tick.</summary>
+    /// <summary>Which EL1 generic timer drives the tick.</summary>
+    public enum TimerKind
+    {
+        /// <summary>The EL1 virtual timer: CNTV_* registers against CNTVCT_EL0.</summary>
+        Virtual,
+
+        /// <summary>The EL1 (non-secure) physical timer: CNTP_* registers against CNTPCT_EL0.</summary>
+        Physical,
+    }
+
+    /// <summary>
+    /// The system tick on one of the EL1 generic timers, chosen at boot from the device tree
+    /// (<see cref="Boot.KernelEntryPoint"/>): the virtual timer when the timer node lists its
+    /// interrupt, else the non-secure physical timer. The timer in use compares against its own
+    /// counter, so the tick reads that counter too.
+    /// </summary>
     public static class SystemTimer
     {
         private static ulong s_frequency;
         private static ulong s_interval;
         private static ulong s_ticks;
+        private static ulong s_nextDeadline;
         private static uint s_hz;
+        private static TimerKind s_kind;
+        private static bool s_running;
 
         public static ulong Ticks => s_ticks;
         public static uint Hz => s_hz;
         public static ulong Frequency => s_frequency;
+        public static TimerKind Kind => s_kind;
 
-        public static void Start(uint hz)
+        /// <summary>The counter the tick timer compares against.</summary>
+        public static ulong Counter() => s_kind == TimerKind.Physical ? Cpu.PhysicalCounter() : Cpu.Counter();
+
+        public static void Start(TimerKind kind, uint hz)
         {
+            s_kind = kind;
             s_hz = hz;
             s_frequency = Cpu.CounterFrequency();
             s_interval = s_frequency / hz;
-            Cpu.TimerSet(s_interval);
+            s_nextDeadline = Counter() + s_interval;
+            s_running = true;
+            SetCompare(s_nextDeadline);
+        }
+
+        /// <summary>Silences the tick (for a halt); does nothing before <see cref="Start"/>.</summary>
+        public static void Stop()
+        {
+            if (!s_running)
+                return;
+            s_running = false;
+            if (s_kind == TimerKind.Physical)
+                Cpu.PhysicalTimerStop();
+            else
+                Cpu.VirtualTimerStop();
         }
 
         public static void HandleInterrupt()
         {
-            s_ticks++;
-            Cpu.TimerSet(s_interval);
+            // Absolute deadlines: the tick does not drift with interrupt latency. After a long stall,
+            // missed ticks are counted at once.
+            ulong now = Counter();
+            while (s_nextDeadline <= now)
+            {
+                s_ticks++;
+                s_nextDeadline += s_interval;
+            }
+            if (s_running)
+                SetCompare(s_nextDeadline);
+        }
+
+        private static void SetCompare(ulong deadline)
+        {
+            if (s_kind == TimerKind.Physical)
+                Cpu.PhysicalTimerSetCompare(deadline);
+            else
+                Cpu.VirtualTimerSetCompare(deadline);
         }
 
         /// <summary>Microseconds between two counter readings.</summary>

@@ -93,8 +93,12 @@ namespace Kernel.Memory
             int e = tables.Map(imageVirt, imagePhys, textSize, PageFlags.Read | PageFlags.Execute);
             if (e == 0) e = tables.Map(boot->TextEnd, imagePhys + textSize, roSize, PageFlags.Read);
             if (e == 0) e = tables.Map(boot->ReadOnlyEnd, imagePhys + textSize + roSize, rwSize, PageFlags.Read | PageFlags.Write);
+            if (e == 0) e = tables.Unmap(boot->StackGuard, PageAllocator.PageSize);
             if (e < 0) return e;
+            s_stackGuard = boot->StackGuard;
             s_kernelTables = tables;
+            s_imageStart = imageVirt;
+            s_imageEnd = imageVirt + boot->ImageSize;
             return 0;
         }
 
@@ -120,14 +124,22 @@ namespace Kernel.Memory
         /// <summary>Creates the kernel heap and makes it the allocator behind `new`.</summary>
         public static void StartHeap()
         {
-            s_heap = new KernelHeap(s_pages!, LinearBase);
+            s_heap = new KernelHeap(s_pages!, LinearBase, &Cpu.ZeroPages);
             ManagedHeap.Install(&HeapAllocate, &HeapFree);
         }
 
         private static void* HeapAllocate(nuint size) => s_heap!.Allocate(size);
 
+        private static ulong s_imageStart, s_imageEnd, s_stackGuard;
+
+        /// <summary>Whether a faulting address hit the guard page below the boot stack.</summary>
+        public static bool IsStackGuard(ulong address) => address >= s_stackGuard && address - s_stackGuard < PageAllocator.PageSize;
+
         private static void HeapFree(void* block)
         {
+            // Frozen objects (string literals, pre-initialised statics) live in the image: nothing to free.
+            if ((ulong)block >= s_imageStart && (ulong)block < s_imageEnd)
+                return;
             if (s_heap!.Free(block) < 0)
                 ThrowHelpers.Panic("heap: free of a block the heap does not own");
         }

@@ -118,7 +118,7 @@ public class VirtDeviceTreeTests
         // Secure physical, non-secure physical, virtual, hypervisor: INTIDs 29, 30, 27, 26 are PPIs 13, 14, 11, 10.
         Assert.Equal([1u, 13, 0x104, 1, 14, 0x104, 1, 11, 0x104, 1, 10, 0x104], timer.Cells("interrupts"));
         Assert.Equal(
-            new[] { VirtLayout.SecurePhysicalTimerIntId, VirtLayout.PhysicalTimerIntId, VirtLayout.VirtualTimerIntId, VirtLayout.HypervisorTimerIntId }
+            new[] { VirtLayout.SecurePhysicalTimerIntId, VirtLayout.PhysicalTimerIntId }
                 .Select(id => (uint)(id - VirtLayout.PpiBase)),
             timer.Cells("interrupts").Where((_, i) => i % 3 == 1));
         Assert.Equal(["arm,armv8-timer", "arm,armv7-timer"], timer.Strings("compatible"));

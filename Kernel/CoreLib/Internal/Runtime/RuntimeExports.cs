@@ -139,9 +139,6 @@ namespace System.Runtime
 
         [RuntimeExport("RhSuppressFinalize")]
         private static void RhSuppressFinalize(object obj) { }
-
-        [RuntimeExport("RhTypeCast_IsInstanceOfClass")]
-        private static object? IsInstanceOfClassExport(MethodTable* type, object? obj) => TypeCast.IsInstanceOfClass(type, obj);
     }
 }
 
@@ -161,15 +158,15 @@ namespace System.Runtime.CompilerServices
             return nonGcStaticBase;
         }
 
-        // The kernel runs class constructors on one CPU with interrupts unable to re-enter managed
-        // initialisation, so a simple state machine suffices: address -> 1 (running) -> 0 (done).
+        // One CPU, no preemption inside class constructors: a simple state machine suffices,
+        // address -> 1 (running) -> 0 (done). State 1 means the constructor is already on this call
+        // stack (it, or something it calls, reads the type's statics): carry on, as .NET does for
+        // the thread that runs a constructor.
         private static unsafe void CheckStaticClassConstruction(ref StaticClassConstructionContext context)
         {
             IntPtr cctor = context.cctorMethodAddress;
-            if (cctor == (IntPtr)0)
+            if (cctor == (IntPtr)0 || cctor == (IntPtr)1)
                 return;
-            if (cctor == (IntPtr)1)
-                ThrowHelpers.Panic("recursive class constructor");
             context.cctorMethodAddress = (IntPtr)1;
             ((delegate*<void>)cctor)();
             context.cctorMethodAddress = (IntPtr)0;

@@ -95,7 +95,7 @@ namespace Internal.Runtime.CompilerHelpers
                 *(MethodTable**)obj = type;
                 if ((value & 2) != 0)
                 {
-                    byte* data = (byte*)ReadRelativePointer((int*)cell + 2);
+                    byte* data = (byte*)ReadRelativePointer((int*)cell + 1);
                     uint size = type->BaseSize - 2 * (uint)sizeof(nint);
                     for (uint i = 0; i < size; i++)
                         obj[sizeof(nint) + i] = data[i];
