@@ -22,7 +22,7 @@ public sealed record Options
 
     public const string Supported =
         "-M/-machine virt[,dumpdtb=FILE], -cpu cortex-a57|cortex-a53|cortex-a72|max, -m SIZE, -kernel FILE, " +
-        "-initrd FILE, -append CMDLINE, -dtb FILE, -nographic, -serial stdio, -no-reboot, -help";
+        "-initrd FILE, -append CMDLINE, -dtb FILE, -nographic, -serial stdio, -nic none, -no-reboot, -help";
 
     public const string Usage = """
         usage: Emulator [options]
@@ -38,6 +38,7 @@ public sealed record Options
           -dtb FILE       use this device tree instead of the generated one
           -nographic      serial console on the terminal (the default; there is no display yet)
           -serial stdio   serial console on the terminal (the only choice)
+          -nic none       no network (the only choice so far; also -net none)
           -no-reboot      exit instead of rebooting when the guest resets
         Console: Ctrl-A x quits, Ctrl-A h helps, Ctrl-A Ctrl-A sends Ctrl-A.
         """;
@@ -70,6 +71,8 @@ public sealed record Options
                 "-append" => options with { Append = Value() },
                 "-dtb" => options with { Dtb = Value() },
                 "-nographic" => options,
+                // The board has no network device yet, so "none" is the only network a QEMU user can ask for.
+                "-nic" or "-net" => Value() == "none" ? options : throw new UsageException($"'{arg}' supports only 'none' (there is no network device yet)"),
                 "-serial" => Value() == "stdio" ? options : throw new UsageException("only '-serial stdio' is supported"),
                 "-no-reboot" => options with { NoReboot = true },
                 "-h" or "-help" => options with { Help = true },

@@ -6,11 +6,10 @@ using System.Text.RegularExpressions;
 namespace Kernel.Tests;
 
 /// <summary>
-/// Runs the kernel image on qemu-system-aarch64 (-M virt, serial console on stdio) and lets a test
-/// read the console and type into it. Every wait is bounded; the process is killed on dispose.
-/// A missing or failing QEMU is a test failure with the reason, never a skip.
-/// Set KERNEL_TEST_MACHINE to another executable that takes QEMU's options (our emulator) to run
-/// the same tests there.
+/// Runs the kernel image on a machine that takes QEMU's options (qemu-system-aarch64 -M virt, or our
+/// emulator; see <see cref="BootMachine"/>) with the serial console on stdio, and lets a test read
+/// the console and type into it. Every wait is bounded; the process is killed on dispose.
+/// A missing or failing machine is a test failure with the reason, never a skip.
 /// </summary>
 public sealed class QemuMachine : IDisposable
 {
@@ -20,6 +19,7 @@ public sealed class QemuMachine : IDisposable
     private readonly StringBuilder _output = new();
     private readonly object _lock = new();
     private readonly StringBuilder _errors = new();
+    private readonly string _name;
 
     public static string KernelBinDirectory =>
         typeof(QemuMachine).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
@@ -29,32 +29,28 @@ public sealed class QemuMachine : IDisposable
     public static string ElfPath => Path.Combine(KernelBinDirectory, "kernel.elf");
 
     public QemuMachine(string bootArguments = "", string memory = "512M", params string[] extraOptions)
+        : this(BootMachine.Qemu, bootArguments, memory, extraOptions)
+    {
+    }
+
+    public QemuMachine(BootMachine machine, string bootArguments = "", string memory = "512M", params string[] extraOptions)
     {
         if (!File.Exists(ImagePath))
             throw new InvalidOperationException($"kernel image not found at {ImagePath}: build Kernel/Kernel.csproj first");
-        string machine = Environment.GetEnvironmentVariable("KERNEL_TEST_MACHINE") is { Length: > 0 } m ? m : "qemu-system-aarch64";
-        var start = new ProcessStartInfo(machine)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in new[] { "-M", "virt", "-cpu", "cortex-a57", "-m", memory, "-nographic", "-nic", "none", "-no-reboot",
-                     "-kernel", ImagePath, "-append", bootArguments }.Concat(extraOptions))
-            start.ArgumentList.Add(a);
+        _name = machine.Name;
+        ProcessStartInfo start = machine.StartInfo(memory, new[] { "-kernel", ImagePath, "-append", bootArguments }.Concat(extraOptions));
         try
         {
-            _process = Process.Start(start) ?? throw new InvalidOperationException($"{machine} did not start");
+            _process = Process.Start(start) ?? throw new InvalidOperationException($"{machine.Name} did not start");
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException($"cannot run {machine} (install the qemu-system-arm package): {e.Message}", e);
+            throw new InvalidOperationException($"cannot run {machine.Name} ({start.FileName}): {e.Message}{machine.InstallHint}", e);
         }
         _process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (_lock) _errors.AppendLine(e.Data); };
         _process.BeginErrorReadLine();
         // Character by character: the console prompt is not followed by a newline.
-        _reader = new Thread(ReadConsole) { IsBackground = true, Name = "qemu console" };
+        _reader = new Thread(ReadConsole) { IsBackground = true, Name = "machine console" };
         _reader.Start();
     }
 
@@ -93,8 +89,18 @@ public sealed class QemuMachine : IDisposable
         get { lock (_lock) return _output.ToString(); }
     }
 
-    /// <summary>Waits for a line matching <paramref name="pattern"/> appearing at or after <paramref name="from"/>.</summary>
-    public Match WaitFor(string pattern, TimeSpan? timeout = null, int from = 0)
+    /// <summary>
+    /// Waits for a match of <paramref name="pattern"/> (multiline: ^ and $ are line boundaries) at or after
+    /// <paramref name="from"/>. Only complete lines are searched, so a line still being printed never
+    /// matches half-way ("(?&lt;r&gt;\w+)$" must not see "y" of "yes"); the console prompt, which is not
+    /// followed by a newline, is what <see cref="WaitForPrompt"/> is for.
+    /// </summary>
+    public Match WaitFor(string pattern, TimeSpan? timeout = null, int from = 0) => Wait(pattern, timeout, from, partialLine: false);
+
+    /// <summary>Waits for the console prompt "&gt; " at the start of a line, at or after <paramref name="from"/>.</summary>
+    public Match WaitForPrompt(TimeSpan? timeout = null, int from = 0) => Wait(@"^> ", timeout, from, partialLine: true);
+
+    private Match Wait(string pattern, TimeSpan? timeout, int from, bool partialLine)
     {
         var regex = new Regex(pattern, RegexOptions.Multiline);
         DateTime deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
@@ -103,14 +109,21 @@ public sealed class QemuMachine : IDisposable
             while (true)
             {
                 string text = _output.ToString();
-                Match m = regex.Match(text, Math.Min(from, text.Length));
+                string searched = partialLine ? text : text[..(text.LastIndexOf('\n') + 1)];
+                Match m = regex.Match(searched, Math.Min(from, searched.Length));
                 if (m.Success)
                     return m;
-                if (_process.HasExited)
-                    throw new InvalidOperationException($"QEMU exited (code {_process.ExitCode}) before '{pattern}' appeared.\nstderr:\n{_errors}\nconsole:\n{text}");
+                // Once the machine has exited and its output is fully read, nothing more will come.
+                if (_process.HasExited && !_reader.IsAlive)
+                {
+                    m = regex.Match(text, Math.Min(from, text.Length));
+                    if (m.Success)
+                        return m;
+                    throw new InvalidOperationException($"{_name} exited (code {_process.ExitCode}) before '{pattern}' appeared.\nstderr:\n{_errors}\nconsole:\n{text}");
+                }
                 TimeSpan left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero)
-                    throw new TimeoutException($"'{pattern}' did not appear within {(timeout ?? DefaultTimeout).TotalSeconds} s.\nstderr:\n{_errors}\nconsole:\n{text}");
+                    throw new TimeoutException($"{_name}: '{pattern}' did not appear within {(timeout ?? DefaultTimeout).TotalSeconds} s.\nstderr:\n{_errors}\nconsole:\n{text}");
                 Monitor.Wait(_lock, left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
             }
         }

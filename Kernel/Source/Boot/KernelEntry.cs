@@ -134,17 +134,15 @@ namespace Kernel.Boot
             uint hz = DefaultHz;
             if (BootArgs.TryGet(BootArguments, "hz"u8, out ReadOnlySpan<byte> value) && BootArgs.TryParseUInt(value, out ulong parsed) && parsed >= 1 && parsed <= 10000)
                 hz = (uint)parsed;
-            int timer = s_tree.FindCompatible("arm,armv8-timer"u8);
-            if (timer < 0)
-                timer = s_tree.FindCompatible("arm,armv7-timer"u8);
-            // Interrupts are listed secure physical, non-secure physical, virtual, hypervisor.
-            if (s_tree.GetInterrupt(timer, 2, out uint irq, out _) < 0)
+            // As Linux at EL1: the virtual timer when the node lists it, else the non-secure physical
+            // timer (a board or emulator without the virtual timer lists only the physical ones).
+            if (ArchTimer.SelectTick(s_tree, out TimerKind kind, out uint irq) < 0)
                 ThrowHelpers.Panic("no architected timer in the device tree");
             Exceptions.Register(irq, &SystemTimer.HandleInterrupt);
             Gic.Enable(irq, false);
-            SystemTimer.Start(hz);
+            SystemTimer.Start(kind, hz);
             Cpu.EnableInterrupts();
-            Log.Line($"timer: virtual timer irq {irq}, {SystemTimer.Frequency} Hz counter, tick {hz} Hz");
+            Log.Line($"timer: {(kind == TimerKind.Physical ? "physical" : "virtual")} timer irq {irq}, {SystemTimer.Frequency} Hz counter, tick {hz} Hz");
         }
 
         private static void StartRtc()
@@ -170,7 +168,10 @@ namespace Kernel.Boot
                     first = address;
                 count++;
             }
-            Log.Line($"virtio-mmio: {count} transports, lowest at {first:x}");
+            if (count == 0)
+                Log.Line("virtio-mmio: none");
+            else
+                Log.Line($"virtio-mmio: {count} transports, lowest at {first:x}");
         }
 
         private static void RunBootTests()

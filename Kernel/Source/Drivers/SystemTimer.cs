@@ -1,20 +1,11 @@
 using Kernel.Arch;
+using Kernel.Logic;
 
 namespace Kernel.Drivers
 {
-    /// <summary>Which EL1 generic timer drives the tick.</summary>
-    public enum TimerKind
-    {
-        /// <summary>The EL1 virtual timer: CNTV_* registers against CNTVCT_EL0.</summary>
-        Virtual,
-
-        /// <summary>The EL1 (non-secure) physical timer: CNTP_* registers against CNTPCT_EL0.</summary>
-        Physical,
-    }
-
     /// <summary>
     /// The system tick on one of the EL1 generic timers, chosen at boot from the device tree
-    /// (<see cref="Boot.KernelEntryPoint"/>): the virtual timer when the timer node lists its
+    /// (<see cref="ArchTimer.SelectTick"/>): the virtual timer when the timer node lists its
     /// interrupt, else the non-secure physical timer. The timer in use compares against its own
     /// counter, so the tick reads that counter too.
     /// </summary>
