@@ -132,11 +132,6 @@ public static class VirtDeviceTree
     }
 
     /// <summary>
-    /// Gives a user-supplied tree (-dtb) the machine's RAM the way QEMU does (hw/arm/boot.c): its memory
-    /// nodes are replaced by one <c>memory@40000000</c> whose reg is written with the root's
-    /// #address-cells and #size-cells, which the kernel reads it with.
-    /// </summary>
-    /// <summary>
     /// A user's tree (QEMU's own dump, say) may list the virtual and hypervisor timers, which this machine
     /// cannot provide (see <see cref="Build"/>); keep only the physical timers' interrupts, so the guest
     /// picks the physical timer. Returns whether the tree was changed.
@@ -164,6 +159,11 @@ public static class VirtDeviceTree
         return changed;
     }
 
+    /// <summary>
+    /// Gives a user-supplied tree (-dtb) the machine's RAM the way QEMU does (hw/arm/boot.c): its memory
+    /// nodes are replaced by one <c>memory@40000000</c> whose reg is written with the root's
+    /// #address-cells and #size-cells, which the kernel reads it with.
+    /// </summary>
     public static void SetMemory(FdtNode root, ulong ramSize, string treePath)
     {
         // Devicetree specification 2.3.5: when absent, #address-cells is 2 and #size-cells is 1.

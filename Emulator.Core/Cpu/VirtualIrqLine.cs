@@ -121,6 +121,7 @@ public sealed unsafe class VirtualIrqLine
     }
 
     private const ulong ProbeBase = 0x4000_0000;
+    private const int MarkerOffset = 0x1000;
 
     // icount_decr is the last member of CPUNegativeOffsetState, which sits right before env; padding
     // decides the exact distance. Candidates in order of likelihood; only ones that hold 0 (as an idle
@@ -167,7 +168,8 @@ public sealed unsafe class VirtualIrqLine
 
     private static Layout Calibrate(CpuModel model)
     {
-        // 0x000: msr daifclr, #2 ; b .        (IRQs unmasked, then spin forever in one block)
+        // 0x000: msr daifclr, #2 ; mov x1, #1 ; str x1, [x0] ; b .
+        //        (IRQs unmasked, a marker for the host that it got this far, then spin forever)
         // 0xa80: hvc #0                         (VBAR 0x800 + 0x280: IRQ taken at EL1 with SP_EL1)
         var memory = (byte*)NativeMemory.AllocZeroed(0x10000);
         try
@@ -175,10 +177,13 @@ public sealed unsafe class VirtualIrqLine
             using var engine = new UnicornEngine(model);
             engine.MapRam(ProbeBase, 0x10000, memory);
             BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory, 4), 0xD50342FF);
-            BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory + 4, 4), 0x14000000);
+            BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory + 4, 4), 0xD2800021);
+            BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory + 8, 4), 0xF9000001);
+            BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory + 12, 4), 0x14000000);
             BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory + 0xA80, 4), 0xD4000002);
             CpuState.EnterEl1(engine);
             engine.Write(Arm64Reg.VbarEl1, ProbeBase + 0x800);
+            engine.WriteX(0, ProbeBase + MarkerOffset);
             var env = LocateCpuState(engine);
             var (requestOffset, virqMask) = FindInterruptRequest(engine, env);
             var request = env + (ulong)requestOffset;
@@ -191,7 +196,21 @@ public sealed unsafe class VirtualIrqLine
             runner.Start();
             try
             {
-                Thread.Sleep(30);
+                // Wait until the guest has unmasked IRQs and is spinning (it writes the marker), however
+                // late its thread gets to run.
+                var marker = (ulong*)(memory + MarkerOffset);
+                var waited = System.Diagnostics.Stopwatch.StartNew();
+                while (Volatile.Read(ref *marker) != 1)
+                {
+                    if (waited.ElapsedMilliseconds > 10_000)
+                    {
+                        throw new InvalidOperationException("interrupt calibration: the probe guest did not start");
+                    }
+
+                    Thread.Sleep(1);
+                }
+
+                Thread.Sleep(5);
                 // Pend the interrupt from this thread: the spinning guest must not notice on its own,
                 // or there is nothing to calibrate.
                 ProcessMemory.WriteU32(request, ProcessMemory.ReadU32(request) | (uint)virqMask);

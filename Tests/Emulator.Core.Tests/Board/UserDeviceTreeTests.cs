@@ -146,6 +146,50 @@ public class UserDeviceTreeTests
         Assert.Equal([0x4000_0000UL, RamSize], memory.GetProperty("reg")!.AsU64Array());
     }
 
+    /// <summary>
+    /// A GIC and QEMU's timer node, which lists the secure physical, non-secure physical, virtual and
+    /// hypervisor timers' PPIs.
+    /// </summary>
+    private const string QemuTimer = """
+            gic: intc@8000000 {
+                compatible = "arm,cortex-a15-gic";
+                #interrupt-cells = <3>;
+                #address-cells = <0>;
+                interrupt-controller;
+                reg = <0x0 0x8000000 0x0 0x10000 0x0 0x8010000 0x0 0x10000>;
+            };
+
+            timer {
+                interrupt-parent = <&gic>;
+                interrupts = <0x01 0x0d 0x104 0x01 0x0e 0x104 0x01 0x0b 0x104 0x01 0x0a 0x104>;
+                always-on;
+                compatible = "arm,armv8-timer", "arm,armv7-timer";
+            };
+        """;
+
+    private static string WithTimer(string timer) => Edit(UserSource, "    widget@9500000 {", timer + "\n    widget@9500000 {");
+
+    [Fact]
+    public void UserTreeListingTheVirtualTimer_ReachesTheGuestWithOnlyThePhysicalTimers()
+    {
+        // Only the physical timer works on this machine; a guest told about the virtual one would use it.
+        var tree = Boot(WithTimer(QemuTimer));
+
+        var timer = tree.Find("/timer")!;
+        Assert.Equal([1u, 13, 0x104, 1, 14, 0x104], timer.GetProperty("interrupts")!.AsU32Array());
+        Assert.Equal(["arm,armv8-timer", "arm,armv7-timer"], timer.GetProperty("compatible")!.AsStringList());
+        Assert.NotNull(timer.GetProperty("always-on"));
+    }
+
+    [Fact]
+    public void UserTreeListingOnlyThePhysicalTimers_KeepsItsTimerNode()
+    {
+        var tree = Boot(WithTimer(Edit(QemuTimer,
+            "<0x01 0x0d 0x104 0x01 0x0e 0x104 0x01 0x0b 0x104 0x01 0x0a 0x104>", "<0x01 0x0d 0xf08 0x01 0x0e 0xf08>")));
+
+        Assert.Equal([1u, 13, 0xf08, 1, 14, 0xf08], tree.Find("/timer")!.GetProperty("interrupts")!.AsU32Array());
+    }
+
     [Fact]
     public void UserTree_WithOneCellSizes_CannotDescribe4GiBOfRam()
     {

@@ -7,9 +7,12 @@ namespace Emulator.Core.Tests.Unicorn;
 
 /// <summary>
 /// A minimal machine wired the way VirtMachine wires its CPU, minus the board: RAM at 0x4000_0000, a
-/// <see cref="Vcpu"/> with its generic timer, and whatever MMIO devices a test maps. The timers' lines
-/// drive the CPU's IRQ input directly (no interrupt controller). A test assembles a guest, runs it to
-/// power-off with a time limit, then reads the registers it left behind.
+/// <see cref="Vcpu"/> with its generic timer, and whatever MMIO devices a test maps. As on the board,
+/// only the physical timer's line is connected (the virtual timer is not supported); here it drives the
+/// CPU's IRQ input directly (no interrupt controller), together with an external line a test can raise
+/// from its own thread (<see cref="SetExternalIrq"/>). There is no timer thread: the timer's line is
+/// re-driven when the guest writes a timer register or waits in WFI. A test assembles a guest, runs it
+/// to power-off with a time limit, then reads the registers it left behind.
 /// </summary>
 internal sealed class GuestMachine : IDisposable
 {
@@ -23,8 +26,8 @@ internal sealed class GuestMachine : IDisposable
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
 
     private readonly object _gate = new();
-    private readonly TimerLine _physicalLine;
-    private readonly TimerLine _virtualLine;
+    private readonly IrqInput _timerLine;
+    private readonly IrqInput _externalLine;
 
     public GuestMachine(string source, CpuModel model = CpuModel.CortexA57, params (ulong Base, ulong Size, IMmioDevice Device)[] devices)
     {
@@ -43,9 +46,9 @@ internal sealed class GuestMachine : IDisposable
         }
 
         Program.Image.CopyTo(Ram.Slice(CodeAddress, Program.Image.Length));
-        _physicalLine = new TimerLine(this);
-        _virtualLine = new TimerLine(this);
-        Timer = new GenericTimer(() => Clock.Counter, _physicalLine, _virtualLine);
+        _timerLine = new IrqInput(this);
+        _externalLine = new IrqInput(this);
+        Timer = new GenericTimer(() => Clock.Counter, _timerLine, NullIrqLine.Instance);
         Vcpu = new Vcpu(Engine, model, _gate, Clock, Timer, () => IrqLevel, () => { }, () => null);
     }
 
@@ -63,7 +66,16 @@ internal sealed class GuestMachine : IDisposable
 
     public Vcpu Vcpu { get; }
 
-    private bool IrqLevel => _physicalLine.Level || _virtualLine.Level;
+    private bool IrqLevel => _timerLine.Level || _externalLine.Level;
+
+    /// <summary>Raises or lowers an interrupt of the test's own, from any thread (as the board's devices do, under the machine lock).</summary>
+    public void SetExternalIrq(bool level)
+    {
+        lock (_gate)
+        {
+            _externalLine.Set(level);
+        }
+    }
 
     /// <summary>Starts the guest at _start on a thread of its own; the task ends when Vcpu.Run returns.</summary>
     public Task<MachineExit> Start(ulong x0 = 0)
@@ -116,7 +128,7 @@ internal sealed class GuestMachine : IDisposable
         Ram.Dispose();
     }
 
-    private sealed class TimerLine(GuestMachine machine) : IIrqLine
+    private sealed class IrqInput(GuestMachine machine) : IIrqLine
     {
         public bool Level { get; private set; }
 
