@@ -173,7 +173,8 @@ public sealed class VirtMachine : IDisposable
                     Thread.Sleep(1000);
                     Console.Error.WriteLine($"trace: {DescribeState()}");
                 }
-            }) { IsBackground = true }.Start();
+            })
+            { IsBackground = true }.Start();
         }
 
         try

@@ -82,7 +82,7 @@ public sealed unsafe class FaultSyndrome : IDisposable
             // Alignment checking on, so the misaligned load faults with a known syndrome and address.
             engine.Write(SysReg.SctlrEl1, engine.Read(SysReg.SctlrEl1) | 2);
 
-        var svcBlob = RunUntilException(engine, ProbeBase);
+            var svcBlob = RunUntilException(engine, ProbeBase);
             engine.WriteX(1, FaultingAddress);
             var abortBlob = RunUntilException(engine, ProbeBase + 4);
             var trapBlob = RunUntilException(engine, ProbeBase + 12);

@@ -214,10 +214,22 @@ namespace Kernel.Logic
 
         private static string LevelName(string what, int level, int table) => (table * 4 + level) switch
         {
-            0 => "translation fault, level 0", 1 => "translation fault, level 1", 2 => "translation fault, level 2", 3 => "translation fault, level 3",
-            4 => "access flag fault, level 0", 5 => "access flag fault, level 1", 6 => "access flag fault, level 2", 7 => "access flag fault, level 3",
-            8 => "permission fault, level 0", 9 => "permission fault, level 1", 10 => "permission fault, level 2", 11 => "permission fault, level 3",
-            12 => "address size fault, level 0", 13 => "address size fault, level 1", 14 => "address size fault, level 2", _ => "address size fault, level 3",
+            0 => "translation fault, level 0",
+            1 => "translation fault, level 1",
+            2 => "translation fault, level 2",
+            3 => "translation fault, level 3",
+            4 => "access flag fault, level 0",
+            5 => "access flag fault, level 1",
+            6 => "access flag fault, level 2",
+            7 => "access flag fault, level 3",
+            8 => "permission fault, level 0",
+            9 => "permission fault, level 1",
+            10 => "permission fault, level 2",
+            11 => "permission fault, level 3",
+            12 => "address size fault, level 0",
+            13 => "address size fault, level 1",
+            14 => "address size fault, level 2",
+            _ => "address size fault, level 3",
         };
 
         /// <summary>For data aborts: whether the access was a write (ISS.WnR).</summary>

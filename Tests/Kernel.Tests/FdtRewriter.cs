@@ -36,31 +36,31 @@ public static class FdtRewriter
             switch (token)
             {
                 case 1: // FDT_BEGIN_NODE
-                {
-                    int end = b[p..].IndexOf((byte)0);
-                    string name = Encoding.ASCII.GetString(b.Slice(p, end));
-                    builder.BeginNode(name);
-                    path.Push(name);
-                    p = (p + end + 1 + 3) & ~3;
-                    break;
-                }
+                    {
+                        int end = b[p..].IndexOf((byte)0);
+                        string name = Encoding.ASCII.GetString(b.Slice(p, end));
+                        builder.BeginNode(name);
+                        path.Push(name);
+                        p = (p + end + 1 + 3) & ~3;
+                        break;
+                    }
                 case 2: // FDT_END_NODE
                     builder.EndNode();
                     path.Pop();
                     break;
                 case 3: // FDT_PROP
-                {
-                    int length = (int)BinaryPrimitives.ReadUInt32BigEndian(b[p..]);
-                    int nameOffset = (int)BinaryPrimitives.ReadUInt32BigEndian(b[(p + 4)..]);
-                    ReadOnlySpan<byte> names = b[(stringsOffset + nameOffset)..];
-                    string name = Encoding.ASCII.GetString(names[..names.IndexOf((byte)0)]);
-                    byte[] value = b.Slice(p + 8, length).ToArray();
-                    string nodePath = "/" + string.Join('/', path.Reverse().Skip(1));
-                    if (edit(nodePath, name, value) is { } replaced)
-                        builder.Property(name, replaced);
-                    p = (p + 8 + length + 3) & ~3;
-                    break;
-                }
+                    {
+                        int length = (int)BinaryPrimitives.ReadUInt32BigEndian(b[p..]);
+                        int nameOffset = (int)BinaryPrimitives.ReadUInt32BigEndian(b[(p + 4)..]);
+                        ReadOnlySpan<byte> names = b[(stringsOffset + nameOffset)..];
+                        string name = Encoding.ASCII.GetString(names[..names.IndexOf((byte)0)]);
+                        byte[] value = b.Slice(p + 8, length).ToArray();
+                        string nodePath = "/" + string.Join('/', path.Reverse().Skip(1));
+                        if (edit(nodePath, name, value) is { } replaced)
+                            builder.Property(name, replaced);
+                        p = (p + 8 + length + 3) & ~3;
+                        break;
+                    }
                 case 4: // FDT_NOP
                     break;
                 case 9: // FDT_END
