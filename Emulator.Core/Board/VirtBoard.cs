@@ -33,9 +33,11 @@ public static class VirtLayout
     public const int UartSpi = 1;
     public const int RtcSpi = 2;
 
-    /// <summary>Interrupt ids (INTID) of the generic timer's physical-timer PPIs (include/hw/arm/bsa.h).</summary>
+    /// <summary>Interrupt ids (INTID) of the generic timer's PPIs (include/hw/arm/bsa.h).</summary>
     public const int SecurePhysicalTimerIntId = 29;
     public const int PhysicalTimerIntId = 30;
+    public const int VirtualTimerIntId = 27;
+    public const int HypervisorTimerIntId = 26;
 
     public const int SpiBase = 32;
     public const int PpiBase = 16;

@@ -50,15 +50,13 @@ public static class VirtDeviceTree
             .SetU32("cpu_on", 0xc4000003)
             .SetU32("migrate", 0xc4000005);
 
-        // Unlike QEMU's tree, only the physical timers are listed: Unicorn cannot trap the virtual timer's
-        // registers (ARMv8.0 has no control for it) and keeps no working state for them, so a guest must
-        // use the physical timer, whose accesses trap to the host (Cpu/CpuState.cs). Linux picks the
-        // physical timer when the virtual one is absent.
         root.AddChild("timer")
             .SetStringList("compatible", "arm,armv8-timer", "arm,armv7-timer")
             .SetU32("interrupts",
                 GicPpi, VirtLayout.SecurePhysicalTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh,
-                GicPpi, VirtLayout.PhysicalTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh)
+                GicPpi, VirtLayout.PhysicalTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh,
+                GicPpi, VirtLayout.VirtualTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh,
+                GicPpi, VirtLayout.HypervisorTimerIntId - VirtLayout.PpiBase, PpiOneCpuLevelHigh)
             .SetEmpty("always-on");
 
         root.AddChild("apb-pclk")
@@ -129,34 +127,6 @@ public static class VirtDeviceTree
             chosen.SetU64("linux,initrd-start", range.Start);
             chosen.SetU64("linux,initrd-end", range.End);
         }
-    }
-
-    /// <summary>
-    /// A user's tree (QEMU's own dump, say) may list the virtual and hypervisor timers, which this machine
-    /// cannot provide (see <see cref="Build"/>); keep only the physical timers' interrupts, so the guest
-    /// picks the physical timer. Returns whether the tree was changed.
-    /// </summary>
-    public static bool RestrictTimerToPhysical(FdtNode root)
-    {
-        var changed = false;
-        foreach (var node in root.Children)
-        {
-            var compatible = node.GetProperty("compatible");
-            var interrupts = node.GetProperty("interrupts");
-            if (compatible == null || interrupts == null || !compatible.AsStringList().Contains("arm,armv8-timer"))
-            {
-                continue;
-            }
-
-            var cells = interrupts.AsU32Array();
-            if (cells.Length > 6 && cells.Length % 3 == 0)
-            {
-                node.SetU32("interrupts", cells.AsSpan(0, 6));
-                changed = true;
-            }
-        }
-
-        return changed;
     }
 
     /// <summary>

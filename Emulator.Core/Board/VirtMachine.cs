@@ -61,8 +61,8 @@ public sealed class VirtMachine : IDisposable
             _ram = new GuestRam(VirtLayout.RamBase, config.RamSize);
             _bus = new MmioBus(_gate);
             _gic = new GicV2(level => _vcpu!.SetIrq(level), VirtLayout.GicInterruptCount);
-            // Only the physical timer is reachable (see VirtDeviceTree); the model's virtual timer is unwired.
-            _timer = new GenericTimer(() => _clock.Counter, _gic.Line(VirtLayout.PhysicalTimerIntId), NullIrqLine.Instance);
+            _timer = new GenericTimer(() => _clock.Counter,
+                _gic.Line(VirtLayout.PhysicalTimerIntId), _gic.Line(VirtLayout.VirtualTimerIntId));
             _uart = new Pl011(_gic.Line(VirtLayout.SpiBase + VirtLayout.UartSpi), b => SerialOutput(b));
             _rtc = new Pl031(_gic.Line(VirtLayout.SpiBase + VirtLayout.RtcSpi), () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
             var fwCfg = new FwCfg(_ram);
@@ -103,10 +103,6 @@ public sealed class VirtMachine : IDisposable
             if (userTree != null)
             {
                 VirtDeviceTree.SetMemory(tree, config.RamSize, config.DtbPath!);
-                if (VirtDeviceTree.RestrictTimerToPhysical(tree))
-                {
-                    DeviceLog.Once($"device tree '{config.DtbPath}': only the physical timer is available; its timer node now lists just those interrupts");
-                }
             }
 
             _boot = BootLayout.Place(config, kernel, initrd, tree, _ram);

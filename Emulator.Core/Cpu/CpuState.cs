@@ -26,9 +26,8 @@ public static class CpuState
 
     /// <summary>
     /// CNTHCTL_EL2: EL1PCTEN set (the counter is read natively), EL1PCEN clear, so every EL1/EL0 access
-    /// to the physical timer's registers traps to EL2, where the host emulates it. Unicorn keeps no useful
-    /// timer state of its own, and hooking MRS/MSR instead makes Unicorn check for exit requests in the
-    /// middle of blocks, which an interrupt kick turns into replayed instructions.
+    /// to the physical timer's registers traps to EL2, where the host emulates it (Unicorn keeps no useful
+    /// timer state of its own). The virtual timer cannot be trapped on ARMv8.0; Vcpu hooks its MRS/MSR.
     /// </summary>
     public const ulong CnthctlCounterOnly = 1;
 

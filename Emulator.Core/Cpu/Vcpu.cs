@@ -13,8 +13,9 @@ public enum MachineExit
 
 /// <summary>
 /// The single virtual CPU: a Unicorn engine run without asynchronous stops, with the host performing
-/// synchronous exception entry, PSCI firmware on HVC/SMC, and the physical timer's registers emulated
-/// when their accesses trap to EL2 (see <see cref="CpuState.CnthctlCounterOnly"/>). Interrupts reach the
+/// synchronous exception entry, PSCI firmware on HVC/SMC, the physical timer's registers emulated when
+/// their accesses trap to EL2 (see <see cref="CpuState.CnthctlCounterOnly"/>) and the virtual timer's,
+/// which ARMv8.0 cannot trap, through MRS/MSR hooks. Interrupts reach the
 /// guest through the virtual IRQ line, raised from any thread by <see cref="VirtualIrqLine"/>.
 /// Everything device-side happens under <see cref="Gate"/>, the machine lock.
 /// </summary>
@@ -53,6 +54,8 @@ public sealed unsafe class Vcpu : IDisposable
         _self = GCHandle.Alloc(this);
         var user = GCHandle.ToIntPtr(_self);
         engine.AddInterruptHook(&OnException, user);
+        engine.AddSystemRegisterHook(false, &OnMrs, user);
+        engine.AddSystemRegisterHook(true, &OnMsr, user);
         CpuState.EnterEl1(engine);
     }
 
@@ -268,6 +271,98 @@ public sealed unsafe class Vcpu : IDisposable
     /// of the writes matters (shared/notes/cpu-core.md): PSTATE first, then a system register write so
     /// Unicorn rebuilds its cached execution flags, then SP and PC.
     /// </summary>
+    [UnmanagedCallersOnly]
+    private static uint OnMrs(nint uc, int reg, CpReg* cp, nint user)
+    {
+        // Fast path: every system register but the virtual timer's (CRn 14, CRm 3) runs natively.
+        if (cp->Crn != 14 || cp->Crm != 3 || cp->Op0 != 3 || cp->Op1 != 3)
+        {
+            return 0;
+        }
+
+        var vcpu = From(user);
+        try
+        {
+            return vcpu.HookedTimerRead(cp->Key, reg);
+        }
+        catch (Exception e)
+        {
+            vcpu.Fail(e);
+            return 0;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static uint OnMsr(nint uc, int reg, CpReg* cp, nint user)
+    {
+        if (cp->Crn != 14 || cp->Crm != 3 || cp->Op0 != 3 || cp->Op1 != 3)
+        {
+            return 0;
+        }
+
+        var vcpu = From(user);
+        try
+        {
+            return vcpu.HookedTimerWrite(cp->Key, cp->Value);
+        }
+        catch (Exception e)
+        {
+            vcpu.Fail(e);
+            return 0;
+        }
+    }
+
+    private uint HookedTimerRead(uint key, int reg)
+    {
+        ulong value;
+        lock (Gate)
+        {
+            if (!TryReadTimer(key, out value))
+            {
+                return 0;
+            }
+        }
+
+        TimerRegisterTraps++;
+        if (reg != (int)Arm64Reg.Xzr)
+        {
+            _engine.Write((Arm64Reg)reg, value);
+        }
+
+        TakePendingInterruptAfterHook();
+        return 1;
+    }
+
+    /// <summary>
+    /// A hooked timer access is, like a trapped one, a point where a pending interrupt is taken: Unicorn
+    /// syncs PC to the instruction before the hook and, when the hook writes PC, leaves the block right
+    /// after it (measured), so stepping PC past the access here is exact.
+    /// </summary>
+    private void TakePendingInterruptAfterHook()
+    {
+        if (_virtualIrq)
+        {
+            _engine.Write(Arm64Reg.Pc, _engine.Read(Arm64Reg.Pc) + 4);
+        }
+    }
+
+    private uint HookedTimerWrite(uint key, ulong value)
+    {
+        lock (Gate)
+        {
+            if (!TryWriteTimer(key, value))
+            {
+                return 0;
+            }
+
+            Monitor.PulseAll(Gate);
+        }
+
+        TimerRegisterTraps++;
+        TakePendingInterruptAfterHook();
+        return 1;
+    }
+
     private void TakeSynchronousException(uint intno, uint esr, ulong far)
     {
         var pstate = _engine.Read(Arm64Reg.Pstate);
@@ -308,7 +403,10 @@ public sealed unsafe class Vcpu : IDisposable
     private bool TryReadTimer(uint key, out ulong value)
     {
         value = 0;
-        if (key == SysReg.CntpCtlEl0) value = _timer.ReadCtl(TimerKind.Physical);
+        if (key == SysReg.CntvCtlEl0) value = _timer.ReadCtl(TimerKind.Virtual);
+        else if (key == SysReg.CntvCvalEl0) value = _timer.ReadCval(TimerKind.Virtual);
+        else if (key == SysReg.CntvTvalEl0) value = _timer.ReadTval(TimerKind.Virtual);
+        else if (key == SysReg.CntpCtlEl0) value = _timer.ReadCtl(TimerKind.Physical);
         else if (key == SysReg.CntpCvalEl0) value = _timer.ReadCval(TimerKind.Physical);
         else if (key == SysReg.CntpTvalEl0) value = _timer.ReadTval(TimerKind.Physical);
         else return false;
@@ -317,7 +415,10 @@ public sealed unsafe class Vcpu : IDisposable
 
     private bool TryWriteTimer(uint key, ulong value)
     {
-        if (key == SysReg.CntpCtlEl0) _timer.WriteCtl(TimerKind.Physical, value);
+        if (key == SysReg.CntvCtlEl0) _timer.WriteCtl(TimerKind.Virtual, value);
+        else if (key == SysReg.CntvCvalEl0) _timer.WriteCval(TimerKind.Virtual, value);
+        else if (key == SysReg.CntvTvalEl0) _timer.WriteTval(TimerKind.Virtual, value);
+        else if (key == SysReg.CntpCtlEl0) _timer.WriteCtl(TimerKind.Physical, value);
         else if (key == SysReg.CntpCvalEl0) _timer.WriteCval(TimerKind.Physical, value);
         else if (key == SysReg.CntpTvalEl0) _timer.WriteTval(TimerKind.Physical, value);
         else return false;

@@ -107,6 +107,15 @@ public sealed unsafe class UnicornEngine : IDisposable
             "add interrupt hook");
 
     /// <summary>
+    /// Hooks MRS (<paramref name="msr"/> false) or MSR instructions everywhere. Unicorn checks for exit
+    /// requests right after the callback, so nothing may stop or kick the engine asynchronously.
+    /// </summary>
+    public void AddSystemRegisterHook(bool msr,
+        delegate* unmanaged<nint, int, CpReg*, nint, uint> callback, nint userData) =>
+        Check(UnicornNative.uc_hook_add(_handle, out _, UnicornNative.HookInsn, callback, userData, 1, 0,
+            msr ? UnicornNative.InsnMsr : UnicornNative.InsnMrs), "add system register hook");
+
+    /// <summary>
     /// Runs from <paramref name="pc"/> until the guest halts (WFI) or a hook calls <see cref="Stop"/>.
     /// No timeout and no instruction count: an asynchronous stop replays the interrupted memory
     /// instruction (see shared/notes/cpu-core.md). The until address is odd, so never reached.

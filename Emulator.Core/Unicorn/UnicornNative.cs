@@ -19,6 +19,9 @@ internal static unsafe partial class UnicornNative
     public const int HookInsn = 2;
     public const int HookCode = 4;
 
+    public const int InsnMrs = 1;
+    public const int InsnMsr = 2;
+
     // uc_ctl(uc, UC_CTL_WRITE(UC_CTL_CPU_MODEL, 1), model)
     public const int CtlWriteCpuModel = 0x44000007;
 
@@ -68,6 +71,11 @@ internal static unsafe partial class UnicornNative
     [LibraryImport(Library)]
     public static partial int uc_hook_add(nint uc, out nint hookHandle, int type, void* callback, nint userData,
         ulong begin, ulong end);
+
+    // The variadic form for UC_HOOK_INSN: the instruction id follows the fixed arguments.
+    [LibraryImport(Library)]
+    public static partial int uc_hook_add(nint uc, out nint hookHandle, int type, void* callback, nint userData,
+        ulong begin, ulong end, int instruction);
 
     [LibraryImport(Library)]
     public static partial int uc_context_alloc(nint uc, out nint context);

@@ -111,16 +111,16 @@ public class VirtDeviceTreeTests
     }
 
     [Fact]
-    public void Timer_DeclaresExactlyThePhysicalTimersLevelHighPpisInTheBindingsOrder()
+    public void Timer_DeclaresTheFourTimerPpisLevelHighInTheBindingsOrder()
     {
         var timer = Node("/timer");
 
-        // Secure physical, non-secure physical: INTIDs 29 and 30 are PPIs 13 and 14, level-high, to CPU 0.
-        // No virtual (PPI 11) or hypervisor (PPI 10) timer: the emulator supports only the physical
-        // timer, so a guest must not be told about the others (Linux then uses the physical timer).
-        Assert.Equal([1u, 13, 0x104, 1, 14, 0x104], timer.Cells("interrupts"));
+        // Secure physical, non-secure physical, virtual, hypervisor: INTIDs 29, 30, 27, 26 are PPIs
+        // 13, 14, 11, 10, level-high, to CPU 0.
+        Assert.Equal([1u, 13, 0x104, 1, 14, 0x104, 1, 11, 0x104, 1, 10, 0x104], timer.Cells("interrupts"));
         Assert.Equal(
-            new[] { VirtLayout.SecurePhysicalTimerIntId, VirtLayout.PhysicalTimerIntId }.Select(id => (uint)(id - VirtLayout.PpiBase)),
+            new[] { VirtLayout.SecurePhysicalTimerIntId, VirtLayout.PhysicalTimerIntId, VirtLayout.VirtualTimerIntId, VirtLayout.HypervisorTimerIntId }
+                .Select(id => (uint)(id - VirtLayout.PpiBase)),
             timer.Cells("interrupts").Where((_, i) => i % 3 == 1));
         Assert.Equal(["arm,armv8-timer", "arm,armv7-timer"], timer.Strings("compatible"));
         Assert.True(timer.Has("always-on"), "the timer node lacks always-on");

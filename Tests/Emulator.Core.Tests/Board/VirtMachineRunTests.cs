@@ -208,6 +208,40 @@ public class VirtMachineRunTests
         Assert.Equal("ok\n", serial);
     }
 
+    private static readonly string ArmVirtualTimerThroughTheGic =
+        ArmPhysicalTimerThroughTheGic.Replace("cntp_", "cntv_", StringComparison.Ordinal).Replace("(1 << 30)", "(1 << 27)", StringComparison.Ordinal);
+
+    private static readonly string ExpectVirtualTimerIrq =
+        ExpectPhysicalTimerIrq.Replace("cntp_", "cntv_", StringComparison.Ordinal).Replace("#30", "#27", StringComparison.Ordinal);
+
+    [Fact]
+    public void VirtualTimer_InterruptsACpuPollingItThroughTheGicAsIntid27()
+    {
+        // The virtual timer's registers are emulated through MRS/MSR hooks (ARMv8.0 cannot trap them);
+        // a hooked access is also where a running guest takes a newly pending interrupt.
+        var (exit, serial) = Boot(ArmVirtualTimerThroughTheGic + """
+            poll:
+                mrs x4, cntv_ctl_el0
+                b poll
+            """, ExpectVirtualTimerIrq);
+
+        Assert.Equal(MachineExit.PowerOff, exit);
+        Assert.Equal("ok\n", serial);
+    }
+
+    [Fact]
+    public void VirtualTimer_WakesACpuInWfiThroughTheGicAsIntid27()
+    {
+        var (exit, serial) = Boot(ArmVirtualTimerThroughTheGic + """
+            idle:
+                wfi
+                b idle
+            """, ExpectVirtualTimerIrq);
+
+        Assert.Equal(MachineExit.PowerOff, exit);
+        Assert.Equal("ok\n", serial);
+    }
+
     [Fact]
     public async Task RequestExit_EndsARunningMachine()
     {
