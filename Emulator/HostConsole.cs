@@ -121,28 +121,39 @@ public sealed partial class HostConsole : IDisposable
         _pendingLength = 0;
     }
 
+    /// <summary>
+    /// Reads file descriptor 0 with read(2) itself: on a terminal, .NET's Console input stream runs its own
+    /// line editor, which swallows control characters such as Ctrl-A.
+    /// </summary>
     private void InputLoop()
     {
-        using var stdin = Console.OpenStandardInput();
         var buffer = new byte[4096];
         while (!_disposed)
         {
-            int n;
-            try
-            {
-                n = stdin.Read(buffer, 0, buffer.Length);
-            }
-            catch (IOException)
-            {
-                return;
-            }
-
+            var n = ReadStdin(buffer);
             if (n <= 0)
             {
-                return; // end of input: the guest goes on without a keyboard
+                return; // end of input (or an error): the guest goes on without a keyboard
             }
 
             Forward(buffer.AsSpan(0, n));
+        }
+    }
+
+    private const int Eintr = 4;
+
+    private static unsafe int ReadStdin(byte[] buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                var n = (int)read(0, p, (nuint)buffer.Length);
+                if (n >= 0 || Marshal.GetLastPInvokeError() != Eintr)
+                {
+                    return n;
+                }
+            }
         }
     }
 
@@ -263,4 +274,7 @@ public sealed partial class HostConsole : IDisposable
 
     [LibraryImport("libc")]
     private static partial void cfmakeraw(byte[] termios);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial nint read(int fd, byte* buffer, nuint count);
 }

@@ -32,6 +32,7 @@ DEBIAN_PACKAGES=(
   "cpio=2.13+dfsg-7.1"
   "binutils-aarch64-linux-gnu=2.40-2"
   "gcc-aarch64-linux-gnu=4:12.2.0-3"
+  "tmux=3.3a-3"
 )
 
 want=$(cat "${BASH_SOURCE[0]}" "$repo/scripts/guest-init.sh" | sha256sum | cut -c1-64)
