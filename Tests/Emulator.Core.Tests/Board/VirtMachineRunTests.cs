@@ -179,64 +179,44 @@ public class VirtMachineRunTests
 
         """;
 
-    [Fact]
-    public void PhysicalTimer_InterruptsACpuPollingItThroughTheGicAsIntid30()
+    /// <summary>The guest code for one EL1 timer: its registers' prefix and its interrupt id.</summary>
+    private static (string Arm, string Expect) ForTimer(string registers, int intId) =>
+        (ArmPhysicalTimerThroughTheGic.Replace("cntp_", registers, StringComparison.Ordinal)
+                .Replace("(1 << 30)", $"(1 << {intId})", StringComparison.Ordinal),
+         ExpectPhysicalTimerIrq.Replace("cntp_", registers, StringComparison.Ordinal)
+                .Replace("#30", $"#{intId}", StringComparison.Ordinal));
+
+    [Theory]
+    [InlineData("cntp_", 30)]
+    [InlineData("cntv_", 27)]
+    public void Timer_InterruptsACpuPollingItThroughTheGic(string registers, int intId)
     {
         // No WFI: the board's timer thread must raise the interrupt while the CPU is busy. The loop
-        // re-reads a timer register, as a kernel polling its clock event does; that read traps to
-        // the host, which is where a running guest takes a newly pending interrupt.
-        var (exit, serial) = Boot(ArmPhysicalTimerThroughTheGic + """
+        // re-reads a timer register, as a kernel polling its clock event does; that access (trapped for
+        // the physical timer, hooked for the virtual one) is where a running guest takes a newly
+        // pending interrupt.
+        var (arm, expect) = ForTimer(registers, intId);
+        var (exit, serial) = Boot(arm + $"""
             poll:
-                mrs x4, cntp_ctl_el0
+                mrs x4, {registers}ctl_el0
                 b poll
-            """, ExpectPhysicalTimerIrq);
+            """, expect);
 
         Assert.Equal(MachineExit.PowerOff, exit);
         Assert.Equal("ok\n", serial);
     }
 
-    [Fact]
-    public void PhysicalTimer_WakesACpuInWfiThroughTheGicAsIntid30()
+    [Theory]
+    [InlineData("cntp_", 30)]
+    [InlineData("cntv_", 27)]
+    public void Timer_WakesACpuInWfiThroughTheGic(string registers, int intId)
     {
-        var (exit, serial) = Boot(ArmPhysicalTimerThroughTheGic + """
+        var (arm, expect) = ForTimer(registers, intId);
+        var (exit, serial) = Boot(arm + """
             idle:
                 wfi
                 b idle
-            """, ExpectPhysicalTimerIrq);
-
-        Assert.Equal(MachineExit.PowerOff, exit);
-        Assert.Equal("ok\n", serial);
-    }
-
-    private static readonly string ArmVirtualTimerThroughTheGic =
-        ArmPhysicalTimerThroughTheGic.Replace("cntp_", "cntv_", StringComparison.Ordinal).Replace("(1 << 30)", "(1 << 27)", StringComparison.Ordinal);
-
-    private static readonly string ExpectVirtualTimerIrq =
-        ExpectPhysicalTimerIrq.Replace("cntp_", "cntv_", StringComparison.Ordinal).Replace("#30", "#27", StringComparison.Ordinal);
-
-    [Fact]
-    public void VirtualTimer_InterruptsACpuPollingItThroughTheGicAsIntid27()
-    {
-        // The virtual timer's registers are emulated through MRS/MSR hooks (ARMv8.0 cannot trap them);
-        // a hooked access is also where a running guest takes a newly pending interrupt.
-        var (exit, serial) = Boot(ArmVirtualTimerThroughTheGic + """
-            poll:
-                mrs x4, cntv_ctl_el0
-                b poll
-            """, ExpectVirtualTimerIrq);
-
-        Assert.Equal(MachineExit.PowerOff, exit);
-        Assert.Equal("ok\n", serial);
-    }
-
-    [Fact]
-    public void VirtualTimer_WakesACpuInWfiThroughTheGicAsIntid27()
-    {
-        var (exit, serial) = Boot(ArmVirtualTimerThroughTheGic + """
-            idle:
-                wfi
-                b idle
-            """, ExpectVirtualTimerIrq);
+            """, expect);
 
         Assert.Equal(MachineExit.PowerOff, exit);
         Assert.Equal("ok\n", serial);
