@@ -32,6 +32,7 @@ public sealed unsafe class Vcpu : IDisposable
     private MachineExit? _exit;
     private Exception? _fatal;
     private bool _virtualIrq;
+    private bool _engineRunning;
     private readonly VirtualIrqLine _irqLine;
 
     /// <summary>Counts for diagnostics and benchmarks.</summary>
@@ -85,11 +86,17 @@ public sealed unsafe class Vcpu : IDisposable
         {
             _exit ??= exit;
             Monitor.PulseAll(Gate);
-        }
 
-        // The one asynchronous stop we allow: the machine is going away, so a replayed instruction
-        // can no longer matter.
-        _engine.Stop();
+            // The one asynchronous stop we allow: the machine is going away, so a replayed instruction
+            // can no longer matter. Only a running engine is stopped (once Run has returned, the machine
+            // may already have closed it), and the stop is repeated until Run returns, because one that
+            // arrives just before uc_emu_start begins is ignored by Unicorn.
+            while (_engineRunning)
+            {
+                _engine.Stop();
+                Monitor.Wait(Gate, 10);
+            }
+        }
     }
 
     /// <summary>Runs the guest from <paramref name="entry"/> with x0..x3 set, until it powers off or resets.</summary>
@@ -112,9 +119,24 @@ public sealed unsafe class Vcpu : IDisposable
                 {
                     return pending;
                 }
+
+                _engineRunning = true;
             }
 
-            var error = _engine.Run(pc);
+            int error;
+            try
+            {
+                error = _engine.Run(pc);
+            }
+            finally
+            {
+                lock (Gate)
+                {
+                    _engineRunning = false;
+                    Monitor.PulseAll(Gate);
+                }
+            }
+
 
             if (_fatal != null)
             {
