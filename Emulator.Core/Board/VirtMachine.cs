@@ -97,7 +97,7 @@ public sealed class VirtMachine : IDisposable
             MapHoles(windows.Select(w => (w.Base, (w.Size + 0xFFF) & ~0xFFFUL)).Append((_ram.Base, _ram.Size)));
 
             _vcpu = new Vcpu(_engine, config.Cpu, _gate, _clock, _timer, () => _gic.IrqOutput, UpdateDevices,
-                NextDeviceDeadline);
+                NextDeadline);
 
             var tree = userTree ?? VirtDeviceTree.Build(Devices, config.RamSize, CpuCompatible(config.Cpu));
             if (userTree != null)
@@ -199,19 +199,26 @@ public sealed class VirtMachine : IDisposable
             while (!_stopping)
             {
                 UpdateDevices();
-                _timer.Update();
-                var deadline = _timer.NextDeadline;
-                if (NextDeviceDeadline() is { } rtcDeadline && (deadline == null || rtcDeadline < deadline))
-                {
-                    deadline = rtcDeadline;
-                }
-
+                var deadline = NextDeadline();
                 Monitor.Wait(_gate, deadline is { } d ? _clock.MillisecondsUntil(d, 1000) : 1000);
             }
         }
     }
 
-    private void UpdateDevices() => _rtc.Update();
+    /// <summary>Brings the time-driven devices (generic timer, RTC alarm) up to date. Under the machine lock.</summary>
+    private void UpdateDevices()
+    {
+        _timer.Update();
+        _rtc.Update();
+    }
+
+    /// <summary>The counter value at which a time-driven device next raises an interrupt, if any.</summary>
+    private ulong? NextDeadline()
+    {
+        var timer = _timer.NextDeadline;
+        var rtc = NextRtcAlarm();
+        return timer is null ? rtc : rtc is null ? timer : Math.Min(timer.Value, rtc.Value);
+    }
 
     /// <summary>One line of CPU state for diagnostics (VIRT_EMULATOR_TRACE=1 prints it every second).</summary>
     public string DescribeState() =>
@@ -219,7 +226,7 @@ public sealed class VirtMachine : IDisposable
         $"exceptions={_vcpu.Exceptions} timer-traps={_vcpu.TimerRegisterTraps} irq={_gic.IrqOutput}";
 
     /// <summary>The RTC alarm as a counter value, so it joins the timer deadlines.</summary>
-    private ulong? NextDeviceDeadline()
+    private ulong? NextRtcAlarm()
     {
         if (_rtc.NextAlarmUnixSeconds is not { } alarm)
         {

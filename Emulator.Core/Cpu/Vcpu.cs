@@ -27,7 +27,7 @@ public sealed unsafe class Vcpu : IDisposable
     private readonly GenericTimer _timer;
     private readonly Func<bool> _irqPending;
     private readonly Action _updateDevices;
-    private readonly Func<ulong?> _nextDeviceDeadline;
+    private readonly Func<ulong?> _nextDeadline;
     private GCHandle _self;
     private MachineExit? _exit;
     private Exception? _fatal;
@@ -41,7 +41,7 @@ public sealed unsafe class Vcpu : IDisposable
     public long TimerRegisterTraps { get; private set; }
 
     public Vcpu(UnicornEngine engine, CpuModel model, object gate, GuestClock clock, GenericTimer timer,
-        Func<bool> irqPending, Action updateDevices, Func<ulong?> nextDeviceDeadline)
+        Func<bool> irqPending, Action updateDevices, Func<ulong?> nextDeadline)
     {
         _engine = engine;
         Gate = gate;
@@ -49,7 +49,7 @@ public sealed unsafe class Vcpu : IDisposable
         _timer = timer;
         _irqPending = irqPending;
         _updateDevices = updateDevices;
-        _nextDeviceDeadline = nextDeviceDeadline;
+        _nextDeadline = nextDeadline;
         _syndrome = FaultSyndrome.For(engine, model);
         _irqLine = VirtualIrqLine.For(engine, model);
         _self = GCHandle.Alloc(this);
@@ -174,7 +174,6 @@ public sealed unsafe class Vcpu : IDisposable
         {
             while (_exit == null)
             {
-                _timer.Update();
                 _updateDevices();
                 if (_irqPending())
                 {
@@ -183,15 +182,13 @@ public sealed unsafe class Vcpu : IDisposable
                     return null;
                 }
 
-                var deadline = Earliest(_timer.NextDeadline, _nextDeviceDeadline());
+                var deadline = _nextDeadline();
                 Monitor.Wait(Gate, deadline is { } d ? _clock.MillisecondsUntil(d, 1000) : 1000);
             }
 
             return _exit;
         }
     }
-
-    private static ulong? Earliest(ulong? a, ulong? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
     private static Vcpu From(nint user) => (Vcpu)GCHandle.FromIntPtr(user).Target!;
 

@@ -49,7 +49,7 @@ internal sealed class GuestMachine : IDisposable
         _timerLine = new IrqInput(this);
         _externalLine = new IrqInput(this);
         Timer = new GenericTimer(() => Clock.Counter, _timerLine, NullIrqLine.Instance);
-        Vcpu = new Vcpu(Engine, model, _gate, Clock, Timer, () => IrqLevel, () => { }, () => null);
+        Vcpu = new Vcpu(Engine, model, _gate, Clock, Timer, () => IrqLevel, Timer.Update, () => Timer.NextDeadline);
     }
 
     public GuestProgram Program { get; }
