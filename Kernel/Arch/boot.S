@@ -126,6 +126,8 @@ in_el1:
     orr     x1, x1, #(1 << 2)       // C
     orr     x1, x1, #(1 << 12)      // I
     bic     x1, x1, #(1 << 1)       // A: unaligned accesses allowed on Normal memory
+    ldr     x2, =((1 << 14) | (1 << 15) | (1 << 16) | (1 << 18) | (1 << 26))
+    orr     x1, x1, x2              // EL0 may use DC ZVA, read CTR_EL0, WFI/WFE, cache maintenance (as Linux allows)
     msr     sctlr_el1, x1
     isb
     ldr     x1, =upper_half
@@ -214,6 +216,7 @@ boot_stack:     .space 65536
 boot_stack_top:
     .balign 16
 exception_stack: .space 16384
+    .global exception_stack_top
 exception_stack_top:
     .balign 16
     .global boot_info

@@ -111,3 +111,60 @@ FUNC cpu_zero_memory                // x0 = address, x1 = bytes; both multiples 
     add     x0, x0, x3
     b       1b
 2:  ret
+
+FUNC cpu_irq_save                   // returns the DAIF bits, then masks IRQs
+    mrs     x0, daif
+    msr     daifset, #2
+    ret
+
+FUNC cpu_irq_restore                // x0 = DAIF bits from cpu_irq_save
+    msr     daif, x0
+    ret
+
+FUNC cpu_read_tpidr_el0
+    mrs     x0, tpidr_el0
+    ret
+
+FUNC cpu_write_tpidr_el0
+    msr     tpidr_el0, x0
+    ret
+
+FUNC cpu_set_user_tables            // x0 = TTBR0 value (ASID in bits 63:48, 0 = no user space)
+    mrs     x2, tcr_el1
+    cbnz    x0, 1f
+    orr     x2, x2, #(1 << 7)       // EPD0: no lower-half walks
+    b       2f
+1:  bic     x2, x2, #(1 << 7)
+2:  msr     tcr_el1, x2
+    msr     ttbr0_el1, x0
+    isb
+    ret
+
+FUNC cpu_tlb_invalidate_asid        // x0 = ASID: drops every non-global translation tagged with it
+    dsb     ishst
+    lsl     x0, x0, #48
+    tlbi    aside1is, x0
+    dsb     ish
+    isb
+    ret
+
+FUNC cpu_tlb_invalidate_user_page   // x0 = virtual address, x1 = ASID
+    dsb     ishst
+    ubfx    x0, x0, #12, #44
+    orr     x0, x0, x1, lsl #48
+    tlbi    vae1is, x0
+    dsb     ish
+    isb
+    ret
+
+FUNC cpu_read_daif
+    mrs     x0, daif
+    ret
+
+FUNC cpu_hvc_call                   // x0..x3 = PSCI function and arguments; returns x0
+    hvc     #0
+    ret
+
+FUNC cpu_smc_call
+    smc     #0
+    ret

@@ -87,10 +87,13 @@ exception_common:
 
     mov     x1, x0                  // kind
     mov     x0, sp                  // TrapFrame*
+    cmp     x1, #8
+    b.hs    from_user
     // A frame record linking the handler's backtrace to the interrupted code.
     ldr     x29, [sp, #232]
     bl      ExceptionDispatch
 
+restore_frame:
     add     x2, sp, #304
     ldp     q0, q1, [x2, #0]
     ldp     q2, q3, [x2, #32]
@@ -132,3 +135,43 @@ exception_common:
     ldp     x0, x1, [sp, #0]
     add     sp, sp, #FRAME_SIZE
     eret
+
+// From EL0: SP_EL1 pointed at the top of the running thread's kernel stack, so the frame sits
+// there. Point SP_EL1 back at the exception stack (for exceptions taken while the kernel handles
+// this one) and run the handler on SP_EL0, on the thread's kernel stack just below its frame: the
+// handler may block and switch threads, and it returns through ret_to_user.
+from_user:
+    mov     x19, x0                 // the frame (callee-saved: survives the call)
+    adrp    x2, exception_stack_top
+    add     x2, x2, :lo12:exception_stack_top
+    mov     sp, x2
+    msr     spsel, #0
+    mov     sp, x19
+    mov     x29, xzr
+    bl      ExceptionDispatch
+    // fall through
+
+// x19 = TrapFrame* at the top of the current thread's kernel stack. Restores the user context
+// and returns to EL0; afterwards SP_EL1 = the top of this thread's kernel stack.
+    .global cpu_ret_to_user
+    .type cpu_ret_to_user, %function
+cpu_ret_to_user:
+    msr     daifset, #0xf
+    msr     spsel, #1
+    mov     sp, x19
+    ldr     x2, [sp, #248]
+    msr     sp_el0, x2
+    b       restore_frame
+
+// First entry of a thread into user mode: cpu_switch_context "returns" here with x19 = frame.
+    .global cpu_user_thread_start
+    .type cpu_user_thread_start, %function
+cpu_user_thread_start:
+    b       cpu_ret_to_user
+
+    .global cpu_user_thread_start_address
+    .type cpu_user_thread_start_address, %function
+cpu_user_thread_start_address:
+    adrp    x0, cpu_user_thread_start
+    add     x0, x0, :lo12:cpu_user_thread_start
+    ret

@@ -56,6 +56,39 @@ namespace Kernel.Arch
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_set_translation_tables")]
         public static extern void SetTranslationTables(ulong ttbr0, ulong ttbr1);
 
+        /// <summary>Masks IRQs and returns the previous DAIF bits for <see cref="RestoreInterrupts"/>.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_irq_save")]
+        public static extern ulong SaveAndDisableInterrupts();
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_irq_restore")]
+        public static extern void RestoreInterrupts(ulong daif);
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_read_tpidr_el0")]
+        public static extern ulong ReadUserThreadPointer();
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_write_tpidr_el0")]
+        public static extern void WriteUserThreadPointer(ulong value);
+
+        /// <summary>Loads TTBR0 (ASID in bits 63:48); 0 turns lower-half walks off.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_set_user_tables")]
+        public static extern void SetUserTables(ulong ttbr0);
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_tlb_invalidate_asid")]
+        public static extern void InvalidateTlbAsid(ulong asid);
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_tlb_invalidate_user_page")]
+        public static extern void InvalidateTlbUserPage(ulong virtualAddress, ulong asid);
+
+        /// <summary>Address of the trampoline a new user thread starts in (x19 = its TrapFrame*).</summary>
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_user_thread_start_address")]
+        public static extern ulong UserThreadStartAddress();
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_hvc_call")]
+        public static extern ulong HypervisorCall(ulong function, ulong a1, ulong a2, ulong a3);
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_smc_call")]
+        public static extern ulong SecureMonitorCall(ulong function, ulong a1, ulong a2, ulong a3);
+
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_frame_pointer")]
         public static extern ulong FramePointer();
 

@@ -23,6 +23,7 @@ namespace Kernel.Boot
         private static BootArena s_bootArena;
 
         private static BootInfo* s_boot;
+        private static ulong s_initrdStart, s_initrdEnd;
         private static DeviceTree s_tree;
 
         [RuntimeExport("KernelEntry")]
@@ -38,6 +39,8 @@ namespace Kernel.Boot
             if (DeviceTree.Open((byte*)boot->DeviceTreePhysical, 2 * 1024 * 1024, out DeviceTree early) < 0)
                 Cpu.Halt(); // nothing to print with: the UART's address is in the device tree
             ReadInitrd(early, out ulong initrdStart, out ulong initrdEnd);
+            s_initrdStart = initrdStart;
+            s_initrdEnd = initrdEnd;
             int r = MemoryManager.Initialize(early, boot, initrdStart, initrdEnd);
             if (r < 0)
                 Cpu.Halt();
@@ -64,6 +67,9 @@ namespace Kernel.Boot
             ulong bootMicroseconds = MicrosecondsSinceEntry();
             RunBootTests();
             Log.Line($"idle loop reached at {bootMicroseconds} us");
+            Power.Initialize(s_tree);
+            if (s_initrdEnd > s_initrdStart)
+                Processes.UserInit.Start(s_initrdStart, s_initrdEnd);
             Shell.Run();
         }
 

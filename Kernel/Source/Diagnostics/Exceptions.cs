@@ -32,8 +32,15 @@ namespace Kernel.Diagnostics
                 HandleInterrupt();
                 return;
             }
+            if (kind >= 8)
+            {
+                Processes.UserEntry.Handle(frame, kind);
+                return;
+            }
             Panic.FromTrap(frame, kind);
         }
+
+        public static void HandleInterruptFromUser() => HandleInterrupt();
 
         private static void HandleInterrupt()
         {

@@ -39,11 +39,19 @@ namespace Kernel.Drivers
         }
 
         /// <summary>Interrupt handler: drains the receive FIFO into the ring buffer.</summary>
+        /// <summary>When set, received bytes go here (the console's line discipline) instead of the ring.</summary>
+        public static delegate*<byte, void> Receiver;
+
         public static void HandleInterrupt()
         {
             while ((Mmio.Read32(s_base + UARTFR) & FR_RXFE) == 0)
             {
                 byte b = (byte)Mmio.Read32(s_base + UARTDR);
+                if (Receiver != null)
+                {
+                    Receiver(b);
+                    continue;
+                }
                 int next = (s_head + 1) % RingSize;
                 if (next != s_tail)
                 {

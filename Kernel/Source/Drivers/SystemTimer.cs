@@ -62,6 +62,8 @@ namespace Kernel.Drivers
             }
             if (s_running)
                 SetCompare(s_nextDeadline);
+            Threading.Scheduler.Tick(now);
+            Processes.Alarms.Tick();
         }
 
         private static void SetCompare(ulong deadline)

@@ -149,6 +149,10 @@ namespace System
 
     internal static unsafe class SpanHelpers
     {
+        /// <summary>The JIT's helper for large struct copies.</summary>
+        internal static void Memmove(ref byte destination, ref byte source, nuint length)
+            => Buffer.Memmove(ref destination, ref source, length);
+
         internal static void Fill<T>(ref T refData, nuint numElements, T value)
         {
             for (nuint i = 0; i < numElements; i++)

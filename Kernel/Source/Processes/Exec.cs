@@ -1,0 +1,213 @@
+using System;
+using Kernel.Arch;
+using Kernel.Diagnostics;
+using Kernel.Logic;
+using Kernel.Logic.Process;
+using Kernel.Memory;
+
+namespace Kernel.Processes
+{
+    /// <summary>
+    /// execve for static ELF executables (ET_EXEC and static-PIE): a new address space with the
+    /// PT_LOAD segments mapped from the file's pages (read-only pages shared with the file, written
+    /// ones copied on first write), an 8 MiB demand-paged stack holding the initial stack Linux
+    /// builds, and a fresh register state. The old address space is dropped only once the new one is
+    /// complete, so a failing exec returns to the caller intact.
+    /// </summary>
+    public static unsafe class Exec
+    {
+        public const ulong StackSize = 8UL << 20;
+        private const ulong PieBase = 0x0000_5555_5555_0000UL;
+
+        /// <summary>Argument and environment strings copied out of the caller before its memory goes away.</summary>
+        public sealed class Strings
+        {
+            public byte[] Buffer;
+            public int ArgLength, EnvLength;
+
+            public Strings(int capacity) { Buffer = new byte[capacity]; }
+
+            public ReadOnlySpan<byte> Args => new ReadOnlySpan<byte>(Buffer, 0, ArgLength);
+            public ReadOnlySpan<byte> Env => new ReadOnlySpan<byte>(Buffer, ArgLength, EnvLength);
+
+            public void Free()
+            {
+                Owned.Free(Buffer);
+                Owned.Free(this);
+            }
+        }
+
+        private static int ReadFile(PageSource file, ulong fileSize, ulong offset, Span<byte> destination)
+        {
+            if (offset > fileSize || fileSize - offset < (ulong)destination.Length)
+                return -Errno.ENOEXEC;
+            int done = 0;
+            while (done < destination.Length)
+            {
+                ulong at = offset + (ulong)done;
+                ulong page = file.PageAt(at >> 12);
+                int inPage = (int)(at & 4095);
+                int chunk = 4096 - inPage;
+                if (chunk > destination.Length - done)
+                    chunk = destination.Length - done;
+                if (page == 0)
+                    destination.Slice(done, chunk).Clear();
+                else
+                    new ReadOnlySpan<byte>((byte*)MemoryManager.PhysicalToVirtual(page) + inPage, chunk).CopyTo(destination.Slice(done, chunk));
+                done += chunk;
+            }
+            return 0;
+        }
+
+        /// <summary>Replaces <paramref name="process"/>'s program. 0 on success (the frame now starts the new program) or -errno.</summary>
+        public static int Run(Process process, TrapFrame* frame, PageSource file, ulong fileSize, ReadOnlySpan<byte> path, Strings strings)
+        {
+            Span<byte> header = stackalloc byte[ElfImage.HeaderSize];
+            if (fileSize < ElfImage.HeaderSize || ReadFile(file, fileSize, 0, header) < 0)
+                return -Errno.ENOEXEC;
+            int r = ElfImage.GetProgramHeaderRange(header, fileSize, out ulong phOffset, out int phLength);
+            if (r < 0)
+                return r;
+            byte[] programHeaders = new byte[phLength];
+            r = ReadFile(file, fileSize, phOffset, programHeaders);
+            ElfImage image = default;
+            if (r == 0)
+                r = ElfImage.Parse(header, programHeaders, fileSize, out image);
+            Owned.Free(programHeaders);
+            if (r < 0)
+                return r;
+            if (image.HasInterpreter)
+                return -Errno.ENOEXEC; // dynamically linked: no ld.so support
+            if (image.Type == ElfType.Dynamic)
+            {
+                ulong align = image.MaxAlign > 4096 ? image.MaxAlign : 4096;
+                r = image.SetLoadBias((PieBase + align - 1) & ~(align - 1));
+                if (r < 0)
+                    return r;
+            }
+
+            AddressSpace? space = AddressSpace.Create();
+            if (space == null)
+                return -Errno.ENOMEM;
+            r = MapSegments(space, in image, file);
+            long sp = 0;
+            InitialStackLayout layout = default;
+            if (r == 0)
+                r = space.Map(AddressSpace.StackTop - StackSize, StackSize, AddressSpace.ProtRead | AddressSpace.ProtWrite, false, null, 0, 0);
+            if (r == 0)
+            {
+                sp = BuildStack(space, process, in image, path, strings, out layout);
+                if (sp < 0)
+                    r = (int)sp;
+            }
+            if (r < 0)
+            {
+                space.Destroy();
+                Owned.Free(space);
+                return r;
+            }
+
+            // Point of no return: the new image is complete.
+            AddressSpace? old = process.Memory;
+            process.Memory = space;
+            space.Activate();
+            if (old != null)
+            {
+                old.Destroy();
+                Owned.Free(old);
+            }
+            space.BrkStart = space.Brk = (image.ImageEnd + 4095) & ~4095UL;
+            process.Files!.CloseOnExecAll();
+            for (int s = 1; s <= Signal.Count; s++)
+            {
+                if (process.Actions[s].Handler > 1)
+                    process.Actions[s].Handler = 0;
+                process.Actions[s].Flags = 0;
+                process.Actions[s].Mask = 0;
+                process.Actions[s].Restorer = 0;
+            }
+            process.AltStackSp = process.AltStackSize = 0;
+            process.ClearChildTid = 0;
+            process.SetName(path);
+            process.SetCommandLine(strings.Args);
+
+            byte* b = (byte*)frame;
+            for (int i = 0; i < sizeof(TrapFrame); i++)
+                b[i] = 0;
+            frame->Sp = (ulong)sp;
+            frame->Elr = image.Entry;
+            frame->Spsr = 0; // EL0t, interrupts unmasked
+            Cpu.WriteUserThreadPointer(0);
+            Threading.Scheduler.Current.UserTls = 0;
+            return 0;
+        }
+
+        private static int MapSegments(AddressSpace space, in ElfImage image, PageSource file)
+        {
+            for (int i = 0; i < image.LoadCount; i++)
+            {
+                ElfSegment s = image.GetLoad(i);
+                int prot = (s.Readable ? AddressSpace.ProtRead : 0) | (s.Writable ? AddressSpace.ProtWrite : 0) | (s.Executable ? AddressSpace.ProtExec : 0);
+                ulong start = s.MapStart, end = s.MapEnd;
+                // Segments may share a page at their edges: map only what the previous one left.
+                while (start < end && !space.IsFree(start, start + 4096))
+                    start += 4096;
+                if (start >= end)
+                    continue;
+                ulong fileBytes = s.FileEnd > start ? s.FileEnd - start : 0;
+                ulong fileOffset = s.MapFileOffset + (start - s.MapStart);
+                int r = space.Map(start, end - start, prot, false, file, fileOffset, fileBytes);
+                if (r < 0)
+                    return r;
+            }
+            return 0;
+        }
+
+        private static long BuildStack(AddressSpace space, Process process, in ElfImage image, ReadOnlySpan<byte> path, Strings strings, out InitialStackLayout layout)
+        {
+            AuxValues aux = AuxValues.ForImage(in image);
+            aux.Uid = process.Uid;
+            aux.Euid = process.Euid;
+            aux.Gid = process.Gid;
+            aux.Egid = process.Egid;
+            Span<byte> random = stackalloc byte[16];
+            Random.Fill(random);
+            int size = (strings.ArgLength + strings.EnvLength + path.Length + 4096 + 8 * (strings.ArgLength + strings.EnvLength) / 2 + 4095) & ~4095;
+            if ((ulong)size > StackSize / 4)
+            {
+                layout = default;
+                return -Errno.E2BIG;
+            }
+            byte[] buffer = new byte[size];
+            long sp = InitialStack.Build(buffer, AddressSpace.StackTop, strings.Args, strings.Env, path, in aux, random, out layout);
+            if (sp >= 0)
+            {
+                // Copy the used part into the new space, page by page.
+                ulong bottom = (ulong)sp & ~4095UL;
+                for (ulong va = bottom; va < AddressSpace.StackTop; va += 4096)
+                {
+                    ulong k = space.KernelAddress(va, true);
+                    if (k == 0)
+                    {
+                        sp = -Errno.ENOMEM;
+                        break;
+                    }
+                    int offset = (int)(va - (AddressSpace.StackTop - (ulong)size));
+                    new ReadOnlySpan<byte>(buffer, offset, 4096).CopyTo(new Span<byte>((void*)k, 4096));
+                }
+            }
+            Owned.Free(buffer);
+            return sp;
+        }
+    }
+
+    /// <summary>Physically contiguous memory (the initrd) seen as a file's pages.</summary>
+    public sealed class ContiguousPages : PageSource
+    {
+        private readonly ulong _physical, _size;
+        public ContiguousPages(ulong physical, ulong size) { _physical = physical; _size = size; }
+        public override ulong PageAt(ulong index) => index * 4096 < _size ? _physical + index * 4096 : 0;
+        public override void Hold() { }
+        public override void Drop() { }
+    }
+}

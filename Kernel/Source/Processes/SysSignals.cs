@@ -1,0 +1,211 @@
+using System;
+using Kernel.Arch;
+using Kernel.Diagnostics;
+using Kernel.Logic;
+using Kernel.Threading;
+
+namespace Kernel.Processes
+{
+    public static unsafe partial class Syscalls
+    {
+        private static readonly ulong Unblockable = Signal.Bit(Signal.SIGKILL) | Signal.Bit(Signal.SIGSTOP);
+
+        private static void RegisterSignals()
+        {
+            Register(134, &RtSigaction);
+            Register(135, &RtSigprocmask);
+            Register(139, &RtSigreturn);
+            Register(136, &RtSigpending);
+            Register(133, &RtSigsuspend);
+            Register(129, &Kill);
+            Register(130, &Tkill);
+            Register(131, &Tgkill);
+            Register(132, &Sigaltstack);
+        }
+
+        private static long RtSigaction(TrapFrame* f)
+        {
+            int signal = Int(f, 0);
+            if (signal < 1 || signal > Signal.Count || f->X[3] != 8)
+                return -Errno.EINVAL;
+            Process p = Current;
+            SigAction old = p.Actions[signal];
+            if (f->X[1] != 0)
+            {
+                if (signal == Signal.SIGKILL || signal == Signal.SIGSTOP)
+                    return -Errno.EINVAL;
+                if (UserMemory.Read(f->X[1], out SigAction action) < 0)
+                    return -Errno.EFAULT;
+                action.Mask &= ~Unblockable;
+                p.Actions[signal] = action;
+                // Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards what is pending.
+                if (action.Handler == 1 || (action.Handler == 0 && SignalDefaults.Action(signal) == SignalDefaults.Ignore))
+                    p.PendingSignals &= ~Signal.Bit(signal);
+            }
+            if (f->X[2] != 0 && UserMemory.Write(f->X[2], old) < 0)
+                return -Errno.EFAULT;
+            return 0;
+        }
+
+        private static long RtSigprocmask(TrapFrame* f)
+        {
+            int how = Int(f, 0);
+            if (f->X[3] != 8)
+                return -Errno.EINVAL;
+            Process p = Current;
+            ulong old = p.BlockedSignals;
+            if (f->X[1] != 0)
+            {
+                if (UserMemory.Read(f->X[1], out ulong set) < 0)
+                    return -Errno.EFAULT;
+                switch (how)
+                {
+                    case 0: p.BlockedSignals |= set; break;   // SIG_BLOCK
+                    case 1: p.BlockedSignals &= ~set; break;  // SIG_UNBLOCK
+                    case 2: p.BlockedSignals = set; break;    // SIG_SETMASK
+                    default: return -Errno.EINVAL;
+                }
+                p.BlockedSignals &= ~Unblockable;
+            }
+            if (f->X[2] != 0 && UserMemory.Write(f->X[2], old) < 0)
+                return -Errno.EFAULT;
+            return 0;
+        }
+
+        private static long RtSigreturn(TrapFrame* f)
+        {
+            Process p = Current;
+            if (SignalDelivery.Return(f, p) < 0)
+            {
+                // A corrupt frame: as Linux, the process gets SIGSEGV.
+                p.Actions[Signal.SIGSEGV].Handler = 0;
+                p.SendSignal(Signal.SIGSEGV);
+            }
+            return (long)f->X[0];
+        }
+
+        private static long RtSigpending(TrapFrame* f)
+        {
+            if (f->X[1] != 8)
+                return -Errno.EINVAL;
+            Process p = Current;
+            return UserMemory.Write(f->X[0], p.PendingSignals & p.BlockedSignals);
+        }
+
+        private static long RtSigsuspend(TrapFrame* f)
+        {
+            if (f->X[1] != 8)
+                return -Errno.EINVAL;
+            if (UserMemory.Read(f->X[0], out ulong mask) < 0)
+                return -Errno.EFAULT;
+            Process p = Current;
+            p.SavedMaskForSigsuspend = p.BlockedSignals;
+            p.InSigsuspend = true;
+            p.BlockedSignals = mask & ~Unblockable;
+            ulong daif = Cpu.SaveAndDisableInterrupts();
+            while (!p.HasDeliverableSignal())
+                Scheduler.Block(p.SignalChannel);
+            Cpu.RestoreInterrupts(daif);
+            return -Errno.EINTR;
+        }
+
+        private static int Permitted(Process sender, Process target)
+            => sender.Euid == 0 || sender.Uid == target.Uid || sender.Euid == target.Uid ? 0 : -Errno.EPERM;
+
+        private static long Kill(TrapFrame* f)
+        {
+            int pid = Int(f, 0), signal = Int(f, 1);
+            if (signal < 0 || signal > Signal.Count)
+                return -Errno.EINVAL;
+            Process self = Current;
+            if (pid > 0)
+            {
+                Process? target = Process.Find(pid);
+                if (target == null || target.State != ProcessState.Alive)
+                    return target == null ? -Errno.ESRCH : 0;
+                int r = Permitted(self, target);
+                if (r == 0 && signal != 0)
+                    target.SendSignal(signal);
+                return r;
+            }
+            bool any = false;
+            for (Process? p = Process.First; p != null; p = p.NextInTable)
+            {
+                if (p.State != ProcessState.Alive || p == Process.Init && pid == -1)
+                    continue;
+                bool match = pid == 0 ? p.Pgid == self.Pgid : pid == -1 ? p != self : p.Pgid == -pid;
+                if (!match || Permitted(self, p) < 0)
+                    continue;
+                any = true;
+                if (signal != 0)
+                    p.SendSignal(signal);
+            }
+            return any ? 0 : -Errno.ESRCH;
+        }
+
+        private static long Tkill(TrapFrame* f)
+        {
+            int tid = Int(f, 0), signal = Int(f, 1);
+            if (tid <= 0 || signal < 0 || signal > Signal.Count)
+                return -Errno.EINVAL;
+            Process? target = Process.Find(tid);
+            if (target == null || target.State != ProcessState.Alive)
+                return -Errno.ESRCH;
+            if (signal != 0)
+                target.SendSignal(signal);
+            return 0;
+        }
+
+        private static long Tgkill(TrapFrame* f)
+        {
+            int tgid = Int(f, 0);
+            if (tgid <= 0)
+                return -Errno.EINVAL;
+            if (Process.Find(tgid) == null || Int(f, 1) != tgid)
+                return -Errno.ESRCH;
+            f->X[0] = f->X[1];
+            f->X[1] = f->X[2];
+            return Tkill(f);
+        }
+
+        private static long Sigaltstack(TrapFrame* f)
+        {
+            Process p = Current;
+            const int SsOnstack = 1, SsDisable = 2;
+            ulong sp = f->Sp;
+            bool onStack = p.AltStackSize != 0 && sp > p.AltStackSp && sp - p.AltStackSp <= p.AltStackSize;
+            if (f->X[1] != 0)
+            {
+                Span<byte> old = stackalloc byte[24];
+                old.Clear();
+                StatWriter.Put64(old, 0, p.AltStackSp);
+                StatWriter.Put32(old, 8, (uint)(onStack ? SsOnstack : p.AltStackSize == 0 ? SsDisable : 0));
+                StatWriter.Put64(old, 16, p.AltStackSize);
+                if (UserMemory.CopyOut(f->X[1], old) < 0)
+                    return -Errno.EFAULT;
+            }
+            if (f->X[0] != 0)
+            {
+                if (UserMemory.Read(f->X[0], out ulong ssSp) < 0 || UserMemory.Read(f->X[0] + 8, out int flags) < 0 || UserMemory.Read(f->X[0] + 16, out ulong size) < 0)
+                    return -Errno.EFAULT;
+                if (onStack)
+                    return -Errno.EPERM;
+                if ((flags & ~(SsDisable | unchecked((int)0x80000000))) != 0)
+                    return -Errno.EINVAL;
+                if ((flags & SsDisable) != 0)
+                {
+                    p.AltStackSp = 0;
+                    p.AltStackSize = 0;
+                }
+                else
+                {
+                    if (size < 5120) // MINSIGSTKSZ on arm64
+                        return -Errno.ENOMEM;
+                    p.AltStackSp = ssSp;
+                    p.AltStackSize = size;
+                }
+            }
+            return 0;
+        }
+    }
+}

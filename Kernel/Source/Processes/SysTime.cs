@@ -1,0 +1,238 @@
+using System;
+using Kernel.Arch;
+using Kernel.Diagnostics;
+using Kernel.Drivers;
+using Kernel.Logic;
+using Kernel.Threading;
+
+namespace Kernel.Processes
+{
+    public static unsafe partial class Syscalls
+    {
+        private const int ClockRealtime = 0, ClockMonotonic = 1, ClockProcessCpu = 2, ClockThreadCpu = 3;
+        private const int ClockMonotonicRaw = 4, ClockRealtimeCoarse = 5, ClockMonotonicCoarse = 6, ClockBoottime = 7;
+
+        private static void RegisterTime()
+        {
+            Register(113, &ClockGettime);
+            Register(114, &ClockGetres);
+            Register(169, &Gettimeofday);
+            Register(101, &Nanosleep);
+            Register(115, &ClockNanosleep);
+            Register(103, &Setitimer);
+            Register(102, &Getitimer);
+        }
+
+        private static int ReadClock(int clock, out ulong ns)
+        {
+            switch (clock)
+            {
+                case ClockRealtime:
+                case ClockRealtimeCoarse:
+                    ns = Time.RealtimeNanoseconds();
+                    return 0;
+                case ClockMonotonic:
+                case ClockMonotonicRaw:
+                case ClockMonotonicCoarse:
+                case ClockBoottime:
+                    ns = Time.MonotonicNanoseconds();
+                    return 0;
+                case ClockProcessCpu:
+                case ClockThreadCpu:
+                    {
+                        Process p = Current;
+                        ns = (p.UserTicks + p.SystemTicks) * (1_000_000_000UL / SystemTimer.Hz);
+                        return 0;
+                    }
+                default:
+                    ns = 0;
+                    return -Errno.EINVAL;
+            }
+        }
+
+        private static int WriteTimespec(ulong address, ulong ns)
+        {
+            int r = UserMemory.Write(address, ns / 1_000_000_000);
+            return r < 0 ? r : UserMemory.Write(address + 8, ns % 1_000_000_000);
+        }
+
+        private static int ReadTimespec(ulong address, out ulong ns)
+        {
+            ns = 0;
+            if (UserMemory.Read(address, out long seconds) < 0 || UserMemory.Read(address + 8, out long nanos) < 0)
+                return -Errno.EFAULT;
+            if (seconds < 0 || nanos < 0 || nanos >= 1_000_000_000)
+                return -Errno.EINVAL;
+            ns = (ulong)seconds > ulong.MaxValue / 2_000_000_000 ? ulong.MaxValue / 2 : (ulong)seconds * 1_000_000_000 + (ulong)nanos;
+            return 0;
+        }
+
+        private static long ClockGettime(TrapFrame* f)
+        {
+            int r = ReadClock(Int(f, 0), out ulong ns);
+            if (r < 0)
+                return r;
+            return WriteTimespec(f->X[1], ns);
+        }
+
+        private static long ClockGetres(TrapFrame* f)
+        {
+            int r = ReadClock(Int(f, 0), out _);
+            if (r < 0)
+                return r;
+            if (f->X[1] == 0)
+                return 0;
+            ulong resolution = Time.CounterToNanoseconds(1);
+            return WriteTimespec(f->X[1], resolution == 0 ? 1 : resolution);
+        }
+
+        private static long Gettimeofday(TrapFrame* f)
+        {
+            if (f->X[0] != 0)
+            {
+                ulong ns = Time.RealtimeNanoseconds();
+                if (UserMemory.Write(f->X[0], ns / 1_000_000_000) < 0 || UserMemory.Write(f->X[0] + 8, ns % 1_000_000_000 / 1000) < 0)
+                    return -Errno.EFAULT;
+            }
+            if (f->X[1] != 0 && UserMemory.Clear(f->X[1], 8) < 0)
+                return -Errno.EFAULT;
+            return 0;
+        }
+
+        /// <summary>Sleeps until the monotonic deadline; -EINTR when a signal arrives first.</summary>
+        private static int SleepUntil(ulong deadlineNs)
+        {
+            Process p = Current;
+            while (true)
+            {
+                ulong now = Time.MonotonicNanoseconds();
+                if (now >= deadlineNs)
+                    return 0;
+                ulong daif = Cpu.SaveAndDisableInterrupts();
+                int r = Waiting.WaitOn(p.SignalChannel, Time.DeadlineAfter(deadlineNs - now));
+                Cpu.RestoreInterrupts(daif);
+                if (r < 0)
+                    return r;
+            }
+        }
+
+        private static long Nanosleep(TrapFrame* f)
+        {
+            int r = ReadTimespec(f->X[0], out ulong ns);
+            if (r < 0)
+                return r;
+            ulong deadline = Time.MonotonicNanoseconds() + ns;
+            r = SleepUntil(deadline);
+            if (r < 0 && f->X[1] != 0)
+            {
+                ulong now = Time.MonotonicNanoseconds();
+                WriteTimespec(f->X[1], deadline > now ? deadline - now : 0);
+            }
+            return r;
+        }
+
+        private static long ClockNanosleep(TrapFrame* f)
+        {
+            int clock = Int(f, 0), flags = Int(f, 1);
+            if (clock != ClockRealtime && clock != ClockMonotonic && clock != ClockBoottime)
+                return clock == ClockProcessCpu ? -Errno.ENOTSUP : -Errno.EINVAL;
+            int r = ReadTimespec(f->X[2], out ulong ns);
+            if (r < 0)
+                return r;
+            const int TimerAbstime = 1;
+            ulong now = Time.MonotonicNanoseconds();
+            ulong deadline;
+            if ((flags & TimerAbstime) != 0)
+            {
+                ReadClock(clock, out ulong clockNow);
+                deadline = ns > clockNow ? now + (ns - clockNow) : now;
+            }
+            else
+            {
+                deadline = now + ns;
+            }
+            r = SleepUntil(deadline);
+            if (r < 0 && (flags & TimerAbstime) == 0 && f->X[3] != 0)
+            {
+                ulong after = Time.MonotonicNanoseconds();
+                WriteTimespec(f->X[3], deadline > after ? deadline - after : 0);
+            }
+            return r;
+        }
+
+        private static long Setitimer(TrapFrame* f)
+        {
+            if (Int(f, 0) != 0) // only ITIMER_REAL
+                return -Errno.EINVAL;
+            Process p = Current;
+            if (f->X[2] != 0)
+            {
+                long r = Getitimer(f->X[2], p);
+                if (r < 0)
+                    return r;
+            }
+            if (f->X[1] == 0)
+                return 0;
+            if (UserMemory.Read(f->X[1], out long isec) < 0 || UserMemory.Read(f->X[1] + 8, out long iusec) < 0
+                || UserMemory.Read(f->X[1] + 16, out long vsec) < 0 || UserMemory.Read(f->X[1] + 24, out long vusec) < 0)
+                return -Errno.EFAULT;
+            if (isec < 0 || vsec < 0 || iusec < 0 || vusec < 0 || iusec >= 1_000_000 || vusec >= 1_000_000)
+                return -Errno.EINVAL;
+            ulong value = (ulong)vsec * 1_000_000_000 + (ulong)vusec * 1000;
+            p.AlarmInterval = (ulong)isec * 1_000_000_000 + (ulong)iusec * 1000;
+            p.AlarmAt = value == 0 ? 0 : Time.MonotonicNanoseconds() + value;
+            Alarms.Update(p);
+            return 0;
+        }
+
+        private static long Getitimer(TrapFrame* f)
+        {
+            if (Int(f, 0) != 0)
+                return -Errno.EINVAL;
+            return Getitimer(f->X[1], Current);
+        }
+
+        private static long Getitimer(ulong address, Process p)
+        {
+            ulong now = Time.MonotonicNanoseconds();
+            ulong left = p.AlarmAt > now ? p.AlarmAt - now : p.AlarmAt == 0 ? 0UL : 1000UL;
+            int r = UserMemory.Write(address, p.AlarmInterval / 1_000_000_000);
+            if (r == 0) r = UserMemory.Write(address + 8, p.AlarmInterval % 1_000_000_000 / 1000);
+            if (r == 0) r = UserMemory.Write(address + 16, left / 1_000_000_000);
+            if (r == 0) r = UserMemory.Write(address + 24, left % 1_000_000_000 / 1000);
+            return r;
+        }
+    }
+
+    /// <summary>ITIMER_REAL: checked on every tick; SIGALRM when due (then re-armed by the interval).</summary>
+    public static class Alarms
+    {
+        private static int s_armed;
+
+        public static void Update(Process p)
+        {
+            int n = 0;
+            for (Process? q = Process.First; q != null; q = q.NextInTable)
+                if (q.AlarmAt != 0 && q.State == ProcessState.Alive)
+                    n++;
+            s_armed = n;
+        }
+
+        /// <summary>From the tick (interrupt context).</summary>
+        public static void Tick()
+        {
+            if (s_armed == 0)
+                return;
+            ulong now = Time.MonotonicNanoseconds();
+            for (Process? p = Process.First; p != null; p = p.NextInTable)
+            {
+                if (p.AlarmAt == 0 || p.AlarmAt > now || p.State != ProcessState.Alive)
+                    continue;
+                p.AlarmAt = p.AlarmInterval != 0 ? now + p.AlarmInterval : 0;
+                if (p.AlarmAt == 0)
+                    s_armed--;
+                p.SendSignal(Signal.SIGALRM);
+            }
+        }
+    }
+}
