@@ -9,17 +9,6 @@ namespace Kernel.Logic
     {
         public const int Count = 451;
 
-        /// <summary>Numbers the kernel implements (sorted); every other number answers -ENOSYS.</summary>
-        public static readonly ushort[] Implemented = new ushort[]
-        {
-            23, 24, 25, 29, 57, 59, 62, 63, 64, 65, 66, 67, 68, 72, 73, 80,
-            81, 82, 83, 93, 94, 95, 96, 101, 102, 103, 113, 114, 115, 123, 124, 129,
-            130, 131, 132, 133, 134, 135, 136, 139, 142, 143, 144, 145, 146, 147, 148, 149,
-            150, 153, 154, 155, 156, 157, 158, 160, 163, 164, 165, 166, 167, 169, 172, 173,
-            174, 175, 176, 177, 178, 179, 214, 215, 216, 220, 221, 222, 226, 227, 228, 229,
-            233, 260, 261, 278,
-        };
-
         public static bool IsImplemented(int number)
         {
             ushort[] list = Implemented;
@@ -33,6 +22,19 @@ namespace Kernel.Logic
             }
             return false;
         }
+
+        /// <summary>Numbers the kernel implements (sorted); every other number answers -ENOSYS.</summary>
+        public static readonly ushort[] Implemented = new ushort[]
+        {
+            17, 23, 24, 25, 29, 33, 34, 35, 36, 37, 38, 39, 40, 43, 44, 45,
+            46, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 59, 61, 62, 63, 64,
+            65, 66, 67, 68, 72, 73, 78, 79, 80, 81, 82, 83, 88, 93, 94, 95,
+            96, 101, 102, 103, 113, 114, 115, 123, 124, 129, 130, 131, 132, 133, 134, 135,
+            136, 139, 142, 143, 144, 145, 146, 147, 148, 149, 150, 153, 154, 155, 156, 157,
+            158, 160, 163, 164, 165, 166, 167, 169, 172, 173, 174, 175, 176, 177, 178, 179,
+            214, 215, 216, 220, 221, 222, 226, 227, 228, 229, 233, 260, 261, 276, 278, 291,
+            439,
+        };
 
         /// <summary>The name of system call <paramref name="number"/>, or an empty span when arm64 has none.</summary>
         public static System.ReadOnlySpan<byte> Name(int number) => number switch

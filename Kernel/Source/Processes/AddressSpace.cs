@@ -180,6 +180,17 @@ namespace Kernel.Processes
 
         // ---- Areas ----
 
+        public ulong MappedBytes
+        {
+            get
+            {
+                ulong total = 0;
+                for (Vma? v = Areas; v != null; v = v.Next)
+                    total += v.End - v.Start;
+                return total;
+            }
+        }
+
         public Vma? FindArea(ulong va)
         {
             for (Vma? v = Areas; v != null && v.Start <= va; v = v.Next)

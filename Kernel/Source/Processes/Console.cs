@@ -2,6 +2,7 @@ using System;
 using Kernel.Arch;
 using Kernel.Drivers;
 using Kernel.Logic;
+using Kernel.Logic.Process;
 using Kernel.Threading;
 
 namespace Kernel.Processes
@@ -84,17 +85,48 @@ namespace Kernel.Processes
 
         public static int ReadableBytes => s_count;
 
+        public static bool IsControllingTerminalOf(Process? p) => p != null && Session != 0 && p.Sid == Session;
+
+        /// <summary>A session leader without a terminal opening the console's device gets it (Linux's rule).</summary>
+        public static void TryAcquireAsControllingTerminal(Process p)
+        {
+            if (p.Sid == p.Pid && (Session == 0 || Process.Find(Session) == null))
+            {
+                Session = p.Sid;
+                ForegroundGroup = p.Pgid;
+            }
+        }
+
+        /// <summary>setsid: the caller starts a session without a terminal.</summary>
         public static void DropControllingTerminal(Process p)
         {
-            if (Session == p.Sid && p.Sid != p.Pid)
+        }
+
+        /// <summary>A session leader exits: its terminal hangs up (SIGHUP and SIGCONT to the foreground group).</summary>
+        public static void SessionLeaderExited(Process p)
+        {
+            if (Session != p.Sid || p.Sid != p.Pid)
                 return;
+            if (ForegroundGroup > 0)
+            {
+                Process.SignalGroup(ForegroundGroup, Signals.SIGHUP);
+                Process.SignalGroup(ForegroundGroup, Signals.SIGCONT);
+            }
+            Session = 0;
+            ForegroundGroup = 0;
         }
     }
 
     /// <summary>An open file on the console terminal.</summary>
     public sealed class ConsoleFile : OpenFile
     {
-        public ConsoleFile(int flags) { Flags = flags; }
+        private readonly ulong _rdev;
+
+        public ConsoleFile(int flags, ulong rdev = (5UL << 8) | 1)
+        {
+            Flags = flags;
+            _rdev = rdev;
+        }
 
         public override long Read(Span<byte> destination) => Console.Read(destination, NonBlocking);
 
@@ -108,6 +140,15 @@ namespace Kernel.Processes
 
         public override int Poll() => OpenFlags.PollOut | OpenFlags.PollWrNorm | (Console.ReadableBytes > 0 ? OpenFlags.PollIn | OpenFlags.PollRdNorm : 0);
 
-        public override int Stat(Span<byte> stat) => StatWriter.Fill(stat, 6, 5, 0x2000 | 0x1B6, 1, (5UL << 8) | 1, 0);
+        public override int Stat(Span<byte> stat) => Node != null ? base.Stat(stat) : StatWriter.Fill(stat, 6, 5, 0x2000 | 0x180, 1, _rdev, 0);
+
+        public override int Describe(Span<byte> text, Logic.Fs.Inode root)
+        {
+            if (Node != null)
+                return base.Describe(text, root);
+            ReadOnlySpan<byte> name = "/dev/console"u8;
+            name.CopyTo(text);
+            return name.Length;
+        }
     }
 }

@@ -95,6 +95,8 @@ namespace Kernel.Processes
             if (r == 0)
                 r = space.Map(AddressSpace.StackTop - StackSize, StackSize, AddressSpace.ProtRead | AddressSpace.ProtWrite, false, null, 0, 0);
             if (r == 0)
+                r = space.Map(SignalTrampoline.Address, 4096, AddressSpace.ProtRead | AddressSpace.ProtExec, false, SignalTrampoline.Page, 0, 4096);
+            if (r == 0)
             {
                 sp = BuildStack(space, process, in image, path, strings, out layout);
                 if (sp < 0)
@@ -118,7 +120,7 @@ namespace Kernel.Processes
             }
             space.BrkStart = space.Brk = (image.ImageEnd + 4095) & ~4095UL;
             process.Files!.CloseOnExecAll();
-            for (int s = 1; s <= Signal.Count; s++)
+            for (int s = 1; s <= Signals.NSIG; s++)
             {
                 if (process.Actions[s].Handler > 1)
                     process.Actions[s].Handler = 0;
@@ -126,7 +128,7 @@ namespace Kernel.Processes
                 process.Actions[s].Mask = 0;
                 process.Actions[s].Restorer = 0;
             }
-            process.AltStackSp = process.AltStackSize = 0;
+            process.AltStack = default;
             process.ClearChildTid = 0;
             process.SetName(path);
             process.SetCommandLine(strings.Args);
@@ -198,6 +200,37 @@ namespace Kernel.Processes
             }
             Owned.Free(buffer);
             return sp;
+        }
+    }
+
+    /// <summary>
+    /// The signal return trampoline ("mov x8, #139; svc #0": rt_sigreturn), one read-only page mapped
+    /// into every program just above its stack. Handlers return to it unless they gave SA_RESTORER
+    /// (Linux's arm64 vDSO plays this part; glibc relies on it).
+    /// </summary>
+    public static unsafe class SignalTrampoline
+    {
+        public const ulong Address = AddressSpace.StackTop;
+        private static ContiguousPages? s_page;
+
+        public static PageSource Page
+        {
+            get
+            {
+                if (s_page == null)
+                {
+                    ulong phys = MemoryManager.Pages.AllocatePage();
+                    if (phys == 0)
+                        ThrowHelpers.Panic("no memory for the signal trampoline");
+                    uint* code = (uint*)MemoryManager.PhysicalToVirtual(phys);
+                    for (int i = 0; i < 1024; i++)
+                        code[i] = 0xD4200000; // brk #0: anything but the trampoline traps
+                    code[0] = 0xD2801168;     // mov x8, #139 (rt_sigreturn)
+                    code[1] = 0xD4000001;     // svc #0
+                    s_page = new ContiguousPages(phys, 4096);
+                }
+                return s_page;
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 using System;
 using Kernel.Arch;
 using Kernel.Logic;
+using Kernel.Logic.Process;
 using Kernel.Threading;
 
 namespace Kernel.Processes
@@ -27,6 +28,8 @@ namespace Kernel.Processes
         public int References = 1;
         public int Flags;
         public long Offset;
+        /// <summary>The inode this was opened through (held), if any.</summary>
+        public Logic.Fs.Inode? Node;
 
         public bool CanRead => (Flags & OpenFlags.AccessMode) != OpenFlags.WriteOnly;
         public bool CanWrite => (Flags & OpenFlags.AccessMode) != OpenFlags.ReadOnly;
@@ -44,9 +47,18 @@ namespace Kernel.Processes
         /// <summary>What a poller blocks on: woken through <see cref="Scheduler.WakeAll"/>.</summary>
         public virtual object WaitChannel => this;
         /// <summary>Fills a struct stat (128 bytes).</summary>
-        public abstract int Stat(Span<byte> stat);
+        public virtual int Stat(Span<byte> stat) => Node != null ? Logic.Fs.StatLayout.WriteStat(Node, stat) : StatWriter.Fill(stat, 0, 0, 0, 1, 0, 0);
+
+        /// <summary>What /proc/PID/fd/N shows (readlink); returns the length.</summary>
+        public virtual int Describe(Span<byte> text, Logic.Fs.Inode root)
+            => Node != null ? Fs.FileSystems.PathOf(Node, root, text) : -Errno.ENOENT;
+
         /// <summary>Called when the last reference goes.</summary>
-        protected virtual void Closed() { }
+        protected virtual void Closed()
+        {
+            Node?.Release();
+            Node = null;
+        }
         /// <summary>The file's pages for mmap, or null when it cannot be mapped.</summary>
         public virtual PageSource? Pages => null;
         public virtual long Size => 0;
@@ -281,7 +293,7 @@ namespace Kernel.Processes
                 if (_pipe.Readers == 0)
                 {
                     Cpu.RestoreInterrupts(daif);
-                    Scheduler.Current.Process?.SendSignal(Signal.SIGPIPE);
+                    Scheduler.Current.Process?.SendSignal(Signals.SIGPIPE);
                     return done > 0 ? done : -Errno.EPIPE;
                 }
                 // Writes up to PIPE_BUF (4096) are atomic: wait for room for all of it.
@@ -333,8 +345,18 @@ namespace Kernel.Processes
         public override int Stat(Span<byte> stat)
             => StatWriter.Fill(stat, 0x0C, _pipe.Ino, 0x1000 | 0x180, 1, 0, 0);
 
+        public override int Describe(Span<byte> text, Logic.Fs.Inode root)
+        {
+            var t = new TextBuilder(text);
+            t.Append("pipe:["u8);
+            t.Decimal(_pipe.Ino);
+            t.Append((byte)']');
+            return t.Length;
+        }
+
         protected override void Closed()
         {
+            base.Closed();
             if (_reader) _pipe.Readers--; else _pipe.Writers--;
             Scheduler.WakeAll(_pipe);
             if (_pipe.Readers == 0 && _pipe.Writers == 0)

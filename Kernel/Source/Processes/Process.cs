@@ -3,27 +3,12 @@ using Kernel.Arch;
 using Kernel.Diagnostics;
 using Kernel.Drivers;
 using Kernel.Logic;
+using Kernel.Logic.Process;
 using Kernel.Threading;
 
 namespace Kernel.Processes
 {
     public enum ProcessState { Alive, Zombie }
-
-    /// <summary>Signal numbers used by the kernel itself (Linux arm64 values).</summary>
-    public static class Signal
-    {
-        public const int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8;
-        public const int SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15;
-        public const int SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22;
-        public const int Count = 64;
-        public static ulong Bit(int signal) => 1UL << (signal - 1);
-    }
-
-    /// <summary>A signal's disposition (the kernel struct sigaction on arm64).</summary>
-    public struct SigAction
-    {
-        public ulong Handler, Flags, Restorer, Mask;
-    }
 
     /// <summary>
     /// A process: one user thread, its address space, descriptors, working directory, credentials,
@@ -48,15 +33,16 @@ namespace Kernel.Processes
         public KernelThread? Thread;
         public AddressSpace? Memory;
         public FdTable? Files;
-        public Fs.FsContext? Fs;
+        public global::Kernel.Processes.Fs.FsContext? Fs;
         public uint Umask = 0x12;
         public uint Uid, Euid, Suid, Gid, Egid, Sgid;
         public ProcessState State;
         public int ExitStatus;
         public ulong PendingSignals, BlockedSignals;
-        public SigAction[] Actions = new SigAction[Signal.Count + 1];
-        public ulong AltStackSp, AltStackSize;
-        public int AltStackFlags;
+        public SigAction[] Actions = new SigAction[Signals.NSIG + 1];
+        public AltStack AltStack;
+        /// <summary>Details of pending signals (sender, child status, fault address), by number.</summary>
+        private SigInfo[]? _signalInfo;
         public ulong ClearChildTid;
         public readonly byte[] Name = new byte[16];
         public ulong StartCounter;
@@ -81,6 +67,13 @@ namespace Kernel.Processes
         public ulong SavedMaskForSigsuspend;
         public byte[]? CommandLine;
         public int CommandLineLength;
+        /// <summary>The program file (held) and the path it was run by, for /proc/PID/exe.</summary>
+        public Logic.Fs.Inode? Executable;
+        public byte[]? ExecutablePath;
+        public int ExecutablePathLength;
+        public global::Kernel.Processes.Fs.ProcPidDir? ProcDirectory;
+        public static ulong Forks;
+        public static int LastPid;
 
         private Process() { }
 
@@ -152,7 +145,7 @@ namespace Kernel.Processes
         }
 
         /// <summary>The first process (pid 1): an empty address space and no descriptors yet.</summary>
-        public static Process? CreateInit(Fs.FsContext fs)
+        public static Process? CreateInit(global::Kernel.Processes.Fs.FsContext fs)
         {
             var p = new Process();
             p.Pid = AllocatePid();
@@ -210,9 +203,9 @@ namespace Kernel.Processes
             child.Uid = Uid; child.Euid = Euid; child.Suid = Suid;
             child.Gid = Gid; child.Egid = Egid; child.Sgid = Sgid;
             child.BlockedSignals = BlockedSignals;
-            for (int i = 0; i <= Signal.Count; i++)
+            for (int i = 0; i <= Signals.NSIG; i++)
                 child.Actions[i] = Actions[i];
-            child.AltStackSp = AltStackSp; child.AltStackSize = AltStackSize; child.AltStackFlags = AltStackFlags;
+            child.AltStack = AltStack;
             new ReadOnlySpan<byte>(Name).CopyTo(child.Name);
             for (int i = 0; i < RlimitCount; i++)
             {
@@ -225,6 +218,8 @@ namespace Kernel.Processes
                 new ReadOnlySpan<byte>(CommandLine, 0, CommandLineLength).CopyTo(child.CommandLine);
                 child.CommandLineLength = CommandLineLength;
             }
+            if (Executable != null)
+                child.SetExecutable(Executable, new ReadOnlySpan<byte>(ExecutablePath!, 0, ExecutablePathLength));
             child.StartCounter = SystemTimer.Counter();
             KernelThread? t = KernelThread.CreateUser("user", child);
             if (t == null)
@@ -244,6 +239,8 @@ namespace Kernel.Processes
             child.NextSibling = FirstChild;
             FirstChild = child;
             child.Link();
+            Forks++;
+            LastPid = pid;
             if (setChildTid)
             {
                 // CLONE_CHILD_SETTID: the child's memory gets its tid (written through the child's tables).
@@ -275,11 +272,16 @@ namespace Kernel.Processes
                 Owned.Free(CommandLine);
                 CommandLine = null;
             }
+            Executable?.Release();
+            Executable = null;
+            Owned.Free(ExecutablePath);
+            ExecutablePath = null;
         }
 
         private void FreeObject()
         {
             Owned.Free(Actions);
+            Owned.Free(_signalInfo);
             Owned.Free(Name);
             Owned.Free(LimitCur);
             Owned.Free(LimitMax);
@@ -323,12 +325,13 @@ namespace Kernel.Processes
             Process? parent = Parent;
             if (parent != null)
             {
-                SigAction chld = parent.Actions[Signal.SIGCHLD];
+                SigAction chld = parent.Actions[Signals.SIGCHLD];
                 const ulong SaNoCldWait = 2;
                 if (chld.Handler == 1 || (chld.Flags & SaNoCldWait) != 0)
                 {
                     // The parent ignores SIGCHLD: no zombie is kept (as Linux).
                     parent.RemoveChild(this);
+                    global::Kernel.Processes.Fs.ProcFs.Detach(this);
                     Thread!.Process = null;
                     Thread = null;
                     Unlink();
@@ -336,7 +339,8 @@ namespace Kernel.Processes
                     Scheduler.WakeAll(parent);
                     Scheduler.Exit();
                 }
-                parent.SendSignal(Signal.SIGCHLD);
+                int code = Signals.IfExited(waitStatus) ? SigInfo.CLD_EXITED : Signals.CoreDumped(waitStatus) ? SigInfo.CLD_DUMPED : SigInfo.CLD_KILLED;
+                parent.SendSignal(Signals.SIGCHLD, code, this, Signals.IfExited(waitStatus) ? Signals.ExitCode(waitStatus) : Signals.TermSignal(waitStatus));
                 Scheduler.WakeAll(parent);
             }
             Thread = null;
@@ -385,6 +389,7 @@ namespace Kernel.Processes
                         ChildSystemTicks += c.SystemTicks + c.ChildSystemTicks;
                         RemoveChild(c);
                         c.Unlink();
+                        global::Kernel.Processes.Fs.ProcFs.Detach(c);
                         reaped = c;
                         c.FreeObject();
                         reaped = null;
@@ -433,17 +438,41 @@ namespace Kernel.Processes
         // ---- Signals ----
 
         public bool HasDeliverableSignal()
-            => (PendingSignals & ~BlockedSignals) != 0 || (PendingSignals & (Signal.Bit(Signal.SIGKILL) | Signal.Bit(Signal.SIGSTOP))) != 0;
+            => (PendingSignals & ~BlockedSignals) != 0 || (PendingSignals & (Signals.Bit(Signals.SIGKILL) | Signals.Bit(Signals.SIGSTOP))) != 0;
 
         /// <summary>Marks a signal pending (or applies it at once: SIGCONT resumes, SIGKILL wakes).</summary>
-        public void SendSignal(int signal)
+        public void SendSignal(int signal) => SendSignal(signal, SigInfo.SI_KERNEL, Scheduler.Current.Process);
+
+        /// <summary>Sends with the siginfo a handler will see (code, sender, child status, fault address).</summary>
+        public void SendSignal(int signal, int code, Process? sender, int status = 0, ulong address = 0)
         {
-            if (signal <= 0 || signal > Signal.Count || State != ProcessState.Alive)
+            if (signal > 0 && signal <= Signals.NSIG && State == ProcessState.Alive && (PendingSignals & Signals.Bit(signal)) == 0)
+            {
+                _signalInfo ??= new SigInfo[Signals.NSIG + 1];
+                _signalInfo[signal] = new SigInfo { Signo = signal, Code = code, Pid = sender?.Pid ?? 0, Uid = sender?.Uid ?? 0, Status = status, Addr = address };
+            }
+            Post(signal);
+        }
+
+        public SigInfo TakeSignalInfo(int signal)
+        {
+            if (_signalInfo == null)
+                return new SigInfo { Signo = signal, Code = SigInfo.SI_KERNEL };
+            SigInfo info = _signalInfo[signal];
+            _signalInfo[signal] = default;
+            if (info.Signo == 0)
+                info = new SigInfo { Signo = signal, Code = SigInfo.SI_KERNEL };
+            return info;
+        }
+
+        private void Post(int signal)
+        {
+            if (signal <= 0 || signal > Signals.NSIG || State != ProcessState.Alive)
                 return;
             ulong daif = Cpu.SaveAndDisableInterrupts();
-            if (signal == Signal.SIGCONT || signal == Signal.SIGKILL)
+            if (signal == Signals.SIGCONT || signal == Signals.SIGKILL)
             {
-                PendingSignals &= ~(Signal.Bit(Signal.SIGSTOP) | Signal.Bit(Signal.SIGTSTP) | Signal.Bit(Signal.SIGTTIN) | Signal.Bit(Signal.SIGTTOU));
+                PendingSignals &= ~(Signals.Bit(Signals.SIGSTOP) | Signals.Bit(Signals.SIGTSTP) | Signals.Bit(Signals.SIGTTIN) | Signals.Bit(Signals.SIGTTOU));
                 if (Stopped)
                 {
                     Stopped = false;
@@ -454,21 +483,21 @@ namespace Kernel.Processes
                 }
             }
             if (IsStopSignal(signal))
-                PendingSignals &= ~Signal.Bit(Signal.SIGCONT);
+                PendingSignals &= ~Signals.Bit(Signals.SIGCONT);
             SigAction a = Actions[signal];
-            bool ignored = signal != Signal.SIGKILL && signal != Signal.SIGSTOP
-                && (a.Handler == 1 || (a.Handler == 0 && SignalDefaults.Action(signal) == SignalDefaults.Ignore))
-                && (BlockedSignals & Signal.Bit(signal)) == 0;
-            if (!ignored || signal == Signal.SIGCONT)
-                PendingSignals |= Signal.Bit(signal);
-            if (signal == Signal.SIGCONT && ignored)
-                PendingSignals &= ~Signal.Bit(signal);
-            if (Thread != null && (HasDeliverableSignal() || signal == Signal.SIGCONT))
+            bool ignored = signal != Signals.SIGKILL && signal != Signals.SIGSTOP
+                && (a.Handler == 1 || (a.Handler == 0 && Signals.Default(signal) == DefaultAction.Ignore))
+                && (BlockedSignals & Signals.Bit(signal)) == 0;
+            if (!ignored || signal == Signals.SIGCONT)
+                PendingSignals |= Signals.Bit(signal);
+            if (signal == Signals.SIGCONT && ignored)
+                PendingSignals &= ~Signals.Bit(signal);
+            if (Thread != null && (HasDeliverableSignal() || signal == Signals.SIGCONT))
                 Scheduler.Wake(Thread);
             Cpu.RestoreInterrupts(daif);
         }
 
-        public static bool IsStopSignal(int s) => s == Signal.SIGSTOP || s == Signal.SIGTSTP || s == Signal.SIGTTIN || s == Signal.SIGTTOU;
+        public static bool IsStopSignal(int s) => s == Signals.SIGSTOP || s == Signals.SIGTSTP || s == Signals.SIGTTIN || s == Signals.SIGTTOU;
 
         /// <summary>Sends a signal to every member of a process group; -ESRCH when there is none.</summary>
         public static int SignalGroup(int pgid, int signal)
@@ -495,6 +524,20 @@ namespace Kernel.Processes
             CommandLineLength = args.Length;
         }
 
+        public void SetExecutable(Logic.Fs.Inode node, ReadOnlySpan<byte> path)
+        {
+            node.Acquire();
+            Executable?.Release();
+            Executable = node;
+            if (ExecutablePath == null || ExecutablePath.Length < path.Length)
+            {
+                Owned.Free(ExecutablePath);
+                ExecutablePath = new byte[path.Length < 64 ? 64 : path.Length];
+            }
+            path.CopyTo(ExecutablePath);
+            ExecutablePathLength = path.Length;
+        }
+
         public void SetName(ReadOnlySpan<byte> path)
         {
             int slash = -1;
@@ -517,21 +560,5 @@ namespace Kernel.Processes
                 return n;
             }
         }
-    }
-
-    /// <summary>Default actions of signals (signal(7)).</summary>
-    public static class SignalDefaults
-    {
-        public const int Terminate = 0, Core = 1, Ignore = 2, Stop = 3, Continue = 4;
-
-        public static int Action(int signal) => signal switch
-        {
-            Signal.SIGCHLD or 23 /* SIGURG */ or 28 /* SIGWINCH */ => Ignore,
-            Signal.SIGCONT => Continue,
-            Signal.SIGSTOP or Signal.SIGTSTP or Signal.SIGTTIN or Signal.SIGTTOU => Stop,
-            Signal.SIGQUIT or Signal.SIGILL or Signal.SIGTRAP or Signal.SIGABRT or Signal.SIGBUS or Signal.SIGFPE
-                or Signal.SIGSEGV or 24 /* SIGXCPU */ or 25 /* SIGXFSZ */ or 31 /* SIGSYS */ => Core,
-            _ => Terminate,
-        };
     }
 }

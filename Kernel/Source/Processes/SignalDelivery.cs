@@ -2,6 +2,7 @@ using System;
 using Kernel.Arch;
 using Kernel.Diagnostics;
 using Kernel.Logic;
+using Kernel.Logic.Process;
 using Kernel.Threading;
 
 namespace Kernel.Processes
@@ -13,33 +14,33 @@ namespace Kernel.Processes
         public static void DeliverOne(TrapFrame* frame, Process process)
         {
             ulong deliverable = process.PendingSignals & ~process.BlockedSignals;
-            deliverable |= process.PendingSignals & (Signal.Bit(Signal.SIGKILL) | Signal.Bit(Signal.SIGSTOP));
+            deliverable |= process.PendingSignals & (Signals.Bit(Signals.SIGKILL) | Signals.Bit(Signals.SIGSTOP));
             if (deliverable == 0)
                 return;
             int signal = 1;
-            while ((deliverable & Signal.Bit(signal)) == 0)
+            while ((deliverable & Signals.Bit(signal)) == 0)
                 signal++;
-            process.PendingSignals &= ~Signal.Bit(signal);
+            process.PendingSignals &= ~Signals.Bit(signal);
             SigAction action = process.Actions[signal];
-            if (signal == Signal.SIGKILL || signal == Signal.SIGSTOP)
+            if (signal == Signals.SIGKILL || signal == Signals.SIGSTOP)
                 action.Handler = 0;
             if (action.Handler == 1)
                 return; // SIG_IGN
             if (action.Handler == 0)
             {
-                switch (SignalDefaults.Action(signal))
+                switch (Signals.Default(signal))
                 {
-                    case SignalDefaults.Ignore:
-                    case SignalDefaults.Continue:
+                    case DefaultAction.Ignore:
+                    case DefaultAction.Continue:
                         return;
-                    case SignalDefaults.Stop:
+                    case DefaultAction.Stop:
                         Stop(process, signal);
                         return;
-                    case SignalDefaults.Core:
-                        process.Exit(signal | 0x80);
+                    case DefaultAction.Core:
+                        process.Exit(Signals.SignaledStatus(signal, true));
                         return;
                     default:
-                        process.Exit(signal);
+                        process.Exit(Signals.SignaledStatus(signal, false));
                         return;
                 }
             }
@@ -55,8 +56,8 @@ namespace Kernel.Processes
             if (parent != null)
             {
                 const ulong SaNoCldStop = 1;
-                if ((parent.Actions[Signal.SIGCHLD].Flags & SaNoCldStop) == 0)
-                    parent.SendSignal(Signal.SIGCHLD);
+                if ((parent.Actions[Signals.SIGCHLD].Flags & SaNoCldStop) == 0)
+                    parent.SendSignal(Signals.SIGCHLD);
                 Scheduler.WakeAll(parent);
             }
         }

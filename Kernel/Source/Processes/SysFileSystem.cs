@@ -1,16 +1,604 @@
 using System;
 using Kernel.Diagnostics;
 using Kernel.Logic;
+using Kernel.Logic.Fs;
+using Kernel.Processes.Fs;
 
 namespace Kernel.Processes
 {
     public static unsafe partial class Syscalls
     {
         private const int MaxArgStrings = 256 * 1024;
+        private const int AtFdCwd = -100;
+        private const int AtSymlinkNofollow = 0x100, AtRemoveDir = 0x200, AtSymlinkFollow = 0x400, AtEaccess = 0x200, AtEmptyPath = 0x1000;
 
         private static void RegisterFileSystem()
         {
+            Register(56, &OpenAt);
+            Register(79, &NewFstatAt);
+            Register(291, &Statx);
+            Register(61, &Getdents64);
+            Register(34, &MkdirAt);
+            Register(33, &MknodAt);
+            Register(35, &UnlinkAt);
+            Register(38, &RenameAt);
+            Register(276, &RenameAt2);
+            Register(37, &LinkAt);
+            Register(36, &SymlinkAt);
+            Register(78, &ReadlinkAt);
+            Register(52, &Fchmod);
+            Register(53, &FchmodAt);
+            Register(55, &Fchown);
+            Register(54, &FchownAt);
+            Register(88, &UtimensAt);
+            Register(48, &FaccessAt);
+            Register(439, &FaccessAt2);
+            Register(17, &Getcwd);
+            Register(49, &Chdir);
+            Register(50, &Fchdir);
+            Register(51, &Chroot);
+            Register(45, &Truncate);
+            Register(46, &Ftruncate);
+            Register(43, &Statfs);
+            Register(44, &Fstatfs);
+            Register(40, &Mount);
+            Register(39, &Umount2);
         }
+
+        private static FsContext Fsc => Current.Fs!;
+
+        /// <summary>The directory relative paths start from: the cwd, or the directory open as <paramref name="dirfd"/>.</summary>
+        private static int StartDirectory(int dirfd, ReadOnlySpan<byte> path, out Inode? start)
+        {
+            start = null;
+            if ((path.Length > 0 && path[0] == '/') || dirfd == AtFdCwd)
+            {
+                start = Fsc.Cwd;
+                return 0;
+            }
+            OpenFile? f = File(dirfd);
+            if (f == null)
+                return -Errno.EBADF;
+            if (f.Node == null || !f.Node.IsDirectory)
+                return -Errno.ENOTDIR;
+            start = f.Node;
+            return 0;
+        }
+
+        private static int ReadPath(ulong address, Span<byte> buffer)
+        {
+            int n = UserMemory.ReadString(address, buffer);
+            return n;
+        }
+
+        /// <summary>Resolves (dirfd, path) with AT_EMPTY_PATH support; the inode is borrowed.</summary>
+        private static int Lookup(int dirfd, ulong pathAddress, int atFlags, bool follow, out Inode? node)
+        {
+            node = null;
+            Span<byte> path = stackalloc byte[Vfs.PathMax];
+            int n = ReadPath(pathAddress, path);
+            if (n < 0)
+                return n;
+            if (n == 0 && (atFlags & AtEmptyPath) != 0)
+            {
+                if (dirfd == AtFdCwd)
+                {
+                    node = Fsc.Cwd;
+                    return 0;
+                }
+                OpenFile? f = File(dirfd);
+                if (f == null)
+                    return -Errno.EBADF;
+                node = f.Node;
+                return node != null ? 0 : -Errno.EBADF;
+            }
+            ReadOnlySpan<byte> p = path.Slice(0, n);
+            int r = StartDirectory(dirfd, p, out Inode? start);
+            if (r < 0)
+                return r;
+            return Vfs.Resolve(Fsc.Root, start!, p, follow ? 0 : Vfs.NoFollow, out node);
+        }
+
+        private static long OpenAt(TrapFrame* f)
+        {
+            int dirfd = Int(f, 0), flags = Int(f, 2);
+            uint mode = (uint)f->X[3] & 0xFFF;
+            Span<byte> path = stackalloc byte[Vfs.PathMax];
+            int n = ReadPath(f->X[1], path);
+            if (n < 0)
+                return n;
+            ReadOnlySpan<byte> p = path.Slice(0, n);
+            int r = StartDirectory(dirfd, p, out Inode? start);
+            if (r < 0)
+                return r;
+            Process proc = Current;
+            Inode? node;
+            int access = flags & OpenFlags.AccessMode;
+            if ((flags & OpenFlags.Path) != 0)
+                flags &= OpenFlags.Path | OpenFlags.Directory | OpenFlags.NoFollow | OpenFlags.CloseOnExec;
+            if ((flags & OpenFlags.Create) != 0 && (flags & OpenFlags.Path) == 0)
+            {
+                if ((flags & OpenFlags.Directory) != 0)
+                    return -Errno.EINVAL;
+                int vflags = ((flags & OpenFlags.Exclusive) != 0 ? Vfs.Exclusive : 0) | ((flags & OpenFlags.NoFollow) != 0 ? Vfs.NoFollow : 0);
+                r = Vfs.Create(Fsc.Root, start!, p, mode & ~proc.Umask, vflags, proc.Euid, proc.Egid, out node, out _);
+            }
+            else
+            {
+                int vflags = ((flags & OpenFlags.NoFollow) != 0 ? Vfs.NoFollow : 0) | ((flags & OpenFlags.Directory) != 0 ? Vfs.Directory : 0);
+                r = Vfs.Resolve(Fsc.Root, start!, p, vflags, out node);
+            }
+            if (r < 0)
+                return r;
+            if ((flags & OpenFlags.Path) == 0)
+            {
+                if (node!.IsSymlink)
+                    return -Errno.ELOOP;
+                if (node.IsDirectory && (access != OpenFlags.ReadOnly || (flags & OpenFlags.Truncate) != 0))
+                    return -Errno.EISDIR;
+                if ((flags & OpenFlags.Directory) != 0 && !node.IsDirectory)
+                    return -Errno.ENOTDIR;
+                if (proc.Euid != 0 && !MayAccess(node, proc, access == OpenFlags.ReadOnly ? 4 : access == OpenFlags.WriteOnly ? 2 : 6))
+                    return -Errno.EACCES;
+            }
+            OpenFile file;
+            uint type = node!.Type;
+            if ((flags & OpenFlags.Path) == 0 && type == InodeMode.S_IFCHR)
+            {
+                r = Devices.Open(node.Rdev, flags & ~OpenFlags.CloseOnExec, out OpenFile? device);
+                if (r < 0)
+                    return r;
+                file = device!;
+                file.Node = node;
+                node.Acquire();
+            }
+            else if ((flags & OpenFlags.Path) == 0 && (type == InodeMode.S_IFIFO || type == InodeMode.S_IFSOCK || type == InodeMode.S_IFBLK))
+            {
+                return -Errno.ENXIO;
+            }
+            else
+            {
+                if ((flags & OpenFlags.Truncate) != 0 && node.IsRegular && access != OpenFlags.ReadOnly)
+                {
+                    r = Vfs.Truncate(node, 0);
+                    if (r < 0)
+                        return r;
+                }
+                file = new InodeFile(node, flags & ~OpenFlags.CloseOnExec);
+            }
+            return proc.Files!.Install(file, (flags & OpenFlags.CloseOnExec) != 0);
+        }
+
+        /// <summary>Permission bits for a non-root caller (mask: 4 read, 2 write, 1 execute).</summary>
+        private static bool MayAccess(Inode node, Process p, int mask)
+        {
+            uint bits = node.Uid == p.Euid ? (node.Mode >> 6) & 7 : node.Gid == p.Egid ? (node.Mode >> 3) & 7 : node.Mode & 7;
+            return ((uint)mask & ~bits) == 0;
+        }
+
+        private static long NewFstatAt(TrapFrame* f)
+        {
+            int flags = Int(f, 3);
+            if ((flags & ~(AtSymlinkNofollow | AtEmptyPath | 0x800 /* AT_NO_AUTOMOUNT */)) != 0)
+                return -Errno.EINVAL;
+            int r = Lookup(Int(f, 0), f->X[1], flags, (flags & AtSymlinkNofollow) == 0, out Inode? node);
+            if (r < 0)
+                return r;
+            Span<byte> st = stackalloc byte[128];
+            if ((flags & AtEmptyPath) != 0 && Int(f, 0) != AtFdCwd && File(Int(f, 0)) is { } open && open.Node == node)
+                open.Stat(st);
+            else
+                StatLayout.WriteStat(node!, st);
+            return UserMemory.CopyOut(f->X[2], st);
+        }
+
+        private static long Statx(TrapFrame* f)
+        {
+            int flags = Int(f, 2);
+            int r = Lookup(Int(f, 0), f->X[1], flags, (flags & AtSymlinkNofollow) == 0, out Inode? node);
+            if (r < 0)
+                return r;
+            Span<byte> sx = stackalloc byte[256];
+            StatLayout.WriteStatx(node!, sx);
+            return UserMemory.CopyOut(f->X[4], sx);
+        }
+
+        private static long Getdents64(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.Node == null || !file.Node.IsDirectory)
+                return -Errno.ENOTDIR;
+            ulong size = f->X[2];
+            int chunk = size > 4096 ? 4096 : (int)size;
+            byte* buffer = stackalloc byte[4096];
+            ulong cookie = (ulong)file.Offset;
+            int n = StatLayout.FillDirents(file.Node, ref cookie, new Span<byte>(buffer, chunk));
+            if (n < 0)
+                return n;
+            if (n > 0 && UserMemory.CopyOut(f->X[1], new ReadOnlySpan<byte>(buffer, n)) < 0)
+                return -Errno.EFAULT;
+            file.Offset = (long)cookie;
+            return n;
+        }
+
+        /// <summary>Reads a path argument and its start directory.</summary>
+        private static int PathArgument(int dirfd, ulong address, Span<byte> buffer, out ReadOnlySpan<byte> path, out Inode? start)
+        {
+            path = default;
+            start = null;
+            int n = ReadPath(address, buffer);
+            if (n < 0)
+                return n;
+            path = buffer.Slice(0, n);
+            return StartDirectory(dirfd, path, out start);
+        }
+
+        private static long MkdirAt(TrapFrame* f)
+        {
+            Span<byte> buffer = stackalloc byte[Vfs.PathMax];
+            int r = PathArgument(Int(f, 0), f->X[1], buffer, out ReadOnlySpan<byte> path, out Inode? start);
+            if (r < 0)
+                return r;
+            Process p = Current;
+            return Vfs.Mkdir(Fsc.Root, start!, path, ((uint)f->X[2] & 0xFFF) & ~p.Umask, p.Euid, p.Egid, out _);
+        }
+
+        private static long MknodAt(TrapFrame* f)
+        {
+            Span<byte> buffer = stackalloc byte[Vfs.PathMax];
+            int r = PathArgument(Int(f, 0), f->X[1], buffer, out ReadOnlySpan<byte> path, out Inode? start);
+            if (r < 0)
+                return r;
+            Process p = Current;
+            uint mode = (uint)f->X[2];
+            uint type = mode & InodeMode.S_IFMT;
+            if (type == 0)
+                mode |= InodeMode.S_IFREG;
+            else if (type != InodeMode.S_IFREG && type != InodeMode.S_IFCHR && type != InodeMode.S_IFBLK && type != InodeMode.S_IFIFO && type != InodeMode.S_IFSOCK)
+                return -Errno.EINVAL;
+            if ((type == InodeMode.S_IFCHR || type == InodeMode.S_IFBLK) && p.Euid != 0)
+                return -Errno.EPERM;
+            mode = (mode & InodeMode.S_IFMT) | ((mode & 0xFFF) & ~p.Umask);
+            return Vfs.Mknod(Fsc.Root, start!, path, mode, f->X[3], p.Euid, p.Egid, out _);
+        }
+
+        private static long UnlinkAt(TrapFrame* f)
+        {
+            int flags = Int(f, 2);
+            if ((flags & ~AtRemoveDir) != 0)
+                return -Errno.EINVAL;
+            Span<byte> buffer = stackalloc byte[Vfs.PathMax];
+            int r = PathArgument(Int(f, 0), f->X[1], buffer, out ReadOnlySpan<byte> path, out Inode? start);
+            if (r < 0)
+                return r;
+            return (flags & AtRemoveDir) != 0 ? Vfs.Rmdir(Fsc.Root, start!, path) : Vfs.Unlink(Fsc.Root, start!, path);
+        }
+
+        private static long Rename(int oldDirfd, ulong oldPath, int newDirfd, ulong newPath, uint flags)
+        {
+            Span<byte> a = stackalloc byte[Vfs.PathMax];
+            Span<byte> b = stackalloc byte[Vfs.PathMax];
+            int r = PathArgument(oldDirfd, oldPath, a, out ReadOnlySpan<byte> from, out Inode? fromStart);
+            if (r < 0)
+                return r;
+            r = PathArgument(newDirfd, newPath, b, out ReadOnlySpan<byte> to, out Inode? toStart);
+            if (r < 0)
+                return r;
+            return Vfs.Rename(Fsc.Root, fromStart!, from, toStart!, to, flags);
+        }
+
+        private static long RenameAt(TrapFrame* f) => Rename(Int(f, 0), f->X[1], Int(f, 2), f->X[3], 0);
+
+        private static long RenameAt2(TrapFrame* f)
+        {
+            uint flags = (uint)f->X[4];
+            if ((flags & ~(Vfs.RenameNoReplace | Vfs.RenameExchange)) != 0 || flags == (Vfs.RenameNoReplace | Vfs.RenameExchange))
+                return -Errno.EINVAL;
+            return Rename(Int(f, 0), f->X[1], Int(f, 2), f->X[3], flags);
+        }
+
+        private static long LinkAt(TrapFrame* f)
+        {
+            int flags = Int(f, 4);
+            if ((flags & ~(AtSymlinkFollow | AtEmptyPath)) != 0)
+                return -Errno.EINVAL;
+            Span<byte> a = stackalloc byte[Vfs.PathMax];
+            Span<byte> b = stackalloc byte[Vfs.PathMax];
+            int r = PathArgument(Int(f, 0), f->X[1], a, out ReadOnlySpan<byte> from, out Inode? fromStart);
+            if (r < 0)
+                return r;
+            r = PathArgument(Int(f, 2), f->X[3], b, out ReadOnlySpan<byte> to, out Inode? toStart);
+            if (r < 0)
+                return r;
+            return Vfs.Link(Fsc.Root, fromStart!, from, (flags & AtSymlinkFollow) != 0, toStart!, to);
+        }
+
+        private static long SymlinkAt(TrapFrame* f)
+        {
+            Span<byte> target = stackalloc byte[Vfs.PathMax];
+            int n = ReadPath(f->X[0], target);
+            if (n < 0)
+                return n;
+            if (n == 0)
+                return -Errno.ENOENT;
+            Span<byte> buffer = stackalloc byte[Vfs.PathMax];
+            int r = PathArgument(Int(f, 1), f->X[2], buffer, out ReadOnlySpan<byte> path, out Inode? start);
+            if (r < 0)
+                return r;
+            Process p = Current;
+            return Vfs.Symlink(Fsc.Root, start!, target.Slice(0, n), path, p.Euid, p.Egid, out _);
+        }
+
+        private static long ReadlinkAt(TrapFrame* f)
+        {
+            long size = (long)f->X[3];
+            if (size <= 0)
+                return -Errno.EINVAL;
+            int r = Lookup(Int(f, 0), f->X[1], AtEmptyPath, false, out Inode? node);
+            if (r < 0)
+                return r;
+            if (!node!.IsSymlink)
+                return -Errno.EINVAL;
+            Span<byte> text = stackalloc byte[Vfs.PathMax];
+            int n = node.ReadLink(text);
+            if (n < 0)
+                return n;
+            if (n > size)
+                n = (int)size;
+            return UserMemory.CopyOut(f->X[2], text.Slice(0, n)) < 0 ? -Errno.EFAULT : n;
+        }
+
+        private static int ChangeMode(Inode node, uint mode)
+        {
+            Process p = Current;
+            if (p.Euid != 0 && p.Euid != node.Uid)
+                return -Errno.EPERM;
+            return Vfs.SetMode(node, mode & 0xFFF);
+        }
+
+        private static long Fchmod(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.Node == null)
+                return -Errno.EINVAL;
+            return ChangeMode(file.Node, (uint)f->X[1]);
+        }
+
+        private static long FchmodAt(TrapFrame* f)
+        {
+            int r = Lookup(Int(f, 0), f->X[1], 0, true, out Inode? node);
+            return r < 0 ? r : ChangeMode(node!, (uint)f->X[2]);
+        }
+
+        private static int ChangeOwner(Inode node, uint uid, uint gid)
+        {
+            Process p = Current;
+            if (p.Euid != 0)
+                return -Errno.EPERM;
+            return Vfs.SetOwner(node, uid, gid);
+        }
+
+        private static long Fchown(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.Node == null)
+                return -Errno.EINVAL;
+            return ChangeOwner(file.Node, (uint)f->X[1], (uint)f->X[2]);
+        }
+
+        private static long FchownAt(TrapFrame* f)
+        {
+            int flags = Int(f, 4);
+            int r = Lookup(Int(f, 0), f->X[1], flags, (flags & AtSymlinkNofollow) == 0, out Inode? node);
+            return r < 0 ? r : ChangeOwner(node!, (uint)f->X[2], (uint)f->X[3]);
+        }
+
+        private static long UtimensAt(TrapFrame* f)
+        {
+            int dirfd = Int(f, 0), flags = Int(f, 3);
+            Inode? node;
+            int r;
+            if (f->X[1] == 0)
+            {
+                // utimensat(fd, NULL, ...) is futimens.
+                OpenFile? file = File(dirfd);
+                if (file == null)
+                    return -Errno.EBADF;
+                node = file.Node;
+                if (node == null)
+                    return -Errno.EINVAL;
+            }
+            else
+            {
+                r = Lookup(dirfd, f->X[1], flags, (flags & AtSymlinkNofollow) == 0, out node);
+                if (r < 0)
+                    return r;
+            }
+            Timespec atime = new Timespec(0, Timespec.UtimeNow), mtime = new Timespec(0, Timespec.UtimeNow);
+            if (f->X[2] != 0)
+            {
+                if (UserMemory.Read(f->X[2], out long aSec) < 0 || UserMemory.Read(f->X[2] + 8, out long aNsec) < 0
+                    || UserMemory.Read(f->X[2] + 16, out long mSec) < 0 || UserMemory.Read(f->X[2] + 24, out long mNsec) < 0)
+                    return -Errno.EFAULT;
+                atime = new Timespec(aSec, aNsec);
+                mtime = new Timespec(mSec, mNsec);
+            }
+            return Vfs.SetTimes(node!, atime, mtime);
+        }
+
+        private static long Access(int dirfd, ulong path, int mode, int flags)
+        {
+            if ((mode & ~7) != 0 || (flags & ~(AtSymlinkNofollow | AtEaccess | AtEmptyPath)) != 0)
+                return -Errno.EINVAL;
+            int r = Lookup(dirfd, path, flags, (flags & AtSymlinkNofollow) == 0, out Inode? node);
+            if (r < 0)
+                return r;
+            Process p = Current;
+            if (mode == 0)
+                return 0;
+            if (p.Uid == 0)
+            {
+                // Root may do anything, except execute a file no one may execute.
+                if ((mode & 1) != 0 && !node!.IsDirectory && (node.Mode & 0x49) == 0)
+                    return -Errno.EACCES;
+                return 0;
+            }
+            return MayAccess(node!, p, mode) ? 0 : -Errno.EACCES;
+        }
+
+        private static long FaccessAt(TrapFrame* f) => Access(Int(f, 0), f->X[1], Int(f, 2), 0);
+        private static long FaccessAt2(TrapFrame* f) => Access(Int(f, 0), f->X[1], Int(f, 2), Int(f, 3));
+
+        private static long Getcwd(TrapFrame* f)
+        {
+            Span<byte> buffer = stackalloc byte[Vfs.PathMax];
+            int n = Vfs.PathOf(Fsc.Root, Fsc.Cwd, buffer);
+            if (n < 0)
+                return n;
+            if ((ulong)n > f->X[1])
+                return -Errno.ERANGE;
+            return UserMemory.CopyOut(f->X[0], buffer.Slice(0, n)) < 0 ? -Errno.EFAULT : n;
+        }
+
+        private static long Chdir(TrapFrame* f)
+        {
+            int r = Lookup(AtFdCwd, f->X[0], 0, true, out Inode? node);
+            if (r < 0)
+                return r;
+            if (!node!.IsDirectory)
+                return -Errno.ENOTDIR;
+            Fsc.SetCwd(node);
+            return 0;
+        }
+
+        private static long Fchdir(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.Node == null || !file.Node.IsDirectory)
+                return -Errno.ENOTDIR;
+            Fsc.SetCwd(file.Node);
+            return 0;
+        }
+
+        private static long Chroot(TrapFrame* f)
+        {
+            if (Current.Euid != 0)
+                return -Errno.EPERM;
+            int r = Lookup(AtFdCwd, f->X[0], 0, true, out Inode? node);
+            if (r < 0)
+                return r;
+            if (!node!.IsDirectory)
+                return -Errno.ENOTDIR;
+            FsContext c = Fsc;
+            node.Acquire();
+            c.Root.Release();
+            c.Root = node;
+            return 0;
+        }
+
+        private static long Truncate(TrapFrame* f)
+        {
+            int r = Lookup(AtFdCwd, f->X[0], 0, true, out Inode? node);
+            if (r < 0)
+                return r;
+            if (node!.IsDirectory)
+                return -Errno.EISDIR;
+            return Vfs.Truncate(node, (long)f->X[1]);
+        }
+
+        private static long Ftruncate(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.Node == null || !file.Node.IsRegular || !file.CanWrite)
+                return -Errno.EINVAL;
+            return Vfs.Truncate(file.Node, (long)f->X[1]);
+        }
+
+        private static int FillStatfs(Inode node, ulong address)
+        {
+            Span<byte> st = stackalloc byte[120];
+            st.Clear();
+            ulong total = Memory.MemoryManager.TotalBytes / 4096, free = Memory.MemoryManager.Pages.FreeBytes / 4096;
+            StatWriter.Put64(st, 0, node.Fs == ProcFs.Instance ? 0x9fa0UL : 0x01021994UL); // PROC_SUPER_MAGIC / TMPFS_MAGIC
+            StatWriter.Put64(st, 8, 4096);       // f_bsize
+            StatWriter.Put64(st, 16, total / 2); // f_blocks (tmpfs: half of RAM)
+            StatWriter.Put64(st, 24, free / 2);  // f_bfree
+            StatWriter.Put64(st, 32, free / 2);  // f_bavail
+            StatWriter.Put64(st, 40, total / 4); // f_files
+            StatWriter.Put64(st, 48, total / 4); // f_ffree
+            StatWriter.Put64(st, 64, 255);       // f_namelen
+            StatWriter.Put64(st, 72, 4096);      // f_frsize
+            return UserMemory.CopyOut(address, st);
+        }
+
+        private static long Statfs(TrapFrame* f)
+        {
+            int r = Lookup(AtFdCwd, f->X[0], 0, true, out Inode? node);
+            return r < 0 ? r : FillStatfs(node!, f->X[1]);
+        }
+
+        private static long Fstatfs(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.Node == null)
+                return -Errno.EINVAL;
+            return FillStatfs(file.Node, f->X[1]);
+        }
+
+        private static long Mount(TrapFrame* f)
+        {
+            if (Current.Euid != 0)
+                return -Errno.EPERM;
+            Span<byte> source = stackalloc byte[256];
+            Span<byte> type = stackalloc byte[64];
+            Span<byte> target = stackalloc byte[Vfs.PathMax];
+            const ulong MsRemount = 32, MsBind = 4096, MsMove = 8192;
+            ulong flags = f->X[3];
+            int sn = f->X[0] != 0 ? ReadPath(f->X[0], source) : 0;
+            int tn = ReadPath(f->X[1], target);
+            if (sn < 0 || tn < 0)
+                return sn < 0 ? sn : tn;
+            int r = Vfs.Resolve(Fsc.Root, Fsc.Cwd, target.Slice(0, tn), 0, out Inode? node);
+            if (r < 0)
+                return r;
+            if ((flags & MsRemount) != 0)
+                return 0;
+            if ((flags & (MsBind | MsMove)) != 0)
+                return -Errno.EINVAL;
+            int yn = f->X[2] != 0 ? ReadPath(f->X[2], type) : -Errno.EINVAL;
+            if (yn < 0)
+                return yn == -Errno.ENAMETOOLONG ? -Errno.ENODEV : yn;
+            // The path as mounted, for /proc/mounts.
+            Span<byte> canonical = stackalloc byte[Vfs.PathMax];
+            int cn = FileSystems.PathOf(node!, Fsc.Root, canonical);
+            if (cn < 0)
+                return cn;
+            return FileSystems.Mount(source.Slice(0, sn), node!, canonical.Slice(0, cn), type.Slice(0, yn));
+        }
+
+        private static long Umount2(TrapFrame* f)
+        {
+            if (Current.Euid != 0)
+                return -Errno.EPERM;
+            int r = Lookup(AtFdCwd, f->X[0], 0, (Int(f, 1) & 8) == 0, out Inode? node);
+            if (r < 0)
+                return r;
+            return FileSystems.Unmount(node!);
+        }
+
+        // ---- execve ----
 
         /// <summary>Copies a NULL-terminated array of user string pointers into <paramref name="into"/> as NUL-separated strings.</summary>
         private static int CopyStringArray(ulong array, byte[] into, ref int used)
@@ -55,11 +643,106 @@ namespace Kernel.Processes
 
         private static long Execve(TrapFrame* f)
         {
-            Span<byte> path = stackalloc byte[4096];
-            int length = UserMemory.ReadString(f->X[0], path);
-            if (length < 0)
-                return length;
-            return -Errno.ENOENT;
+            Span<byte> path = stackalloc byte[Vfs.PathMax];
+            int n = ReadPath(f->X[0], path);
+            if (n < 0)
+                return n;
+            ReadOnlySpan<byte> p = path.Slice(0, n);
+            int r = Vfs.Resolve(Fsc.Root, Fsc.Cwd, p, 0, out Inode? node);
+            if (r < 0)
+                return r;
+            return ExecInode(f, node!, p, f->X[1], f->X[2]);
+        }
+
+        private static long ExecInode(TrapFrame* f, Inode node, ReadOnlySpan<byte> path, ulong argv, ulong envp)
+        {
+            if (node.IsDirectory || !node.IsRegular)
+                return -Errno.EACCES;
+            if ((node.Mode & 0x49) == 0)
+                return -Errno.EACCES;
+            int r = CopyExecStrings(argv, envp, out Exec.Strings? strings);
+            if (r < 0)
+                return r;
+            r = ExecWithStrings(Current, f, node, path, strings!, 0);
+            strings!.Free();
+            if (r == 0)
+                Current.InSyscallReturn = false;
+            return r;
+        }
+
+        /// <summary>
+        /// Runs the file: an ELF executable, or a "#!" script whose interpreter runs with argv
+        /// [interpreter, optional argument, script path, original argv[1..]] (as Linux's binfmt_script).
+        /// </summary>
+        private static int ExecWithStrings(Process proc, TrapFrame* frame, Inode node, ReadOnlySpan<byte> path, Exec.Strings strings, int depth)
+        {
+            Span<byte> head = stackalloc byte[256];
+            long got = node.Read(0, head);
+            if (got >= 2 && head[0] == '#' && head[1] == '!')
+            {
+                if (depth >= 4)
+                    return -Errno.ELOOP;
+                int end = 2;
+                while (end < got && head[end] != '\n')
+                    end++;
+                ReadOnlySpan<byte> line = head.Slice(2, end - 2);
+                int i = 0;
+                while (i < line.Length && (line[i] == ' ' || line[i] == '\t')) i++;
+                int interpStart = i;
+                while (i < line.Length && line[i] != ' ' && line[i] != '\t') i++;
+                ReadOnlySpan<byte> interpreter = line.Slice(interpStart, i - interpStart);
+                while (i < line.Length && (line[i] == ' ' || line[i] == '\t')) i++;
+                int argEnd = line.Length;
+                while (argEnd > i && (line[argEnd - 1] == ' ' || line[argEnd - 1] == '\t' || line[argEnd - 1] == '\r')) argEnd--;
+                ReadOnlySpan<byte> argument = line.Slice(i, argEnd - i);
+                if (interpreter.Length == 0)
+                    return -Errno.ENOEXEC;
+                int r = Vfs.Resolve(proc.Fs!.Root, proc.Fs.Cwd, interpreter, 0, out Inode? interp);
+                if (r < 0)
+                    return r;
+                if (!interp!.IsRegular || (interp.Mode & 0x49) == 0)
+                    return -Errno.EACCES;
+                // New argv: interpreter [argument] path argv[1..], then the environment.
+                int skip = 0;
+                ReadOnlySpan<byte> args = strings.Args;
+                while (skip < args.Length && args[skip] != 0) skip++;
+                if (skip < args.Length) skip++;
+                int needed = interpreter.Length + 1 + (argument.Length > 0 ? argument.Length + 1 : 0) + path.Length + 1 + (args.Length - skip) + strings.EnvLength;
+                var rewritten = new Exec.Strings(needed + 1);
+                var b = new Span<byte>(rewritten.Buffer);
+                int at = 0;
+                interpreter.CopyTo(b.Slice(at)); at += interpreter.Length; b[at++] = 0;
+                if (argument.Length > 0) { argument.CopyTo(b.Slice(at)); at += argument.Length; b[at++] = 0; }
+                path.CopyTo(b.Slice(at)); at += path.Length; b[at++] = 0;
+                args.Slice(skip).CopyTo(b.Slice(at)); at += args.Length - skip;
+                rewritten.ArgLength = at;
+                strings.Env.CopyTo(b.Slice(at));
+                rewritten.EnvLength = strings.EnvLength;
+                Span<byte> interpPath = stackalloc byte[interpreter.Length];
+                interpreter.CopyTo(interpPath);
+                r = ExecWithStrings(proc, frame, interp, interpPath, rewritten, depth + 1);
+                rewritten.Free();
+                return r;
+            }
+            node.Acquire();
+            var pages = new InodePages(node);
+            int result = Exec.Run(proc, frame, pages, node.Size, path, strings);
+            if (result == 0)
+                proc.SetExecutable(node, path);
+            pages.Drop();
+            node.Release();
+            return result;
+        }
+
+        /// <summary>Starts pid 1 from a path in the root file system.</summary>
+        public static int ExecInit(Process init, ReadOnlySpan<byte> path, Exec.Strings strings)
+        {
+            int r = Vfs.Resolve(init.Fs!.Root, init.Fs.Cwd, path, 0, out Inode? node);
+            if (r < 0)
+                return r;
+            if (!node!.IsRegular)
+                return -Errno.EACCES;
+            return ExecWithStrings(init, init.Thread!.UserFrame, node, path, strings, 0);
         }
     }
 }

@@ -2,13 +2,14 @@ using System;
 using Kernel.Arch;
 using Kernel.Diagnostics;
 using Kernel.Logic;
+using Kernel.Logic.Process;
 using Kernel.Threading;
 
 namespace Kernel.Processes
 {
     public static unsafe partial class Syscalls
     {
-        private static readonly ulong Unblockable = Signal.Bit(Signal.SIGKILL) | Signal.Bit(Signal.SIGSTOP);
+        private static readonly ulong Unblockable = Signals.Bit(Signals.SIGKILL) | Signals.Bit(Signals.SIGSTOP);
 
         private static void RegisterSignals()
         {
@@ -26,21 +27,21 @@ namespace Kernel.Processes
         private static long RtSigaction(TrapFrame* f)
         {
             int signal = Int(f, 0);
-            if (signal < 1 || signal > Signal.Count || f->X[3] != 8)
+            if (signal < 1 || signal > Signals.NSIG || f->X[3] != 8)
                 return -Errno.EINVAL;
             Process p = Current;
             SigAction old = p.Actions[signal];
             if (f->X[1] != 0)
             {
-                if (signal == Signal.SIGKILL || signal == Signal.SIGSTOP)
+                if (signal == Signals.SIGKILL || signal == Signals.SIGSTOP)
                     return -Errno.EINVAL;
                 if (UserMemory.Read(f->X[1], out SigAction action) < 0)
                     return -Errno.EFAULT;
                 action.Mask &= ~Unblockable;
                 p.Actions[signal] = action;
                 // Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards what is pending.
-                if (action.Handler == 1 || (action.Handler == 0 && SignalDefaults.Action(signal) == SignalDefaults.Ignore))
-                    p.PendingSignals &= ~Signal.Bit(signal);
+                if (action.Handler == 1 || (action.Handler == 0 && Signals.Default(signal) == DefaultAction.Ignore))
+                    p.PendingSignals &= ~Signals.Bit(signal);
             }
             if (f->X[2] != 0 && UserMemory.Write(f->X[2], old) < 0)
                 return -Errno.EFAULT;
@@ -78,8 +79,8 @@ namespace Kernel.Processes
             if (SignalDelivery.Return(f, p) < 0)
             {
                 // A corrupt frame: as Linux, the process gets SIGSEGV.
-                p.Actions[Signal.SIGSEGV].Handler = 0;
-                p.SendSignal(Signal.SIGSEGV);
+                p.Actions[Signals.SIGSEGV].Handler = 0;
+                p.SendSignal(Signals.SIGSEGV);
             }
             return (long)f->X[0];
         }
@@ -115,7 +116,7 @@ namespace Kernel.Processes
         private static long Kill(TrapFrame* f)
         {
             int pid = Int(f, 0), signal = Int(f, 1);
-            if (signal < 0 || signal > Signal.Count)
+            if (signal < 0 || signal > Signals.NSIG)
                 return -Errno.EINVAL;
             Process self = Current;
             if (pid > 0)
@@ -125,7 +126,7 @@ namespace Kernel.Processes
                     return target == null ? -Errno.ESRCH : 0;
                 int r = Permitted(self, target);
                 if (r == 0 && signal != 0)
-                    target.SendSignal(signal);
+                    target.SendSignal(signal, SigInfo.SI_USER, self);
                 return r;
             }
             bool any = false;
@@ -138,7 +139,7 @@ namespace Kernel.Processes
                     continue;
                 any = true;
                 if (signal != 0)
-                    p.SendSignal(signal);
+                    p.SendSignal(signal, SigInfo.SI_USER, self);
             }
             return any ? 0 : -Errno.ESRCH;
         }
@@ -146,13 +147,13 @@ namespace Kernel.Processes
         private static long Tkill(TrapFrame* f)
         {
             int tid = Int(f, 0), signal = Int(f, 1);
-            if (tid <= 0 || signal < 0 || signal > Signal.Count)
+            if (tid <= 0 || signal < 0 || signal > Signals.NSIG)
                 return -Errno.EINVAL;
             Process? target = Process.Find(tid);
             if (target == null || target.State != ProcessState.Alive)
                 return -Errno.ESRCH;
             if (signal != 0)
-                target.SendSignal(signal);
+                target.SendSignal(signal, SigInfo.SI_TKILL, Current);
             return 0;
         }
 
@@ -171,16 +172,14 @@ namespace Kernel.Processes
         private static long Sigaltstack(TrapFrame* f)
         {
             Process p = Current;
-            const int SsOnstack = 1, SsDisable = 2;
             ulong sp = f->Sp;
-            bool onStack = p.AltStackSize != 0 && sp > p.AltStackSp && sp - p.AltStackSp <= p.AltStackSize;
             if (f->X[1] != 0)
             {
-                Span<byte> old = stackalloc byte[24];
+                Span<byte> old = stackalloc byte[AltStack.Size];
                 old.Clear();
-                StatWriter.Put64(old, 0, p.AltStackSp);
-                StatWriter.Put32(old, 8, (uint)(onStack ? SsOnstack : p.AltStackSize == 0 ? SsDisable : 0));
-                StatWriter.Put64(old, 16, p.AltStackSize);
+                StatWriter.Put64(old, AltStack.SpOffset, p.AltStack.Sp);
+                StatWriter.Put32(old, AltStack.FlagsOffset, (uint)p.AltStack.ReportedFlags(sp));
+                StatWriter.Put64(old, AltStack.SizeOffset, p.AltStack.StackSize);
                 if (UserMemory.CopyOut(f->X[1], old) < 0)
                     return -Errno.EFAULT;
             }
@@ -188,22 +187,7 @@ namespace Kernel.Processes
             {
                 if (UserMemory.Read(f->X[0], out ulong ssSp) < 0 || UserMemory.Read(f->X[0] + 8, out int flags) < 0 || UserMemory.Read(f->X[0] + 16, out ulong size) < 0)
                     return -Errno.EFAULT;
-                if (onStack)
-                    return -Errno.EPERM;
-                if ((flags & ~(SsDisable | unchecked((int)0x80000000))) != 0)
-                    return -Errno.EINVAL;
-                if ((flags & SsDisable) != 0)
-                {
-                    p.AltStackSp = 0;
-                    p.AltStackSize = 0;
-                }
-                else
-                {
-                    if (size < 5120) // MINSIGSTKSZ on arm64
-                        return -Errno.ENOMEM;
-                    p.AltStackSp = ssSp;
-                    p.AltStackSize = size;
-                }
+                return p.AltStack.Change(sp, ssSp, size, flags);
             }
             return 0;
         }

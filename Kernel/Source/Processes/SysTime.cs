@@ -3,6 +3,7 @@ using Kernel.Arch;
 using Kernel.Diagnostics;
 using Kernel.Drivers;
 using Kernel.Logic;
+using Kernel.Logic.Process;
 using Kernel.Threading;
 
 namespace Kernel.Processes
@@ -231,7 +232,7 @@ namespace Kernel.Processes
                 p.AlarmAt = p.AlarmInterval != 0 ? now + p.AlarmInterval : 0;
                 if (p.AlarmAt == 0)
                     s_armed--;
-                p.SendSignal(Signal.SIGALRM);
+                p.SendSignal(Signals.SIGALRM);
             }
         }
     }

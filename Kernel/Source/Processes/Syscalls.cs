@@ -3,6 +3,7 @@ using Kernel.Arch;
 using Kernel.Diagnostics;
 using Kernel.Drivers;
 using Kernel.Logic;
+using Kernel.Logic.Process;
 using Kernel.Threading;
 
 namespace Kernel.Processes
@@ -16,6 +17,8 @@ namespace Kernel.Processes
     public static unsafe partial class Syscalls
     {
         private static delegate*<TrapFrame*, long>* s_table;
+        /// <summary>Boot argument "systrace": log every call with its first arguments and result.</summary>
+        public static bool Trace;
         private static byte* s_warned;
 
         public static void Initialize()
@@ -29,6 +32,7 @@ namespace Kernel.Processes
             RegisterFiles();
             RegisterFileSystem();
             CheckTable();
+            Trace = BootArgs.TryGet(Boot.KernelEntryPoint.BootArguments, "systrace"u8, out _);
         }
 
         private static void Register(int number, delegate*<TrapFrame*, long> handler)
@@ -80,6 +84,8 @@ namespace Kernel.Processes
                 }
                 result = -Errno.ENOSYS;
             }
+            if (Trace)
+                Log.Line($"[{process.Pid}] {SyscallTable.Name((int)(number < SyscallTable.Count ? number : 0))}({process.SyscallOriginalX0:x}, {frame->X[1]:x}, {frame->X[2]:x}) = {result}");
             frame->X[0] = (ulong)result;
             process.InSyscallReturn = number != 139; // rt_sigreturn restored x0: it is not a result
         }
@@ -471,9 +477,9 @@ namespace Kernel.Processes
                     int code, value;
                     if ((status & 0x7F) == 0) { code = 1; value = (status >> 8) & 0xFF; }          // CLD_EXITED
                     else if ((status & 0xFF) == 0x7F) { code = 5; value = (status >> 8) & 0xFF; } // CLD_STOPPED
-                    else if (status == 0xFFFF) { code = 6; value = Signal.SIGCONT; }              // CLD_CONTINUED
+                    else if (status == 0xFFFF) { code = 6; value = Signals.SIGCONT; }              // CLD_CONTINUED
                     else { code = (status & 0x80) != 0 ? 3 : 2; value = status & 0x7F; }           // CLD_DUMPED / CLD_KILLED
-                    StatWriter.Put32(info, 0, Signal.SIGCHLD);
+                    StatWriter.Put32(info, 0, Signals.SIGCHLD);
                     StatWriter.Put32(info, 8, (uint)code);
                     StatWriter.Put32(info, 16, (uint)r);
                     StatWriter.Put32(info, 24, (uint)value);

@@ -17,6 +17,8 @@ namespace Kernel.Processes
             s_bootEpochSeconds = Pl031.Now();
         }
 
+        public static ulong BootCounter => s_bootCounter;
+
         public static ulong CounterToNanoseconds(ulong ticks)
         {
             ulong f = SystemTimer.Frequency;

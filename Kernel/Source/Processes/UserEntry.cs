@@ -3,6 +3,7 @@ using Kernel.Arch;
 using Kernel.Diagnostics;
 using Kernel.Drivers;
 using Kernel.Logic;
+using Kernel.Logic.Process;
 using Kernel.Threading;
 
 namespace Kernel.Processes
@@ -34,7 +35,7 @@ namespace Kernel.Processes
             else
             {
                 // FIQ/SError from EL0 or any AArch32 state: nothing we support.
-                process!.SendSignal(Signal.SIGILL);
+                process!.SendSignal(Signals.SIGILL);
             }
             ReturnToUser(frame, process!);
         }
@@ -71,33 +72,33 @@ namespace Kernel.Processes
                             if (r == -Errno.ENOMEM)
                             {
                                 Log.Line($"out of memory: killing pid {process.Pid}");
-                                process.SendSignal(Signal.SIGKILL);
+                                process.SendSignal(Signals.SIGKILL);
                                 return;
                             }
-                            ForceSignal(process, Signal.SIGSEGV, va);
+                            ForceSignal(process, Signals.SIGSEGV, va);
                             return;
                         }
                         if (dfsc == 0x21) // alignment fault
                         {
-                            ForceSignal(process, Signal.SIGBUS, va);
+                            ForceSignal(process, Signals.SIGBUS, va);
                             return;
                         }
-                        ForceSignal(process, Signal.SIGSEGV, va);
+                        ForceSignal(process, Signals.SIGSEGV, va);
                         return;
                     }
                 case 0x22: // PC alignment
                 case 0x26: // SP alignment
-                    ForceSignal(process, Signal.SIGBUS, frame->Far);
+                    ForceSignal(process, Signals.SIGBUS, frame->Far);
                     return;
                 case 0x2C: // floating-point exception (trapped)
-                    ForceSignal(process, Signal.SIGFPE, frame->Elr);
+                    ForceSignal(process, Signals.SIGFPE, frame->Elr);
                     return;
                 case 0x3C: // BRK
                 case 0x30: case 0x32: case 0x34: // breakpoints, step, watchpoints
-                    ForceSignal(process, Signal.SIGTRAP, frame->Elr);
+                    ForceSignal(process, Signals.SIGTRAP, frame->Elr);
                     return;
                 default: // unknown instruction, trapped system registers, ...
-                    ForceSignal(process, Signal.SIGILL, frame->Elr);
+                    ForceSignal(process, Signals.SIGILL, frame->Elr);
                     return;
             }
         }
@@ -105,14 +106,20 @@ namespace Kernel.Processes
         /// <summary>A fault's signal: cannot be blocked or ignored away (a blocked/ignored one kills, as Linux).</summary>
         private static void ForceSignal(Process process, int signal, ulong address)
         {
-            ulong bit = Signal.Bit(signal);
+            TrapFrame* frame = Scheduler.Current.UserFrame;
+            if (process.Actions[signal].Handler <= 1)
+                Log.Line($"{new ReadOnlySpan<byte>(process.Name, 0, process.NameLength)}[{process.Pid}]: unhandled signal {signal} at pc {frame->Elr:x}, address {address:x}, esr {frame->Esr:x}");
+            ulong bit = Signals.Bit(signal);
             if ((process.BlockedSignals & bit) != 0 || process.Actions[signal].Handler == 1)
             {
                 process.BlockedSignals &= ~bit;
                 process.Actions[signal].Handler = 0;
             }
-            process.FaultAddress = address;
-            process.SendSignal(signal);
+            int code = signal == Signals.SIGSEGV ? SigInfo.SEGV_MAPERR : signal == Signals.SIGBUS ? SigInfo.BUS_ADRALN
+                : signal == Signals.SIGILL ? SigInfo.ILL_ILLOPC : signal == Signals.SIGTRAP ? SigInfo.TRAP_BRKPT : SigInfo.FPE_FLTINV;
+            if (signal == Signals.SIGSEGV && process.Memory!.FindArea(address) != null)
+                code = SigInfo.SEGV_ACCERR;
+            process.SendSignal(signal, code, null, 0, address);
         }
 
         /// <summary>On every way back to EL0: preemption, stops, signal delivery, syscall restarts.</summary>

@@ -64,3 +64,15 @@ namespace System.Runtime
         public RuntimeImportAttribute(string lib, string entry) { }
     }
 }
+
+namespace Internal.Runtime
+{
+    /// <summary>
+    /// Named by ILC's generated ValueType.GetFieldHelper override (for structs holding references,
+    /// kept in arrays); its signature needs the type to exist. The kernel's own type layout is
+    /// System.Runtime.MethodTable.
+    /// </summary>
+    internal struct MethodTable
+    {
+    }
+}

@@ -87,12 +87,12 @@ namespace Internal.Runtime.CompilerHelpers
                 int value = *(int*)cell;
                 if ((value & 1) == 0)
                     continue;
-                MethodTable* type = (MethodTable*)((byte*)cell + (value & ~3));
+                System.Runtime.MethodTable* type = (System.Runtime.MethodTable*)((byte*)cell + (value & ~3));
                 byte* memory = (byte*)ManagedHeap.Allocate(type->BaseSize);
                 for (uint i = 0; i < type->BaseSize; i++)
                     memory[i] = 0;
                 byte* obj = memory + sizeof(nint);
-                *(MethodTable**)obj = type;
+                *(System.Runtime.MethodTable**)obj = type;
                 if ((value & 2) != 0)
                 {
                     byte* data = (byte*)ReadRelativePointer((int*)cell + 1);

@@ -1,0 +1,186 @@
+using System;
+using Kernel.Arch;
+using Kernel.Logic;
+using Kernel.Logic.Fs;
+using Kernel.Memory;
+
+namespace Kernel.Processes.Fs
+{
+    /// <summary>A process's root and working directory (both held).</summary>
+    public sealed class FsContext
+    {
+        public Inode Root;
+        public Inode Cwd;
+
+        public FsContext(Inode root, Inode cwd)
+        {
+            Root = root;
+            Cwd = cwd;
+            root.Acquire();
+            cwd.Acquire();
+        }
+
+        public FsContext Clone() => new FsContext(Root, Cwd);
+
+        public void SetCwd(Inode dir)
+        {
+            dir.Acquire();
+            Cwd.Release();
+            Cwd = dir;
+        }
+
+        public void Free()
+        {
+            Root.Release();
+            Cwd.Release();
+            Owned.Free(this);
+        }
+    }
+
+    /// <summary>
+    /// The kernel's file systems: the tmpfs root the initramfs unpacks into, mounts of proc,
+    /// devtmpfs, tmpfs and sysfs, and the mount table /proc/mounts shows.
+    /// </summary>
+    public static unsafe class FileSystems
+    {
+        private sealed class MountEntry
+        {
+            public byte[] Source = Array.Empty<byte>();
+            public byte[] Target = Array.Empty<byte>();
+            public byte[] Type = Array.Empty<byte>();
+            public FileSystem? Fs;
+            public MountEntry? Next;
+        }
+
+        private static MountEntry? s_mounts;
+        private static ulong s_nextDev = 1;
+        public static FileSystem? RootFs;
+
+        private static Timespec Clock()
+        {
+            ulong ns = Time.RealtimeNanoseconds();
+            return new Timespec((long)(ns / 1_000_000_000), (long)(ns % 1_000_000_000));
+        }
+
+        private static ulong NextDev() => DeviceNumber.Make(0, (uint)s_nextDev++);
+
+        private static FileSystem NewTmpfs()
+        {
+            FileSystem fs = FileSystem.CreateTmpfs(MemoryManager.Pages, MemoryManager.LinearBase, NextDev(), &Cpu.ZeroPages);
+            fs.Clock = &Clock;
+            return fs;
+        }
+
+        /// <summary>The root file system: an empty tmpfs ("rootfs", as Linux calls its initramfs root).</summary>
+        public static Inode CreateRoot()
+        {
+            RootFs = NewTmpfs();
+            AddEntry("rootfs"u8, "/"u8, "rootfs"u8, RootFs);
+            return RootFs.Root;
+        }
+
+        private static void AddEntry(ReadOnlySpan<byte> source, ReadOnlySpan<byte> target, ReadOnlySpan<byte> type, FileSystem fs)
+        {
+            var e = new MountEntry { Source = Copy(source), Target = Copy(target), Type = Copy(type), Fs = fs };
+            if (s_mounts == null)
+            {
+                s_mounts = e;
+                return;
+            }
+            MountEntry last = s_mounts;
+            while (last.Next != null)
+                last = last.Next;
+            last.Next = e;
+        }
+
+        private static byte[] Copy(ReadOnlySpan<byte> text)
+        {
+            byte[] b = new byte[text.Length];
+            text.CopyTo(b);
+            return b;
+        }
+
+        /// <summary>mount(2) for the kinds of file system the kernel has; the target is already resolved.</summary>
+        public static int Mount(ReadOnlySpan<byte> source, Inode target, ReadOnlySpan<byte> targetPath, ReadOnlySpan<byte> type)
+        {
+            if (!target.IsDirectory)
+                return -Errno.ENOTDIR;
+            FileSystem? fs;
+            if (BootArgs.SameBytes(type, "proc"u8))
+            {
+                fs = ProcFs.Instance ?? ProcFs.Create(NextDev());
+            }
+            else if (BootArgs.SameBytes(type, "tmpfs"u8))
+            {
+                fs = NewTmpfs();
+            }
+            else if (BootArgs.SameBytes(type, "devtmpfs"u8))
+            {
+                fs = s_devFs;
+                if (fs == null)
+                {
+                    fs = NewTmpfs();
+                    Devices.Populate(fs.Root);
+                    s_devFs = fs;
+                }
+            }
+            else if (BootArgs.SameBytes(type, "sysfs"u8))
+            {
+                fs = s_sysFs ??= SysFs.Create(NewTmpfs());
+            }
+            else
+            {
+                return -Errno.ENODEV;
+            }
+            int r = Vfs.Mount(target, fs.Root);
+            if (r < 0)
+                return r;
+            AddEntry(source, targetPath, type, fs);
+            return 0;
+        }
+
+        private static FileSystem? s_devFs, s_sysFs;
+
+        public static int Unmount(Inode target)
+        {
+            if (target.MountPoint == null)
+                return -Errno.EINVAL;
+            int r = Vfs.Unmount(target);
+            if (r < 0)
+                return r;
+            MountEntry? previous = null;
+            for (MountEntry? e = s_mounts; e != null; e = e.Next)
+            {
+                if (e.Fs != null && e.Fs.Root == target)
+                {
+                    if (previous == null) s_mounts = e.Next; else previous.Next = e.Next;
+                    Owned.Free(e.Source);
+                    Owned.Free(e.Target);
+                    Owned.Free(e.Type);
+                    Owned.Free(e);
+                    break;
+                }
+                previous = e;
+            }
+            return 0;
+        }
+
+        public static void RenderMounts(ref TextBuilder t)
+        {
+            for (MountEntry? e = s_mounts; e != null; e = e.Next)
+            {
+                t.Append(e.Source); t.Append((byte)' ');
+                t.Append(e.Target); t.Append((byte)' ');
+                t.Append(e.Type);
+                t.Append(" rw,relatime 0 0\n"u8);
+            }
+        }
+
+        /// <summary>The path of <paramref name="node"/> seen from <paramref name="root"/> (no NUL); -errno.</summary>
+        public static int PathOf(Inode node, Inode root, Span<byte> buffer)
+        {
+            int r = Vfs.PathOf(root, node, buffer);
+            return r < 0 ? r : r - 1;
+        }
+    }
+}

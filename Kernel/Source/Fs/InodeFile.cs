@@ -1,0 +1,150 @@
+using System;
+using Kernel.Logic;
+using Kernel.Logic.Fs;
+
+namespace Kernel.Processes.Fs
+{
+    /// <summary>An open regular file, directory or (O_PATH) any inode of a file system.</summary>
+    public sealed class InodeFile : OpenFile
+    {
+        private InodePages? _pages;
+
+        public InodeFile(Inode node, int flags)
+        {
+            Node = node;
+            Flags = flags;
+            node.Acquire();
+        }
+
+        public override bool IsStream => false;
+        public override long Size => (long)Node!.Size;
+
+        private bool IsPathOnly => (Flags & OpenFlags.Path) != 0;
+
+        public override long Read(Span<byte> destination)
+        {
+            long n = ReadAt(destination, Offset);
+            if (n > 0)
+                Offset += n;
+            return n;
+        }
+
+        public override long Write(ReadOnlySpan<byte> source)
+        {
+            if ((Flags & OpenFlags.Append) != 0)
+                Offset = (long)Node!.Size;
+            long n = WriteAt(source, Offset);
+            if (n > 0)
+                Offset += n;
+            return n;
+        }
+
+        public override long ReadAt(Span<byte> destination, long offset)
+        {
+            if (IsPathOnly)
+                return -Errno.EBADF;
+            if (Node!.IsDirectory)
+                return -Errno.EISDIR;
+            return Node.Read((ulong)offset, destination);
+        }
+
+        public override long WriteAt(ReadOnlySpan<byte> source, long offset)
+        {
+            if (IsPathOnly)
+                return -Errno.EBADF;
+            if (Node!.IsDirectory)
+                return -Errno.EISDIR;
+            if (source.Length == 0)
+                return 0;
+            long n = Node.Write((ulong)offset, source);
+            if (n > 0)
+                Node.TouchModified();
+            return n;
+        }
+
+        public override long Seek(long offset, int whence)
+        {
+            if (IsPathOnly)
+                return -Errno.EBADF;
+            long target;
+            long size = (long)Node!.Size;
+            switch (whence)
+            {
+                case 0: target = offset; break;
+                case 1: target = Offset + offset; break;
+                case 2: target = size + offset; break;
+                case 3: // SEEK_DATA
+                    if (offset >= size) return -Errno.ENXIO;
+                    target = offset;
+                    break;
+                case 4: // SEEK_HOLE
+                    if (offset >= size) return -Errno.ENXIO;
+                    target = size;
+                    break;
+                default: return -Errno.EINVAL;
+            }
+            if (target < 0)
+                return -Errno.EINVAL;
+            Offset = target;
+            return target;
+        }
+
+        public override int Poll() => OpenFlags.PollIn | OpenFlags.PollOut | OpenFlags.PollRdNorm | OpenFlags.PollWrNorm;
+
+        public override int Ioctl(uint command, ulong argument)
+        {
+            if (command == 0x541B && Node!.IsRegular) // FIONREAD
+            {
+                long left = (long)Node.Size - Offset;
+                return UserMemory.Write(argument, (int)(left > 0 ? left : 0));
+            }
+            return -Errno.ENOTTY;
+        }
+
+        public override PageSource? Pages
+        {
+            get
+            {
+                if (!Node!.IsRegular || IsPathOnly)
+                    return null;
+                return _pages ??= new InodePages(Node);
+            }
+        }
+
+        protected override void Closed()
+        {
+            if (_pages != null)
+            {
+                _pages.Drop(); // the file's own reference
+                _pages = null;
+            }
+            base.Closed();
+        }
+    }
+
+    /// <summary>A file's pages as mappings see them; holds the inode while any mapping uses it.</summary>
+    public sealed class InodePages : PageSource
+    {
+        private readonly Inode _node;
+        private int _holders = 1;
+
+        public InodePages(Inode node)
+        {
+            _node = node;
+            node.Acquire();
+        }
+
+        public override ulong PageAt(ulong index)
+            => index * 4096 < _node.Size ? _node.PhysicalPage(index, true) : 0;
+
+        public override void Hold() => _holders++;
+
+        public override void Drop()
+        {
+            if (--_holders > 0)
+                return;
+            _node.Release();
+            Owned.Free(this);
+        }
+    }
+}
