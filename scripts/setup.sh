@@ -12,6 +12,10 @@
 #     the one the machine's own apt configuration names.
 #   - The default guest into the cache folder (outside the repository): Debian's arm64 Linux Image and
 #     an initramfs built around Debian's busybox-static:arm64.
+#   - Debian 12's musl-dev:arm64 and musl:arm64 unpacked into .deps/musl/ (same private apt
+#     configuration), and with them the static AArch64 userspace: Userspace/build.sh ->
+#     Userspace/bin/ (the conformance suite and the test init). The stamp covers Userspace's sources,
+#     so an edit there rebuilds it on the next build.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,6 +29,7 @@ UNICORN_VERSION=2.1.4-4
 LINUX_PACKAGE=linux-image-6.1.0-50-arm64-unsigned
 LINUX_VERSION=6.1.176-1
 BUSYBOX_VERSION=1:1.35.0-4+deb12u1+b1
+MUSL_VERSION=1.2.3-1
 DEBIAN_PACKAGES=(
   "qemu-system-arm=1:7.2+dfsg-7+deb12u18+b3"
   "qemu-user-static=1:7.2+dfsg-7+deb12u18+b3"
@@ -35,8 +40,18 @@ DEBIAN_PACKAGES=(
   "tmux=3.3a-3"
 )
 
-want=$(cat "${BASH_SOURCE[0]}" "$repo/scripts/guest-init.sh" | sha256sum | cut -c1-64)
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$cache/guest/Image" && -f "$cache/guest/initramfs.cpio.gz" ]]; then
+# The stamp: this script, the guest's init and every Userspace source (names and contents; not the
+# build output in Userspace/bin/).
+userspace_sources() {
+  (cd "$repo" && find Userspace -path Userspace/bin -prune -o -type f -print0 2>/dev/null | LC_ALL=C sort -z |
+    xargs -0 -r sha256sum)
+}
+want=$({ cat "${BASH_SOURCE[0]}" "$repo/scripts/guest-init.sh"; userspace_sources; } | sha256sum | cut -c1-64)
+up_to_date() {
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$cache/guest/Image" && -f "$cache/guest/initramfs.cpio.gz" &&
+    -x "$repo/Userspace/bin/conform" && -x "$repo/Userspace/bin/init" ]]
+}
+if up_to_date; then
   exit 0
 fi
 
@@ -44,7 +59,7 @@ mkdir -p "$deps" "$cache"
 # Concurrent builds (several projects, several test runs) must not set up twice at the same time.
 exec 9>"$deps/setup.lock"
 flock 9
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$cache/guest/Image" && -f "$cache/guest/initramfs.cpio.gz" ]]; then
+if up_to_date; then
   exit 0
 fi
 
@@ -181,5 +196,22 @@ if true; then
   rm -rf "$tmp"
   say "busybox initramfs in $guest"
 fi
+
+# --- musl (arm64) and the static userspace built with it --------------------------------------------
+musl="$deps/musl"
+if [[ ! -f "$musl/usr/lib/aarch64-linux-musl/libc.a" || "$(cat "$musl/VERSION" 2>/dev/null)" != "$MUSL_VERSION" ]]; then
+  dev_deb=$(fetch_deb musl-dev:arm64 "$MUSL_VERSION" "1.2.3-")
+  lib_deb=$(fetch_deb musl:arm64 "$MUSL_VERSION" "1.2.3-")
+  rm -rf "$musl.tmp" && mkdir -p "$musl.tmp"
+  dpkg -x "$dev_deb" "$musl.tmp"
+  dpkg -x "$lib_deb" "$musl.tmp"
+  [[ -f "$musl.tmp/usr/lib/aarch64-linux-musl/libc.a" ]] || die "libc.a not found in $dev_deb"
+  # VERSION holds the pinned version (what this script asked for); the packages' own is beside it.
+  echo "$MUSL_VERSION" >"$musl.tmp/VERSION"
+  dpkg-deb -f "$dev_deb" Version >"$musl.tmp/musl-dev.version"
+  rm -rf "$musl" && mv "$musl.tmp" "$musl"
+  say "musl $(cat "$musl/musl-dev.version") in $musl"
+fi
+MUSL_DIR="$musl" bash "$repo/Userspace/build.sh" || die "Userspace/build.sh failed"
 
 echo "$want" >"$stamp"

@@ -141,6 +141,13 @@ public sealed class QemuMachine : IDisposable
         _process.StandardInput.Flush();
     }
 
+    /// <summary>Types characters as they are (control characters included, no line end).</summary>
+    public void SendRaw(string text)
+    {
+        _process.StandardInput.Write(text);
+        _process.StandardInput.Flush();
+    }
+
     public void Dispose()
     {
         try

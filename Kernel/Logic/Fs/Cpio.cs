@@ -70,7 +70,7 @@ namespace Kernel.Logic.Fs
         public int Next(out CpioEntry entry)
         {
             entry = default;
-            for (;;)
+            for (; ; )
             {
                 if (_afterTrailer)
                 {

@@ -368,7 +368,7 @@ namespace Kernel.Logic.Fs
             byte[] lengthExtra = s_lengthExtra;
             ushort[] distBase = s_distBase;
             byte[] distExtra = s_distExtra;
-            for (;;)
+            for (; ; )
             {
                 int sym = Decode(ref bits, &t->Lit);
                 if (sym < 0)

@@ -127,7 +127,7 @@ namespace Kernel.Logic.Fs
         {
             DirEntry entry = default;
             int used = 0;
-            for (;;)
+            for (; ; )
             {
                 int rc = Vfs.ReadDir(dir, cookie, ref entry);
                 if (rc < 0)

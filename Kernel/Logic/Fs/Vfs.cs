@@ -80,7 +80,7 @@ namespace Kernel.Logic.Fs
             int depth = 0, pos0 = 0, links = 0;
             bool mustDir = (flags & Directory) != 0;
             int rc = 0;
-            for (;;)
+            for (; ; )
             {
                 ReadOnlySpan<byte> text;
                 int pos;
@@ -286,7 +286,7 @@ namespace Kernel.Logic.Fs
             int hops = 0;
             int rc;
             bool exclusive = (flags & Exclusive) != 0;
-            for (;;)
+            for (; ; )
             {
                 rc = ResolveParent(root, start, path, out Inode? dir, out ReadOnlySpan<byte> name, out bool trailing);
                 if (rc < 0)

@@ -176,6 +176,68 @@ namespace Kernel.Processes.Fs
             }
         }
 
+        /// <summary>
+        /// The absolute path <paramref name="path"/> names, with "." "..", repeated slashes and
+        /// symlinks (the last component's too) resolved: what Linux shows in /proc/PID/exe and fd/N.
+        /// Returns its length in <paramref name="buffer"/> (no NUL) or -errno.
+        /// </summary>
+        public static int CanonicalPath(Inode root, Inode start, ReadOnlySpan<byte> path, Span<byte> buffer)
+        {
+            Span<byte> current = stackalloc byte[Vfs.PathMax];
+            Span<byte> link = stackalloc byte[Vfs.PathMax];
+            if (path.Length >= Vfs.PathMax)
+                return -Errno.ENAMETOOLONG;
+            path.CopyTo(current);
+            int length = path.Length;
+            for (int hops = 0; hops <= Vfs.MaxSymlinks; hops++)
+            {
+                int r = Vfs.ResolveParent(root, start, current.Slice(0, length), out Inode? dir, out ReadOnlySpan<byte> name, out _);
+                if (r < 0)
+                    return r;
+                int n = PathOf(dir!, root, buffer);
+                if (n < 0)
+                    return n;
+                if (name.Length == 0 || (name.Length == 1 && name[0] == '.'))
+                    return n;
+                Inode? node = null;
+                if (!(name.Length == 2 && name[0] == '.' && name[1] == '.'))
+                    dir!.Lookup(name, out node);
+                if (node == null || !node.IsSymlink)
+                {
+                    if (name.Length == 2 && name[0] == '.' && name[1] == '.')
+                        return Vfs.Resolve(root, start, current.Slice(0, length), 0, out Inode? d) < 0 ? -Errno.ENOENT : PathOf(d!, root, buffer);
+                    if (n + 1 + name.Length > buffer.Length)
+                        return -Errno.ENAMETOOLONG;
+                    if (n != 1)
+                        buffer[n++] = (byte)'/';
+                    name.CopyTo(buffer.Slice(n));
+                    return n + name.Length;
+                }
+                // Follow the link: an absolute target replaces the path, a relative one joins the directory.
+                int t = node.ReadLink(link);
+                if (t < 0)
+                    return t;
+                if (t > 0 && link[0] == '/')
+                {
+                    link.Slice(0, t).CopyTo(current);
+                    length = t;
+                }
+                else
+                {
+                    if (n + 1 + t >= Vfs.PathMax)
+                        return -Errno.ENAMETOOLONG;
+                    buffer.Slice(0, n).CopyTo(current);
+                    length = n;
+                    if (n != 1)
+                        current[length++] = (byte)'/';
+                    link.Slice(0, t).CopyTo(current.Slice(length));
+                    length += t;
+                }
+                start = root;
+            }
+            return -Errno.ELOOP;
+        }
+
         /// <summary>The path of <paramref name="node"/> seen from <paramref name="root"/> (no NUL); -errno.</summary>
         public static int PathOf(Inode node, Inode root, Span<byte> buffer)
         {

@@ -211,7 +211,7 @@ namespace Kernel.Processes.Fs
             Span<byte> name = stackalloc byte[12];
             var t = new TextBuilder(name);
             t.Decimal((ulong)best.Pid);
-            entry.Ino = 0x100000 + (ulong)best.Pid;
+            entry.Ino = ProcFs.DirectoryOf(best)?.Ino ?? 0;
             entry.Type = InodeMode.DT_DIR;
             entry.NextCookie = PidCookieBase + (ulong)best.Pid + 1;
             entry.SetName(t.Text);

@@ -49,15 +49,35 @@ namespace Kernel.Processes
         /// <summary>Fills a struct stat (128 bytes).</summary>
         public virtual int Stat(Span<byte> stat) => Node != null ? Logic.Fs.StatLayout.WriteStat(Node, stat) : StatWriter.Fill(stat, 0, 0, 0, 1, 0, 0);
 
+        private byte[]? _path;
+
+        /// <summary>The path it was opened by (canonical), for /proc/PID/fd.</summary>
+        public void SetPath(ReadOnlySpan<byte> path)
+        {
+            Owned.Free(_path);
+            _path = new byte[path.Length];
+            path.CopyTo(_path);
+        }
+
         /// <summary>What /proc/PID/fd/N shows (readlink); returns the length.</summary>
         public virtual int Describe(Span<byte> text, Logic.Fs.Inode root)
-            => Node != null ? Fs.FileSystems.PathOf(Node, root, text) : -Errno.ENOENT;
+        {
+            if (_path != null)
+            {
+                int n = _path.Length < text.Length ? _path.Length : text.Length;
+                new ReadOnlySpan<byte>(_path, 0, n).CopyTo(text);
+                return n;
+            }
+            return Node != null ? Fs.FileSystems.PathOf(Node, root, text) : -Errno.ENOENT;
+        }
 
         /// <summary>Called when the last reference goes.</summary>
         protected virtual void Closed()
         {
             Node?.Release();
             Node = null;
+            Owned.Free(_path);
+            _path = null;
         }
         /// <summary>The file's pages for mmap, or null when it cannot be mapped.</summary>
         public virtual PageSource? Pages => null;

@@ -304,6 +304,7 @@ namespace Kernel.Processes
                 ClearChildTid = 0;
             }
             ReleaseResources();
+            Console.SessionLeaderExited(this);
             // Orphans go to init; zombies among them are announced to it.
             bool zombieOrphans = false;
             Process? child = FirstChild;

@@ -166,6 +166,10 @@ namespace Kernel.Processes
                 }
                 file = new InodeFile(node, flags & ~OpenFlags.CloseOnExec);
             }
+            Span<byte> canonical = stackalloc byte[Vfs.PathMax];
+            int cn = FileSystems.CanonicalPath(Fsc.Root, start!, p, canonical);
+            if (cn > 0)
+                file.SetPath(canonical.Slice(0, cn));
             return proc.Files!.Install(file, (flags & OpenFlags.CloseOnExec) != 0);
         }
 
@@ -181,14 +185,20 @@ namespace Kernel.Processes
             int flags = Int(f, 3);
             if ((flags & ~(AtSymlinkNofollow | AtEmptyPath | 0x800 /* AT_NO_AUTOMOUNT */)) != 0)
                 return -Errno.EINVAL;
+            Span<byte> st = stackalloc byte[128];
+            if ((flags & AtEmptyPath) != 0 && Int(f, 0) != AtFdCwd && UserMemory.Read(f->X[1], out byte first) == 0 && first == 0)
+            {
+                // fstat through newfstatat(fd, "", AT_EMPTY_PATH): any open file, pipes included.
+                OpenFile? open = File(Int(f, 0));
+                if (open == null)
+                    return -Errno.EBADF;
+                int s = open.Stat(st);
+                return s < 0 ? s : UserMemory.CopyOut(f->X[2], st);
+            }
             int r = Lookup(Int(f, 0), f->X[1], flags, (flags & AtSymlinkNofollow) == 0, out Inode? node);
             if (r < 0)
                 return r;
-            Span<byte> st = stackalloc byte[128];
-            if ((flags & AtEmptyPath) != 0 && Int(f, 0) != AtFdCwd && File(Int(f, 0)) is { } open && open.Node == node)
-                open.Stat(st);
-            else
-                StatLayout.WriteStat(node!, st);
+            StatLayout.WriteStat(node!, st);
             return UserMemory.CopyOut(f->X[2], st);
         }
 
@@ -728,7 +738,12 @@ namespace Kernel.Processes
             var pages = new InodePages(node);
             int result = Exec.Run(proc, frame, pages, node.Size, path, strings);
             if (result == 0)
-                proc.SetExecutable(node, path);
+            {
+                // /proc/PID/exe names the file itself, not the path it was run by.
+                Span<byte> canonical = stackalloc byte[Vfs.PathMax];
+                int n = FileSystems.CanonicalPath(proc.Fs!.Root, proc.Fs.Cwd, path, canonical);
+                proc.SetExecutable(node, n > 0 ? canonical.Slice(0, n) : path);
+            }
             pages.Drop();
             node.Release();
             return result;

@@ -33,6 +33,7 @@ namespace Kernel.Processes
             Register(83, &Fsync);
             Register(80, &Fstat);
             Register(166, &Umask);
+            Register(71, &Sendfile);
         }
 
         private static OpenFile? File(int fd) => Current.Files!.Get(fd);
@@ -486,6 +487,54 @@ namespace Kernel.Processes
                 if (exceptSet != 0 && UserMemory.Write(exceptSet + (ulong)w * 8, ein[w]) < 0) return -Errno.EFAULT;
             }
             return total;
+        }
+
+        private static long Sendfile(TrapFrame* f)
+        {
+            OpenFile? output = File(Int(f, 0)), input = File(Int(f, 1));
+            if (output == null || input == null || !input.CanRead || !output.CanWrite)
+                return -Errno.EBADF;
+            if (input.IsStream)
+                return -Errno.EINVAL; // the input must be mmap-able (a file), as Linux requires
+            ulong offsetAddress = f->X[2], count = f->X[3];
+            long offset = input.Offset;
+            if (offsetAddress != 0)
+            {
+                if (UserMemory.Read(offsetAddress, out long o) < 0)
+                    return -Errno.EFAULT;
+                if (o < 0)
+                    return -Errno.EINVAL;
+                offset = o;
+            }
+            byte* chunk = stackalloc byte[IoChunk];
+            ulong done = 0;
+            while (done < count)
+            {
+                int want = count - done > IoChunk ? IoChunk : (int)(count - done);
+                long n = input.ReadAt(new Span<byte>(chunk, want), offset);
+                if (n <= 0)
+                {
+                    if (n < 0 && done == 0)
+                        return n;
+                    break;
+                }
+                long w = output.Write(new ReadOnlySpan<byte>(chunk, (int)n));
+                if (w <= 0)
+                {
+                    if (done == 0)
+                        return w;
+                    break;
+                }
+                offset += w;
+                done += (ulong)w;
+                if (w < n)
+                    break;
+            }
+            if (offsetAddress != 0)
+                UserMemory.Write(offsetAddress, offset);
+            else
+                input.Offset = offset;
+            return (long)done;
         }
 
         private static long Sync(TrapFrame* f) => 0;

@@ -62,6 +62,28 @@ public static class Arm64Tools
         }
     }
 
+    /// <summary>
+    /// Debian's musl headers for arm64 (scripts/setup.sh unpacks musl-dev:arm64 into .deps/musl;
+    /// MUSL_DIR overrides): an independent arm64 libc's view of the kernel ABI.
+    /// </summary>
+    public static string MuslInclude()
+    {
+        string musl = Environment.GetEnvironmentVariable("MUSL_DIR") is { Length: > 0 } dir ? dir : Path.Combine(RepoRoot(), ".deps", "musl");
+        string include = Path.Combine(musl, "usr", "include", "aarch64-linux-musl");
+        Assert.True(File.Exists(Path.Combine(include, "signal.h")), $"musl's arm64 headers are missing in {include}; run: bash scripts/setup.sh");
+        return include;
+    }
+
+    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "")
+        => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(source)!, "..", "..", ".."));
+
+    /// <summary>Builds a freestanding program (its own system calls, no libc code) against musl's arm64 headers.</summary>
+    public static string CompileWithMuslHeaders(string source)
+    {
+        string gccInclude = Run("aarch64-linux-gnu-gcc", null, "-print-file-name=include").Trim();
+        return Compile(source, $"-D_GNU_SOURCE -nostdinc -isystem {MuslInclude()} -isystem {gccInclude} -static -nostdlib -O1 -fno-stack-protector");
+    }
+
     /// <summary>Runs a program; fails the test when it cannot start or exits non-zero. Returns its stdout.</summary>
     public static string Run(string program, string? workingDirectory, params string[] args)
     {

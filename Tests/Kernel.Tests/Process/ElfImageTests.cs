@@ -368,12 +368,12 @@ public class ElfImageTests
                 case "memsz-overflow": BinaryPrimitives.WriteUInt64LittleEndian(second[40..], ulong.MaxValue - 0x1000); break;
                 case "memsz-crosses-limit": BinaryPrimitives.WriteUInt64LittleEndian(second[40..], (1UL << 47) - 0x410000 + 1); break;
                 case "unsorted":
-                {
-                    byte[] a = first.ToArray();
-                    second.CopyTo(first);
-                    a.CopyTo(second);
-                    break;
-                }
+                    {
+                        byte[] a = first.ToArray();
+                        second.CopyTo(first);
+                        a.CopyTo(second);
+                        break;
+                    }
                 case "overlapping": BinaryPrimitives.WriteUInt64LittleEndian(first[40..], 0x10001); break;
                 case "tls-past-end": BinaryPrimitives.WriteUInt64LittleEndian(Ph(f, tls)[8..], (ulong)f.Length); break;
                 case "interp-empty": BinaryPrimitives.WriteUInt64LittleEndian(Ph(f, interp)[32..], 0); break;

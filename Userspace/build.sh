@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Builds the static AArch64 userspace into Userspace/bin/:
+#   bin/conform  the syscall conformance suite (conform/*.c)
+#   bin/init     the tiny test init (init/*.c)
+# with Debian's aarch64-linux-gnu-gcc against Debian 12's musl (musl-dev:arm64, unpacked by
+# scripts/setup.sh into .deps/musl; MUSL_DIR overrides). Static, non-PIE, no glibc anywhere: musl's
+# headers replace the system ones (-nostdinc) and musl's crt files and libc.a replace glibc's (-nostdlib).
+# Called by scripts/setup.sh whenever Userspace's sources change; can be run by hand too.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+musl=${MUSL_DIR:-$repo/.deps/musl}
+cc=${CROSS_CC:-aarch64-linux-gnu-gcc}
+out="$here/bin"
+
+die() { echo "Userspace/build.sh: error: $*" >&2; exit 1; }
+
+inc="$musl/usr/include/aarch64-linux-musl"
+lib="$musl/usr/lib/aarch64-linux-musl"
+[[ -f "$lib/libc.a" && -d "$inc" ]] || die "musl not found in $musl (run: sudo bash scripts/setup.sh)"
+command -v "$cc" >/dev/null || die "$cc not found (run: sudo bash scripts/setup.sh)"
+
+# The compiler's own headers (stdarg.h etc. are musl's too, but arm_neon.h and friends are gcc's),
+# after musl's so that musl's win.
+gcc_inc=$("$cc" -print-file-name=include)
+crtbegin=$("$cc" -print-file-name=crtbeginT.o)
+crtend=$("$cc" -print-file-name=crtend.o)
+libgcc=$("$cc" -print-libgcc-file-name)
+
+# -fno-toplevel-reorder keeps each file's tests in the order they are written (the runner's order).
+cflags=(-std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter -fno-pie -fno-strict-aliasing -fno-toplevel-reorder
+  -nostdinc -isystem "$inc" -isystem "$gcc_inc")
+
+# link NAME OBJECTS...: a static executable from musl's start files, the objects, libc.a and libgcc.a.
+link() {
+  local name=$1; shift
+  "$cc" -static -no-pie -nostdlib -Wl,--gc-sections -o "$tmp/$name" \
+    "$lib/crt1.o" "$lib/crti.o" "$crtbegin" "$@" \
+    -Wl,--start-group "$lib/libc.a" "$libgcc" -Wl,--end-group \
+    "$crtend" "$lib/crtn.o"
+}
+
+# compile PROGRAM: every conform/*.c (or init/*.c) to objects under the temporary folder, then link.
+compile() {
+  local prog=$1 src obj objs=()
+  mkdir -p "$tmp/obj/$prog"
+  for src in "$here/$prog"/*.c; do
+    obj="$tmp/obj/$prog/$(basename "${src%.c}").o"
+    "$cc" "${cflags[@]}" -I "$here/$prog" -ffunction-sections -fdata-sections -c -o "$obj" "$src" ||
+      die "compiling $src failed"
+    objs+=("$obj")
+  done
+  link "$prog" "${objs[@]}" || die "linking $prog failed"
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+compile conform
+compile init
+
+mkdir -p "$out"
+for prog in conform init; do
+  mv -f "$tmp/$prog" "$out/$prog.new" && mv -f "$out/$prog.new" "$out/$prog"
+done
+echo "Userspace/build.sh: built $(cd "$out" && echo conform init) in $out" >&2
