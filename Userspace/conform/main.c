@@ -4,7 +4,8 @@
  *   Runs every test whose name contains one of the FILTERs (all tests without filters), each in its own
  *   forked child and process group, in a fresh temporary directory under /tmp. Prints "ok NAME",
  *   "FAIL NAME: WHAT" or "skip NAME: WHY" per test, then exactly "N passed, M failed"; exits 0 only
- *   when no test failed. -l lists the test names.
+ *   when no test failed. -l lists the test names. A FILTER "-WORD" excludes the tests whose name
+ *   contains WORD (e.g. "-thread" for a kernel without threads).
  *   Tests marked CONFORM_MANUAL (the runner's self-tests, which must fail) run only when named exactly.
  * Environment: CONFORM_TIMEOUT (default per-test timeout in seconds, 10), CONFORM_QEMU_USER (see
  * conform.h).
@@ -389,9 +390,18 @@ static int selected(const struct conform_test *t, int nfilters, char **filters)
             if (strcmp(filters[i], t->name) == 0) return 1;
         return 0;
     }
-    if (nfilters == 0) return 1;
+    /* "-WORD" excludes tests whose name contains WORD; other filters select by substring. */
+    int includes = 0;
+    for (int i = 0; i < nfilters; i++) {
+        if (filters[i][0] == '-' && filters[i][1]) {
+            if (strstr(t->name, filters[i] + 1)) return 0;
+        } else {
+            includes++;
+        }
+    }
+    if (includes == 0) return 1;
     for (int i = 0; i < nfilters; i++)
-        if (strstr(t->name, filters[i])) return 1;
+        if (filters[i][0] != '-' && strstr(t->name, filters[i])) return 1;
     return 0;
 }
 

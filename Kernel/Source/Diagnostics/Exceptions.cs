@@ -40,7 +40,15 @@ namespace Kernel.Diagnostics
             Panic.FromTrap(frame, kind);
         }
 
-        public static void HandleInterruptFromUser() => HandleInterrupt();
+        /// <summary>True while an interrupt taken from EL0 is handled (for CPU-time accounting).</summary>
+        public static bool InterruptedUser;
+
+        public static void HandleInterruptFromUser()
+        {
+            InterruptedUser = true;
+            HandleInterrupt();
+            InterruptedUser = false;
+        }
 
         private static void HandleInterrupt()
         {

@@ -55,15 +55,17 @@ namespace Kernel.Drivers
             // Absolute deadlines: the tick does not drift with interrupt latency. After a long stall,
             // missed ticks are counted at once.
             ulong now = Counter();
+            ulong elapsed = 0;
             while (s_nextDeadline <= now)
             {
                 s_ticks++;
+                elapsed++;
                 s_nextDeadline += s_interval;
             }
             if (s_running)
                 SetCompare(s_nextDeadline);
             Threading.Scheduler.Tick(now);
-            Processes.Alarms.Tick();
+            Processes.Alarms.Tick(elapsed, Diagnostics.Exceptions.InterruptedUser);
         }
 
         private static void SetCompare(ulong deadline)

@@ -74,6 +74,7 @@ namespace Kernel.Processes.Fs
         }
 
         public override bool IsStream => _kind == Kind.Null;
+        public override bool MapsAnonymous => _kind == Kind.Zero;
 
         public override long Read(Span<byte> destination)
         {

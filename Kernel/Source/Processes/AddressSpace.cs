@@ -23,11 +23,13 @@ namespace Kernel.Processes
         public PageSource? File;    // null: anonymous
         public ulong FileOffset;    // file offset of Start
         public ulong FileBytes;     // bytes of file data from Start; the rest of the range reads zeros
+        /// <summary>mmap of a file: pages wholly past the end of the file raise SIGBUS (ELF segments read zeros there).</summary>
+        public bool BusBeyondEof;
         public Vma? Next;
 
         public Vma Clone()
         {
-            var v = new Vma { Start = Start, End = End, Prot = Prot, Shared = Shared, File = File, FileOffset = FileOffset, FileBytes = FileBytes };
+            var v = new Vma { Start = Start, End = End, Prot = Prot, Shared = Shared, File = File, FileOffset = FileOffset, FileBytes = FileBytes, BusBeyondEof = BusBeyondEof };
             File?.Hold();
             return v;
         }
@@ -168,7 +170,9 @@ namespace Kernel.Processes
 
         private static ulong Descriptor(ulong pa, int prot, bool writable)
         {
-            ulong d = pa | Valid | Page | AttrNormal | ApUser | ShareInner | AccessFlag | NotGlobal | Pxn;
+            ulong d = pa | Valid | Page | AttrNormal | ShareInner | AccessFlag | NotGlobal | Pxn;
+            if ((prot & (ProtRead | ProtWrite | ProtExec)) != 0)
+                d |= ApUser; // PROT_NONE: the page stays, EL0 may not touch it
             if (!writable)
                 d |= ApReadOnly;
             if ((prot & ProtExec) == 0)
@@ -242,7 +246,7 @@ namespace Kernel.Processes
         }
 
         /// <summary>Adds a mapping; the range must be free (callers unmap first for MAP_FIXED).</summary>
-        public int Map(ulong start, ulong length, int prot, bool shared, PageSource? file, ulong fileOffset, ulong fileBytes)
+        public int Map(ulong start, ulong length, int prot, bool shared, PageSource? file, ulong fileOffset, ulong fileBytes, bool busBeyondEof = false)
         {
             if (length == 0 || (start & (PageSize - 1)) != 0 || start + length > UserTop || start + length < start)
                 return -Errno.EINVAL;
@@ -250,7 +254,7 @@ namespace Kernel.Processes
             if (!IsFree(start, end))
                 return -Errno.EEXIST;
             file?.Hold();
-            var area = new Vma { Start = start, End = end, Prot = prot, Shared = shared, File = file, FileOffset = fileOffset, FileBytes = fileBytes };
+            var area = new Vma { Start = start, End = end, Prot = prot, Shared = shared, File = file, FileOffset = fileOffset, FileBytes = fileBytes, BusBeyondEof = busBeyondEof };
             Insert(area);
             if (shared && file == null)
             {
@@ -466,6 +470,8 @@ namespace Kernel.Processes
             if ((write && (v.Prot & ProtWrite) == 0) || (execute && (v.Prot & ProtExec) == 0) || (!write && !execute && (v.Prot & (ProtRead | ProtWrite | ProtExec)) == 0))
                 return -Errno.EFAULT;
             va &= ~(PageSize - 1);
+            if (v.BusBeyondEof && va - v.Start >= ((v.FileBytes + PageSize - 1) & ~(PageSize - 1)))
+                return -Errno.EIO; // SIGBUS: no file data behind this page
             ulong* e = Entry(va, false);
             if (e != null && (*e & Valid) != 0)
             {
@@ -584,7 +590,7 @@ namespace Kernel.Processes
             if (va >= UserTop)
                 return 0;
             ulong* e = Entry(va, false);
-            if (e == null || (*e & Valid) == 0 || (write && !IsWritable(*e)))
+            if (e == null || (*e & Valid) == 0 || (*e & ApUser) == 0 || (write && !IsWritable(*e)))
             {
                 if (HandleFault(va, write, false) < 0)
                     return 0;

@@ -79,6 +79,8 @@ namespace Kernel.Processes
             Owned.Free(_path);
             _path = null;
         }
+        /// <summary>mmap of this file makes anonymous memory (/dev/zero).</summary>
+        public virtual bool MapsAnonymous => false;
         /// <summary>The file's pages for mmap, or null when it cannot be mapped.</summary>
         public virtual PageSource? Pages => null;
         public virtual long Size => 0;
@@ -109,9 +111,12 @@ namespace Kernel.Processes
         public void SetCloseOnExec(int fd, bool value) { if (fd >= 0 && fd < Max) _closeOnExec[fd] = value; }
 
         /// <summary>Installs <paramref name="file"/> (taking over one reference) at the lowest free fd ≥ min.</summary>
+        /// <summary>RLIMIT_NOFILE: descriptors at or above it are not handed out.</summary>
+        public int Limit = Max;
+
         public int Install(OpenFile file, bool closeOnExec, int min = 0)
         {
-            for (int fd = min; fd < Max; fd++)
+            for (int fd = min; fd < Limit && fd < Max; fd++)
             {
                 if (_files[fd] == null)
                 {
@@ -146,7 +151,7 @@ namespace Kernel.Processes
 
         public FdTable Clone()
         {
-            var copy = new FdTable();
+            var copy = new FdTable { Limit = Limit };
             for (int i = 0; i < Max; i++)
             {
                 OpenFile? f = _files[i];
@@ -219,6 +224,8 @@ namespace Kernel.Processes
         private int _head, _count;
         public int Readers, Writers;
         public readonly ulong Ino;
+        public bool Named;
+        public int Opens, WriterOpens;
         private static ulong s_nextIno = 0x10000;
 
         public Pipe() { Ino = s_nextIno++; }
@@ -253,6 +260,83 @@ namespace Kernel.Processes
         }
     }
 
+    /// <summary>FIFOs in file systems: one pipe per FIFO inode while it is open.</summary>
+    public static class NamedPipes
+    {
+        private sealed class Entry
+        {
+            public Logic.Fs.Inode Node = null!;
+            public Pipe Pipe = null!;
+            public Entry? Next;
+        }
+
+        private static Entry? s_open;
+
+        /// <summary>open(2) of a FIFO: O_RDONLY waits for a writer, O_WRONLY for a reader (O_NONBLOCK: ENXIO without one).</summary>
+        public static int Open(Logic.Fs.Inode node, int flags, out OpenFile? file)
+        {
+            file = null;
+            Entry? e = s_open;
+            while (e != null && e.Node != node)
+                e = e.Next;
+            if (e == null)
+            {
+                e = new Entry { Node = node, Pipe = new Pipe(), Next = s_open };
+                e.Pipe.Named = true;
+                s_open = e;
+            }
+            int access = flags & OpenFlags.AccessMode;
+            bool reader = access != OpenFlags.WriteOnly;
+            bool nonBlocking = (flags & OpenFlags.NonBlock) != 0;
+            Pipe pipe = e.Pipe;
+            if (access == OpenFlags.WriteOnly && nonBlocking && pipe.Readers == 0)
+            {
+                Forget(pipe);
+                return -Errno.ENXIO;
+            }
+            var end = new PipeEnd(pipe, reader, flags);
+            if (access == OpenFlags.ReadWrite)
+                pipe.Writers++; // O_RDWR: both ends at once (Linux allows it)
+            pipe.Opens++;
+            Scheduler.WakeAll(pipe);
+            if (!nonBlocking && access != OpenFlags.ReadWrite)
+            {
+                // Wait for the other side (one open of it since we started waiting).
+                while (reader ? pipe.Writers == 0 && pipe.WriterOpens == 0 : pipe.Readers == 0)
+                {
+                    ulong daif = Cpu.SaveAndDisableInterrupts();
+                    int r = Waiting.WaitOn(pipe);
+                    Cpu.RestoreInterrupts(daif);
+                    if (r < 0)
+                    {
+                        end.Release();
+                        return -Errno.ERESTARTSYS;
+                    }
+                }
+            }
+            if (!reader)
+                pipe.WriterOpens++;
+            end.Node = node;
+            node.Acquire();
+            file = end;
+            return 0;
+        }
+
+        /// <summary>The pipe's last end closed: the FIFO starts empty next time.</summary>
+        public static void Forget(Pipe pipe)
+        {
+            Entry? previous = null;
+            for (Entry? e = s_open; e != null; previous = e, e = e.Next)
+            {
+                if (e.Pipe != pipe)
+                    continue;
+                if (previous == null) s_open = e.Next; else previous.Next = e.Next;
+                Owned.Free(e);
+                return;
+            }
+        }
+    }
+
     /// <summary>One end of a pipe.</summary>
     public sealed class PipeEnd : OpenFile
     {
@@ -263,7 +347,7 @@ namespace Kernel.Processes
         {
             _pipe = pipe;
             _reader = reader;
-            Flags = (flags & ~OpenFlags.AccessMode) | (reader ? OpenFlags.ReadOnly : OpenFlags.WriteOnly);
+            Flags = (flags & OpenFlags.AccessMode) == OpenFlags.ReadWrite ? flags : (flags & ~OpenFlags.AccessMode) | (reader ? OpenFlags.ReadOnly : OpenFlags.WriteOnly);
             if (reader) pipe.Readers++; else pipe.Writers++;
         }
 
@@ -271,7 +355,7 @@ namespace Kernel.Processes
 
         public override long Read(Span<byte> destination)
         {
-            if (!_reader)
+            if (!CanRead)
                 return -Errno.EBADF;
             if (destination.Length == 0)
                 return 0;
@@ -304,7 +388,7 @@ namespace Kernel.Processes
 
         public override long Write(ReadOnlySpan<byte> source)
         {
-            if (_reader)
+            if (!CanWrite)
                 return -Errno.EBADF;
             int done = 0;
             while (true)
@@ -363,10 +447,12 @@ namespace Kernel.Processes
         }
 
         public override int Stat(Span<byte> stat)
-            => StatWriter.Fill(stat, 0x0C, _pipe.Ino, 0x1000 | 0x180, 1, 0, 0);
+            => Node != null ? base.Stat(stat) : StatWriter.Fill(stat, 0x0C, _pipe.Ino, 0x1000 | 0x180, 1, 0, 0);
 
         public override int Describe(Span<byte> text, Logic.Fs.Inode root)
         {
+            if (Node != null)
+                return base.Describe(text, root);
             var t = new TextBuilder(text);
             t.Append("pipe:["u8);
             t.Decimal(_pipe.Ino);
@@ -378,9 +464,15 @@ namespace Kernel.Processes
         {
             base.Closed();
             if (_reader) _pipe.Readers--; else _pipe.Writers--;
+            if (_reader && (Flags & OpenFlags.AccessMode) == OpenFlags.ReadWrite)
+                _pipe.Writers--;
             Scheduler.WakeAll(_pipe);
             if (_pipe.Readers == 0 && _pipe.Writers == 0)
+            {
+                if (_pipe.Named)
+                    NamedPipes.Forget(_pipe);
                 _pipe.Free();
+            }
         }
     }
 

@@ -19,7 +19,7 @@ namespace Kernel.Processes
     {
         public const int MaxProcesses = 32768;
         public const int RlimitCount = 16;
-        public const int RlimitNproc = 6, RlimitNofile = 7, RlimitStack = 3;
+        public const int RlimitNproc = 6, RlimitNofile = 7, RlimitStack = 3, RlimitAs = 9;
 
         private static Process? s_first;
         private static int s_nextPid = 1;
@@ -53,7 +53,11 @@ namespace Kernel.Processes
         public int StopSignal;
         public bool StopReported = true, ContinueReported = true;
         public ulong AlarmAt, AlarmInterval;
+        /// <summary>ITIMER_VIRTUAL and ITIMER_PROF: remaining and reload values in ticks of CPU time (0: off).</summary>
+        public ulong VirtualLeft, VirtualInterval, ProfLeft, ProfInterval;
         public ulong MinorFaults;
+        public bool ChildSubreaper;
+        public int ParentDeathSignal;
         /// <summary>The syscall being run: original x0 and number, for restarts.</summary>
         public ulong SyscallOriginalX0;
         public bool InSigsuspend;
@@ -282,6 +286,7 @@ namespace Kernel.Processes
         {
             Owned.Free(Actions);
             Owned.Free(_signalInfo);
+            FreeQueuedSignals();
             Owned.Free(Name);
             Owned.Free(LimitCur);
             Owned.Free(LimitMax);
@@ -305,22 +310,36 @@ namespace Kernel.Processes
             }
             ReleaseResources();
             Console.SessionLeaderExited(this);
-            // Orphans go to init; zombies among them are announced to it.
+            // Orphans go to the nearest living subreaper ancestor, else to init; zombies among them are announced.
+            Process reaper = Init!;
+            for (Process? a = Parent; a != null; a = a.Parent)
+            {
+                if (a.ChildSubreaper && a.State == ProcessState.Alive)
+                {
+                    reaper = a;
+                    break;
+                }
+            }
             bool zombieOrphans = false;
             Process? child = FirstChild;
             while (child != null)
             {
                 Process? next = child.NextSibling;
-                child.Parent = Init;
-                child.NextSibling = Init!.FirstChild;
-                Init.FirstChild = child;
+                child.Parent = reaper;
+                child.NextSibling = reaper.FirstChild;
+                reaper.FirstChild = child;
                 if (child.State == ProcessState.Zombie)
                     zombieOrphans = true;
+                else if (child.ParentDeathSignal != 0)
+                    child.SendSignal(child.ParentDeathSignal);
                 child = next;
             }
             FirstChild = null;
             if (zombieOrphans)
-                Scheduler.WakeAll(Init!);
+            {
+                reaper.SendSignal(Signals.SIGCHLD);
+                Scheduler.WakeAll(reaper);
+            }
             ExitStatus = waitStatus;
             State = ProcessState.Zombie;
             Process? parent = Parent;
@@ -368,10 +387,16 @@ namespace Kernel.Processes
         public const int WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8;
 
         /// <summary>wait4: returns the pid collected (status in <paramref name="status"/>), 0 for WNOHANG, or -errno.</summary>
-        public int Wait(int pid, int options, out int status, out Process? reaped)
+        public const int WNOWAIT = 0x1000000;
+
+        /// <summary>
+        /// wait4/waitid: returns the pid collected (its status in <paramref name="status"/>, its and its
+        /// children's CPU ticks), 0 for WNOHANG, or -errno. WNOWAIT leaves the child waitable.
+        /// </summary>
+        public int Wait(int pid, int options, out int status, out ulong childUser, out ulong childSystem)
         {
             status = 0;
-            reaped = null;
+            childUser = childSystem = 0;
             while (true)
             {
                 ulong daif = Cpu.SaveAndDisableInterrupts();
@@ -386,26 +411,30 @@ namespace Kernel.Processes
                         Cpu.RestoreInterrupts(daif);
                         status = c.ExitStatus;
                         int found = c.Pid;
-                        ChildUserTicks += c.UserTicks + c.ChildUserTicks;
-                        ChildSystemTicks += c.SystemTicks + c.ChildSystemTicks;
+                        childUser = c.UserTicks + c.ChildUserTicks;
+                        childSystem = c.SystemTicks + c.ChildSystemTicks;
+                        if ((options & WNOWAIT) != 0)
+                            return found;
+                        ChildUserTicks += childUser;
+                        ChildSystemTicks += childSystem;
                         RemoveChild(c);
                         c.Unlink();
                         global::Kernel.Processes.Fs.ProcFs.Detach(c);
-                        reaped = c;
                         c.FreeObject();
-                        reaped = null;
                         return found;
                     }
                     if ((options & WUNTRACED) != 0 && c.Stopped && !c.StopReported)
                     {
-                        c.StopReported = true;
+                        if ((options & WNOWAIT) == 0)
+                            c.StopReported = true;
                         Cpu.RestoreInterrupts(daif);
                         status = (c.StopSignal << 8) | 0x7F;
                         return c.Pid;
                     }
                     if ((options & WCONTINUED) != 0 && !c.ContinueReported)
                     {
-                        c.ContinueReported = true;
+                        if ((options & WNOWAIT) == 0)
+                            c.ContinueReported = true;
                         Cpu.RestoreInterrupts(daif);
                         status = 0xFFFF;
                         return c.Pid;
@@ -445,18 +474,73 @@ namespace Kernel.Processes
         public void SendSignal(int signal) => SendSignal(signal, SigInfo.SI_KERNEL, Scheduler.Current.Process);
 
         /// <summary>Sends with the siginfo a handler will see (code, sender, child status, fault address).</summary>
-        public void SendSignal(int signal, int code, Process? sender, int status = 0, ulong address = 0)
+        public void SendSignal(int signal, int code, Process? sender, int status = 0, ulong address = 0, ulong value = 0)
         {
-            if (signal > 0 && signal <= Signals.NSIG && State == ProcessState.Alive && (PendingSignals & Signals.Bit(signal)) == 0)
+            if (signal <= 0 || signal > Signals.NSIG || State != ProcessState.Alive)
+                return;
+            var info = new SigInfo { Signo = signal, Code = code, Pid = sender?.Pid ?? 0, Uid = sender?.Uid ?? 0, Status = status, Addr = address, Value = value };
+            if (Signals.IsRealTime(signal))
             {
+                // Real-time signals queue: every one sent is delivered (up to a limit), in order.
+                if (!WillDiscard(signal))
+                {
+                    if (_rtQueued >= MaxQueuedSignals)
+                        return;
+                    var entry = new QueuedSignal { Info = info };
+                    if (_rtQueue == null)
+                        _rtQueue = entry;
+                    else
+                    {
+                        QueuedSignal last = _rtQueue;
+                        while (last.Next != null)
+                            last = last.Next;
+                        last.Next = entry;
+                    }
+                    _rtQueued++;
+                }
+            }
+            else if ((PendingSignals & Signals.Bit(signal)) == 0)
+            {
+                // Standard signals merge: one pending instance keeps the first sender's details.
                 _signalInfo ??= new SigInfo[Signals.NSIG + 1];
-                _signalInfo[signal] = new SigInfo { Signo = signal, Code = code, Pid = sender?.Pid ?? 0, Uid = sender?.Uid ?? 0, Status = status, Addr = address };
+                _signalInfo[signal] = info;
             }
             Post(signal);
         }
 
+        private const int MaxQueuedSignals = 1024;
+
+        private sealed class QueuedSignal
+        {
+            public SigInfo Info;
+            public QueuedSignal? Next;
+        }
+
+        private QueuedSignal? _rtQueue;
+        private int _rtQueued;
+
+        /// <summary>Removes one instance of <paramref name="signal"/> (called when it is taken off the pending set) and returns its details.</summary>
         public SigInfo TakeSignalInfo(int signal)
         {
+            if (Signals.IsRealTime(signal))
+            {
+                QueuedSignal? previous = null;
+                for (QueuedSignal? q = _rtQueue; q != null; previous = q, q = q.Next)
+                {
+                    if (q.Info.Signo != signal)
+                        continue;
+                    if (previous == null) _rtQueue = q.Next; else previous.Next = q.Next;
+                    _rtQueued--;
+                    SigInfo found = q.Info;
+                    Owned.Free(q);
+                    // More of the same still queued: the signal stays pending.
+                    for (QueuedSignal? r = _rtQueue; r != null; r = r.Next)
+                        if (r.Info.Signo == signal)
+                            PendingSignals |= Signals.Bit(signal);
+                    return found;
+                }
+                return new SigInfo { Signo = signal, Code = SigInfo.SI_KERNEL };
+            }
             if (_signalInfo == null)
                 return new SigInfo { Signo = signal, Code = SigInfo.SI_KERNEL };
             SigInfo info = _signalInfo[signal];
@@ -464,6 +548,27 @@ namespace Kernel.Processes
             if (info.Signo == 0)
                 info = new SigInfo { Signo = signal, Code = SigInfo.SI_KERNEL };
             return info;
+        }
+
+        private bool WillDiscard(int signal)
+        {
+            SigAction a = Actions[signal];
+            return (a.Handler == 1 || (a.Handler == 0 && Signals.Default(signal) == DefaultAction.Ignore))
+                && (BlockedSignals & Signals.Bit(signal)) == 0;
+        }
+
+        /// <summary>rt_sigtimedwait: signals in this set wake the thread even while blocked.</summary>
+        public ulong WaitingForSignals;
+
+        private void FreeQueuedSignals()
+        {
+            while (_rtQueue != null)
+            {
+                QueuedSignal next = _rtQueue.Next!;
+                Owned.Free(_rtQueue);
+                _rtQueue = next;
+            }
+            _rtQueued = 0;
         }
 
         private void Post(int signal)
@@ -493,7 +598,7 @@ namespace Kernel.Processes
                 PendingSignals |= Signals.Bit(signal);
             if (signal == Signals.SIGCONT && ignored)
                 PendingSignals &= ~Signals.Bit(signal);
-            if (Thread != null && (HasDeliverableSignal() || signal == Signals.SIGCONT))
+            if (Thread != null && (HasDeliverableSignal() || signal == Signals.SIGCONT || (WaitingForSignals & Signals.Bit(signal)) != 0))
                 Scheduler.Wake(Thread);
             Cpu.RestoreInterrupts(daif);
         }

@@ -17,10 +17,11 @@ namespace Kernel.Processes
             deliverable |= process.PendingSignals & (Signals.Bit(Signals.SIGKILL) | Signals.Bit(Signals.SIGSTOP));
             if (deliverable == 0)
                 return;
-            int signal = 1;
-            while ((deliverable & Signals.Bit(signal)) == 0)
-                signal++;
+            int signal = Signals.Next(deliverable, 0);
+            if (signal <= 0)
+                return;
             process.PendingSignals &= ~Signals.Bit(signal);
+            SigInfo info = process.TakeSignalInfo(signal);
             SigAction action = process.Actions[signal];
             if (signal == Signals.SIGKILL || signal == Signals.SIGSTOP)
                 action.Handler = 0;
@@ -44,7 +45,7 @@ namespace Kernel.Processes
                         return;
                 }
             }
-            InvokeHandler(frame, process, signal, action);
+            InvokeHandler(frame, process, signal, action, in info);
         }
 
         private static void Stop(Process process, int signal)

@@ -34,7 +34,7 @@ namespace Kernel.Processes
         }
 
         /// <summary>Sets up a handler's frame on the user stack (or the alternate stack) and enters it.</summary>
-        private static void InvokeHandler(TrapFrame* frame, Process process, int signal, SigAction action)
+        private static void InvokeHandler(TrapFrame* frame, Process process, int signal, SigAction action, in SigInfo info)
         {
             if (process.InSyscallReturn)
             {
@@ -59,7 +59,6 @@ namespace Kernel.Processes
             ulong originalSp = frame->Sp;
             ulong top = process.AltStack.StackTopFor(originalSp, action.Flags);
             ulong frameVa = SignalFrame.FrameAddress(top);
-            SigInfo info = process.TakeSignalInfo(signal);
             byte* buffer = stackalloc byte[SignalFrame.Size];
             var span = new Span<byte>(buffer, SignalFrame.Size);
             bool fault = signal == Signals.SIGSEGV || signal == Signals.SIGBUS || signal == Signals.SIGILL || signal == Signals.SIGFPE || signal == Signals.SIGTRAP;

@@ -121,6 +121,13 @@ namespace Kernel.Processes
                 if ((flags & OpenFlags.Directory) != 0)
                     return -Errno.EINVAL;
                 int vflags = ((flags & OpenFlags.Exclusive) != 0 ? Vfs.Exclusive : 0) | ((flags & OpenFlags.NoFollow) != 0 ? Vfs.NoFollow : 0);
+                if (proc.Euid != 0)
+                {
+                    // Creating needs write and search permission on the directory (unless the file exists).
+                    int e = Vfs.Resolve(Fsc.Root, start!, p, (flags & OpenFlags.NoFollow) != 0 ? Vfs.NoFollow : 0, out Inode? existing);
+                    if (e == -Errno.ENOENT && Vfs.ResolveParent(Fsc.Root, start!, p, out Inode? parent, out _, out _) == 0 && !MayAccess(parent!, proc, 3))
+                        return -Errno.EACCES;
+                }
                 r = Vfs.Create(Fsc.Root, start!, p, mode & ~proc.Umask, vflags, proc.Euid, proc.Egid, out node, out _);
             }
             else
@@ -152,19 +159,26 @@ namespace Kernel.Processes
                 file.Node = node;
                 node.Acquire();
             }
-            else if ((flags & OpenFlags.Path) == 0 && (type == InodeMode.S_IFIFO || type == InodeMode.S_IFSOCK || type == InodeMode.S_IFBLK))
+            else if ((flags & OpenFlags.Path) == 0 && type == InodeMode.S_IFIFO)
+            {
+                r = NamedPipes.Open(node, flags & ~(OpenFlags.CloseOnExec | OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.NoCtty | OpenFlags.Truncate), out OpenFile? end);
+                if (r < 0)
+                    return r;
+                file = end!;
+            }
+            else if ((flags & OpenFlags.Path) == 0 && (type == InodeMode.S_IFSOCK || type == InodeMode.S_IFBLK))
             {
                 return -Errno.ENXIO;
             }
             else
             {
-                if ((flags & OpenFlags.Truncate) != 0 && node.IsRegular && access != OpenFlags.ReadOnly)
+                if ((flags & OpenFlags.Truncate) != 0 && node.IsRegular)
                 {
                     r = Vfs.Truncate(node, 0);
                     if (r < 0)
                         return r;
                 }
-                file = new InodeFile(node, flags & ~OpenFlags.CloseOnExec);
+                file = new InodeFile(node, flags & ~(OpenFlags.CloseOnExec | OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.NoCtty | OpenFlags.Truncate));
             }
             Span<byte> canonical = stackalloc byte[Vfs.PathMax];
             int cn = FileSystems.CanonicalPath(Fsc.Root, start!, p, canonical);
@@ -205,6 +219,8 @@ namespace Kernel.Processes
         private static long Statx(TrapFrame* f)
         {
             int flags = Int(f, 2);
+            if ((f->X[3] & 0x80000000UL) != 0) // STATX__RESERVED
+                return -Errno.EINVAL;
             int r = Lookup(Int(f, 0), f->X[1], flags, (flags & AtSymlinkNofollow) == 0, out Inode? node);
             if (r < 0)
                 return r;
@@ -233,6 +249,21 @@ namespace Kernel.Processes
             return n;
         }
 
+        /// <summary>Non-root callers need write and search permission on the directory a name is added to or removed from.</summary>
+        private static int CheckParentWritable(Inode start, ReadOnlySpan<byte> path)
+        {
+            Process p = Current;
+            if (p.Euid == 0)
+                return 0;
+            int r = Vfs.ResolveParent(Fsc.Root, start, path, out Inode? dir, out _, out _);
+            if (r < 0)
+                return 0; // the operation itself reports the lookup error
+            if (!MayAccess(dir!, p, 3))
+                return -Errno.EACCES;
+            // Sticky directories: only the owner of the entry or of the directory may remove or rename it.
+            return 0;
+        }
+
         /// <summary>Reads a path argument and its start directory.</summary>
         private static int PathArgument(int dirfd, ulong address, Span<byte> buffer, out ReadOnlySpan<byte> path, out Inode? start)
         {
@@ -252,6 +283,9 @@ namespace Kernel.Processes
             if (r < 0)
                 return r;
             Process p = Current;
+            r = CheckParentWritable(start!, path);
+            if (r < 0)
+                return r;
             return Vfs.Mkdir(Fsc.Root, start!, path, ((uint)f->X[2] & 0xFFF) & ~p.Umask, p.Euid, p.Egid, out _);
         }
 
@@ -283,6 +317,9 @@ namespace Kernel.Processes
             int r = PathArgument(Int(f, 0), f->X[1], buffer, out ReadOnlySpan<byte> path, out Inode? start);
             if (r < 0)
                 return r;
+            r = CheckParentWritable(start!, path);
+            if (r < 0)
+                return r;
             return (flags & AtRemoveDir) != 0 ? Vfs.Rmdir(Fsc.Root, start!, path) : Vfs.Unlink(Fsc.Root, start!, path);
         }
 
@@ -294,6 +331,11 @@ namespace Kernel.Processes
             if (r < 0)
                 return r;
             r = PathArgument(newDirfd, newPath, b, out ReadOnlySpan<byte> to, out Inode? toStart);
+            if (r < 0)
+                return r;
+            r = CheckParentWritable(fromStart!, from);
+            if (r == 0)
+                r = CheckParentWritable(toStart!, to);
             if (r < 0)
                 return r;
             return Vfs.Rename(Fsc.Root, fromStart!, from, toStart!, to, flags);
@@ -338,6 +380,9 @@ namespace Kernel.Processes
             if (r < 0)
                 return r;
             Process p = Current;
+            r = CheckParentWritable(start!, path);
+            if (r < 0)
+                return r;
             return Vfs.Symlink(Fsc.Root, start!, target.Slice(0, n), path, p.Euid, p.Egid, out _);
         }
 

@@ -34,6 +34,8 @@ namespace Kernel.Processes
             Register(80, &Fstat);
             Register(166, &Umask);
             Register(71, &Sendfile);
+            Register(69, &Preadv);
+            Register(70, &Pwritev);
         }
 
         private static OpenFile? File(int fd) => Current.Files!.Get(fd);
@@ -125,7 +127,10 @@ namespace Kernel.Processes
             return WriteFrom(file, f->X[1], f->X[2], (long)f->X[3]);
         }
 
-        private static long Vector(TrapFrame* f, bool write)
+        private static long Preadv(TrapFrame* f) => (long)f->X[3] < 0 ? -Errno.EINVAL : Vector(f, false, (long)f->X[3]);
+        private static long Pwritev(TrapFrame* f) => (long)f->X[3] < 0 ? -Errno.EINVAL : Vector(f, true, (long)f->X[3]);
+
+        private static long Vector(TrapFrame* f, bool write, long offset = -1)
         {
             OpenFile? file = File(Int(f, 0));
             if (file == null)
@@ -143,7 +148,8 @@ namespace Kernel.Processes
                     return -Errno.EINVAL;
                 if (len == 0)
                     continue;
-                long n = write ? WriteFrom(file, b, len, -1) : ReadInto(file, b, len, -1);
+                long at = offset >= 0 ? offset + total : -1;
+                long n = write ? WriteFrom(file, b, len, at) : ReadInto(file, b, len, at);
                 if (n < 0)
                     return total > 0 ? total : n;
                 total += n;
@@ -205,7 +211,7 @@ namespace Kernel.Processes
             {
                 case 0: // F_DUPFD
                 case 1030: // F_DUPFD_CLOEXEC
-                    if ((long)argument < 0 || argument >= FdTable.Max)
+                    if ((long)argument < 0 || argument >= FdTable.Max || argument >= (ulong)table.Limit)
                         return -Errno.EINVAL;
                     file.Acquire();
                     return table.Install(file, command == 1030, (int)argument);

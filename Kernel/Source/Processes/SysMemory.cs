@@ -33,6 +33,8 @@ namespace Kernel.Processes
             ulong oldTop = PageUp(m.Brk), newTop = PageUp(wanted);
             if (newTop > oldTop)
             {
+                if (m.MappedBytes + (newTop - oldTop) > Current.LimitCur[Process.RlimitAs])
+                    return (long)m.Brk;
                 if (!m.IsFree(oldTop, newTop) || m.Map(oldTop, newTop - oldTop, AddressSpace.ProtRead | AddressSpace.ProtWrite, false, null, 0, 0) < 0)
                     return (long)m.Brk;
             }
@@ -58,11 +60,14 @@ namespace Kernel.Processes
             bool shared = type == MapShared || type == MapSharedValidate;
             PageSource? source = null;
             ulong fileBytes = 0;
-            if ((flags & MapAnonymous) == 0)
+            OpenFile? mapped = (flags & MapAnonymous) == 0 ? Current.Files!.Get(fd) : null;
+            if ((flags & MapAnonymous) == 0 && mapped == null)
+                return -Errno.EBADF;
+            if (mapped != null && mapped.MapsAnonymous)
+                mapped = null; // /dev/zero: anonymous memory
+            if (mapped != null)
             {
-                OpenFile? file = Current.Files!.Get(fd);
-                if (file == null)
-                    return -Errno.EBADF;
+                OpenFile file = mapped;
                 source = file.Pages;
                 if (source == null)
                     return -Errno.ENODEV;
@@ -73,6 +78,8 @@ namespace Kernel.Processes
                 // Pages beyond the end of the file read as zeros (Linux would raise SIGBUS there).
             }
             AddressSpace m = Current.Memory!;
+            if (m.MappedBytes + size > Current.LimitCur[Process.RlimitAs])
+                return -Errno.ENOMEM;
             if ((flags & (MapFixed | MapFixedNoReplace)) != 0)
             {
                 if ((address & PageMask) != 0 || address + size > AddressSpace.UserTop || address + size < address)
@@ -92,7 +99,7 @@ namespace Kernel.Processes
                 if (address == 0)
                     return -Errno.ENOMEM;
             }
-            int r = m.Map(address, size, prot, shared, source, offset, fileBytes);
+            int r = m.Map(address, size, prot, shared, source, offset, fileBytes, source != null);
             return r < 0 ? r : (long)address;
         }
 

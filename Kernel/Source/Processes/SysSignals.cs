@@ -22,6 +22,8 @@ namespace Kernel.Processes
             Register(130, &Tkill);
             Register(131, &Tgkill);
             Register(132, &Sigaltstack);
+            Register(138, &RtSigqueueinfo);
+            Register(137, &RtSigtimedwait);
         }
 
         private static long RtSigaction(TrapFrame* f)
@@ -167,6 +169,84 @@ namespace Kernel.Processes
             f->X[0] = f->X[1];
             f->X[1] = f->X[2];
             return Tkill(f);
+        }
+
+        private static long RtSigqueueinfo(TrapFrame* f)
+        {
+            int pid = Int(f, 0), signal = Int(f, 1);
+            if (signal < 0 || signal > Signals.NSIG)
+                return -Errno.EINVAL;
+            Span<byte> raw = stackalloc byte[SigInfo.Size];
+            if (UserMemory.CopyIn(f->X[2], raw) < 0)
+                return -Errno.EFAULT;
+            SigInfo info = SigInfo.Read(raw);
+            Process self = Current;
+            Process? target = Process.Find(pid);
+            if (target == null || target.State != ProcessState.Alive)
+                return -Errno.ESRCH;
+            // Only the kernel may claim kernel codes (>= 0) for another process (Linux's rule).
+            if ((info.Code >= 0 || info.Code == SigInfo.SI_TKILL) && target != self)
+                return -Errno.EPERM;
+            int r = Permitted(self, target);
+            if (r < 0 || signal == 0)
+                return r;
+            target.SendSignal(signal, info.Code, self, 0, 0, info.Value);
+            return 0;
+        }
+
+        private static long RtSigtimedwait(TrapFrame* f)
+        {
+            if (f->X[3] != 8)
+                return -Errno.EINVAL;
+            if (UserMemory.Read(f->X[0], out ulong set) < 0)
+                return -Errno.EFAULT;
+            set &= ~Unblockable;
+            ulong deadline = 0;
+            bool poll = false;
+            if (f->X[2] != 0)
+            {
+                int t = ReadTimespec(f->X[2], out ulong ns);
+                if (t < 0)
+                    return t;
+                poll = ns == 0;
+                deadline = Time.MonotonicNanoseconds() + ns;
+            }
+            Process p = Current;
+            while (true)
+            {
+                ulong daif = Cpu.SaveAndDisableInterrupts();
+                ulong ready = p.PendingSignals & set;
+                if (ready != 0)
+                {
+                    int signal = Signals.Next(ready, 0);
+                    p.PendingSignals &= ~Signals.Bit(signal);
+                    SigInfo info = p.TakeSignalInfo(signal);
+                    Cpu.RestoreInterrupts(daif);
+                    if (f->X[1] != 0)
+                    {
+                        Span<byte> raw = stackalloc byte[SigInfo.Size];
+                        info.Write(raw);
+                        if (UserMemory.CopyOut(f->X[1], raw) < 0)
+                            return -Errno.EFAULT;
+                    }
+                    return signal;
+                }
+                if (p.HasDeliverableSignal())
+                {
+                    Cpu.RestoreInterrupts(daif);
+                    return -Errno.EINTR;
+                }
+                ulong now = Time.MonotonicNanoseconds();
+                if (poll || (deadline != 0 && now >= deadline))
+                {
+                    Cpu.RestoreInterrupts(daif);
+                    return -Errno.EAGAIN;
+                }
+                p.WaitingForSignals = set;
+                Scheduler.Block(p.SignalChannel, deadline != 0 ? Time.DeadlineAfter(deadline - now) : 0);
+                p.WaitingForSignals = 0;
+                Cpu.RestoreInterrupts(daif);
+            }
         }
 
         private static long Sigaltstack(TrapFrame* f)

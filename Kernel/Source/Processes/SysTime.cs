@@ -163,12 +163,13 @@ namespace Kernel.Processes
 
         private static long Setitimer(TrapFrame* f)
         {
-            if (Int(f, 0) != 0) // only ITIMER_REAL
+            int which = Int(f, 0);
+            if (which < 0 || which > 2)
                 return -Errno.EINVAL;
             Process p = Current;
             if (f->X[2] != 0)
             {
-                long r = Getitimer(f->X[2], p);
+                long r = WriteItimer(f->X[2], p, which);
                 if (r < 0)
                     return r;
             }
@@ -180,35 +181,70 @@ namespace Kernel.Processes
             if (isec < 0 || vsec < 0 || iusec < 0 || vusec < 0 || iusec >= 1_000_000 || vusec >= 1_000_000)
                 return -Errno.EINVAL;
             ulong value = (ulong)vsec * 1_000_000_000 + (ulong)vusec * 1000;
-            p.AlarmInterval = (ulong)isec * 1_000_000_000 + (ulong)iusec * 1000;
-            p.AlarmAt = value == 0 ? 0 : Time.MonotonicNanoseconds() + value;
-            Alarms.Update(p);
+            ulong interval = (ulong)isec * 1_000_000_000 + (ulong)iusec * 1000;
+            if (which == 0)
+            {
+                p.AlarmInterval = interval;
+                p.AlarmAt = value == 0 ? 0 : Time.MonotonicNanoseconds() + value;
+                Alarms.Update(p);
+            }
+            else
+            {
+                ulong tickNs = 1_000_000_000UL / SystemTimer.Hz;
+                ulong left = value == 0 ? 0 : (value + tickNs - 1) / tickNs;
+                ulong reload = (interval + tickNs - 1) / tickNs;
+                if (which == 1) { p.VirtualLeft = left; p.VirtualInterval = reload; }
+                else { p.ProfLeft = left; p.ProfInterval = reload; }
+            }
             return 0;
         }
 
         private static long Getitimer(TrapFrame* f)
         {
-            if (Int(f, 0) != 0)
+            int which = Int(f, 0);
+            if (which < 0 || which > 2)
                 return -Errno.EINVAL;
-            return Getitimer(f->X[1], Current);
+            return WriteItimer(f->X[1], Current, which);
         }
 
-        private static long Getitimer(ulong address, Process p)
+        private static long WriteItimer(ulong address, Process p, int which)
         {
-            ulong now = Time.MonotonicNanoseconds();
-            ulong left = p.AlarmAt > now ? p.AlarmAt - now : p.AlarmAt == 0 ? 0UL : 1000UL;
-            int r = UserMemory.Write(address, p.AlarmInterval / 1_000_000_000);
-            if (r == 0) r = UserMemory.Write(address + 8, p.AlarmInterval % 1_000_000_000 / 1000);
+            ulong interval, left;
+            if (which == 0)
+            {
+                ulong now = Time.MonotonicNanoseconds();
+                left = p.AlarmAt > now ? p.AlarmAt - now : p.AlarmAt == 0 ? 0UL : 1000UL;
+                interval = p.AlarmInterval;
+            }
+            else
+            {
+                ulong tickNs = 1_000_000_000UL / SystemTimer.Hz;
+                left = (which == 1 ? p.VirtualLeft : p.ProfLeft) * tickNs;
+                interval = (which == 1 ? p.VirtualInterval : p.ProfInterval) * tickNs;
+            }
+            int r = UserMemory.Write(address, interval / 1_000_000_000);
+            if (r == 0) r = UserMemory.Write(address + 8, interval % 1_000_000_000 / 1000);
             if (r == 0) r = UserMemory.Write(address + 16, left / 1_000_000_000);
             if (r == 0) r = UserMemory.Write(address + 24, left % 1_000_000_000 / 1000);
             return r;
         }
     }
 
-    /// <summary>ITIMER_REAL: checked on every tick; SIGALRM when due (then re-armed by the interval).</summary>
+    /// <summary>
+    /// The interval timers: ITIMER_REAL checked against the clock on every tick (SIGALRM), ITIMER_VIRTUAL and
+    /// ITIMER_PROF counted down in ticks of user (and system) time (SIGVTALRM, SIGPROF); each re-armed by its interval.
+    /// </summary>
     public static class Alarms
     {
         private static int s_armed;
+
+        private static ulong CountDown(Process p, ulong left, ulong interval, ulong ticks, int signal)
+        {
+            if (left > ticks)
+                return left - ticks;
+            p.SendSignal(signal);
+            return interval;
+        }
 
         public static void Update(Process p)
         {
@@ -219,9 +255,25 @@ namespace Kernel.Processes
             s_armed = n;
         }
 
-        /// <summary>From the tick (interrupt context).</summary>
-        public static void Tick()
+        /// <summary>From the tick (interrupt context): CPU time of the running process, then the real-time timers.</summary>
+        public static void Tick(ulong ticks, bool fromUser)
         {
+            Process? current = Threading.Scheduler.Current.Process;
+            if (current != null && ticks > 0)
+            {
+                if (fromUser)
+                {
+                    current.UserTicks += ticks;
+                    if (current.VirtualLeft != 0)
+                        current.VirtualLeft = CountDown(current, current.VirtualLeft, current.VirtualInterval, ticks, 26); // SIGVTALRM
+                }
+                else
+                {
+                    current.SystemTicks += ticks;
+                }
+                if (current.ProfLeft != 0)
+                    current.ProfLeft = CountDown(current, current.ProfLeft, current.ProfInterval, ticks, 27); // SIGPROF
+            }
             if (s_armed == 0)
                 return;
             ulong now = Time.MonotonicNanoseconds();

@@ -255,6 +255,8 @@ namespace Kernel.Processes
             int pid = Int(f, 0), pgid = Int(f, 1);
             if (pgid < 0)
                 return -Errno.EINVAL;
+            if (pid < 0)
+                return -Errno.EINVAL;
             Process? target = pid == 0 ? self : Process.Find(pid);
             if (target == null || (target != self && target.Parent != self))
                 return -Errno.ESRCH;
@@ -322,6 +324,8 @@ namespace Kernel.Processes
                     return -Errno.EPERM;
                 p.LimitCur[resource] = cur;
                 p.LimitMax[resource] = max;
+                if (resource == Process.RlimitNofile && p.Files != null)
+                    p.Files.Limit = cur > FdTable.Max ? FdTable.Max : (int)cur;
             }
             if (f->X[3] != 0)
             {
@@ -357,16 +361,21 @@ namespace Kernel.Processes
             if (who == 0) { user = p.UserTicks; system = p.SystemTicks; }
             else if (who == -1) { user = p.ChildUserTicks; system = p.ChildSystemTicks; }
             else return -Errno.EINVAL;
+            return WriteRusage(f->X[1], user, system, who == 0 ? (p.Memory?.ResidentPages ?? 0) * 4 : 0, who == 0 ? p.MinorFaults : 0);
+        }
+
+        private static int WriteRusage(ulong address, ulong userTicks, ulong systemTicks, ulong maxRssKib, ulong minorFaults)
+        {
             Span<byte> ru = stackalloc byte[144];
             ru.Clear();
             ulong usPerTick = 1_000_000 / SystemTimer.Hz;
-            StatWriter.Put64(ru, 0, user * usPerTick / 1_000_000);
-            StatWriter.Put64(ru, 8, user * usPerTick % 1_000_000);
-            StatWriter.Put64(ru, 16, system * usPerTick / 1_000_000);
-            StatWriter.Put64(ru, 24, system * usPerTick % 1_000_000);
-            StatWriter.Put64(ru, 32, (p.Memory?.ResidentPages ?? 0) * 4); // ru_maxrss in KiB
-            StatWriter.Put64(ru, 64, p.MinorFaults);                       // ru_minflt
-            return UserMemory.CopyOut(f->X[1], ru);
+            StatWriter.Put64(ru, 0, userTicks * usPerTick / 1_000_000);
+            StatWriter.Put64(ru, 8, userTicks * usPerTick % 1_000_000);
+            StatWriter.Put64(ru, 16, systemTicks * usPerTick / 1_000_000);
+            StatWriter.Put64(ru, 24, systemTicks * usPerTick % 1_000_000);
+            StatWriter.Put64(ru, 32, maxRssKib);    // ru_maxrss in KiB
+            StatWriter.Put64(ru, 64, minorFaults);  // ru_minflt
+            return UserMemory.CopyOut(address, ru);
         }
 
         private static long Uname(TrapFrame* f)
@@ -446,11 +455,11 @@ namespace Kernel.Processes
             int options = Int(f, 2);
             if ((options & ~(Process.WNOHANG | Process.WUNTRACED | Process.WCONTINUED | 0x40000000 | unchecked((int)0x80000000))) != 0)
                 return -Errno.EINVAL;
-            int r = Current.Wait(pid, options, out int status, out _);
+            int r = Current.Wait(pid, options, out int status, out ulong childUser, out ulong childSystem);
             if (r > 0 && f->X[1] != 0 && UserMemory.Write(f->X[1], status) < 0)
                 return -Errno.EFAULT;
-            if (r >= 0 && f->X[3] != 0)
-                UserMemory.Clear(f->X[3], 144);
+            if (r >= 0 && f->X[3] != 0 && WriteRusage(f->X[3], childUser, childSystem, 0, 0) < 0)
+                return -Errno.EFAULT;
             return r;
         }
 
@@ -459,13 +468,13 @@ namespace Kernel.Processes
             // waitid(idtype, id, infop, options, rusage): P_ALL 0, P_PID 1, P_PGID 2.
             int idType = Int(f, 0), id = Int(f, 1), options = Int(f, 3);
             const int WExited = 4, WStopped = 2, WContinued = 8, WNoWait = 0x1000000;
-            if ((options & (WExited | WStopped | WContinued)) == 0 || (options & WNoWait) != 0)
+            if ((options & (WExited | WStopped | WContinued)) == 0)
                 return -Errno.EINVAL;
             int pid = idType switch { 0 => -1, 1 => id, 2 => id == 0 ? 0 : -id, _ => int.MinValue };
             if (pid == int.MinValue)
                 return -Errno.EINVAL;
             int waitOptions = (options & 1) | ((options & WStopped) != 0 ? Process.WUNTRACED : 0) | ((options & WContinued) != 0 ? Process.WCONTINUED : 0);
-            int r = Current.Wait(pid, waitOptions, out int status, out _);
+            int r = Current.Wait(pid, waitOptions | (options & WNoWait), out int status, out _, out _);
             if (r < 0)
                 return r;
             if (f->X[2] != 0)
@@ -571,6 +580,22 @@ namespace Kernel.Processes
             }
             if (option == 16) // PR_GET_NAME
                 return UserMemory.CopyOut(f->X[1], new ReadOnlySpan<byte>(p.Name));
+            if (option == 36) // PR_SET_CHILD_SUBREAPER
+            {
+                p.ChildSubreaper = f->X[1] != 0;
+                return 0;
+            }
+            if (option == 37) // PR_GET_CHILD_SUBREAPER
+                return UserMemory.Write(f->X[1], p.ChildSubreaper ? 1 : 0);
+            if (option == 1) // PR_SET_PDEATHSIG
+            {
+                if (f->X[1] > Signals.NSIG)
+                    return -Errno.EINVAL;
+                p.ParentDeathSignal = (int)f->X[1];
+                return 0;
+            }
+            if (option == 2) // PR_GET_PDEATHSIG
+                return UserMemory.Write(f->X[1], p.ParentDeathSignal);
             return -Errno.EINVAL;
         }
     }

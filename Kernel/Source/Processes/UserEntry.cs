@@ -25,7 +25,6 @@ namespace Kernel.Processes
                 Panic.FromTrap(frame, kind);
             if (kind == IrqFromUser)
             {
-                process!.UserTicks++;
                 Exceptions.HandleInterruptFromUser();
             }
             else if (kind == SyncFromUser)
@@ -67,6 +66,11 @@ namespace Kernel.Processes
                             if (r == 0)
                             {
                                 process.MinorFaults++;
+                                return;
+                            }
+                            if (r == -Errno.EIO)
+                            {
+                                ForceSignal(process, Signals.SIGBUS, va);
                                 return;
                             }
                             if (r == -Errno.ENOMEM)
@@ -115,7 +119,7 @@ namespace Kernel.Processes
                 process.BlockedSignals &= ~bit;
                 process.Actions[signal].Handler = 0;
             }
-            int code = signal == Signals.SIGSEGV ? SigInfo.SEGV_MAPERR : signal == Signals.SIGBUS ? SigInfo.BUS_ADRALN
+            int code = signal == Signals.SIGSEGV ? SigInfo.SEGV_MAPERR : signal == Signals.SIGBUS ? (process.Memory!.FindArea(address) != null ? SigInfo.BUS_ADRERR : SigInfo.BUS_ADRALN)
                 : signal == Signals.SIGILL ? SigInfo.ILL_ILLOPC : signal == Signals.SIGTRAP ? SigInfo.TRAP_BRKPT : SigInfo.FPE_FLTINV;
             if (signal == Signals.SIGSEGV && process.Memory!.FindArea(address) != null)
                 code = SigInfo.SEGV_ACCERR;

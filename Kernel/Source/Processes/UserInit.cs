@@ -42,14 +42,12 @@ namespace Kernel.Processes
                 init.Files!.Install(new ConsoleFile(OpenFlags.ReadWrite), false);
 
             ReadOnlySpan<byte> path = "/init"u8;
-            if (BootArgs.TryGet(KernelEntryPoint.BootArguments, "init"u8, out ReadOnlySpan<byte> named) && named.Length > 0)
+            ReadOnlySpan<byte> args = KernelEntryPoint.BootArguments;
+            if (BootArgs.TryGet(args, "rdinit"u8, out ReadOnlySpan<byte> rdinit) && rdinit.Length > 0)
+                path = rdinit;
+            if (BootArgs.TryGet(args, "init"u8, out ReadOnlySpan<byte> named) && named.Length > 0)
                 path = named;
-            var strings = new Exec.Strings(4096 + path.Length);
-            path.CopyTo(strings.Buffer);
-            strings.ArgLength = path.Length + 1;
-            ReadOnlySpan<byte> env = "HOME=/\0TERM=linux\0"u8;
-            env.CopyTo(new Span<byte>(strings.Buffer, strings.ArgLength, env.Length));
-            strings.EnvLength = env.Length;
+            Exec.Strings strings = InitStrings(path, args);
             r = Syscalls.ExecInit(init, path, strings);
             strings.Free();
             if (r < 0)
@@ -61,6 +59,75 @@ namespace Kernel.Processes
             Cpu.SetUserTables(0);
             Scheduler.Start(init.Thread!);
             Scheduler.RunIdle();
+        }
+
+        private static int IndexOf(ReadOnlySpan<byte> text, byte c)
+        {
+            for (int i = 0; i < text.Length; i++)
+                if (text[i] == c)
+                    return i;
+            return -1;
+        }
+
+        private static bool IsKernelParameter(ReadOnlySpan<byte> key)
+            => BootArgs.SameBytes(key, "hz"u8) || BootArgs.SameBytes(key, "test"u8) || BootArgs.SameBytes(key, "init"u8)
+            || BootArgs.SameBytes(key, "rdinit"u8) || BootArgs.SameBytes(key, "systrace"u8) || BootArgs.SameBytes(key, "console"u8)
+            || BootArgs.SameBytes(key, "quiet"u8) || BootArgs.SameBytes(key, "panic"u8) || BootArgs.SameBytes(key, "loglevel"u8)
+            || BootArgs.SameBytes(key, "earlycon"u8) || BootArgs.SameBytes(key, "root"u8);
+
+        /// <summary>
+        /// init's argv and environment as Linux builds them from the command line: words after "--"
+        /// (and words the kernel does not know) are arguments, unknown NAME=value words are the
+        /// environment (after HOME=/ and TERM=linux).
+        /// </summary>
+        private static Exec.Strings InitStrings(ReadOnlySpan<byte> path, ReadOnlySpan<byte> commandLine)
+        {
+            var strings = new Exec.Strings(8192 + path.Length + 2 * commandLine.Length);
+            Span<byte> b = strings.Buffer;
+            int at = 0;
+            path.CopyTo(b);
+            at += path.Length;
+            b[at++] = 0;
+            // Arguments first (one pass), then the environment (a second pass).
+            for (int pass = 0; pass < 2; pass++)
+            {
+                if (pass == 1)
+                {
+                    strings.ArgLength = at;
+                    ReadOnlySpan<byte> defaults = "HOME=/\0TERM=linux\0"u8;
+                    defaults.CopyTo(b.Slice(at));
+                    at += defaults.Length;
+                }
+                bool afterDashes = false;
+                int i = 0;
+                while (i < commandLine.Length)
+                {
+                    while (i < commandLine.Length && commandLine[i] == ' ') i++;
+                    int start = i;
+                    while (i < commandLine.Length && commandLine[i] != ' ') i++;
+                    ReadOnlySpan<byte> word = commandLine.Slice(start, i - start);
+                    if (word.Length == 0)
+                        continue;
+                    if (!afterDashes && word.Length == 2 && word[0] == '-' && word[1] == '-')
+                    {
+                        afterDashes = true;
+                        continue;
+                    }
+                    int eq = IndexOf(word, (byte)'=');
+                    bool isArgument = afterDashes || (eq < 0 && !IsKernelParameter(word));
+                    bool isEnvironment = !afterDashes && eq > 0 && !IsKernelParameter(word.Slice(0, eq)) && IndexOf(word, (byte)'.') < 0;
+                    if ((pass == 0 && isArgument) || (pass == 1 && isEnvironment))
+                    {
+                        if (at + word.Length + 1 >= b.Length)
+                            break;
+                        word.CopyTo(b.Slice(at));
+                        at += word.Length;
+                        b[at++] = 0;
+                    }
+                }
+            }
+            strings.EnvLength = at - strings.ArgLength;
+            return strings;
         }
 
         private static int Unpack(ulong start, ulong end)
