@@ -2,11 +2,17 @@ using BenchmarkDotNet.Running;
 using Benchmarks;
 
 // Default: the same Linux guest on qemu-system-aarch64 and on our machine, side by side, with ratios.
+// "kernel [runs]": our managed kernel against Linux (fork+exec and a sh loop), on our machine and on QEMU.
 // "micro": BenchmarkDotNet micro-benchmarks of the device models.
 if (args.Length > 0 && args[0] == "micro")
 {
     BenchmarkRunner.Run<GicBenchmarks>(args: args[1..]);
     return 0;
+}
+
+if (args.Length > 0 && args[0] == "kernel")
+{
+    return KernelSideBySide.Run(args.Length > 1 && int.TryParse(args[1], out var k) && k > 0 ? k : 3);
 }
 
 var runs = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 3;

@@ -20,8 +20,16 @@ public abstract class BusyboxSystemTests : IClassFixture<BusyboxGuestRoot>, IDis
     {
         _root = root;
         _machine = new QemuMachine(machine, "", "512M", "-initrd", root.Initramfs);
-        _machine.WaitFor(@"^system test shell ready$", TimeSpan.FromSeconds(60));
-        Run("cd /data; T=/tmp/t; mkdir -p $T");
+        try
+        {
+            _machine.WaitFor(@"^system test shell ready$", TimeSpan.FromSeconds(60));
+            Run("cd /data; T=/tmp/t; mkdir -p $T");
+        }
+        catch
+        {
+            _machine.Dispose(); // xunit does not dispose a test class whose constructor failed
+            throw;
+        }
     }
 
     public void Dispose() => _machine.Dispose();
