@@ -28,7 +28,13 @@ namespace Kernel.Diagnostics
         }
         private static int Classify(string word) => word switch
         {
-            "alpha" => 1, "beta" => 2, "gamma" => 3, "delta" => 4, "epsilon" => 5, "zeta" => 6, "eta" => 7,
+            "alpha" => 1,
+            "beta" => 2,
+            "gamma" => 3,
+            "delta" => 4,
+            "epsilon" => 5,
+            "zeta" => 6,
+            "eta" => 7,
             _ => 0,
         };
         private static class PerType<T> { public static int Count; }

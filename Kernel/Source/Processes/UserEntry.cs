@@ -98,7 +98,9 @@ namespace Kernel.Processes
                     ForceSignal(process, Signals.SIGFPE, frame->Elr);
                     return;
                 case 0x3C: // BRK
-                case 0x30: case 0x32: case 0x34: // breakpoints, step, watchpoints
+                case 0x30:
+                case 0x32:
+                case 0x34: // breakpoints, step, watchpoints
                     ForceSignal(process, Signals.SIGTRAP, frame->Elr);
                     return;
                 default: // unknown instruction, trapped system registers, ...
