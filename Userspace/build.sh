@@ -2,6 +2,8 @@
 # Builds the static AArch64 userspace into Userspace/bin/:
 #   bin/conform  the syscall conformance suite (conform/*.c)
 #   bin/init     the tiny test init (init/*.c)
+#   bin/NAME     one small test tool per tools/NAME.c (nullderef, forkbomb, spawnloop, badptr)
+#   bin/forkexec times N x fork+execve+waitpid (forkexec/*.c; the kernel benchmark in Benchmarks/)
 # with Debian's aarch64-linux-gnu-gcc against Debian 12's musl (musl-dev:arm64, unpacked by
 # scripts/setup.sh into .deps/musl; MUSL_DIR overrides). Static, non-PIE, no glibc anywhere: musl's
 # headers replace the system ones (-nostdinc) and musl's crt files and libc.a replace glibc's (-nostdlib).
@@ -41,7 +43,7 @@ link() {
     "$crtend" "$lib/crtn.o"
 }
 
-# compile PROGRAM: every conform/*.c (or init/*.c) to objects under the temporary folder, then link.
+# compile PROGRAM: every PROGRAM/*.c (conform/, init/, forkexec/) to objects under the temporary folder, then link.
 compile() {
   local prog=$1 src obj objs=()
   mkdir -p "$tmp/obj/$prog"
@@ -54,13 +56,27 @@ compile() {
   link "$prog" "${objs[@]}" || die "linking $prog failed"
 }
 
+# compile_tool NAME: the single-file program tools/NAME.c.
+compile_tool() {
+  mkdir -p "$tmp/obj/tools"
+  "$cc" "${cflags[@]}" -ffunction-sections -fdata-sections -c -o "$tmp/obj/tools/$1.o" "$here/tools/$1.c" ||
+    die "compiling tools/$1.c failed"
+  link "$1" "$tmp/obj/tools/$1.o" || die "linking $1 failed"
+}
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 compile conform
 compile init
+compile forkexec
+tools=()
+for src in "$here"/tools/*.c; do
+  tools+=("$(basename "${src%.c}")")
+  compile_tool "${tools[-1]}"
+done
 
 mkdir -p "$out"
-for prog in conform init; do
+for prog in conform init forkexec "${tools[@]}"; do
   mv -f "$tmp/$prog" "$out/$prog.new" && mv -f "$out/$prog.new" "$out/$prog"
 done
-echo "Userspace/build.sh: built $(cd "$out" && echo conform init) in $out" >&2
+echo "Userspace/build.sh: built $(cd "$out" && echo conform init forkexec "${tools[@]}") in $out" >&2

@@ -90,11 +90,22 @@ public abstract class BusyboxSystemTests : IClassFixture<BusyboxGuestRoot>, IDis
         Assert.Contains(lines, l => Regex.IsMatch(l, @"\bps\b"));
     }
 
+    /// <summary>
+    /// Types "sleep 100" and gives the shell time to make it the terminal's foreground job: a ^C or ^Z
+    /// typed before that goes to the shell's own group (as on Linux), not to sleep.
+    /// </summary>
+    private void StartForegroundSleep()
+    {
+        int from = _machine.OutputLength;
+        _machine.SendLine("sleep 100");
+        _machine.WaitFor(@"sleep 100$", TimeSpan.FromSeconds(30), from);
+        Thread.Sleep(3000);
+    }
+
     [Fact]
     public void Ctrl_C_interrupts_sleep_and_the_shell_goes_on()
     {
-        _machine.SendLine("sleep 100");
-        Thread.Sleep(1500);
+        StartForegroundSleep();
         int from = _machine.OutputLength;
         _machine.SendRaw("\x03");
         // The shell reports the interrupted job's status as 128 + SIGINT, long before 100 s.
@@ -102,6 +113,27 @@ public abstract class BusyboxSystemTests : IClassFixture<BusyboxGuestRoot>, IDis
         Match rc = _machine.WaitFor(@"^rc=(\d+)$", TimeSpan.FromSeconds(10), from);
         Assert.Equal("130", rc.Groups[1].Value);
         Assert.Equal("still here\n", Run("echo still here"));
+    }
+
+    [Fact]
+    public void A_background_job_reading_the_terminal_is_stopped_by_SIGTTIN()
+    {
+        // Job control: the host's shell under qemu-user has no terminal, so this is checked against
+        // what busybox prints under Linux for the same session.
+        string ours = Run("cat & sleep 1; jobs");
+        Assert.Matches(@"^\[1\]\+\s+Stopped \(tty input\)\s+cat\n$", ours);
+        Assert.Matches(@"Killed\s+cat", Run("kill -9 %1; sleep 1; jobs"));
+    }
+
+    [Fact]
+    public void Ctrl_Z_stops_the_foreground_job_and_kill_ends_it()
+    {
+        StartForegroundSleep();
+        int from = _machine.OutputLength;
+        _machine.SendRaw("\x1a");
+        _machine.WaitFor(@"\[1\]\+\s+Stopped\s+sleep 100$", TimeSpan.FromSeconds(10), from);
+        Assert.Matches(@"^\[1\]\+\s+Stopped\s+sleep 100\n$", Run("jobs"));
+        Assert.Equal("still here\n", Run("kill -9 %1; echo still here"));
     }
 
     [Fact]

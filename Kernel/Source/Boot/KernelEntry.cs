@@ -59,6 +59,7 @@ namespace Kernel.Boot
                 Log.Line("initrd: none");
             Log.Line($"mem: total {MemoryManager.TotalBytes >> 20} MiB, free {MemoryManager.Pages.FreeBytes >> 10} KiB");
 
+            Threading.Scheduler.AdoptBootThread();
             StartInterrupts();
             StartTimer();
             StartRtc();

@@ -38,12 +38,18 @@ namespace Kernel.Drivers
             Mmio.Write32(s_base + UARTDR, b);
         }
 
-        /// <summary>Interrupt handler: drains the receive FIFO into the ring buffer.</summary>
         /// <summary>When set, received bytes go here (the console's line discipline) instead of the ring.</summary>
         public static delegate*<byte, void> Receiver;
 
+        /// <summary>
+        /// Interrupt handler: drains the receive FIFO into the line discipline or the ring buffer.
+        /// The interrupt is acknowledged before draining: a byte that arrives while the handler
+        /// echoes (which can take a while) raises the interrupt again instead of being left in the
+        /// FIFO with the interrupt already cleared, which would stop console input.
+        /// </summary>
         public static void HandleInterrupt()
         {
+            Mmio.Write32(s_base + UARTICR, INT_RX | INT_RT);
             while ((Mmio.Read32(s_base + UARTFR) & FR_RXFE) == 0)
             {
                 byte b = (byte)Mmio.Read32(s_base + UARTDR);
@@ -59,7 +65,6 @@ namespace Kernel.Drivers
                     s_head = next;
                 }
             }
-            Mmio.Write32(s_base + UARTICR, INT_RX | INT_RT);
         }
 
         /// <summary>Takes one received byte; returns -1 when the buffer is empty.</summary>

@@ -37,10 +37,9 @@ namespace Kernel.Processes
                     case DefaultAction.Stop:
                         Stop(process, signal);
                         return;
-                    case DefaultAction.Core:
-                        process.Exit(Signals.SignaledStatus(signal, true));
-                        return;
                     default:
+                        // Core-action signals end the process like Terminate ones: no core file is
+                        // written (Linux with the default RLIMIT_CORE of 0), so no core flag.
                         process.Exit(Signals.SignaledStatus(signal, false));
                         return;
                 }

@@ -68,7 +68,7 @@ namespace Kernel.Processes
             if (r < 0)
             {
                 // No room for the frame: as Linux, the process dies of SIGSEGV.
-                process.Exit(Signals.SignaledStatus(Signals.SIGSEGV, true));
+                process.Exit(Signals.SignaledStatus(Signals.SIGSEGV, false));
                 return;
             }
             ulong restorer = (action.Flags & Signals.SA_RESTORER) != 0 ? action.Restorer : SignalTrampoline.Address;

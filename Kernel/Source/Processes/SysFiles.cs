@@ -53,6 +53,9 @@ namespace Kernel.Processes
             {
                 int want = count - done > IoChunk ? IoChunk : (int)(count - done);
                 Span<byte> span = new Span<byte>(chunk, want);
+                // Check the destination first: data taken from a pipe or the console cannot be put back.
+                if (!UserMemory.CanWrite(buffer + done, (ulong)want))
+                    return done > 0 ? (long)done : -Errno.EFAULT;
                 long n = offset >= 0 ? file.ReadAt(span, offset + (long)done) : file.Read(span);
                 if (n < 0)
                     return done > 0 && n != -Errno.ERESTARTSYS ? (long)done : done > 0 ? (long)done : n;

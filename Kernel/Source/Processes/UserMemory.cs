@@ -54,6 +54,25 @@ namespace Kernel.Processes
             return 0;
         }
 
+        /// <summary>
+        /// Whether [va, va + length) is writable user memory, faulting pages in as a store would.
+        /// Readers of streams check this before consuming data, so that a bad buffer does not lose it.
+        /// </summary>
+        public static bool CanWrite(ulong va, ulong length)
+        {
+            AddressSpace? space = Space;
+            if (space == null || va + length < va)
+                return false;
+            if (length == 0)
+                return true;
+            for (ulong page = va & ~4095UL; page < va + length; page += 4096)
+            {
+                if (space.KernelAddress(page < va ? va : page, true) == 0)
+                    return false;
+            }
+            return true;
+        }
+
         /// <summary>Zero-fills user memory.</summary>
         public static int Clear(ulong va, ulong length)
         {

@@ -110,6 +110,12 @@ namespace Kernel.Threading
         public static KernelThread Current => s_current ??= KernelThread.ForBootThread();
         public static KernelThread Idle => s_idle ??= Current;
 
+        /// <summary>
+        /// Makes the boot thread the scheduler's first thread. Called before interrupts are enabled,
+        /// so that the first timer tick does not allocate (which would show up in memory accounting).
+        /// </summary>
+        public static void AdoptBootThread() => _ = Idle;
+
         public static void Start(KernelThread thread)
         {
             ulong daif = Cpu.SaveAndDisableInterrupts();

@@ -1,0 +1,417 @@
+using System.Text.RegularExpressions;
+using Xunit.Abstractions;
+
+namespace Kernel.Tests;
+
+/// <summary>
+/// The kernel under abuse from user space, as a person at the console sees it: a program that
+/// dereferences NULL, a fork bomb held by RLIMIT_NPROC, 10,000 fork/exec/wait cycles (free memory
+/// must come back exactly), bad pointers passed to system calls, and the whole conformance suite run
+/// as init's child. Our kernel boots Debian's busybox with the small programs of Userspace/tools
+/// (nullderef, forkbomb, spawnloop, badptr); the test types on the console. After each abuse the
+/// system must still answer. What each check expects is Linux's behaviour:
+/// <see cref="KernelRobustnessOnDebianLinux"/> runs the same command lines on Debian's arm64 Linux.
+/// </summary>
+public abstract class KernelRobustnessTests : IClassFixture<RobustnessGuestRoot>, IDisposable
+{
+    private readonly RobustnessGuestRoot _root;
+    private readonly BootMachine _machine;
+    private readonly ITestOutputHelper _log;
+    private QemuMachine? _shell;
+
+    protected KernelRobustnessTests(RobustnessGuestRoot root, BootMachine machine, ITestOutputHelper log)
+    {
+        _root = root;
+        _machine = machine;
+        _log = log;
+    }
+
+    public void Dispose() => _shell?.Dispose();
+
+    /// <summary>The machine running busybox's shell on the console, booted at first use.</summary>
+    private QemuMachine Shell
+    {
+        get
+        {
+            if (_shell == null)
+            {
+                _shell = new QemuMachine(_machine, "", "512M", "-initrd", _root.Initramfs);
+                _shell.WaitFor(@"^system test shell ready$", TimeSpan.FromSeconds(60));
+            }
+            return _shell;
+        }
+    }
+
+    /// <summary>Types <paramref name="command"/> and returns what it printed (lines between two markers).</summary>
+    private string Run(string command, TimeSpan? timeout = null)
+    {
+        QemuMachine shell = Shell;
+        string id = Guid.NewGuid().ToString("N")[..8];
+        int from = shell.OutputLength;
+        string line = $"echo B{id}; {command}; echo E{id}";
+        shell.SendLine(line);
+        Match end;
+        try
+        {
+            end = shell.WaitFor($"^E{id}$", timeout ?? TimeSpan.FromSeconds(60), from);
+        }
+        catch (TimeoutException e)
+        {
+            // The shell echoes what it reads (wrapping at 80 columns): when the echo stops part-way,
+            // the console lost the rest of the typed line, and the command never ran.
+            string echoed = shell.Output[Math.Min(from, shell.OutputLength)..].Replace("\n", "");
+            if (!echoed.Contains(line, StringComparison.Ordinal))
+                throw new TimeoutException($"the console lost typed input: the shell never got the whole line \"{line}\" " +
+                                           $"(the UART's input stopped; compare the echo at the end of the console)\n{e.Message}", e);
+            throw;
+        }
+        Match begin = shell.WaitFor($"^B{id}$", TimeSpan.FromSeconds(1), from);
+        string output = shell.Output;
+        int start = begin.Index + begin.Length + 1;
+        return start >= end.Index ? "" : output[start..end.Index];
+    }
+
+    /// <summary>The system still runs commands: a fork, an exec and console output.</summary>
+    private void AssertStillUsable(string after)
+    {
+        string output;
+        try
+        {
+            output = Run("echo still here; spawnloop 20 >/dev/null && echo spawned", TimeSpan.FromSeconds(30));
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            throw new Xunit.Sdk.XunitException($"the system stopped answering after {after}:\n{e.Message}");
+        }
+        Assert.True(output == "still here\nspawned\n", $"after {after}, 'echo still here; spawnloop 20' printed:\n{output}");
+    }
+
+    /// <summary>
+    /// Live processes (numeric entries of /proc), counted by the shell itself: a pipeline's own
+    /// processes would be counted or not depending on which of them has started.
+    /// </summary>
+    private int ProcessCount()
+    {
+        string output = Run("set -- /proc/[0-9]*; echo $#");
+        Assert.True(int.TryParse(output.Trim(), out int n), $"counting /proc/[0-9]* printed: {output}");
+        return n;
+    }
+
+    [Fact]
+    public void NullDereference_DiesOfSigsegv_AndTheShellGoesOn()
+    {
+        string output = Run(RobustnessChecks.NullDerefCommand);
+        RobustnessChecks.NullDeref(output, _machine.Name);
+        // Reaped, not left behind as a zombie or a stuck process.
+        Assert.Equal("0\n", Run("ps | grep -c '[n]ullderef'; true"));
+        AssertStillUsable("a NULL dereference");
+    }
+
+    [Fact]
+    public void ForkBomb_HeldByRlimitNproc_FailsWithEagain_AndTheSystemStaysUsable()
+    {
+        int before = ProcessCount();
+        // The limit as Linux counts it (this process included), then a bigger bomb of the same kind.
+        foreach (int limit in new[] { 16, 128 })
+        {
+            string output = Run(RobustnessChecks.ForkBombCommand(limit), TimeSpan.FromSeconds(120));
+            RobustnessChecks.ForkBomb(output, limit, _machine.Name);
+        }
+        int after = ProcessCount();
+        Assert.True(after == before, $"{before} processes before the fork bombs, {after} after:\n{Run("ps")}");
+        AssertStillUsable("the fork bombs");
+    }
+
+    [Fact]
+    public void ForkExecWait_TenThousandTimes_LeavesFreeMemoryWhereItWas()
+    {
+        // The same command line first as a warm-up: the shell's own first-touch pages, the heap's
+        // size-class pages and the page tables the loop needs are in place before the measurement.
+        // From then on nothing may be kept: the kernel has no page cache (tmpfs files do not change
+        // here), so every page a fork, exec or exit takes must be back once the child is reaped.
+        const int WarmUp = 1000, Spawns = 10_000;
+        static string Command(int n) => $"grep MemFree /proc/meminfo; spawnloop {n}; echo rc=$?; grep MemFree /proc/meminfo";
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        string warm = Run(Command(WarmUp), TimeSpan.FromMinutes(2));
+        Assert.Contains("rc=0\n", warm);
+        string output = Run(Command(Spawns), TimeSpan.FromMinutes(4));
+        _log.WriteLine($"{_machine.Name}: warm-up and measurement took {started.Elapsed.TotalSeconds:F1} s\n{warm}{output}");
+
+        Match loop = Regex.Match(output, @"^spawnloop: (\d+) spawns of \S+ in ([\d.]+) s", RegexOptions.Multiline);
+        Assert.True(loop.Success && output.Contains("rc=0\n"), $"spawnloop {Spawns} failed:\n{output}");
+        long[] free = Regex.Matches(output, @"^MemFree:\s+(\d+) kB$", RegexOptions.Multiline)
+            .Select(m => long.Parse(m.Groups[1].Value)).ToArray();
+        Assert.True(free.Length == 2, $"expected two MemFree lines:\n{output}");
+        long lost = free[0] - free[1];
+        Assert.True(lost == 0,
+            $"MemFree was {free[0]} kB before {Spawns} fork+execve+waitpid cycles and {free[1]} kB after: " +
+            $"{lost} kB ({lost * 1024.0 / Spawns:F1} bytes per cycle) {(lost > 0 ? "not given back (a leak)" : "more than before")}\n{warm}{output}");
+        AssertStillUsable($"{Spawns} spawns");
+    }
+
+    [Fact]
+    public void BadPointers_GiveEfault_AndTheProcessGoesOn()
+    {
+        string output = Run(RobustnessChecks.BadPtrCommand);
+        RobustnessChecks.BadPtr(output, _machine.Name);
+        AssertStillUsable("system calls with bad pointers");
+    }
+
+    /// <summary>
+    /// Tests of the suite that our kernel does not run yet, each with the reason. Threads
+    /// (clone with CLONE_THREAD), futex and epoll are beyond issue 4's system-call list and are not
+    /// implemented (clone(CLONE_THREAD) answers EINVAL, futex and epoll ENOSYS). On our emulator, a
+    /// user program that spins without trapping takes interrupts only when it next traps (the CPU
+    /// loop cannot stop Unicorn safely between instructions: see VirtualIrqLine), so the two tests
+    /// whose children spin waiting for a timer signal cannot finish there.
+    /// </summary>
+    private static readonly string[] NotImplemented = ["thread", "futex", "epoll"];
+    private static readonly string[] SpinUntilSignalled = ["setitimer_virtual_and_prof", "signals_preserve_fp_registers"];
+
+    private string[] Excluded => _machine == BootMachine.Emulator ? [.. NotImplemented, .. SpinUntilSignalled] : NotImplemented;
+
+    /// <summary>
+    /// Userspace/bin/conform as the test init's child (as Suite_PassesOnDebianLinuxAsInitsChild runs it
+    /// on Linux): every test but the excluded ones passes, none is skipped, init reports exit 0 and powers off.
+    /// </summary>
+    [Fact]
+    public void ConformanceSuite_PassesAsInitsChild()
+    {
+        string initramfs = _root.ConformInitramfs;
+        string[] all = ConformOutput.Lines(HostCommand.Run("/usr/bin/qemu-aarch64-static", [UserspaceGuest.Binary("conform"), "-l"], null,
+                                                           TimeSpan.FromSeconds(60)).Stdout);
+        string[] expected = all.Where(name => !Excluded.Any(word => name.Contains(word, StringComparison.Ordinal))).ToArray();
+        string filters = string.Join(' ', Excluded.Select(word => "-" + word));
+        using var machine = new QemuMachine(_machine, $"rdinit=/init CONFORM_TIMEOUT=20 -- conform {filters}", "1024M", "-initrd", initramfs);
+        Match done;
+        try
+        {
+            // About 25 s on either machine when no test hangs; a hanging test costs its own
+            // timeout (20 s, 30 s for a few). Far longer means the guest itself stopped.
+            done = machine.WaitFor(@"^init: /bin/conform (exited \d+|killed by signal \d+)$", TimeSpan.FromMinutes(3));
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            string[] seen = ConformOutput.Lines(machine.Output);
+            throw new Xunit.Sdk.XunitException(ConformOutput.Describe(
+                $"the suite did not finish on {_machine.Name} ({e.Message.Split('\n')[0]}); the runner's own per-test timeout " +
+                $"did not fire either, so the guest stopped running it during {RunningTest(seen)}", seen));
+        }
+        string[] lines = ConformOutput.Lines(machine.Output[..done.Index]);
+        // Kernel log lines can come between the suite's lines: take the suite's own.
+        string[] suite = lines.Where(l => l.StartsWith("ok ", StringComparison.Ordinal) || l.StartsWith("FAIL ", StringComparison.Ordinal) ||
+                                          l.StartsWith("skip ", StringComparison.Ordinal) || ConformOutput.TryParseSummary(l, out _, out _)).ToArray();
+        string describe = ConformOutput.Describe($"{_machine.Name}: {done.Value}", lines);
+        var (passed, failed) = ConformOutput.Summary(suite, describe);
+        _log.WriteLine($"{_machine.Name}: {passed} passed, {failed} failed; excluded: {string.Join(", ", all.Except(expected))}");
+        Assert.True(failed == 0, $"{failed} conformance tests failed on our kernel ({_machine.Name})\n" + describe);
+        Assert.True(passed == expected.Length, $"{passed} tests passed, {expected.Length} should have run ({all.Length} minus the excluded)\n" + describe);
+        Assert.DoesNotContain(suite, l => l.StartsWith("skip ", StringComparison.Ordinal));
+        Assert.Equal("init: /bin/conform exited 0", done.Value);
+    }
+
+    /// <summary>The test after the last one reported (the suite's order is `conform -l`'s, listed under qemu-user).</summary>
+    private static string RunningTest(string[] seen)
+    {
+        string? last = seen.LastOrDefault(l => l.StartsWith("ok ", StringComparison.Ordinal) || l.StartsWith("FAIL ", StringComparison.Ordinal) ||
+                                               l.StartsWith("skip ", StringComparison.Ordinal));
+        HostResult list = HostCommand.Run("/usr/bin/qemu-aarch64-static", [UserspaceGuest.Binary("conform"), "-l"], null, TimeSpan.FromSeconds(60));
+        string[] names = ConformOutput.Lines(list.Stdout);
+        if (last == null)
+            return names.Length > 0 ? $"the first test, {names[0]} (or before it)" : "the first test (or before it)";
+        string name = last.Split(' ')[1].TrimEnd(':');
+        int at = Array.IndexOf(names, name);
+        return at >= 0 && at + 1 < names.Length ? $"{names[at + 1]} (the test after '{last.Split(':')[0]}')" : $"the test after '{last.Split(':')[0]}'";
+    }
+}
+
+[Collection("Qemu")]
+public class KernelRobustnessTestsOnQemu(RobustnessGuestRoot root, ITestOutputHelper log)
+    : KernelRobustnessTests(root, BootMachine.Qemu, log);
+
+[Collection("Emulator")]
+public class KernelRobustnessTestsOnEmulator(RobustnessGuestRoot root, ITestOutputHelper log)
+    : KernelRobustnessTests(root, BootMachine.Emulator, log);
+
+/// <summary>
+/// The command lines of <see cref="KernelRobustnessTests"/> and what Linux prints for them; each check
+/// throws with the output and the reason when the output differs.
+/// </summary>
+internal static class RobustnessChecks
+{
+    public const string NullDerefCommand = "nullderef; echo rc=$?";
+    public const string BadPtrCommand = "badptr; echo rc=$?";
+
+    public static string ForkBombCommand(int limit) => $"forkbomb {limit}; echo rc=$?";
+
+    private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    public static void NullDeref(string output, string where)
+    {
+        string[] lines = Lines(output);
+        string Context() => $"\non {where}, '{NullDerefCommand}' printed:\n{output}";
+        Assert.True(lines.Contains("nullderef: reading address 0"), "nullderef did not run" + Context());
+        Assert.False(lines.Any(l => l.StartsWith("nullderef: survived", StringComparison.Ordinal)), "reading address 0 did not fault" + Context());
+        // busybox ash reports a job killed by a signal with the signal's name, plus " (core dumped)"
+        // when the wait status has WCOREDUMP (0x80) set. Linux dumps no core here (RLIMIT_CORE is 0),
+        // so the status is plain 11 and the shell prints just the name.
+        string[] reports = lines.Where(l => l.StartsWith("Segmentation fault", StringComparison.Ordinal)).ToArray();
+        Assert.True(reports.Length == 1, "the shell did not report 'Segmentation fault' (exactly once)" + Context());
+        Assert.True(reports[0] == "Segmentation fault",
+            $"the shell printed '{reports[0]}', Linux's shell 'Segmentation fault': " +
+            (reports[0].Contains("core dumped") ? "the wait status has the core-dump bit 0x80 set, but no core was written" : "") + Context());
+        Assert.True(lines.Contains("rc=139"), "the exit status is not 139 (128 + SIGSEGV)" + Context());
+    }
+
+    public static void ForkBomb(string output, int limit, string where)
+    {
+        string expected = $"forkbomb: ok: {limit - 1} forks, then EAGAIN (RLIMIT_NPROC={limit}, uid 54321); all {limit - 1} killed and reaped";
+        string[] lines = Lines(output);
+        Assert.True(lines.Contains(expected) && lines.Contains("rc=0"),
+            $"on {where}, '{ForkBombCommand(limit)}' should print\n{expected}\nrc=0\nbut printed:\n{output}");
+    }
+
+    public static void BadPtr(string output, string where)
+    {
+        string[] lines = Lines(output);
+        Assert.True(lines.Contains("badptr: ok: 14 calls with bad pointers gave EFAULT") && lines.Contains("rc=0"),
+            $"on {where}, system calls with bad pointers did not all fail with EFAULT (or the pipe's data was lost); " +
+            $"'{BadPtrCommand}' printed:\n{output}");
+    }
+}
+
+/// <summary>
+/// Proves that <see cref="RobustnessChecks"/> expects Linux's behaviour: Debian's arm64 Linux 6.1 under
+/// qemu-system-aarch64 boots the same busybox and tools, its init runs the same command lines (with
+/// markers around each) and powers off; each check must hold on that output. A non-interactive shell
+/// reports a killed job the same way as the interactive one.
+/// </summary>
+[Collection("Qemu")]
+public class KernelRobustnessOnDebianLinux(RobustnessGuestRoot root)
+    : IClassFixture<RobustnessGuestRoot>
+{
+    private static readonly (string Name, string Command)[] Commands =
+    [
+        ("nullderef", RobustnessChecks.NullDerefCommand),
+        ("forkbomb16", RobustnessChecks.ForkBombCommand(16)),
+        ("forkbomb128", RobustnessChecks.ForkBombCommand(128)),
+        ("badptr", RobustnessChecks.BadPtrCommand),
+        ("spawnloop", "spawnloop 100; echo rc=$?"),
+    ];
+
+    [Fact]
+    public void Checks_HoldOnLinux()
+    {
+        string script = "export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root\n" +
+                        string.Concat(Commands.Select(c => $"echo B{c.Name}; {c.Command}; echo E{c.Name}\n")) +
+                        "poweroff -f\n";
+        string dir = Path.Combine(Path.GetTempPath(), $"robustness-linux-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string initramfs = Path.Combine(dir, "initramfs.cpio");
+            File.WriteAllBytes(initramfs, root.BusyboxArchive(script));
+            HostResult r = HostCommand.Run("qemu-system-aarch64",
+                ["-M", "virt", "-cpu", "cortex-a57", "-smp", "2", "-m", "512", "-nographic", "-nic", "none", "-no-reboot",
+                 "-kernel", UserspaceGuest.DebianLinuxImage(), "-initrd", initramfs,
+                 "-append", "console=ttyAMA0 quiet panic=-1 rdinit=/init"],
+                null, TimeSpan.FromMinutes(3));
+            string console = r.Stdout.Replace("\r", "");
+            Assert.False(r.TimedOut, $"Linux did not power off:\n{console}");
+            string Section(string name)
+            {
+                Match m = Regex.Match(console, $"^B{name}\n(.*?)^E{name}$", RegexOptions.Multiline | RegexOptions.Singleline);
+                Assert.True(m.Success, $"no output for {name} on Linux:\n{console}");
+                return m.Groups[1].Value;
+            }
+            RobustnessChecks.NullDeref(Section("nullderef"), "Linux");
+            RobustnessChecks.ForkBomb(Section("forkbomb16"), 16, "Linux");
+            RobustnessChecks.ForkBomb(Section("forkbomb128"), 128, "Linux");
+            RobustnessChecks.BadPtr(Section("badptr"), "Linux");
+            string spawn = Section("spawnloop");
+            Assert.Matches(@"^spawnloop: 100 spawns of /bin/true in [\d.]+ s \(\d+ us each\)\nrc=0\n$", spawn);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
+
+/// <summary>
+/// The guests' files, built once: Debian's busybox and the tools in /bin, an /init script that mounts
+/// /proc, /dev, /tmp and /sys and starts a shell on the console (with a controlling terminal), and the
+/// conformance guest (Userspace's init and conform).
+/// </summary>
+public sealed class RobustnessGuestRoot : IDisposable
+{
+    private static readonly string[] Tools = ["nullderef", "forkbomb", "spawnloop", "badptr"];
+    private readonly byte[] _busybox;
+    private readonly string _directory;
+    private readonly object _lock = new();
+    private string? _conformInitramfs;
+
+    public RobustnessGuestRoot()
+    {
+        _directory = Path.Combine(Path.GetTempPath(), $"robustness-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(_directory);
+        _busybox = UserspaceGuest.DebianBusybox();
+        Initramfs = Path.Combine(_directory, "shell.cpio");
+        File.WriteAllBytes(Initramfs, BusyboxArchive("""
+            export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root PS1='# '
+            echo system test shell ready
+            setsid cttyhack sh
+            poweroff -f
+            """));
+    }
+
+    /// <summary>The initramfs whose /init starts an interactive shell on the console.</summary>
+    public string Initramfs { get; }
+
+    /// <summary>The initramfs with Userspace's init as /init and the suite as /bin/conform.</summary>
+    public string ConformInitramfs
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (_conformInitramfs == null)
+                {
+                    string path = Path.Combine(_directory, "conform.cpio");
+                    File.WriteAllBytes(path, Newc.Archive(
+                        Newc.Directory("bin"), Newc.Directory("dev"), Newc.Directory("proc"), Newc.Directory("sys"),
+                        Newc.Directory("tmp"), Newc.CharDevice("dev/console", 5, 1),
+                        Newc.Executable("init", File.ReadAllBytes(UserspaceGuest.Binary("init"))),
+                        Newc.Executable("bin/conform", File.ReadAllBytes(UserspaceGuest.Binary("conform")))));
+                    _conformInitramfs = path;
+                }
+                return _conformInitramfs;
+            }
+        }
+    }
+
+    /// <summary>
+    /// busybox, the tools and an /init script: busybox's applets installed as links, proc, devtmpfs,
+    /// tmpfs and sysfs mounted, then <paramref name="script"/>.
+    /// </summary>
+    public byte[] BusyboxArchive(string script)
+    {
+        string init = "#!/bin/busybox sh\n/bin/busybox --install -s\n" +
+                      "mount -t proc proc /proc\nmount -t devtmpfs devtmpfs /dev\nmount -t tmpfs tmpfs /tmp\nmount -t sysfs sysfs /sys\n" +
+                      script.Replace("\r", "") + "\n";
+        var entries = new List<Newc.Entry>();
+        foreach (string d in new[] { "bin", "dev", "etc", "proc", "root", "sbin", "sys", "tmp", "usr", "usr/bin", "usr/sbin" })
+            entries.Add(Newc.Directory(d));
+        entries.Add(Newc.CharDevice("dev/console", 5, 1));
+        entries.Add(Newc.Executable("init", System.Text.Encoding.ASCII.GetBytes(init)));
+        entries.Add(Newc.Executable("bin/busybox", _busybox));
+        foreach (string tool in Tools)
+            entries.Add(Newc.Executable("bin/" + tool, File.ReadAllBytes(UserspaceGuest.Binary(tool))));
+        return Newc.Archive(entries.ToArray());
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_directory, true); } catch (IOException) { }
+    }
+}
