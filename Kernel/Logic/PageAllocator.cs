@@ -106,6 +106,19 @@ namespace Kernel.Logic
             return (int)((v * 0x0101010101010101UL) >> 56);
         }
 
+        /// <summary>
+        /// Pages held back for the kernel's own allocations: <see cref="AllocateUserPage"/> fails once
+        /// only this many are free, so that user memory and tmpfs files running out never leave the
+        /// kernel without memory for the bookkeeping that lets it kill a process and carry on.
+        /// </summary>
+        public ulong Reserve { get; set; }
+
+        /// <summary>
+        /// One page for user space (process memory, page tables, file data): 0 when only the
+        /// <see cref="Reserve"/> is left.
+        /// </summary>
+        public ulong AllocateUserPage() => _freeCount > Reserve ? AllocatePage() : 0;
+
         /// <summary>Allocates one page; returns its physical address or 0.</summary>
         public ulong AllocatePage()
         {

@@ -29,6 +29,25 @@ public unsafe class PageAllocatorTests
     }
 
     [Fact]
+    public void User_pages_stop_at_the_reserve_and_the_kernel_still_gets_it()
+    {
+        PageAllocator a = CreatePinned(16);
+        a.AddFreeRange(Base, Base + 16 * PageAllocator.PageSize);
+        a.Reserve = 4;
+        var user = new List<ulong>();
+        for (ulong p; (p = a.AllocateUserPage()) != 0;)
+            user.Add(p);
+        Assert.Equal(12, user.Count);
+        Assert.Equal(4UL, a.FreePageCount);
+        for (int i = 0; i < 4; i++)
+            Assert.NotEqual(0UL, a.AllocatePage());
+        Assert.Equal(0UL, a.AllocatePage());
+        Assert.Equal(0, a.FreePages(user[0], 1));
+        Assert.Equal(0UL, a.AllocateUserPage()); // one page free, below the reserve
+        Assert.Equal(user[0], a.AllocatePage());
+    }
+
+    [Fact]
     public void Free_range_counts_only_whole_pages()
     {
         PageAllocator a = CreatePinned(100);

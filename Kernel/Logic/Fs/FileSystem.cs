@@ -101,14 +101,20 @@ namespace Kernel.Logic.Fs
         /// <summary>Pages this file system holds: file data and the files' page-index tables.</summary>
         public ulong PagesInUse => _pagesInUse;
 
+        /// <summary>
+        /// Most pages this file system may hold (a tmpfs's size; 0: no limit). Past it, writes fail
+        /// with ENOSPC instead of taking the memory every process and the kernel need.
+        /// </summary>
+        public ulong PageLimit { get; set; }
+
         internal byte* PageAddress(ulong phys) => (byte*)(phys + LinearOffset);
 
-        /// <summary>A zeroed page, or 0 when memory is exhausted (or this is not a tmpfs).</summary>
+        /// <summary>A zeroed page, or 0 when memory or the size limit is exhausted (or this is not a tmpfs).</summary>
         internal ulong AllocateZeroedPage()
         {
-            if (Pages == null)
+            if (Pages == null || PageLimit != 0 && _pagesInUse >= PageLimit)
                 return 0;
-            ulong phys = Pages.AllocatePage();
+            ulong phys = Pages.AllocateUserPage();
             if (phys == 0)
                 return 0;
             byte* p = PageAddress(phys);

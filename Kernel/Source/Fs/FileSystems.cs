@@ -68,6 +68,8 @@ namespace Kernel.Processes.Fs
         {
             FileSystem fs = FileSystem.CreateTmpfs(MemoryManager.Pages, MemoryManager.LinearBase, NextDev(), &Cpu.ZeroPages);
             fs.Clock = &Clock;
+            // Linux's default tmpfs size: half of RAM.
+            fs.PageLimit = MemoryManager.TotalBytes / PageAllocator.PageSize / 2;
             return fs;
         }
 

@@ -76,6 +76,8 @@ namespace Kernel.Memory
                 pages.ReserveRange(initrdStart, initrdEnd);
             for (int i = 0; tree.GetReservation(i, out ulong rAddress, out ulong rSize) == 0; i++)
                 pages.ReserveRange(rAddress, rAddress + rSize);
+            // 1/64 of RAM (8 MiB of 512), at least 1 MiB, stays for the kernel when user memory runs out.
+            pages.Reserve = pageCount / 64 > 256 ? pageCount / 64 : 256;
             s_pages = pages;
 
             PageTable tables = new PageTable(pages, 0, &Cpu.InvalidatePage);

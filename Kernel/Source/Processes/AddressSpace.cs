@@ -135,7 +135,7 @@ namespace Kernel.Processes
 
         private static ulong NewTable()
         {
-            ulong phys = MemoryManager.Pages.AllocatePage();
+            ulong phys = MemoryManager.Pages.AllocateUserPage();
             if (phys != 0)
                 Cpu.ZeroPages((void*)MemoryManager.PhysicalToVirtual(phys), PageSize);
             return phys;
@@ -492,7 +492,7 @@ namespace Kernel.Processes
                 FlushPage(va);
                 return 0;
             }
-            ulong fresh = MemoryManager.Pages.AllocatePage();
+            ulong fresh = MemoryManager.Pages.AllocateUserPage();
             if (fresh == 0)
                 return -Errno.ENOMEM;
             PageRefs.Set(fresh, 1);
@@ -536,7 +536,7 @@ namespace Kernel.Processes
                     *e = Descriptor(source, v.Prot, writable) | SwForeign | (v.Shared ? SwShared : 0);
                     return 0;
                 }
-                ulong fresh = MemoryManager.Pages.AllocatePage();
+                ulong fresh = MemoryManager.Pages.AllocateUserPage();
                 if (fresh == 0)
                     return -Errno.ENOMEM;
                 PageRefs.Set(fresh, 1);
@@ -571,7 +571,7 @@ namespace Kernel.Processes
                 *e = Descriptor(s_zeroPage, v.Prot, false) | SwForeign;
                 return 0;
             }
-            ulong page = MemoryManager.Pages.AllocatePage();
+            ulong page = MemoryManager.Pages.AllocateUserPage();
             if (page == 0)
                 return -Errno.ENOMEM;
             PageRefs.Set(page, 1);

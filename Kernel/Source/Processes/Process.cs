@@ -473,8 +473,26 @@ namespace Kernel.Processes
         /// <summary>Marks a signal pending (or applies it at once: SIGCONT resumes, SIGKILL wakes).</summary>
         public void SendSignal(int signal) => SendSignal(signal, SigInfo.SI_KERNEL, Scheduler.Current.Process);
 
-        /// <summary>Sends with the siginfo a handler will see (code, sender, child status, fault address).</summary>
+        /// <summary>
+        /// Sends with the siginfo a handler will see (code, sender, child status, fault address). Init
+        /// gets only the signals it has a handler for (Linux's rule for pid 1): others, SIGKILL
+        /// included, are dropped, so that no process can end the system by signalling init.
+        /// </summary>
         public void SendSignal(int signal, int code, Process? sender, int status = 0, ulong address = 0, ulong value = 0)
+        {
+            if (this == Init && signal > 0 && signal <= Signals.NSIG && Actions[signal].Handler == Signals.SIG_DFL)
+                return;
+            Queue(signal, code, sender, status, address, value);
+        }
+
+        /// <summary>
+        /// Sends a signal the process cannot refuse, init included: a fault's signal, or SIGKILL when
+        /// memory runs out. (Init dying of one ends the system, as on Linux.)
+        /// </summary>
+        public void ForceSignal(int signal, int code = SigInfo.SI_KERNEL, ulong address = 0)
+            => Queue(signal, code, null, 0, address, 0);
+
+        private void Queue(int signal, int code, Process? sender, int status, ulong address, ulong value)
         {
             if (signal <= 0 || signal > Signals.NSIG || State != ProcessState.Alive)
                 return;

@@ -584,11 +584,17 @@ namespace Kernel.Processes
             Span<byte> st = stackalloc byte[120];
             st.Clear();
             ulong total = Memory.MemoryManager.TotalBytes / 4096, free = Memory.MemoryManager.Pages.FreeBytes / 4096;
-            StatWriter.Put64(st, 0, node.Fs == ProcFs.Instance ? 0x9fa0UL : 0x01021994UL); // PROC_SUPER_MAGIC / TMPFS_MAGIC
+            Logic.Fs.FileSystem? fs = node.Fs;
+            ulong blocks = fs != null && fs.PageLimit != 0 ? fs.PageLimit : 0;
+            ulong used = fs != null ? fs.PagesInUse : 0;
+            ulong left = blocks > used ? blocks - used : 0;
+            if (left > free)
+                left = free;
+            StatWriter.Put64(st, 0, fs == ProcFs.Instance ? 0x9fa0UL : 0x01021994UL); // PROC_SUPER_MAGIC / TMPFS_MAGIC
             StatWriter.Put64(st, 8, 4096);       // f_bsize
-            StatWriter.Put64(st, 16, total / 2); // f_blocks (tmpfs: half of RAM)
-            StatWriter.Put64(st, 24, free / 2);  // f_bfree
-            StatWriter.Put64(st, 32, free / 2);  // f_bavail
+            StatWriter.Put64(st, 16, blocks);    // f_blocks: the tmpfs's size (0 for /proc and the like)
+            StatWriter.Put64(st, 24, left);      // f_bfree
+            StatWriter.Put64(st, 32, left);      // f_bavail
             StatWriter.Put64(st, 40, total / 4); // f_files
             StatWriter.Put64(st, 48, total / 4); // f_ffree
             StatWriter.Put64(st, 64, 255);       // f_namelen

@@ -82,7 +82,7 @@ namespace Kernel.Processes
             {
                 // A corrupt frame: as Linux, the process gets SIGSEGV.
                 p.Actions[Signals.SIGSEGV].Handler = 0;
-                p.SendSignal(Signals.SIGSEGV);
+                p.ForceSignal(Signals.SIGSEGV);
             }
             return (long)f->X[0];
         }
@@ -112,8 +112,14 @@ namespace Kernel.Processes
             return -Errno.EINTR;
         }
 
-        private static int Permitted(Process sender, Process target)
-            => sender.Euid == 0 || sender.Uid == target.Uid || sender.Euid == target.Uid ? 0 : -Errno.EPERM;
+        /// <summary>
+        /// Whether <paramref name="sender"/> may signal <paramref name="target"/> (kill(2)): root may; others
+        /// when their real or effective uid is the target's real or saved uid; SIGCONT within a session.
+        /// </summary>
+        private static int Permitted(Process sender, Process target, int signal)
+            => sender.Euid == 0 || sender.Euid == target.Uid || sender.Euid == target.Suid || sender.Uid == target.Uid ||
+               sender.Uid == target.Suid || signal == Signals.SIGCONT && sender.Sid == target.Sid
+                ? 0 : -Errno.EPERM;
 
         private static long Kill(TrapFrame* f)
         {
@@ -126,7 +132,7 @@ namespace Kernel.Processes
                 Process? target = Process.Find(pid);
                 if (target == null || target.State != ProcessState.Alive)
                     return target == null ? -Errno.ESRCH : 0;
-                int r = Permitted(self, target);
+                int r = Permitted(self, target, signal);
                 if (r == 0 && signal != 0)
                     target.SendSignal(signal, SigInfo.SI_USER, self);
                 return r;
@@ -137,7 +143,7 @@ namespace Kernel.Processes
                 if (p.State != ProcessState.Alive || p == Process.Init && pid == -1)
                     continue;
                 bool match = pid == 0 ? p.Pgid == self.Pgid : pid == -1 ? p != self : p.Pgid == -pid;
-                if (!match || Permitted(self, p) < 0)
+                if (!match || Permitted(self, p, signal) < 0)
                     continue;
                 any = true;
                 if (signal != 0)
@@ -154,9 +160,10 @@ namespace Kernel.Processes
             Process? target = Process.Find(tid);
             if (target == null || target.State != ProcessState.Alive)
                 return -Errno.ESRCH;
-            if (signal != 0)
+            int r = Permitted(Current, target, signal);
+            if (r == 0 && signal != 0)
                 target.SendSignal(signal, SigInfo.SI_TKILL, Current);
-            return 0;
+            return r;
         }
 
         private static long Tgkill(TrapFrame* f)
@@ -187,7 +194,7 @@ namespace Kernel.Processes
             // Only the kernel may claim kernel codes (>= 0) for another process (Linux's rule).
             if ((info.Code >= 0 || info.Code == SigInfo.SI_TKILL) && target != self)
                 return -Errno.EPERM;
-            int r = Permitted(self, target);
+            int r = Permitted(self, target, signal);
             if (r < 0 || signal == 0)
                 return r;
             target.SendSignal(signal, info.Code, self, 0, 0, info.Value);

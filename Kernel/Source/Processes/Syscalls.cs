@@ -537,10 +537,11 @@ namespace Kernel.Processes
         private static long Reboot(TrapFrame* f)
         {
             const uint Magic1 = 0xfee1dead;
-            if ((uint)f->X[0] != Magic1)
-                return -Errno.EINVAL;
+            // Privilege first, then the magic numbers (Linux's order).
             if (Current.Euid != 0)
                 return -Errno.EPERM;
+            if ((uint)f->X[0] != Magic1)
+                return -Errno.EINVAL;
             uint command = (uint)f->X[2];
             switch (command)
             {

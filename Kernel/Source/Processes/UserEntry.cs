@@ -34,7 +34,7 @@ namespace Kernel.Processes
             else
             {
                 // FIQ/SError from EL0 or any AArch32 state: nothing we support.
-                process!.SendSignal(Signals.SIGILL);
+                process!.ForceSignal(Signals.SIGILL);
             }
             ReturnToUser(frame, process!);
         }
@@ -76,7 +76,7 @@ namespace Kernel.Processes
                             if (r == -Errno.ENOMEM)
                             {
                                 Log.Line($"out of memory: killing pid {process.Pid}");
-                                process.SendSignal(Signals.SIGKILL);
+                                process.ForceSignal(Signals.SIGKILL);
                                 return;
                             }
                             ForceSignal(process, Signals.SIGSEGV, va);
@@ -125,7 +125,7 @@ namespace Kernel.Processes
                 : signal == Signals.SIGILL ? SigInfo.ILL_ILLOPC : signal == Signals.SIGTRAP ? SigInfo.TRAP_BRKPT : SigInfo.FPE_FLTINV;
             if (signal == Signals.SIGSEGV && process.Memory!.FindArea(address) != null)
                 code = SigInfo.SEGV_ACCERR;
-            process.SendSignal(signal, code, null, 0, address);
+            process.ForceSignal(signal, code, address);
         }
 
         /// <summary>On every way back to EL0: preemption, stops, signal delivery, syscall restarts.</summary>
