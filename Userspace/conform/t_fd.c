@@ -504,6 +504,47 @@ TEST(epoll_pipe)
     ERR(epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL), ENOENT);
 }
 
+TEST(epoll_oneshot_hup_and_closed_descriptors)
+{
+    int ep = SYS(epoll_create1(0));
+    int p[2];
+    SYS(pipe(p));
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.u64 = 7};
+    EQ(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev), 0);
+    EQ(write(p[1], "ab", 2), 2);
+    struct epoll_event out[2];
+    EQ(epoll_wait(ep, out, 2, 0), 1);
+    EQ(out[0].data.u64, 7);
+    EQ(epoll_wait(ep, out, 2, 0), 0); /* one-shot: disarmed, though still readable */
+    ev.events = EPOLLIN;
+    EQ(epoll_ctl(ep, EPOLL_CTL_MOD, p[0], &ev), 0);
+    EQ(epoll_wait(ep, out, 2, 0), 1);
+    close(p[1]);
+    char buf[2];
+    EQ(read(p[0], buf, 2), 2);
+    EQ(epoll_wait(ep, out, 2, 0), 1);
+    EQ(out[0].events, EPOLLHUP); /* no writer and nothing left: hang-up, not readable */
+    EQ(epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL), 0);
+
+    int fd = SYS(open("f", O_CREAT | O_RDWR, 0600));
+    ERR(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), EPERM); /* regular files are always ready */
+    ERR(epoll_ctl(p[0], EPOLL_CTL_ADD, ep, &ev), EINVAL); /* p[0] is no epoll instance */
+    ERR(epoll_ctl(ep, EPOLL_CTL_ADD, ep, &ev), EINVAL);
+    ERR(epoll_wait(ep, out, 0, 0), EINVAL);
+
+    /* Closing a watched descriptor (its file's last reference) takes it off the list. */
+    int q[2];
+    SYS(pipe(q));
+    ev.data.u64 = 9;
+    EQ(epoll_ctl(ep, EPOLL_CTL_ADD, q[0], &ev), 0);
+    EQ(write(q[1], "x", 1), 1);
+    EQ(epoll_wait(ep, out, 2, 0), 1);
+    EQ(out[0].data.u64, 9);
+    close(q[0]);
+    EQ(epoll_wait(ep, out, 2, 0), 0);
+    ERR(epoll_ctl(ep, EPOLL_CTL_DEL, q[0], NULL), EBADF);
+}
+
 TEST(ioctl_not_a_tty)
 {
     int p[2];

@@ -30,6 +30,7 @@ namespace Kernel.Processes
             RegisterSignals();
             RegisterTime();
             RegisterFiles();
+            RegisterEpoll();
             RegisterFileSystem();
             CheckTable();
             Trace = BootArgs.TryGet(Boot.KernelEntryPoint.BootArguments, "systrace"u8, out _);

@@ -1,0 +1,249 @@
+using System;
+using Kernel.Arch;
+using Kernel.Diagnostics;
+using Kernel.Logic;
+
+namespace Kernel.Processes
+{
+    /// <summary>
+    /// An epoll instance: its interest list of (descriptor, open file, events, data). Entries name the
+    /// open file they were added with but hold no reference to it (as Linux), so closing the file's
+    /// last descriptor does not keep it open: a wait drops an entry whose descriptor no longer refers
+    /// to that file. Readiness is level-triggered; EPOLLET is accepted and behaves level-triggered,
+    /// EPOLLONESHOT disarms an entry once it has been reported.
+    /// </summary>
+    public sealed class EpollFile : OpenFile
+    {
+        public sealed class Entry
+        {
+            public int Fd;
+            public OpenFile? File;
+            public uint Events;
+            public ulong Data;
+            public Entry? Next;
+        }
+
+        public Entry? First;
+        private static ulong s_nextIno = 1;
+        private readonly ulong _ino = s_nextIno++;
+
+        public EpollFile(int flags)
+        {
+            Flags = OpenFlags.ReadWrite | flags;
+        }
+
+        public Entry? Find(int fd, OpenFile file)
+        {
+            for (Entry? e = First; e != null; e = e.Next)
+                if (e.Fd == fd && e.File == file)
+                    return e;
+            return null;
+        }
+
+        public void Remove(Entry entry)
+        {
+            if (First == entry)
+                First = entry.Next;
+            else
+                for (Entry? e = First; e != null; e = e.Next)
+                    if (e.Next == entry)
+                    {
+                        e.Next = entry.Next;
+                        break;
+                    }
+            Owned.Free(entry);
+        }
+
+        /// <summary>An epoll file is itself readable when one of its entries is ready.</summary>
+        public override int Poll() => 0;
+
+        public override int Describe(Span<byte> text, Logic.Fs.Inode root)
+        {
+            var t = new TextBuilder(text);
+            t.Append("anon_inode:[eventpoll]"u8);
+            return t.Length;
+        }
+
+        /// <summary>An anonymous inode (no type bits), mode 0600, as Linux shows epoll files.</summary>
+        public override int Stat(Span<byte> stat) => StatWriter.Fill(stat, 0, _ino, 0x180, 1, 0, 0);
+
+        protected override void Closed()
+        {
+            while (First != null)
+                Remove(First);
+            base.Closed();
+        }
+    }
+
+    public static unsafe partial class Syscalls
+    {
+        private const uint EPOLLET = 1u << 31, EPOLLONESHOT = 1u << 30, EPOLLEXCLUSIVE = 1u << 28, EPOLLWAKEUP = 1u << 29;
+        private const uint EpollPollBits = 0xFFFF;
+        private const int EpollEventSize = 16; // struct epoll_event on arm64: u32 events, (pad), u64 data
+
+        private static void RegisterEpoll()
+        {
+            Register(20, &EpollCreate1);
+            Register(21, &EpollCtl);
+            Register(22, &EpollPwait);
+            Register(441, &EpollPwait2);
+        }
+
+        private static long EpollCreate1(TrapFrame* f)
+        {
+            int flags = Int(f, 0);
+            if ((flags & ~OpenFlags.CloseOnExec) != 0)
+                return -Errno.EINVAL;
+            var epoll = new EpollFile(0);
+            return Current.Files!.Install(epoll, (flags & OpenFlags.CloseOnExec) != 0);
+        }
+
+        private static long EpollCtl(TrapFrame* f)
+        {
+            int epfd = Int(f, 0), op = Int(f, 1), fd = Int(f, 2);
+            OpenFile? ep = File(epfd);
+            OpenFile? target = File(fd);
+            if (ep == null || target == null)
+                return -Errno.EBADF;
+            // Regular files and directories are always ready: Linux refuses them (before the other checks).
+            if (target.Node != null && (target.Node.IsRegular || target.Node.IsDirectory))
+                return -Errno.EPERM;
+            if (ep is not EpollFile epoll || ep == target || op < 1 || op > 3)
+                return -Errno.EINVAL;
+            uint events = 0;
+            ulong data = 0;
+            if (op != 2)
+            {
+                if (UserMemory.Read(f->X[3], out events) < 0 || UserMemory.Read(f->X[3] + 8, out data) < 0)
+                    return -Errno.EFAULT;
+                if ((events & EPOLLEXCLUSIVE) != 0 && op == 3)
+                    return -Errno.EINVAL;
+            }
+            EpollFile.Entry? entry = epoll.Find(fd, target);
+            switch (op)
+            {
+                case 1: // EPOLL_CTL_ADD
+                    if (entry != null)
+                        return -Errno.EEXIST;
+                    if (target is EpollFile)
+                        return -Errno.EINVAL; // nested epoll is not supported
+                    epoll.First = new EpollFile.Entry { Fd = fd, File = target, Events = events, Data = data, Next = epoll.First };
+                    return 0;
+                case 2: // EPOLL_CTL_DEL
+                    if (entry == null)
+                        return -Errno.ENOENT;
+                    epoll.Remove(entry);
+                    return 0;
+                default: // EPOLL_CTL_MOD
+                    if (entry == null)
+                        return -Errno.ENOENT;
+                    entry.Events = events;
+                    entry.Data = data;
+                    return 0;
+            }
+        }
+
+        private static long EpollPwait(TrapFrame* f)
+        {
+            long timeoutMs = Int(f, 3);
+            ulong deadline = timeoutMs < 0 ? 0 : timeoutMs == 0 ? ulong.MaxValue : Time.MonotonicNanoseconds() + (ulong)timeoutMs * 1_000_000;
+            return EpollWait(f, deadline, timeoutMs != 0);
+        }
+
+        private static long EpollPwait2(TrapFrame* f)
+        {
+            ulong deadline = 0;
+            if (f->X[3] != 0)
+            {
+                int r = ReadTimespec(f->X[3], out ulong ns);
+                if (r < 0)
+                    return r;
+                deadline = ns == 0 ? ulong.MaxValue : Time.MonotonicNanoseconds() + ns;
+            }
+            return EpollWait(f, deadline, f->X[3] == 0 || deadline != ulong.MaxValue);
+        }
+
+        /// <summary>epoll_pwait(2) and epoll_pwait2(2) once the deadline is known (0: none; MaxValue: do not wait).</summary>
+        private static long EpollWait(TrapFrame* f, ulong deadline, bool mayBlock)
+        {
+            int epfd = Int(f, 0), max = Int(f, 2);
+            ulong events = f->X[1];
+            OpenFile? ep = File(epfd);
+            if (ep == null)
+                return -Errno.EBADF;
+            if (ep is not EpollFile epoll || max <= 0 || max > int.MaxValue / EpollEventSize)
+                return -Errno.EINVAL;
+            if (!UserMemory.CanWrite(events, (ulong)max * EpollEventSize))
+                return -Errno.EFAULT;
+            Process p = Current;
+            ulong savedMask = p.BlockedSignals;
+            bool masked = false;
+            if (f->X[4] != 0)
+            {
+                if (f->X[5] != 8)
+                    return -Errno.EINVAL;
+                if (UserMemory.Read(f->X[4], out ulong mask) < 0)
+                    return -Errno.EFAULT;
+                p.BlockedSignals = mask & ~Unblockable;
+                masked = true;
+            }
+            int* fds = stackalloc int[FdTable.Max];
+            short* wanted = stackalloc short[FdTable.Max];
+            short* revents = stackalloc short[FdTable.Max];
+            FdTable table = p.Files!;
+            int reported;
+            while (true)
+            {
+                // Entries whose descriptor was closed (or now names another file) are gone, as on Linux.
+                int count = 0;
+                EpollFile.Entry? e = epoll.First;
+                while (e != null)
+                {
+                    EpollFile.Entry? next = e.Next;
+                    if (table.Get(e.Fd) != e.File)
+                        epoll.Remove(e);
+                    else if (count < FdTable.Max)
+                    {
+                        // A one-shot entry that has fired reports nothing (not even HUP) until re-armed.
+                        bool disarmed = (e.Events & EPOLLONESHOT) != 0 && (e.Events & EpollPollBits) == 0;
+                        fds[count] = disarmed ? -1 : e.Fd;
+                        wanted[count] = (short)(e.Events & EpollPollBits);
+                        count++;
+                    }
+                    e = next;
+                }
+                int ready = PollWait(fds, wanted, revents, count, mayBlock ? deadline : ulong.MaxValue);
+                if (ready < 0)
+                {
+                    if (masked)
+                    {
+                        p.SavedMaskForSigsuspend = savedMask;
+                        p.InSigsuspend = true;
+                    }
+                    return -Errno.EINTR;
+                }
+                // Report in interest-list order, at most max; the list is walked the same way as above.
+                reported = 0;
+                int i = 0;
+                for (e = epoll.First; e != null && i < count && reported < max; e = e.Next, i++)
+                {
+                    int bits = revents[i] & ~OpenFlags.PollNval;
+                    if (fds[i] < 0 || bits == 0)
+                        continue;
+                    ulong at = events + (ulong)reported * EpollEventSize;
+                    if (UserMemory.Write(at, (uint)bits) < 0 || UserMemory.Write(at + 8, e.Data) < 0)
+                        return -Errno.EFAULT;
+                    if ((e.Events & EPOLLONESHOT) != 0)
+                        e.Events &= EPOLLONESHOT | EPOLLET | EPOLLWAKEUP; // disarmed until EPOLL_CTL_MOD
+                    reported++;
+                }
+                if (reported > 0 || !mayBlock || deadline != 0 && Time.MonotonicNanoseconds() >= deadline)
+                    break;
+                // Only disarmed entries were ready: wait on.
+            }
+            if (masked)
+                p.BlockedSignals = savedMask;
+            return reported;
+        }
+    }
+}
