@@ -24,6 +24,9 @@ namespace Kernel.Processes
         }
 
         public Entry? First;
+
+        /// <summary>Counts changes to the list: a waiter that slept rereads it when another process sharing the instance changed it.</summary>
+        public ulong Generation;
         private static ulong s_nextIno = 1;
         private readonly ulong _ino = s_nextIno++;
 
@@ -40,8 +43,16 @@ namespace Kernel.Processes
             return null;
         }
 
+        public void Add(Entry entry)
+        {
+            entry.Next = First;
+            First = entry;
+            Generation++;
+        }
+
         public void Remove(Entry entry)
         {
+            Generation++;
             if (First == entry)
                 First = entry.Next;
             else
@@ -127,7 +138,7 @@ namespace Kernel.Processes
                         return -Errno.EEXIST;
                     if (target is EpollFile)
                         return -Errno.EINVAL; // nested epoll is not supported
-                    epoll.First = new EpollFile.Entry { Fd = fd, File = target, Events = events, Data = data, Next = epoll.First };
+                    epoll.Add(new EpollFile.Entry { Fd = fd, File = target, Events = events, Data = data });
                     return 0;
                 case 2: // EPOLL_CTL_DEL
                     if (entry == null)
@@ -147,24 +158,17 @@ namespace Kernel.Processes
         {
             long timeoutMs = Int(f, 3);
             ulong deadline = timeoutMs < 0 ? 0 : timeoutMs == 0 ? ulong.MaxValue : Time.MonotonicNanoseconds() + (ulong)timeoutMs * 1_000_000;
-            return EpollWait(f, deadline, timeoutMs != 0);
+            return EpollWait(f, deadline);
         }
 
         private static long EpollPwait2(TrapFrame* f)
         {
-            ulong deadline = 0;
-            if (f->X[3] != 0)
-            {
-                int r = ReadTimespec(f->X[3], out ulong ns);
-                if (r < 0)
-                    return r;
-                deadline = ns == 0 ? ulong.MaxValue : Time.MonotonicNanoseconds() + ns;
-            }
-            return EpollWait(f, deadline, f->X[3] == 0 || deadline != ulong.MaxValue);
+            int r = ReadPollDeadline(f->X[3], out ulong deadline);
+            return r < 0 ? r : EpollWait(f, deadline);
         }
 
         /// <summary>epoll_pwait(2) and epoll_pwait2(2) once the deadline is known (0: none; MaxValue: do not wait).</summary>
-        private static long EpollWait(TrapFrame* f, ulong deadline, bool mayBlock)
+        private static long EpollWait(TrapFrame* f, ulong deadline)
         {
             int epfd = Int(f, 0), max = Int(f, 2);
             ulong events = f->X[1];
@@ -191,7 +195,7 @@ namespace Kernel.Processes
             short* wanted = stackalloc short[FdTable.Max];
             short* revents = stackalloc short[FdTable.Max];
             FdTable table = p.Files!;
-            int reported;
+            long result;
             while (true)
             {
                 // Entries whose descriptor was closed (or now names another file) are gone, as on Linux.
@@ -212,19 +216,26 @@ namespace Kernel.Processes
                     }
                     e = next;
                 }
-                int ready = PollWait(fds, wanted, revents, count, mayBlock ? deadline : ulong.MaxValue);
+                ulong generation = epoll.Generation;
+                int ready = PollWait(fds, wanted, revents, count, deadline);
                 if (ready < 0)
                 {
                     if (masked)
                     {
+                        // The handler runs with the temporary mask; the old one comes back after it.
                         p.SavedMaskForSigsuspend = savedMask;
                         p.InSigsuspend = true;
+                        masked = false;
                     }
-                    return -Errno.EINTR;
+                    result = -Errno.EINTR;
+                    break;
                 }
+                if (epoll.Generation != generation)
+                    continue; // another process sharing the instance changed the list meanwhile: look again
                 // Report in interest-list order, at most max; the list is walked the same way as above.
-                reported = 0;
+                int reported = 0;
                 int i = 0;
+                result = 0;
                 for (e = epoll.First; e != null && i < count && reported < max; e = e.Next, i++)
                 {
                     int bits = revents[i] & ~OpenFlags.PollNval;
@@ -232,18 +243,23 @@ namespace Kernel.Processes
                         continue;
                     ulong at = events + (ulong)reported * EpollEventSize;
                     if (UserMemory.Write(at, (uint)bits) < 0 || UserMemory.Write(at + 8, e.Data) < 0)
-                        return -Errno.EFAULT;
+                    {
+                        result = -Errno.EFAULT;
+                        break;
+                    }
                     if ((e.Events & EPOLLONESHOT) != 0)
                         e.Events &= EPOLLONESHOT | EPOLLET | EPOLLWAKEUP; // disarmed until EPOLL_CTL_MOD
                     reported++;
                 }
-                if (reported > 0 || !mayBlock || deadline != 0 && Time.MonotonicNanoseconds() >= deadline)
+                if (result < 0)
                     break;
-                // Only disarmed entries were ready: wait on.
+                result = reported;
+                // PollWait returns nothing ready only once the deadline has passed.
+                break;
             }
             if (masked)
                 p.BlockedSignals = savedMask;
-            return reported;
+            return result;
         }
     }
 }

@@ -350,6 +350,22 @@ namespace Kernel.Processes
 
         private static readonly object PollChannel = new object();
 
+        /// <summary>
+        /// A poll-style timeout (a struct timespec at <paramref name="address"/>, or none when 0) as the
+        /// deadline <see cref="PollWait"/> takes: 0 for none, ulong.MaxValue for a zero timeout (do not wait).
+        /// </summary>
+        private static int ReadPollDeadline(ulong address, out ulong deadline)
+        {
+            deadline = 0;
+            if (address == 0)
+                return 0;
+            int r = ReadTimespec(address, out ulong ns);
+            if (r < 0)
+                return r;
+            deadline = ns == 0 ? ulong.MaxValue : Time.MonotonicNanoseconds() + ns;
+            return 0;
+        }
+
         private static ulong NextTickCounter() => Drivers.SystemTimer.Counter() + Drivers.SystemTimer.Frequency / Drivers.SystemTimer.Hz;
 
         private static long Ppoll(TrapFrame* f)
@@ -358,14 +374,9 @@ namespace Kernel.Processes
             ulong n = f->X[1];
             if (n > FdTable.Max)
                 return -Errno.EINVAL;
-            ulong deadline = 0;
-            if (f->X[2] != 0)
-            {
-                int r = ReadTimespec(f->X[2], out ulong ns);
-                if (r < 0)
-                    return r;
-                deadline = ns == 0 ? ulong.MaxValue : Time.MonotonicNanoseconds() + ns;
-            }
+            int timeout = ReadPollDeadline(f->X[2], out ulong deadline);
+            if (timeout < 0)
+                return timeout;
             int count = (int)n;
             int* fds = stackalloc int[count + 1];
             short* events = stackalloc short[count + 1];
@@ -411,14 +422,9 @@ namespace Kernel.Processes
             if (n < 0 || n > FdTable.Max)
                 return -Errno.EINVAL;
             ulong readSet = f->X[1], writeSet = f->X[2], exceptSet = f->X[3];
-            ulong deadline = 0;
-            if (f->X[4] != 0)
-            {
-                int r = ReadTimespec(f->X[4], out ulong ns);
-                if (r < 0)
-                    return r;
-                deadline = ns == 0 ? ulong.MaxValue : Time.MonotonicNanoseconds() + ns;
-            }
+            int timeout = ReadPollDeadline(f->X[4], out ulong deadline);
+            if (timeout < 0)
+                return timeout;
             int words = (n + 63) / 64;
             ulong* rin = stackalloc ulong[4];
             ulong* win = stackalloc ulong[4];
