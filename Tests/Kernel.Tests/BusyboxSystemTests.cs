@@ -34,18 +34,8 @@ public abstract class BusyboxSystemTests : IClassFixture<BusyboxGuestRoot>, IDis
 
     public void Dispose() => _machine.Dispose();
 
-    /// <summary>Types <paramref name="command"/> and returns what it printed (lines between two markers).</summary>
-    private string Run(string command, TimeSpan? timeout = null)
-    {
-        string id = Guid.NewGuid().ToString("N")[..8];
-        int from = _machine.OutputLength;
-        _machine.SendLine($"echo B{id}; {command}; echo E{id}");
-        Match end = _machine.WaitFor($"^E{id}$", timeout ?? TimeSpan.FromSeconds(60), from);
-        Match begin = _machine.WaitFor($"^B{id}$", TimeSpan.FromSeconds(1), from);
-        string output = _machine.Output;
-        int start = begin.Index + begin.Length + 1;
-        return start >= end.Index ? "" : output[start..end.Index];
-    }
+    /// <summary>Types <paramref name="command"/> at the shell and returns what it printed.</summary>
+    private string Run(string command, TimeSpan? timeout = null) => _machine.RunShellCommand(command, timeout);
 
     /// <summary>The same command under qemu-aarch64-static on the host copy of the files.</summary>
     private string Host(string command) => _root.RunOnHost(command);

@@ -42,34 +42,8 @@ public abstract class KernelRobustnessTests : IClassFixture<RobustnessGuestRoot>
         }
     }
 
-    /// <summary>Types <paramref name="command"/> and returns what it printed (lines between two markers).</summary>
-    private string Run(string command, TimeSpan? timeout = null)
-    {
-        QemuMachine shell = Shell;
-        string id = Guid.NewGuid().ToString("N")[..8];
-        int from = shell.OutputLength;
-        string line = $"echo B{id}; {command}; echo E{id}";
-        shell.SendLine(line);
-        Match end;
-        try
-        {
-            end = shell.WaitFor($"^E{id}$", timeout ?? TimeSpan.FromSeconds(60), from);
-        }
-        catch (TimeoutException e)
-        {
-            // The shell echoes what it reads (wrapping at 80 columns): when the echo stops part-way,
-            // the console lost the rest of the typed line, and the command never ran.
-            string echoed = shell.Output[Math.Min(from, shell.OutputLength)..].Replace("\n", "");
-            if (!echoed.Contains(line, StringComparison.Ordinal))
-                throw new TimeoutException($"the console lost typed input: the shell never got the whole line \"{line}\" " +
-                                           $"(the UART's input stopped; compare the echo at the end of the console)\n{e.Message}", e);
-            throw;
-        }
-        Match begin = shell.WaitFor($"^B{id}$", TimeSpan.FromSeconds(1), from);
-        string output = shell.Output;
-        int start = begin.Index + begin.Length + 1;
-        return start >= end.Index ? "" : output[start..end.Index];
-    }
+    /// <summary>Types <paramref name="command"/> at the shell and returns what it printed.</summary>
+    private string Run(string command, TimeSpan? timeout = null) => Shell.RunShellCommand(command, timeout);
 
     /// <summary>The system still runs commands: a fork, an exec and console output.</summary>
     private void AssertStillUsable(string after)

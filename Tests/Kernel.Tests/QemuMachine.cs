@@ -141,6 +141,37 @@ public sealed class QemuMachine : IDisposable
         _process.StandardInput.Flush();
     }
 
+    /// <summary>
+    /// Types <paramref name="command"/> at a shell between two echoed markers and returns what it printed
+    /// (the lines between them). A timeout whose typed line never came back whole says the console lost input.
+    /// </summary>
+    public string RunShellCommand(string command, TimeSpan? timeout = null)
+    {
+        string id = Guid.NewGuid().ToString("N")[..8];
+        int from = OutputLength;
+        string line = $"echo B{id}; {command}; echo E{id}";
+        SendLine(line);
+        Match end;
+        try
+        {
+            end = WaitFor($"^E{id}$", timeout ?? TimeSpan.FromSeconds(60), from);
+        }
+        catch (TimeoutException e)
+        {
+            // The shell echoes what it reads (wrapping at 80 columns): when the echo stops part-way,
+            // the console lost the rest of the typed line, and the command never ran.
+            string echoed = Output[Math.Min(from, OutputLength)..].Replace("\n", "");
+            if (!echoed.Contains(line, StringComparison.Ordinal))
+                throw new TimeoutException($"the console lost typed input: the shell never got the whole line \"{line}\" " +
+                                           $"(the UART's input stopped; compare the echo at the end of the console)\n{e.Message}", e);
+            throw;
+        }
+        Match begin = WaitFor($"^B{id}$", TimeSpan.FromSeconds(1), from);
+        string output = Output;
+        int start = begin.Index + begin.Length + 1;
+        return start >= end.Index ? "" : output[start..end.Index];
+    }
+
     /// <summary>Types characters as they are (control characters included, no line end).</summary>
     public void SendRaw(string text)
     {

@@ -65,7 +65,7 @@ namespace Kernel.Processes
             Owned.Free(entry);
         }
 
-        /// <summary>An epoll file is itself readable when one of its entries is ready.</summary>
+        /// <summary>Never ready itself: epoll instances cannot be watched by another (EPOLL_CTL_ADD refuses them).</summary>
         public override int Poll() => 0;
 
         public override int Describe(Span<byte> text, Logic.Fs.Inode root)
@@ -220,13 +220,6 @@ namespace Kernel.Processes
                 int ready = PollWait(fds, wanted, revents, count, deadline);
                 if (ready < 0)
                 {
-                    if (masked)
-                    {
-                        // The handler runs with the temporary mask; the old one comes back after it.
-                        p.SavedMaskForSigsuspend = savedMask;
-                        p.InSigsuspend = true;
-                        masked = false;
-                    }
                     result = -Errno.EINTR;
                     break;
                 }
@@ -258,7 +251,7 @@ namespace Kernel.Processes
                 break;
             }
             if (masked)
-                p.BlockedSignals = savedMask;
+                EndTemporaryMask(p, savedMask, result == -Errno.EINTR);
             return result;
         }
     }

@@ -351,6 +351,24 @@ namespace Kernel.Processes
         private static readonly object PollChannel = new object();
 
         /// <summary>
+        /// Ends a wait that ran with a temporary signal mask (ppoll, pselect6, epoll_pwait). Interrupted,
+        /// the handler runs with the temporary mask and <paramref name="savedMask"/> comes back after it,
+        /// as for sigsuspend; otherwise it comes back now.
+        /// </summary>
+        private static void EndTemporaryMask(Process p, ulong savedMask, bool interrupted)
+        {
+            if (interrupted)
+            {
+                p.SavedMaskForSigsuspend = savedMask;
+                p.InSigsuspend = true;
+            }
+            else
+            {
+                p.BlockedSignals = savedMask;
+            }
+        }
+
+        /// <summary>
         /// A poll-style timeout (a struct timespec at <paramref name="address"/>, or none when 0) as the
         /// deadline <see cref="PollWait"/> takes: 0 for none, ulong.MaxValue for a zero timeout (do not wait).
         /// </summary>
@@ -399,14 +417,9 @@ namespace Kernel.Processes
             int ready = PollWait(fds, events, revents, count, deadline);
             if (f->X[3] != 0)
             {
+                EndTemporaryMask(p, savedMask, ready == -Errno.ERESTARTSYS);
                 if (ready == -Errno.ERESTARTSYS)
-                {
-                    // The handler must run with the temporary mask; restore the old one after it.
-                    p.SavedMaskForSigsuspend = savedMask;
-                    p.InSigsuspend = true;
                     return -Errno.EINTR;
-                }
-                p.BlockedSignals = savedMask;
             }
             if (ready < 0)
                 return f->X[2] != 0 && ready == -Errno.ERESTARTSYS ? -Errno.EINTR : ready;
@@ -474,13 +487,9 @@ namespace Kernel.Processes
             int ready = PollWait(fds, events, revents, count, deadline);
             if (masked)
             {
+                EndTemporaryMask(p, savedMask, ready == -Errno.ERESTARTSYS);
                 if (ready == -Errno.ERESTARTSYS)
-                {
-                    p.SavedMaskForSigsuspend = savedMask;
-                    p.InSigsuspend = true;
                     return -Errno.EINTR;
-                }
-                p.BlockedSignals = savedMask;
             }
             if (ready < 0)
                 return f->X[4] != 0 && ready == -Errno.ERESTARTSYS ? -Errno.EINTR : ready;
