@@ -56,10 +56,16 @@ public class SignalsTests
             int status = 0;
             sys(260, pid, (long)&status, 0, 0);
             put(100, status);
+            /* The continued child waits on a pipe before it exits: had it exited first, wait4 would
+               report the exit instead of the continue. */
+            int gate[2];
+            sys(59, (long)gate, 0, 0, 0);
             pid = fork_();
             if (pid == 0) {
+                char c;
                 sys(154, 0, 0, 0, 0);
                 sys(129, sys(172, 0, 0, 0, 0), 19, 0, 0);
+                sys(63, gate[0], (long)&c, 1, 0);
                 sys(93, 5, 0, 0, 0);
             }
             sys(260, pid, (long)&status, 2, 0);
@@ -67,6 +73,7 @@ public class SignalsTests
             sys(129, pid, 18, 0, 0);
             sys(260, pid, (long)&status, 8, 0);
             put(102, status);
+            sys(64, gate[1], (long)"x", 1, 0);
             sys(260, pid, (long)&status, 0, 0);
             put(103, status);
             sys(93, 0, 0, 0, 0);
