@@ -1,40 +1,23 @@
 namespace Kernel.Logic
 {
     /// <summary>
-    /// Linux arm64 system call numbers and names (the asm-generic table arm64 uses). The kernel logs an
-    /// unimplemented call once by name; <c>Kernel/SYSCALLS.md</c> lists every entry with its status and
-    /// the host tests check the two against each other and against <see cref="Implemented"/>.
+    /// Linux arm64 system call numbers and names (the asm-generic table arm64 uses): the one place a
+    /// system call's number is written. The kernel registers handlers by name and logs an unimplemented
+    /// call once by name; <c>Kernel/SYSCALLS.md</c> lists every entry with its status, checked by the
+    /// host tests against this table and the kernel's registrations.
     /// </summary>
     public static class SyscallTable
     {
         public const int Count = 451;
 
-        public static bool IsImplemented(int number)
+        /// <summary>The number of the system call called <paramref name="name"/>, or -1 when arm64 has none.</summary>
+        public static int Number(System.ReadOnlySpan<byte> name)
         {
-            ushort[] list = Implemented;
-            int lo = 0, hi = list.Length - 1;
-            while (lo <= hi)
-            {
-                int mid = (lo + hi) / 2;
-                if (list[mid] == number)
-                    return true;
-                if (list[mid] < number) lo = mid + 1; else hi = mid - 1;
-            }
-            return false;
+            for (int n = 0; n < Count; n++)
+                if (BootArgs.SameBytes(Name(n), name))
+                    return n;
+            return -1;
         }
-
-        /// <summary>Numbers the kernel implements (sorted); every other number answers -ENOSYS.</summary>
-        public static readonly ushort[] Implemented = new ushort[]
-        {
-            17, 20, 21, 22, 23, 24, 25, 29, 33, 34, 35, 36, 37, 38, 39, 40,
-            43, 44, 45, 46, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 59, 61,
-            62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 78, 79, 80, 81,
-            82, 83, 88, 93, 94, 95, 96, 101, 102, 103, 113, 114, 115, 123, 124, 129,
-            130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 142, 143, 144, 145, 146, 147,
-            148, 149, 150, 153, 154, 155, 156, 157, 158, 160, 163, 164, 165, 166, 167, 169,
-            172, 173, 174, 175, 176, 177, 178, 179, 214, 215, 216, 220, 221, 222, 226, 227,
-            228, 229, 233, 260, 261, 276, 278, 291, 439, 441,
-        };
 
         /// <summary>The name of system call <paramref name="number"/>, or an empty span when arm64 has none.</summary>
         public static System.ReadOnlySpan<byte> Name(int number) => number switch

@@ -111,24 +111,4 @@ namespace Kernel.Arch
         /// <summary>Used as the page-table code's TLB maintenance callback.</summary>
         public static void InvalidatePage(ulong virtualAddress) => InvalidateTlb(virtualAddress);
     }
-
-    /// <summary>Callee-saved state of a suspended kernel thread (layout shared with Arch/switch.S).</summary>
-    public unsafe struct CpuContext
-    {
-        public fixed ulong X19To28[10];
-        public ulong FramePointer, LinkRegister, StackPointer;
-        public fixed ulong D8To15[8];
-    }
-
-    /// <summary>Device register access with volatile semantics (never merged, reordered or elided).</summary>
-    public static unsafe class Mmio
-    {
-        private struct Cell32 { public volatile uint Value; }
-        private struct Cell8 { public volatile byte Value; }
-
-        public static uint Read32(ulong address) => ((Cell32*)address)->Value;
-        public static void Write32(ulong address, uint value) => ((Cell32*)address)->Value = value;
-        public static byte Read8(ulong address) => ((Cell8*)address)->Value;
-        public static void Write8(ulong address, byte value) => ((Cell8*)address)->Value = value;
-    }
 }

@@ -1,4 +1,5 @@
 using Kernel.Arch;
+using Kernel.Diagnostics;
 using Kernel.Logic;
 
 namespace Kernel.Drivers

@@ -1,3 +1,4 @@
+using System;
 using Kernel.Arch;
 using Kernel.Logic;
 
@@ -9,7 +10,7 @@ namespace Kernel.Drivers
     /// interrupt, else the non-secure physical timer. The timer in use compares against its own
     /// counter, so the tick reads that counter too.
     /// </summary>
-    public static class SystemTimer
+    public static unsafe class SystemTimer
     {
         private static ulong s_frequency;
         private static ulong s_interval;
@@ -18,6 +19,12 @@ namespace Kernel.Drivers
         private static uint s_hz;
         private static TimerKind s_kind;
         private static bool s_running;
+
+        /// <summary>Room for the subsystems that run on the tick (the scheduler, the interval timers).</summary>
+        private const int MaxTickHandlers = 4;
+        private struct TickHandlers { public fixed ulong Entries[MaxTickHandlers]; }
+        private static TickHandlers s_tickHandlers;
+        private static int s_tickHandlerCount;
 
         public static ulong Ticks => s_ticks;
         public static uint Hz => s_hz;
@@ -64,8 +71,20 @@ namespace Kernel.Drivers
             }
             if (s_running)
                 SetCompare(s_nextDeadline);
-            Threading.Scheduler.Tick(now);
-            Processes.Alarms.Tick(elapsed, Diagnostics.Exceptions.InterruptedUser);
+            for (int i = 0; i < s_tickHandlerCount; i++)
+                ((delegate*<ulong, ulong, void>)s_tickHandlers.Entries[i])(now, elapsed);
+        }
+
+        /// <summary>
+        /// Runs <paramref name="handler"/> on every tick, in interrupt context, with the counter's reading
+        /// and the number of ticks since the last call (more than one after a stall; 0 when an early
+        /// interrupt found no deadline passed).
+        /// </summary>
+        public static void OnTick(delegate*<ulong, ulong, void> handler)
+        {
+            if (s_tickHandlerCount == MaxTickHandlers)
+                ThrowHelpers.Panic("too many tick handlers");
+            s_tickHandlers.Entries[s_tickHandlerCount++] = (ulong)handler;
         }
 
         private static void SetCompare(ulong deadline)

@@ -1,42 +1,13 @@
 using System;
 using Kernel.Arch;
-using Kernel.Logic;
+using Kernel.Fs.Proc;
 using Kernel.Logic.Fs;
+using Kernel.Logic;
 using Kernel.Memory;
+using Kernel.Time;
 
-namespace Kernel.Processes.Fs
+namespace Kernel.Fs
 {
-    /// <summary>A process's root and working directory (both held).</summary>
-    public sealed class FsContext
-    {
-        public Inode Root;
-        public Inode Cwd;
-
-        public FsContext(Inode root, Inode cwd)
-        {
-            Root = root;
-            Cwd = cwd;
-            root.Acquire();
-            cwd.Acquire();
-        }
-
-        public FsContext Clone() => new FsContext(Root, Cwd);
-
-        public void SetCwd(Inode dir)
-        {
-            dir.Acquire();
-            Cwd.Release();
-            Cwd = dir;
-        }
-
-        public void Free()
-        {
-            Root.Release();
-            Cwd.Release();
-            Owned.Free(this);
-        }
-    }
-
     /// <summary>
     /// The kernel's file systems: the tmpfs root the initramfs unpacks into, mounts of proc,
     /// devtmpfs, tmpfs and sysfs, and the mount table /proc/mounts shows.
@@ -56,9 +27,9 @@ namespace Kernel.Processes.Fs
         private static ulong s_nextDev = 1;
         public static FileSystem? RootFs;
 
-        private static Timespec Clock()
+        private static Timespec Now()
         {
-            ulong ns = Time.RealtimeNanoseconds();
+            ulong ns = Clock.RealtimeNanoseconds();
             return new Timespec((long)(ns / 1_000_000_000), (long)(ns % 1_000_000_000));
         }
 
@@ -67,7 +38,7 @@ namespace Kernel.Processes.Fs
         private static FileSystem NewTmpfs()
         {
             FileSystem fs = FileSystem.CreateTmpfs(MemoryManager.Pages, MemoryManager.LinearBase, NextDev(), &Cpu.ZeroPages);
-            fs.Clock = &Clock;
+            fs.Clock = &Now;
             // Linux's default tmpfs size: half of RAM.
             fs.PageLimit = MemoryManager.TotalBytes / PageAllocator.PageSize / 2;
             return fs;

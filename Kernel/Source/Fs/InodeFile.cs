@@ -1,8 +1,9 @@
 using System;
-using Kernel.Logic;
 using Kernel.Logic.Fs;
+using Kernel.Logic;
+using Kernel.Memory;
 
-namespace Kernel.Processes.Fs
+namespace Kernel.Fs
 {
     /// <summary>An open regular file, directory or (O_PATH) any inode of a file system.</summary>
     public sealed class InodeFile : OpenFile
@@ -119,32 +120,6 @@ namespace Kernel.Processes.Fs
                 _pages = null;
             }
             base.Closed();
-        }
-    }
-
-    /// <summary>A file's pages as mappings see them; holds the inode while any mapping uses it.</summary>
-    public sealed class InodePages : PageSource
-    {
-        private readonly Inode _node;
-        private int _holders = 1;
-
-        public InodePages(Inode node)
-        {
-            _node = node;
-            node.Acquire();
-        }
-
-        public override ulong PageAt(ulong index)
-            => index * 4096 < _node.Size ? _node.PhysicalPage(index, true) : 0;
-
-        public override void Hold() => _holders++;
-
-        public override void Drop()
-        {
-            if (--_holders > 0)
-                return;
-            _node.Release();
-            Owned.Free(this);
         }
     }
 }

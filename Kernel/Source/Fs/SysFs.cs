@@ -2,7 +2,7 @@ using System;
 using Kernel.Logic;
 using Kernel.Logic.Fs;
 
-namespace Kernel.Processes.Fs
+namespace Kernel.Fs
 {
     /// <summary>
     /// A small sysfs: what user space asks of it on this machine. /sys/class/tty/console/active names

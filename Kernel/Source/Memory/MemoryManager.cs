@@ -1,7 +1,8 @@
 using System;
-using System.Runtime;
 using Kernel.Arch;
+using Kernel.Boot;
 using Kernel.Logic;
+using System.Runtime;
 
 namespace Kernel.Memory
 {

@@ -1,9 +1,11 @@
 using System;
 using Kernel.Arch;
+using Kernel.Crypto;
 using Kernel.Diagnostics;
-using Kernel.Logic;
 using Kernel.Logic.Process;
+using Kernel.Logic;
 using Kernel.Memory;
+using Kernel.Traps;
 
 namespace Kernel.Processes
 {
@@ -201,46 +203,5 @@ namespace Kernel.Processes
             Owned.Free(buffer);
             return sp;
         }
-    }
-
-    /// <summary>
-    /// The signal return trampoline ("mov x8, #139; svc #0": rt_sigreturn), one read-only page mapped
-    /// into every program just above its stack. Handlers return to it unless they gave SA_RESTORER
-    /// (Linux's arm64 vDSO plays this part; glibc relies on it).
-    /// </summary>
-    public static unsafe class SignalTrampoline
-    {
-        public const ulong Address = AddressSpace.StackTop;
-        private static ContiguousPages? s_page;
-
-        public static PageSource Page
-        {
-            get
-            {
-                if (s_page == null)
-                {
-                    ulong phys = MemoryManager.Pages.AllocatePage();
-                    if (phys == 0)
-                        ThrowHelpers.Panic("no memory for the signal trampoline");
-                    uint* code = (uint*)MemoryManager.PhysicalToVirtual(phys);
-                    for (int i = 0; i < 1024; i++)
-                        code[i] = 0xD4200000; // brk #0: anything but the trampoline traps
-                    code[0] = 0xD2801168;     // mov x8, #139 (rt_sigreturn)
-                    code[1] = 0xD4000001;     // svc #0
-                    s_page = new ContiguousPages(phys, 4096);
-                }
-                return s_page;
-            }
-        }
-    }
-
-    /// <summary>Physically contiguous memory (the initrd) seen as a file's pages.</summary>
-    public sealed class ContiguousPages : PageSource
-    {
-        private readonly ulong _physical, _size;
-        public ContiguousPages(ulong physical, ulong size) { _physical = physical; _size = size; }
-        public override ulong PageAt(ulong index) => index * 4096 < _size ? _physical + index * 4096 : 0;
-        public override void Hold() { }
-        public override void Drop() { }
     }
 }

@@ -2,14 +2,17 @@ using System;
 using Kernel.Arch;
 using Kernel.Diagnostics;
 using Kernel.Drivers;
-using Kernel.Logic;
+using Kernel.Fs.Proc;
+using Kernel.Fs;
 using Kernel.Logic.Process;
+using Kernel.Logic;
+using Kernel.Memory;
 using Kernel.Threading;
+using Kernel.Traps;
+using Kernel.Tty;
 
 namespace Kernel.Processes
 {
-    public enum ProcessState { Alive, Zombie }
-
     /// <summary>
     /// A process: one user thread, its address space, descriptors, working directory, credentials,
     /// signal state and its place in the process tree. A process that exits stays a zombie (holding
@@ -33,7 +36,7 @@ namespace Kernel.Processes
         public KernelThread? Thread;
         public AddressSpace? Memory;
         public FdTable? Files;
-        public global::Kernel.Processes.Fs.FsContext? Fs;
+        public FsContext? Fs;
         public uint Umask = 0x12;
         public uint Uid, Euid, Suid, Gid, Egid, Sgid;
         public ProcessState State;
@@ -75,7 +78,7 @@ namespace Kernel.Processes
         public Logic.Fs.Inode? Executable;
         public byte[]? ExecutablePath;
         public int ExecutablePathLength;
-        public global::Kernel.Processes.Fs.ProcPidDir? ProcDirectory;
+        public ProcPidDir? ProcDirectory;
         public static ulong Forks;
         public static int LastPid;
 
@@ -149,7 +152,7 @@ namespace Kernel.Processes
         }
 
         /// <summary>The first process (pid 1): an empty address space and no descriptors yet.</summary>
-        public static Process? CreateInit(global::Kernel.Processes.Fs.FsContext fs)
+        public static Process? CreateInit(FsContext fs)
         {
             var p = new Process();
             p.Pid = AllocatePid();
@@ -351,7 +354,7 @@ namespace Kernel.Processes
                 {
                     // The parent ignores SIGCHLD: no zombie is kept (as Linux).
                     parent.RemoveChild(this);
-                    global::Kernel.Processes.Fs.ProcFs.Detach(this);
+                    ProcFs.Detach(this);
                     Thread!.Process = null;
                     Thread = null;
                     Unlink();
@@ -419,7 +422,7 @@ namespace Kernel.Processes
                         ChildSystemTicks += childSystem;
                         RemoveChild(c);
                         c.Unlink();
-                        global::Kernel.Processes.Fs.ProcFs.Detach(c);
+                        ProcFs.Detach(c);
                         c.FreeObject();
                         return found;
                     }

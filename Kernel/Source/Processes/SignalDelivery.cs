@@ -1,9 +1,10 @@
 using System;
 using Kernel.Arch;
 using Kernel.Diagnostics;
-using Kernel.Logic;
 using Kernel.Logic.Process;
+using Kernel.Logic;
 using Kernel.Threading;
+using Kernel.Traps;
 
 namespace Kernel.Processes
 {

@@ -1,13 +1,17 @@
 using System;
 using Kernel.Arch;
 using Kernel.Boot;
+using Kernel.Crypto;
 using Kernel.Diagnostics;
 using Kernel.Drivers;
-using Kernel.Logic;
+using Kernel.Fs;
 using Kernel.Logic.Fs;
+using Kernel.Logic;
 using Kernel.Memory;
-using Kernel.Processes.Fs;
 using Kernel.Threading;
+using Kernel.Time;
+using Kernel.Traps;
+using Kernel.Tty;
 
 namespace Kernel.Processes
 {
@@ -21,7 +25,8 @@ namespace Kernel.Processes
         public static void Start(ulong initrdStart, ulong initrdEnd)
         {
             PageRefs.Initialize();
-            Time.Initialize();
+            Clock.Initialize();
+            Alarms.Initialize();
             Random.Seed(default);
             Console.Initialize();
             Syscalls.Initialize();
@@ -48,7 +53,7 @@ namespace Kernel.Processes
             if (BootArgs.TryGet(args, "init"u8, out ReadOnlySpan<byte> named) && named.Length > 0)
                 path = named;
             Exec.Strings strings = InitStrings(path, args);
-            r = Syscalls.ExecInit(init, path, strings);
+            r = ExecSyscalls.ExecInit(init, path, strings);
             strings.Free();
             if (r < 0)
             {

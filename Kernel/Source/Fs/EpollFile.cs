@@ -1,0 +1,88 @@
+using System;
+using Kernel.Arch;
+using Kernel.Diagnostics;
+using Kernel.Logic;
+
+namespace Kernel.Fs
+{
+    /// <summary>
+    /// An epoll instance: its interest list of (descriptor, open file, events, data). Entries name the
+    /// open file they were added with but hold no reference to it (as Linux), so closing the file's
+    /// last descriptor does not keep it open: a wait drops an entry whose descriptor no longer refers
+    /// to that file. Readiness is level-triggered; EPOLLET is accepted and behaves level-triggered,
+    /// EPOLLONESHOT disarms an entry once it has been reported.
+    /// </summary>
+    public sealed class EpollFile : OpenFile
+    {
+        public sealed class Entry
+        {
+            public int Fd;
+            public OpenFile? File;
+            public uint Events;
+            public ulong Data;
+            public Entry? Next;
+        }
+
+        public Entry? First;
+
+        /// <summary>Counts changes to the list: a waiter that slept rereads it when another process sharing the instance changed it.</summary>
+        public ulong Generation;
+        private static ulong s_nextIno = 1;
+        private readonly ulong _ino = s_nextIno++;
+
+        public EpollFile(int flags)
+        {
+            Flags = OpenFlags.ReadWrite | flags;
+        }
+
+        public Entry? Find(int fd, OpenFile file)
+        {
+            for (Entry? e = First; e != null; e = e.Next)
+                if (e.Fd == fd && e.File == file)
+                    return e;
+            return null;
+        }
+
+        public void Add(Entry entry)
+        {
+            entry.Next = First;
+            First = entry;
+            Generation++;
+        }
+
+        public void Remove(Entry entry)
+        {
+            Generation++;
+            if (First == entry)
+                First = entry.Next;
+            else
+                for (Entry? e = First; e != null; e = e.Next)
+                    if (e.Next == entry)
+                    {
+                        e.Next = entry.Next;
+                        break;
+                    }
+            Owned.Free(entry);
+        }
+
+        /// <summary>Never ready itself: epoll instances cannot be watched by another (EPOLL_CTL_ADD refuses them).</summary>
+        public override int Poll() => 0;
+
+        public override int Describe(Span<byte> text, Logic.Fs.Inode root)
+        {
+            var t = new TextBuilder(text);
+            t.Append("anon_inode:[eventpoll]"u8);
+            return t.Length;
+        }
+
+        /// <summary>An anonymous inode (no type bits), mode 0600, as Linux shows epoll files.</summary>
+        public override int Stat(Span<byte> stat) => StatWriter.Fill(stat, 0, _ino, 0x180, 1, 0, 0);
+
+        protected override void Closed()
+        {
+            while (First != null)
+                Remove(First);
+            base.Closed();
+        }
+    }
+}

@@ -1,0 +1,666 @@
+using System;
+using Kernel.Diagnostics;
+using Kernel.Fs.Proc;
+using Kernel.Fs;
+using Kernel.Logic.Fs;
+using Kernel.Logic;
+using Kernel.Memory;
+using Kernel.Processes;
+using Kernel.Traps;
+using static Kernel.Traps.SyscallArgs;
+
+namespace Kernel.Fs
+{
+    public static unsafe class FileSystemSyscalls
+    {
+        private const int AtFdCwd = -100;
+        private const int AtSymlinkNofollow = 0x100, AtRemoveDir = 0x200, AtSymlinkFollow = 0x400, AtEaccess = 0x200, AtEmptyPath = 0x1000;
+
+        public static void Register()
+        {
+            Syscalls.Register("openat"u8, &OpenAt);
+            Syscalls.Register("newfstatat"u8, &NewFstatAt);
+            Syscalls.Register("statx"u8, &Statx);
+            Syscalls.Register("getdents64"u8, &Getdents64);
+            Syscalls.Register("mkdirat"u8, &MkdirAt);
+            Syscalls.Register("mknodat"u8, &MknodAt);
+            Syscalls.Register("unlinkat"u8, &UnlinkAt);
+            Syscalls.Register("renameat"u8, &RenameAt);
+            Syscalls.Register("renameat2"u8, &RenameAt2);
+            Syscalls.Register("linkat"u8, &LinkAt);
+            Syscalls.Register("symlinkat"u8, &SymlinkAt);
+            Syscalls.Register("readlinkat"u8, &ReadlinkAt);
+            Syscalls.Register("fchmod"u8, &Fchmod);
+            Syscalls.Register("fchmodat"u8, &FchmodAt);
+            Syscalls.Register("fchown"u8, &Fchown);
+            Syscalls.Register("fchownat"u8, &FchownAt);
+            Syscalls.Register("utimensat"u8, &UtimensAt);
+            Syscalls.Register("faccessat"u8, &FaccessAt);
+            Syscalls.Register("faccessat2"u8, &FaccessAt2);
+            Syscalls.Register("getcwd"u8, &Getcwd);
+            Syscalls.Register("chdir"u8, &Chdir);
+            Syscalls.Register("fchdir"u8, &Fchdir);
+            Syscalls.Register("chroot"u8, &Chroot);
+            Syscalls.Register("truncate"u8, &Truncate);
+            Syscalls.Register("ftruncate"u8, &Ftruncate);
+            Syscalls.Register("statfs"u8, &Statfs);
+            Syscalls.Register("fstatfs"u8, &Fstatfs);
+            Syscalls.Register("mount"u8, &Mount);
+            Syscalls.Register("umount2"u8, &Umount2);
+        }
+
+        private static FsContext Fsc => Current.Fs!;
+
+        /// <summary>The directory relative paths start from: the cwd, or the directory open as <paramref name="dirfd"/>.</summary>
+        private static int StartDirectory(int dirfd, ReadOnlySpan<byte> path, out Inode? start)
+        {
+            start = null;
+            if ((path.Length > 0 && path[0] == '/') || dirfd == AtFdCwd)
+            {
+                start = Fsc.Cwd;
+                return 0;
+            }
+            OpenFile? f = File(dirfd);
+            if (f == null)
+                return -Errno.EBADF;
+            if (f.Node == null || !f.Node.IsDirectory)
+                return -Errno.ENOTDIR;
+            start = f.Node;
+            return 0;
+        }
+
+        private static int ReadPath(ulong address, Span<byte> buffer)
+        {
+            int n = UserMemory.ReadString(address, buffer);
+            return n;
+        }
+
+        /// <summary>Resolves (dirfd, path) with AT_EMPTY_PATH support; the inode is borrowed.</summary>
+        private static int Lookup(int dirfd, ulong pathAddress, int atFlags, bool follow, out Inode? node)
+        {
+            node = null;
+            Span<byte> path = stackalloc byte[Vfs.PathMax];
+            int n = ReadPath(pathAddress, path);
+            if (n < 0)
+                return n;
+            if (n == 0 && (atFlags & AtEmptyPath) != 0)
+            {
+                if (dirfd == AtFdCwd)
+                {
+                    node = Fsc.Cwd;
+                    return 0;
+                }
+                OpenFile? f = File(dirfd);
+                if (f == null)
+                    return -Errno.EBADF;
+                node = f.Node;
+                return node != null ? 0 : -Errno.EBADF;
+            }
+            ReadOnlySpan<byte> p = path.Slice(0, n);
+            int r = StartDirectory(dirfd, p, out Inode? start);
+            if (r < 0)
+                return r;
+            return Vfs.Resolve(Fsc.Root, start!, p, follow ? 0 : Vfs.NoFollow, out node);
+        }
+
+        private static long OpenAt(TrapFrame* f)
+        {
+            int dirfd = Int(f, 0), flags = Int(f, 2);
+            uint mode = (uint)f->X[3] & 0xFFF;
+            Span<byte> path = stackalloc byte[Vfs.PathMax];
+            int n = ReadPath(f->X[1], path);
+            if (n < 0)
+                return n;
+            ReadOnlySpan<byte> p = path.Slice(0, n);
+            int r = StartDirectory(dirfd, p, out Inode? start);
+            if (r < 0)
+                return r;
+            Process proc = Current;
+            Inode? node;
+            int access = flags & OpenFlags.AccessMode;
+            if ((flags & OpenFlags.Path) != 0)
+                flags &= OpenFlags.Path | OpenFlags.Directory | OpenFlags.NoFollow | OpenFlags.CloseOnExec;
+            if ((flags & OpenFlags.Create) != 0 && (flags & OpenFlags.Path) == 0)
+            {
+                if ((flags & OpenFlags.Directory) != 0)
+                    return -Errno.EINVAL;
+                int vflags = ((flags & OpenFlags.Exclusive) != 0 ? Vfs.Exclusive : 0) | ((flags & OpenFlags.NoFollow) != 0 ? Vfs.NoFollow : 0);
+                if (proc.Euid != 0)
+                {
+                    // Creating needs write and search permission on the directory (unless the file exists).
+                    int e = Vfs.Resolve(Fsc.Root, start!, p, (flags & OpenFlags.NoFollow) != 0 ? Vfs.NoFollow : 0, out Inode? existing);
+                    if (e == -Errno.ENOENT && Vfs.ResolveParent(Fsc.Root, start!, p, out Inode? parent, out _, out _) == 0 && !MayAccess(parent!, proc, 3))
+                        return -Errno.EACCES;
+                }
+                r = Vfs.Create(Fsc.Root, start!, p, mode & ~proc.Umask, vflags, proc.Euid, proc.Egid, out node, out _);
+            }
+            else
+            {
+                int vflags = ((flags & OpenFlags.NoFollow) != 0 ? Vfs.NoFollow : 0) | ((flags & OpenFlags.Directory) != 0 ? Vfs.Directory : 0);
+                r = Vfs.Resolve(Fsc.Root, start!, p, vflags, out node);
+            }
+            if (r < 0)
+                return r;
+            if ((flags & OpenFlags.Path) == 0)
+            {
+                if (node!.IsSymlink)
+                    return -Errno.ELOOP;
+                if (node.IsDirectory && (access != OpenFlags.ReadOnly || (flags & OpenFlags.Truncate) != 0))
+                    return -Errno.EISDIR;
+                if ((flags & OpenFlags.Directory) != 0 && !node.IsDirectory)
+                    return -Errno.ENOTDIR;
+                if (proc.Euid != 0 && !MayAccess(node, proc, access == OpenFlags.ReadOnly ? 4 : access == OpenFlags.WriteOnly ? 2 : 6))
+                    return -Errno.EACCES;
+            }
+            OpenFile file;
+            uint type = node!.Type;
+            if ((flags & OpenFlags.Path) == 0 && type == InodeMode.S_IFCHR)
+            {
+                r = Devices.Open(node.Rdev, flags & ~OpenFlags.CloseOnExec, out OpenFile? device);
+                if (r < 0)
+                    return r;
+                file = device!;
+                file.Node = node;
+                node.Acquire();
+            }
+            else if ((flags & OpenFlags.Path) == 0 && type == InodeMode.S_IFIFO)
+            {
+                r = NamedPipes.Open(node, flags & ~(OpenFlags.CloseOnExec | OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.NoCtty | OpenFlags.Truncate), out OpenFile? end);
+                if (r < 0)
+                    return r;
+                file = end!;
+            }
+            else if ((flags & OpenFlags.Path) == 0 && (type == InodeMode.S_IFSOCK || type == InodeMode.S_IFBLK))
+            {
+                return -Errno.ENXIO;
+            }
+            else
+            {
+                if ((flags & OpenFlags.Truncate) != 0 && node.IsRegular)
+                {
+                    r = Vfs.Truncate(node, 0);
+                    if (r < 0)
+                        return r;
+                }
+                file = new InodeFile(node, flags & ~(OpenFlags.CloseOnExec | OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.NoCtty | OpenFlags.Truncate));
+            }
+            Span<byte> canonical = stackalloc byte[Vfs.PathMax];
+            int cn = FileSystems.CanonicalPath(Fsc.Root, start!, p, canonical);
+            if (cn > 0)
+                file.SetPath(canonical.Slice(0, cn));
+            return proc.Files!.Install(file, (flags & OpenFlags.CloseOnExec) != 0);
+        }
+
+        /// <summary>Permission bits for a non-root caller (mask: 4 read, 2 write, 1 execute).</summary>
+        private static bool MayAccess(Inode node, Process p, int mask)
+        {
+            uint bits = node.Uid == p.Euid ? (node.Mode >> 6) & 7 : node.Gid == p.Egid ? (node.Mode >> 3) & 7 : node.Mode & 7;
+            return ((uint)mask & ~bits) == 0;
+        }
+
+        private static long NewFstatAt(TrapFrame* f)
+        {
+            int flags = Int(f, 3);
+            if ((flags & ~(AtSymlinkNofollow | AtEmptyPath | 0x800 /* AT_NO_AUTOMOUNT */)) != 0)
+                return -Errno.EINVAL;
+            Span<byte> st = stackalloc byte[128];
+            if ((flags & AtEmptyPath) != 0 && Int(f, 0) != AtFdCwd && UserMemory.Read(f->X[1], out byte first) == 0 && first == 0)
+            {
+                // fstat through newfstatat(fd, "", AT_EMPTY_PATH): any open file, pipes included.
+                OpenFile? open = File(Int(f, 0));
+                if (open == null)
+                    return -Errno.EBADF;
+                int s = open.Stat(st);
+                return s < 0 ? s : UserMemory.CopyOut(f->X[2], st);
+            }
+            int r = Lookup(Int(f, 0), f->X[1], flags, (flags & AtSymlinkNofollow) == 0, out Inode? node);
+            if (r < 0)
+                return r;
+            StatLayout.WriteStat(node!, st);
+            return UserMemory.CopyOut(f->X[2], st);
+        }
+
+        private static long Statx(TrapFrame* f)
+        {
+            int flags = Int(f, 2);
+            if ((f->X[3] & 0x80000000UL) != 0) // STATX__RESERVED
+                return -Errno.EINVAL;
+            int r = Lookup(Int(f, 0), f->X[1], flags, (flags & AtSymlinkNofollow) == 0, out Inode? node);
+            if (r < 0)
+                return r;
+            Span<byte> sx = stackalloc byte[256];
+            StatLayout.WriteStatx(node!, sx);
+            return UserMemory.CopyOut(f->X[4], sx);
+        }
+
+        private static long Getdents64(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.Node == null || !file.Node.IsDirectory)
+                return -Errno.ENOTDIR;
+            ulong size = f->X[2];
+            int chunk = size > 4096 ? 4096 : (int)size;
+            byte* buffer = stackalloc byte[4096];
+            ulong cookie = (ulong)file.Offset;
+            int n = StatLayout.FillDirents(file.Node, ref cookie, new Span<byte>(buffer, chunk));
+            if (n < 0)
+                return n;
+            if (n > 0 && UserMemory.CopyOut(f->X[1], new ReadOnlySpan<byte>(buffer, n)) < 0)
+                return -Errno.EFAULT;
+            file.Offset = (long)cookie;
+            return n;
+        }
+
+        /// <summary>Non-root callers need write and search permission on the directory a name is added to or removed from.</summary>
+        private static int CheckParentWritable(Inode start, ReadOnlySpan<byte> path)
+        {
+            Process p = Current;
+            if (p.Euid == 0)
+                return 0;
+            int r = Vfs.ResolveParent(Fsc.Root, start, path, out Inode? dir, out _, out _);
+            if (r < 0)
+                return 0; // the operation itself reports the lookup error
+            if (!MayAccess(dir!, p, 3))
+                return -Errno.EACCES;
+            // Sticky directories: only the owner of the entry or of the directory may remove or rename it.
+            return 0;
+        }
+
+        /// <summary>Reads a path argument and its start directory.</summary>
+        private static int PathArgument(int dirfd, ulong address, Span<byte> buffer, out ReadOnlySpan<byte> path, out Inode? start)
+        {
+            path = default;
+            start = null;
+            int n = ReadPath(address, buffer);
+            if (n < 0)
+                return n;
+            path = buffer.Slice(0, n);
+            return StartDirectory(dirfd, path, out start);
+        }
+
+        private static long MkdirAt(TrapFrame* f)
+        {
+            Span<byte> buffer = stackalloc byte[Vfs.PathMax];
+            int r = PathArgument(Int(f, 0), f->X[1], buffer, out ReadOnlySpan<byte> path, out Inode? start);
+            if (r < 0)
+                return r;
+            Process p = Current;
+            r = CheckParentWritable(start!, path);
+            if (r < 0)
+                return r;
+            return Vfs.Mkdir(Fsc.Root, start!, path, ((uint)f->X[2] & 0xFFF) & ~p.Umask, p.Euid, p.Egid, out _);
+        }
+
+        private static long MknodAt(TrapFrame* f)
+        {
+            Span<byte> buffer = stackalloc byte[Vfs.PathMax];
+            int r = PathArgument(Int(f, 0), f->X[1], buffer, out ReadOnlySpan<byte> path, out Inode? start);
+            if (r < 0)
+                return r;
+            Process p = Current;
+            uint mode = (uint)f->X[2];
+            uint type = mode & InodeMode.S_IFMT;
+            if (type == 0)
+                mode |= InodeMode.S_IFREG;
+            else if (type != InodeMode.S_IFREG && type != InodeMode.S_IFCHR && type != InodeMode.S_IFBLK && type != InodeMode.S_IFIFO && type != InodeMode.S_IFSOCK)
+                return -Errno.EINVAL;
+            if ((type == InodeMode.S_IFCHR || type == InodeMode.S_IFBLK) && p.Euid != 0)
+                return -Errno.EPERM;
+            mode = (mode & InodeMode.S_IFMT) | ((mode & 0xFFF) & ~p.Umask);
+            return Vfs.Mknod(Fsc.Root, start!, path, mode, f->X[3], p.Euid, p.Egid, out _);
+        }
+
+        private static long UnlinkAt(TrapFrame* f)
+        {
+            int flags = Int(f, 2);
+            if ((flags & ~AtRemoveDir) != 0)
+                return -Errno.EINVAL;
+            Span<byte> buffer = stackalloc byte[Vfs.PathMax];
+            int r = PathArgument(Int(f, 0), f->X[1], buffer, out ReadOnlySpan<byte> path, out Inode? start);
+            if (r < 0)
+                return r;
+            r = CheckParentWritable(start!, path);
+            if (r < 0)
+                return r;
+            return (flags & AtRemoveDir) != 0 ? Vfs.Rmdir(Fsc.Root, start!, path) : Vfs.Unlink(Fsc.Root, start!, path);
+        }
+
+        private static long Rename(int oldDirfd, ulong oldPath, int newDirfd, ulong newPath, uint flags)
+        {
+            Span<byte> a = stackalloc byte[Vfs.PathMax];
+            Span<byte> b = stackalloc byte[Vfs.PathMax];
+            int r = PathArgument(oldDirfd, oldPath, a, out ReadOnlySpan<byte> from, out Inode? fromStart);
+            if (r < 0)
+                return r;
+            r = PathArgument(newDirfd, newPath, b, out ReadOnlySpan<byte> to, out Inode? toStart);
+            if (r < 0)
+                return r;
+            r = CheckParentWritable(fromStart!, from);
+            if (r == 0)
+                r = CheckParentWritable(toStart!, to);
+            if (r < 0)
+                return r;
+            return Vfs.Rename(Fsc.Root, fromStart!, from, toStart!, to, flags);
+        }
+
+        private static long RenameAt(TrapFrame* f) => Rename(Int(f, 0), f->X[1], Int(f, 2), f->X[3], 0);
+
+        private static long RenameAt2(TrapFrame* f)
+        {
+            uint flags = (uint)f->X[4];
+            if ((flags & ~(Vfs.RenameNoReplace | Vfs.RenameExchange)) != 0 || flags == (Vfs.RenameNoReplace | Vfs.RenameExchange))
+                return -Errno.EINVAL;
+            return Rename(Int(f, 0), f->X[1], Int(f, 2), f->X[3], flags);
+        }
+
+        private static long LinkAt(TrapFrame* f)
+        {
+            int flags = Int(f, 4);
+            if ((flags & ~(AtSymlinkFollow | AtEmptyPath)) != 0)
+                return -Errno.EINVAL;
+            Span<byte> a = stackalloc byte[Vfs.PathMax];
+            Span<byte> b = stackalloc byte[Vfs.PathMax];
+            int r = PathArgument(Int(f, 0), f->X[1], a, out ReadOnlySpan<byte> from, out Inode? fromStart);
+            if (r < 0)
+                return r;
+            r = PathArgument(Int(f, 2), f->X[3], b, out ReadOnlySpan<byte> to, out Inode? toStart);
+            if (r < 0)
+                return r;
+            return Vfs.Link(Fsc.Root, fromStart!, from, (flags & AtSymlinkFollow) != 0, toStart!, to);
+        }
+
+        private static long SymlinkAt(TrapFrame* f)
+        {
+            Span<byte> target = stackalloc byte[Vfs.PathMax];
+            int n = ReadPath(f->X[0], target);
+            if (n < 0)
+                return n;
+            if (n == 0)
+                return -Errno.ENOENT;
+            Span<byte> buffer = stackalloc byte[Vfs.PathMax];
+            int r = PathArgument(Int(f, 1), f->X[2], buffer, out ReadOnlySpan<byte> path, out Inode? start);
+            if (r < 0)
+                return r;
+            Process p = Current;
+            r = CheckParentWritable(start!, path);
+            if (r < 0)
+                return r;
+            return Vfs.Symlink(Fsc.Root, start!, target.Slice(0, n), path, p.Euid, p.Egid, out _);
+        }
+
+        private static long ReadlinkAt(TrapFrame* f)
+        {
+            long size = (long)f->X[3];
+            if (size <= 0)
+                return -Errno.EINVAL;
+            int r = Lookup(Int(f, 0), f->X[1], AtEmptyPath, false, out Inode? node);
+            if (r < 0)
+                return r;
+            if (!node!.IsSymlink)
+                return -Errno.EINVAL;
+            Span<byte> text = stackalloc byte[Vfs.PathMax];
+            int n = node.ReadLink(text);
+            if (n < 0)
+                return n;
+            if (n > size)
+                n = (int)size;
+            return UserMemory.CopyOut(f->X[2], text.Slice(0, n)) < 0 ? -Errno.EFAULT : n;
+        }
+
+        private static int ChangeMode(Inode node, uint mode)
+        {
+            Process p = Current;
+            if (p.Euid != 0 && p.Euid != node.Uid)
+                return -Errno.EPERM;
+            return Vfs.SetMode(node, mode & 0xFFF);
+        }
+
+        private static long Fchmod(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.Node == null)
+                return -Errno.EINVAL;
+            return ChangeMode(file.Node, (uint)f->X[1]);
+        }
+
+        private static long FchmodAt(TrapFrame* f)
+        {
+            int r = Lookup(Int(f, 0), f->X[1], 0, true, out Inode? node);
+            return r < 0 ? r : ChangeMode(node!, (uint)f->X[2]);
+        }
+
+        private static int ChangeOwner(Inode node, uint uid, uint gid)
+        {
+            Process p = Current;
+            if (p.Euid != 0)
+                return -Errno.EPERM;
+            return Vfs.SetOwner(node, uid, gid);
+        }
+
+        private static long Fchown(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.Node == null)
+                return -Errno.EINVAL;
+            return ChangeOwner(file.Node, (uint)f->X[1], (uint)f->X[2]);
+        }
+
+        private static long FchownAt(TrapFrame* f)
+        {
+            int flags = Int(f, 4);
+            int r = Lookup(Int(f, 0), f->X[1], flags, (flags & AtSymlinkNofollow) == 0, out Inode? node);
+            return r < 0 ? r : ChangeOwner(node!, (uint)f->X[2], (uint)f->X[3]);
+        }
+
+        private static long UtimensAt(TrapFrame* f)
+        {
+            int dirfd = Int(f, 0), flags = Int(f, 3);
+            Inode? node;
+            int r;
+            if (f->X[1] == 0)
+            {
+                // utimensat(fd, NULL, ...) is futimens.
+                OpenFile? file = File(dirfd);
+                if (file == null)
+                    return -Errno.EBADF;
+                node = file.Node;
+                if (node == null)
+                    return -Errno.EINVAL;
+            }
+            else
+            {
+                r = Lookup(dirfd, f->X[1], flags, (flags & AtSymlinkNofollow) == 0, out node);
+                if (r < 0)
+                    return r;
+            }
+            Timespec atime = new Timespec(0, Timespec.UtimeNow), mtime = new Timespec(0, Timespec.UtimeNow);
+            if (f->X[2] != 0)
+            {
+                if (UserMemory.Read(f->X[2], out long aSec) < 0 || UserMemory.Read(f->X[2] + 8, out long aNsec) < 0
+                    || UserMemory.Read(f->X[2] + 16, out long mSec) < 0 || UserMemory.Read(f->X[2] + 24, out long mNsec) < 0)
+                    return -Errno.EFAULT;
+                atime = new Timespec(aSec, aNsec);
+                mtime = new Timespec(mSec, mNsec);
+            }
+            return Vfs.SetTimes(node!, atime, mtime);
+        }
+
+        private static long Access(int dirfd, ulong path, int mode, int flags)
+        {
+            if ((mode & ~7) != 0 || (flags & ~(AtSymlinkNofollow | AtEaccess | AtEmptyPath)) != 0)
+                return -Errno.EINVAL;
+            int r = Lookup(dirfd, path, flags, (flags & AtSymlinkNofollow) == 0, out Inode? node);
+            if (r < 0)
+                return r;
+            Process p = Current;
+            if (mode == 0)
+                return 0;
+            if (p.Uid == 0)
+            {
+                // Root may do anything, except execute a file no one may execute.
+                if ((mode & 1) != 0 && !node!.IsDirectory && (node.Mode & 0x49) == 0)
+                    return -Errno.EACCES;
+                return 0;
+            }
+            return MayAccess(node!, p, mode) ? 0 : -Errno.EACCES;
+        }
+
+        private static long FaccessAt(TrapFrame* f) => Access(Int(f, 0), f->X[1], Int(f, 2), 0);
+        private static long FaccessAt2(TrapFrame* f) => Access(Int(f, 0), f->X[1], Int(f, 2), Int(f, 3));
+
+        private static long Getcwd(TrapFrame* f)
+        {
+            Span<byte> buffer = stackalloc byte[Vfs.PathMax];
+            int n = Vfs.PathOf(Fsc.Root, Fsc.Cwd, buffer);
+            if (n < 0)
+                return n;
+            if ((ulong)n > f->X[1])
+                return -Errno.ERANGE;
+            return UserMemory.CopyOut(f->X[0], buffer.Slice(0, n)) < 0 ? -Errno.EFAULT : n;
+        }
+
+        private static long Chdir(TrapFrame* f)
+        {
+            int r = Lookup(AtFdCwd, f->X[0], 0, true, out Inode? node);
+            if (r < 0)
+                return r;
+            if (!node!.IsDirectory)
+                return -Errno.ENOTDIR;
+            Fsc.SetCwd(node);
+            return 0;
+        }
+
+        private static long Fchdir(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.Node == null || !file.Node.IsDirectory)
+                return -Errno.ENOTDIR;
+            Fsc.SetCwd(file.Node);
+            return 0;
+        }
+
+        private static long Chroot(TrapFrame* f)
+        {
+            if (Current.Euid != 0)
+                return -Errno.EPERM;
+            int r = Lookup(AtFdCwd, f->X[0], 0, true, out Inode? node);
+            if (r < 0)
+                return r;
+            if (!node!.IsDirectory)
+                return -Errno.ENOTDIR;
+            FsContext c = Fsc;
+            node.Acquire();
+            c.Root.Release();
+            c.Root = node;
+            return 0;
+        }
+
+        private static long Truncate(TrapFrame* f)
+        {
+            int r = Lookup(AtFdCwd, f->X[0], 0, true, out Inode? node);
+            if (r < 0)
+                return r;
+            if (node!.IsDirectory)
+                return -Errno.EISDIR;
+            return Vfs.Truncate(node, (long)f->X[1]);
+        }
+
+        private static long Ftruncate(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.Node == null || !file.Node.IsRegular || !file.CanWrite)
+                return -Errno.EINVAL;
+            return Vfs.Truncate(file.Node, (long)f->X[1]);
+        }
+
+        private static int FillStatfs(Inode node, ulong address)
+        {
+            Span<byte> st = stackalloc byte[120];
+            st.Clear();
+            ulong total = Memory.MemoryManager.TotalBytes / 4096, free = Memory.MemoryManager.Pages.FreeBytes / 4096;
+            Logic.Fs.FileSystem? fs = node.Fs;
+            ulong blocks = fs != null && fs.PageLimit != 0 ? fs.PageLimit : 0;
+            ulong used = fs != null ? fs.PagesInUse : 0;
+            ulong left = blocks > used ? blocks - used : 0;
+            if (left > free)
+                left = free;
+            StatWriter.Put64(st, 0, fs == ProcFs.Instance ? 0x9fa0UL : 0x01021994UL); // PROC_SUPER_MAGIC / TMPFS_MAGIC
+            StatWriter.Put64(st, 8, 4096);       // f_bsize
+            StatWriter.Put64(st, 16, blocks);    // f_blocks: the tmpfs's size (0 for /proc and the like)
+            StatWriter.Put64(st, 24, left);      // f_bfree
+            StatWriter.Put64(st, 32, left);      // f_bavail
+            StatWriter.Put64(st, 40, total / 4); // f_files
+            StatWriter.Put64(st, 48, total / 4); // f_ffree
+            StatWriter.Put64(st, 64, 255);       // f_namelen
+            StatWriter.Put64(st, 72, 4096);      // f_frsize
+            return UserMemory.CopyOut(address, st);
+        }
+
+        private static long Statfs(TrapFrame* f)
+        {
+            int r = Lookup(AtFdCwd, f->X[0], 0, true, out Inode? node);
+            return r < 0 ? r : FillStatfs(node!, f->X[1]);
+        }
+
+        private static long Fstatfs(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.Node == null)
+                return -Errno.EINVAL;
+            return FillStatfs(file.Node, f->X[1]);
+        }
+
+        private static long Mount(TrapFrame* f)
+        {
+            if (Current.Euid != 0)
+                return -Errno.EPERM;
+            Span<byte> source = stackalloc byte[256];
+            Span<byte> type = stackalloc byte[64];
+            Span<byte> target = stackalloc byte[Vfs.PathMax];
+            const ulong MsRemount = 32, MsBind = 4096, MsMove = 8192;
+            ulong flags = f->X[3];
+            int sn = f->X[0] != 0 ? ReadPath(f->X[0], source) : 0;
+            int tn = ReadPath(f->X[1], target);
+            if (sn < 0 || tn < 0)
+                return sn < 0 ? sn : tn;
+            int r = Vfs.Resolve(Fsc.Root, Fsc.Cwd, target.Slice(0, tn), 0, out Inode? node);
+            if (r < 0)
+                return r;
+            if ((flags & MsRemount) != 0)
+                return 0;
+            if ((flags & (MsBind | MsMove)) != 0)
+                return -Errno.EINVAL;
+            int yn = f->X[2] != 0 ? ReadPath(f->X[2], type) : -Errno.EINVAL;
+            if (yn < 0)
+                return yn == -Errno.ENAMETOOLONG ? -Errno.ENODEV : yn;
+            // The path as mounted, for /proc/mounts.
+            Span<byte> canonical = stackalloc byte[Vfs.PathMax];
+            int cn = FileSystems.PathOf(node!, Fsc.Root, canonical);
+            if (cn < 0)
+                return cn;
+            return FileSystems.Mount(source.Slice(0, sn), node!, canonical.Slice(0, cn), type.Slice(0, yn));
+        }
+
+        private static long Umount2(TrapFrame* f)
+        {
+            if (Current.Euid != 0)
+                return -Errno.EPERM;
+            int r = Lookup(AtFdCwd, f->X[0], 0, (Int(f, 1) & 8) == 0, out Inode? node);
+            if (r < 0)
+                return r;
+            return FileSystems.Unmount(node!);
+        }
+    }
+}

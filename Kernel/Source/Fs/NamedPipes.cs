@@ -1,0 +1,85 @@
+using System;
+using Kernel.Arch;
+using Kernel.Logic;
+using Kernel.Logic.Process;
+using Kernel.Threading;
+
+namespace Kernel.Fs
+{
+    /// <summary>FIFOs in file systems: one pipe per FIFO inode while it is open.</summary>
+    public static class NamedPipes
+    {
+        private sealed class Entry
+        {
+            public Logic.Fs.Inode Node = null!;
+            public Pipe Pipe = null!;
+            public Entry? Next;
+        }
+
+        private static Entry? s_open;
+
+        /// <summary>open(2) of a FIFO: O_RDONLY waits for a writer, O_WRONLY for a reader (O_NONBLOCK: ENXIO without one).</summary>
+        public static int Open(Logic.Fs.Inode node, int flags, out OpenFile? file)
+        {
+            file = null;
+            Entry? e = s_open;
+            while (e != null && e.Node != node)
+                e = e.Next;
+            if (e == null)
+            {
+                e = new Entry { Node = node, Pipe = new Pipe(), Next = s_open };
+                e.Pipe.Named = true;
+                s_open = e;
+            }
+            int access = flags & OpenFlags.AccessMode;
+            bool reader = access != OpenFlags.WriteOnly;
+            bool nonBlocking = (flags & OpenFlags.NonBlock) != 0;
+            Pipe pipe = e.Pipe;
+            if (access == OpenFlags.WriteOnly && nonBlocking && pipe.Readers == 0)
+            {
+                Forget(pipe);
+                return -Errno.ENXIO;
+            }
+            var end = new PipeEnd(pipe, reader, flags);
+            if (access == OpenFlags.ReadWrite)
+                pipe.Writers++; // O_RDWR: both ends at once (Linux allows it)
+            pipe.Opens++;
+            Scheduler.WakeAll(pipe);
+            if (!nonBlocking && access != OpenFlags.ReadWrite)
+            {
+                // Wait for the other side (one open of it since we started waiting).
+                while (reader ? pipe.Writers == 0 && pipe.WriterOpens == 0 : pipe.Readers == 0)
+                {
+                    ulong daif = Cpu.SaveAndDisableInterrupts();
+                    int r = Waiting.WaitOn(pipe);
+                    Cpu.RestoreInterrupts(daif);
+                    if (r < 0)
+                    {
+                        end.Release();
+                        return -Errno.ERESTARTSYS;
+                    }
+                }
+            }
+            if (!reader)
+                pipe.WriterOpens++;
+            end.Node = node;
+            node.Acquire();
+            file = end;
+            return 0;
+        }
+
+        /// <summary>The pipe's last end closed: the FIFO starts empty next time.</summary>
+        public static void Forget(Pipe pipe)
+        {
+            Entry? previous = null;
+            for (Entry? e = s_open; e != null; previous = e, e = e.Next)
+            {
+                if (e.Pipe != pipe)
+                    continue;
+                if (previous == null) s_open = e.Next; else previous.Next = e.Next;
+                Owned.Free(e);
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System;
+using Kernel.Arch;
+using Kernel.Logic.Process;
+using Kernel.Logic;
+using Kernel.Memory;
+using Kernel.Threading;
+
+namespace Kernel.Fs
+{
+    /// <summary>
+    /// An open file description: shared by every descriptor dup'ed or inherited from it (reference
+    /// counted), holding the flags and, for seekable files, the offset. Subclasses are pipes, the
+    /// console, devices, file-system files and directories.
+    /// </summary>
+    public abstract class OpenFile
+    {
+        public int References = 1;
+        public int Flags;
+        public long Offset;
+        /// <summary>The inode this was opened through (held), if any.</summary>
+        public Logic.Fs.Inode? Node;
+
+        public bool CanRead => (Flags & OpenFlags.AccessMode) != OpenFlags.WriteOnly;
+        public bool CanWrite => (Flags & OpenFlags.AccessMode) != OpenFlags.ReadOnly;
+        public bool NonBlocking => (Flags & OpenFlags.NonBlock) != 0;
+
+        /// <summary>Reads into a kernel buffer; may block; -EAGAIN when non-blocking and nothing is ready.</summary>
+        public virtual long Read(Span<byte> destination) => -Errno.EINVAL;
+        public virtual long Write(ReadOnlySpan<byte> source) => -Errno.EINVAL;
+        public virtual long ReadAt(Span<byte> destination, long offset) => -Errno.ESPIPE;
+        public virtual long WriteAt(ReadOnlySpan<byte> source, long offset) => -Errno.ESPIPE;
+        public virtual long Seek(long offset, int whence) => -Errno.ESPIPE;
+        public virtual int Ioctl(uint command, ulong argument) => -Errno.ENOTTY;
+        /// <summary>Readiness now (poll bits).</summary>
+        public virtual int Poll() => OpenFlags.PollIn | OpenFlags.PollOut;
+        /// <summary>What a poller blocks on: woken through <see cref="Scheduler.WakeAll"/>.</summary>
+        public virtual object WaitChannel => this;
+        /// <summary>Fills a struct stat (128 bytes).</summary>
+        public virtual int Stat(Span<byte> stat) => Node != null ? Logic.Fs.StatLayout.WriteStat(Node, stat) : StatWriter.Fill(stat, 0, 0, 0, 1, 0, 0);
+
+        private byte[]? _path;
+
+        /// <summary>The path it was opened by (canonical), for /proc/PID/fd.</summary>
+        public void SetPath(ReadOnlySpan<byte> path)
+        {
+            Owned.Free(_path);
+            _path = new byte[path.Length];
+            path.CopyTo(_path);
+        }
+
+        /// <summary>What /proc/PID/fd/N shows (readlink); returns the length.</summary>
+        public virtual int Describe(Span<byte> text, Logic.Fs.Inode root)
+        {
+            if (_path != null)
+            {
+                int n = _path.Length < text.Length ? _path.Length : text.Length;
+                new ReadOnlySpan<byte>(_path, 0, n).CopyTo(text);
+                return n;
+            }
+            return Node != null ? Fs.FileSystems.PathOf(Node, root, text) : -Errno.ENOENT;
+        }
+
+        /// <summary>Called when the last reference goes.</summary>
+        protected virtual void Closed()
+        {
+            Node?.Release();
+            Node = null;
+            Owned.Free(_path);
+            _path = null;
+        }
+        /// <summary>mmap of this file makes anonymous memory (/dev/zero).</summary>
+        public virtual bool MapsAnonymous => false;
+        /// <summary>The file's pages for mmap, or null when it cannot be mapped.</summary>
+        public virtual PageSource? Pages => null;
+        public virtual long Size => 0;
+        /// <summary>Whether a read of a whole request may stop early (pipes, terminals).</summary>
+        public virtual bool IsStream => true;
+
+        public void Acquire() => References++;
+
+        public void Release()
+        {
+            if (--References > 0)
+                return;
+            Closed();
+            Owned.Free(this);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System;
+using Kernel.Drivers;
+using Kernel.Logic.Fs;
+using Kernel.Logic.Process;
+using Kernel.Logic;
+using Kernel.Memory;
+using Kernel.Processes;
+using Kernel.Threading;
+
+namespace Kernel.Fs.Proc
+{
+    /// <summary>A generated text file.</summary>
+    public sealed unsafe class ProcFile : Inode
+    {
+        private const int MaxText = 65536;
+        private readonly ProcContent _content;
+        public Process? Process;
+
+        public ProcFile(ProcContent content, Process? process)
+        {
+            _content = content;
+            Process = process;
+        }
+
+        public override long Read(ulong offset, Span<byte> dst)
+        {
+            byte[] buffer = new byte[MaxText];
+            var t = new TextBuilder(buffer);
+            ProcText.Render(_content, Process, ref t);
+            long n = 0;
+            if (offset < (ulong)t.Length)
+            {
+                n = t.Length - (long)offset;
+                if (n > dst.Length)
+                    n = dst.Length;
+                t.Text.Slice((int)offset, (int)n).CopyTo(dst);
+            }
+            Owned.Free(buffer);
+            return n;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System;
+using Kernel.Drivers;
+using Kernel.Logic.Fs;
+using Kernel.Logic.Process;
+using Kernel.Logic;
+using Kernel.Memory;
+using Kernel.Processes;
+using Kernel.Threading;
+
+namespace Kernel.Fs.Proc
+{
+    public sealed class ProcPidDir : ProcFixedDir
+    {
+        private Process? _process;
+
+        public ProcPidDir(Process p) { _process = p; }
+
+        public void Build()
+        {
+            Process p = _process!;
+            AddFile("stat"u8, ProcContent.PidStat, p);
+            AddFile("status"u8, ProcContent.PidStatus, p);
+            AddFile("cmdline"u8, ProcContent.PidCmdline, p);
+            AddFile("comm"u8, ProcContent.PidComm, p);
+            AddFile("maps"u8, ProcContent.PidMaps, p);
+            AddFile("statm"u8, ProcContent.PidStatm, p);
+            Add("exe"u8, new ProcLink(ProcLink.Kind.Exe, p) { Mode = InodeMode.S_IFLNK | 0x1FF });
+            Add("cwd"u8, new ProcLink(ProcLink.Kind.Cwd, p) { Mode = InodeMode.S_IFLNK | 0x1FF });
+            Add("root"u8, new ProcLink(ProcLink.Kind.Root, p) { Mode = InodeMode.S_IFLNK | 0x1FF });
+            var fd = new ProcFdDir(p) { Mode = InodeMode.S_IFDIR | 0x16D };
+            Add("fd"u8, fd);
+            fd.Nlink = 2;
+        }
+
+        public override Inode? Parent => ProcFs.Instance?.Root;
+
+        public void Detach()
+        {
+            _process = null;
+            ReleaseChildren();
+            Nlink = 0;
+            FreeIfUnused();
+        }
+    }
+}

@@ -1,0 +1,19 @@
+using System;
+using Kernel.Arch;
+using Kernel.Diagnostics;
+using Kernel.Logic;
+using Kernel.Logic.Process;
+using Kernel.Memory;
+
+namespace Kernel.Memory
+{
+    /// <summary>Physically contiguous memory (the initrd) seen as a file's pages.</summary>
+    public sealed class ContiguousPages : PageSource
+    {
+        private readonly ulong _physical, _size;
+        public ContiguousPages(ulong physical, ulong size) { _physical = physical; _size = size; }
+        public override ulong PageAt(ulong index) => index * 4096 < _size ? _physical + index * 4096 : 0;
+        public override void Hold() { }
+        public override void Drop() { }
+    }
+}

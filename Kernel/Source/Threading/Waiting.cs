@@ -1,0 +1,24 @@
+using System;
+using Kernel.Arch;
+using Kernel.Logic;
+using Kernel.Logic.Process;
+using Kernel.Threading;
+
+namespace Kernel.Threading
+{
+    /// <summary>Blocking helpers for files: wait until a condition holds, a signal arrives or time runs out.</summary>
+    public static class Waiting
+    {
+        /// <summary>Blocks once on <paramref name="channel"/>; returns -EINTR when a signal is pending.</summary>
+        public static int WaitOn(object channel, ulong wakeAtCounter = 0)
+        {
+            KernelThread t = Scheduler.Current;
+            if (t.Process != null && t.Process.HasDeliverableSignal())
+                return -Errno.EINTR;
+            Scheduler.Block(channel, wakeAtCounter);
+            if (t.Process != null && t.Process.HasDeliverableSignal())
+                return -Errno.EINTR;
+            return 0;
+        }
+    }
+}
