@@ -77,7 +77,7 @@ namespace Kernel.Logic
                 int end = start;
                 while (end < list.Length && list[end] != 0)
                     end++;
-                if (BootArgs.SameBytes(list.Slice(start, end - start), item))
+                if (Bytes.Equal(list.Slice(start, end - start), item))
                     return index;
                 start = end + 1;
                 index++;

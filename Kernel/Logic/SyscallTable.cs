@@ -14,7 +14,7 @@ namespace Kernel.Logic
         public static int Number(System.ReadOnlySpan<byte> name)
         {
             for (int n = 0; n < Count; n++)
-                if (BootArgs.SameBytes(Name(n), name))
+                if (Bytes.Equal(Name(n), name))
                     return n;
             return -1;
         }

@@ -14,7 +14,12 @@ namespace Kernel.Logic.Fs
         public const uint S_ISUID = 0x800;
         public const uint S_ISGID = 0x400;
         public const uint S_ISVTX = 0x200;
+        public const uint S_IRUSR = 0x100, S_IWUSR = 0x80;
         public const uint S_IXGRP = 0x8;
+        /// <summary>Read, write, execute for user, group and others (0444, 0222, 0111) and all of them (0777).</summary>
+        public const uint S_IRUGO = 0x124, S_IWUGO = 0x92, S_IXUGO = 0x49, S_IRWXUGO = 0x1FF;
+        /// <summary>The umask a process starts with (022), as Linux's init gets it.</summary>
+        public const uint DefaultUmask = 0x12;
         /// <summary>Permission and special bits: what chmod can change.</summary>
         public const uint PermissionMask = 0xFFF;
 

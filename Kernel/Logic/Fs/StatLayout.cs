@@ -31,24 +31,24 @@ namespace Kernel.Logic.Fs
         // linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[].
         public const int DirentIno = 0, DirentOff = 8, DirentReclen = 16, DirentType = 18, DirentName = 19;
 
-        internal static void Put16(Span<byte> b, int at, uint v)
+        /// <summary>
+        /// Fills a 128-byte struct stat for a file outside any file system (a pipe, an epoll instance, a
+        /// device opened before /dev existed): what fstat shows of it, without owner or times.
+        /// -EINVAL if <paramref name="dst"/> is shorter.
+        /// </summary>
+        public static int WriteStat(Span<byte> dst, ulong dev, ulong ino, uint mode, ulong rdev)
         {
-            b[at] = (byte)v;
-            b[at + 1] = (byte)(v >> 8);
-        }
-
-        internal static void Put32(Span<byte> b, int at, uint v)
-        {
-            b[at] = (byte)v;
-            b[at + 1] = (byte)(v >> 8);
-            b[at + 2] = (byte)(v >> 16);
-            b[at + 3] = (byte)(v >> 24);
-        }
-
-        internal static void Put64(Span<byte> b, int at, ulong v)
-        {
-            Put32(b, at, (uint)v);
-            Put32(b, at + 4, (uint)(v >> 32));
+            if (dst.Length < StatSize)
+                return -Errno.EINVAL;
+            Span<byte> b = dst.Slice(0, StatSize);
+            b.Clear();
+            LittleEndian.Put64(b, StDev, dev);
+            LittleEndian.Put64(b, StIno, ino);
+            LittleEndian.Put32(b, StMode, mode);
+            LittleEndian.Put32(b, StNlink, 1);
+            LittleEndian.Put64(b, StRdev, rdev);
+            LittleEndian.Put32(b, StBlksize, BlockSize);
+            return 0;
         }
 
         /// <summary>Fills a 128-byte struct stat; -EINVAL if <paramref name="dst"/> is shorter.</summary>
@@ -58,29 +58,29 @@ namespace Kernel.Logic.Fs
                 return -Errno.EINVAL;
             Span<byte> b = dst.Slice(0, StatSize);
             b.Clear();
-            Put64(b, StDev, node.Dev);
-            Put64(b, StIno, node.Ino);
-            Put32(b, StMode, node.Mode);
-            Put32(b, StNlink, node.Nlink);
-            Put32(b, StUid, node.Uid);
-            Put32(b, StGid, node.Gid);
-            Put64(b, StRdev, node.Rdev);
-            Put64(b, StSize, node.Size);
-            Put32(b, StBlksize, BlockSize);
-            Put64(b, StBlocks, node.Blocks);
-            Put64(b, StAtime, (ulong)node.Atime.Sec);
-            Put64(b, StAtimeNsec, (ulong)node.Atime.Nsec);
-            Put64(b, StMtime, (ulong)node.Mtime.Sec);
-            Put64(b, StMtimeNsec, (ulong)node.Mtime.Nsec);
-            Put64(b, StCtime, (ulong)node.Ctime.Sec);
-            Put64(b, StCtimeNsec, (ulong)node.Ctime.Nsec);
+            LittleEndian.Put64(b, StDev, node.Dev);
+            LittleEndian.Put64(b, StIno, node.Ino);
+            LittleEndian.Put32(b, StMode, node.Mode);
+            LittleEndian.Put32(b, StNlink, node.Nlink);
+            LittleEndian.Put32(b, StUid, node.Uid);
+            LittleEndian.Put32(b, StGid, node.Gid);
+            LittleEndian.Put64(b, StRdev, node.Rdev);
+            LittleEndian.Put64(b, StSize, node.Size);
+            LittleEndian.Put32(b, StBlksize, BlockSize);
+            LittleEndian.Put64(b, StBlocks, node.Blocks);
+            LittleEndian.Put64(b, StAtime, (ulong)node.Atime.Sec);
+            LittleEndian.Put64(b, StAtimeNsec, (ulong)node.Atime.Nsec);
+            LittleEndian.Put64(b, StMtime, (ulong)node.Mtime.Sec);
+            LittleEndian.Put64(b, StMtimeNsec, (ulong)node.Mtime.Nsec);
+            LittleEndian.Put64(b, StCtime, (ulong)node.Ctime.Sec);
+            LittleEndian.Put64(b, StCtimeNsec, (ulong)node.Ctime.Nsec);
             return 0;
         }
 
         private static void PutTimestamp(Span<byte> b, int at, Timespec t)
         {
-            Put64(b, at, (ulong)t.Sec);
-            Put32(b, at + 8, (uint)t.Nsec);
+            LittleEndian.Put64(b, at, (ulong)t.Sec);
+            LittleEndian.Put32(b, at + 8, (uint)t.Nsec);
         }
 
         /// <summary>
@@ -94,23 +94,23 @@ namespace Kernel.Logic.Fs
                 return -Errno.EINVAL;
             Span<byte> b = dst.Slice(0, StatxSize);
             b.Clear();
-            Put32(b, StxMask, STATX_BASIC_STATS | STATX_MNT_ID);
-            Put32(b, StxBlksize, BlockSize);
-            Put32(b, StxNlink, node.Nlink);
-            Put32(b, StxUid, node.Uid);
-            Put32(b, StxGid, node.Gid);
-            Put16(b, StxMode, node.Mode);
-            Put64(b, StxIno, node.Ino);
-            Put64(b, StxSize, node.Size);
-            Put64(b, StxBlocks, node.Blocks);
+            LittleEndian.Put32(b, StxMask, STATX_BASIC_STATS | STATX_MNT_ID);
+            LittleEndian.Put32(b, StxBlksize, BlockSize);
+            LittleEndian.Put32(b, StxNlink, node.Nlink);
+            LittleEndian.Put32(b, StxUid, node.Uid);
+            LittleEndian.Put32(b, StxGid, node.Gid);
+            LittleEndian.Put16(b, StxMode, (ushort)node.Mode);
+            LittleEndian.Put64(b, StxIno, node.Ino);
+            LittleEndian.Put64(b, StxSize, node.Size);
+            LittleEndian.Put64(b, StxBlocks, node.Blocks);
             PutTimestamp(b, StxAtime, node.Atime);
             PutTimestamp(b, StxCtime, node.Ctime);
             PutTimestamp(b, StxMtime, node.Mtime);
-            Put32(b, StxRdevMajor, DeviceNumber.Major(node.Rdev));
-            Put32(b, StxRdevMinor, DeviceNumber.Minor(node.Rdev));
-            Put32(b, StxDevMajor, DeviceNumber.Major(node.Dev));
-            Put32(b, StxDevMinor, DeviceNumber.Minor(node.Dev));
-            Put64(b, StxMntId, mountId);
+            LittleEndian.Put32(b, StxRdevMajor, DeviceNumber.Major(node.Rdev));
+            LittleEndian.Put32(b, StxRdevMinor, DeviceNumber.Minor(node.Rdev));
+            LittleEndian.Put32(b, StxDevMajor, DeviceNumber.Major(node.Dev));
+            LittleEndian.Put32(b, StxDevMinor, DeviceNumber.Minor(node.Dev));
+            LittleEndian.Put64(b, StxMntId, mountId);
             return 0;
         }
 
@@ -139,9 +139,9 @@ namespace Kernel.Logic.Fs
                     return used > 0 ? used : -Errno.EINVAL;
                 Span<byte> r = buffer.Slice(used, size);
                 r.Clear();
-                Put64(r, DirentIno, entry.Ino);
-                Put64(r, DirentOff, entry.NextCookie);
-                Put16(r, DirentReclen, (uint)size);
+                LittleEndian.Put64(r, DirentIno, entry.Ino);
+                LittleEndian.Put64(r, DirentOff, entry.NextCookie);
+                LittleEndian.Put16(r, DirentReclen, (ushort)size);
                 r[DirentType] = entry.Type;
                 for (int i = 0; i < entry.NameLength; i++)
                     r[DirentName + i] = entry.Name[i];

@@ -57,22 +57,12 @@ namespace Kernel.Logic.Fs
             return h;
         }
 
-        private static bool SameName(byte[] a, ReadOnlySpan<byte> b)
-        {
-            if (a.Length != b.Length)
-                return false;
-            for (int i = 0; i < a.Length; i++)
-                if (a[i] != b[i])
-                    return false;
-            return true;
-        }
-
         private int Find(ReadOnlySpan<byte> name)
         {
             uint h = Hash(name);
             Slot[]? slots = _slots;
             for (int i = 0; i < _count; i++)
-                if (slots![i].Hash == h && SameName(slots[i].Name, name))
+                if (slots![i].Hash == h && Bytes.Equal(slots[i].Name, name))
                     return i;
             return -1;
         }

@@ -119,13 +119,13 @@ namespace Kernel.Boot
             if (found < 0)
                 ThrowHelpers.Panic("no GICv2 in the device tree");
             Gic.Initialize(MemoryManager.MapDevice(dist, distSize), MemoryManager.MapDevice(cpu, cpuSize));
-            Exceptions.InitializeInterrupts(Gic.Lines);
+            Interrupts.Initialize(Gic.Lines);
             Log.Line($"gic: GICv2 distributor {dist:x}, cpu interface {cpu:x}, {Gic.Lines} lines");
 
             int uart = s_tree.FindCompatible("arm,pl011"u8);
             if (s_tree.GetInterrupt(uart, 0, out uint uartIrq, out _) == 0)
             {
-                Exceptions.Register(uartIrq, &Pl011.HandleInterrupt);
+                Interrupts.Register(uartIrq, &Pl011.HandleInterrupt);
                 Gic.Enable(uartIrq, false);
                 Log.Line($"uart: pl011 at {Pl011BasePhysical(uart):x}, irq {uartIrq}");
             }
@@ -146,7 +146,7 @@ namespace Kernel.Boot
             // timer (a board or emulator without the virtual timer lists only the physical ones).
             if (ArchTimer.SelectTick(s_tree, out TimerKind kind, out uint irq) < 0)
                 ThrowHelpers.Panic("no architected timer in the device tree");
-            Exceptions.Register(irq, &SystemTimer.HandleInterrupt);
+            Interrupts.Register(irq, &SystemTimer.HandleInterrupt);
             Gic.Enable(irq, false);
             SystemTimer.Start(kind, hz);
             Cpu.EnableInterrupts();
@@ -187,21 +187,21 @@ namespace Kernel.Boot
             ReadOnlySpan<byte> args = BootArguments;
             if (!BootArgs.TryGet(args, "test"u8, out ReadOnlySpan<byte> test))
                 return;
-            if (BootArgs.SameBytes(test, "nullderef"u8))
+            if (Bytes.Equal(test, "nullderef"u8))
                 CrashTests.NullDereference();
-            else if (BootArgs.SameBytes(test, "heapstress"u8))
+            else if (Bytes.Equal(test, "heapstress"u8))
                 HeapStress.Run();
-            else if (BootArgs.SameBytes(test, "throw"u8))
+            else if (Bytes.Equal(test, "throw"u8))
                 CrashTests.Throw();
-            else if (BootArgs.SameBytes(test, "corelib"u8))
+            else if (Bytes.Equal(test, "corelib"u8))
                 CoreLibSelfTest.Run();
-            else if (BootArgs.SameBytes(test, "pagetable"u8))
+            else if (Bytes.Equal(test, "pagetable"u8))
                 SystemTests.PageTable();
-            else if (BootArgs.SameBytes(test, "readonly"u8))
+            else if (Bytes.Equal(test, "readonly"u8))
                 SystemTests.ReadOnlyWrite();
-            else if (BootArgs.SameBytes(test, "stackoverflow"u8))
+            else if (Bytes.Equal(test, "stackoverflow"u8))
                 CrashTests.StackOverflow();
-            else if (BootArgs.SameBytes(test, "threads"u8))
+            else if (Bytes.Equal(test, "threads"u8))
                 SystemTests.Threads();
             else
                 Log.Line($"test: unknown test {test}");

@@ -45,7 +45,7 @@ namespace Kernel.Diagnostics
             {
                 Log.Write(" (");
                 Log.Write(ExceptionSyndrome.FaultStatusName(frame->Esr));
-                if (ec == 0x24 || ec == 0x25)
+                if (ec == ExceptionSyndrome.EcDataAbortLower || ec == ExceptionSyndrome.EcDataAbortSame)
                     Log.Write(ExceptionSyndrome.IsWrite(frame->Esr) ? ", write" : ", read");
                 Log.Write(")");
             }

@@ -64,18 +64,18 @@ namespace Kernel.Diagnostics
         {
             if (line.Length == 0)
                 return;
-            if (BootArgs.SameBytes(line, "ticks"u8))
+            if (Bytes.Equal(line, "ticks"u8))
                 Log.Line($"ticks: {SystemTimer.Ticks} (hz {SystemTimer.Hz})");
-            else if (BootArgs.SameBytes(line, "date"u8))
+            else if (Bytes.Equal(line, "date"u8))
             {
                 Log.Write("rtc: ");
                 PrintDate(Pl031.Now());
             }
-            else if (BootArgs.SameBytes(line, "mem"u8))
+            else if (Bytes.Equal(line, "mem"u8))
                 Log.Line($"mem: total {MemoryManager.TotalBytes >> 20} MiB, free {MemoryManager.Pages.FreeBytes >> 10} KiB");
-            else if (BootArgs.SameBytes(line, "uptime"u8))
+            else if (Bytes.Equal(line, "uptime"u8))
                 Log.Line($"uptime: {Boot.KernelEntryPoint.MicrosecondsSinceEntry()} us");
-            else if (BootArgs.SameBytes(line, "help"u8))
+            else if (Bytes.Equal(line, "help"u8))
                 Log.Line("commands: ticks date mem uptime help");
             else
                 Log.Line($"unknown command: {line}");

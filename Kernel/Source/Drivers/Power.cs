@@ -19,7 +19,7 @@ namespace Kernel.Drivers
             if (psci < 0)
                 return;
             s_present = true;
-            s_smc = tree.TryGetString(psci, "method"u8, out System.ReadOnlySpan<byte> method) && BootArgs.SameBytes(method, "smc"u8);
+            s_smc = tree.TryGetString(psci, "method"u8, out System.ReadOnlySpan<byte> method) && Bytes.Equal(method, "smc"u8);
         }
 
         public static void Off() => Call(SystemOff);

@@ -56,7 +56,7 @@ namespace Kernel.Fs
             root.CreateNode("pts"u8, InodeMode.S_IFDIR | 0x1ED, 0, 0, 0, out _);
         }
 
-        private static void Node(Inode root, ReadOnlySpan<byte> name, uint major, uint minor, uint permissions = 0x1B6)
+        private static void Node(Inode root, ReadOnlySpan<byte> name, uint major, uint minor, uint permissions = InodeMode.S_IRUGO | InodeMode.S_IWUGO)
             => root.CreateNode(name, InodeMode.S_IFCHR | permissions, DeviceNumber.Make(major, minor), 0, 0, out _);
     }
 }

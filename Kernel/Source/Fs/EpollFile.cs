@@ -1,6 +1,7 @@
 using System;
 using Kernel.Arch;
 using Kernel.Diagnostics;
+using Kernel.Logic.Fs;
 using Kernel.Logic;
 
 namespace Kernel.Fs
@@ -76,7 +77,7 @@ namespace Kernel.Fs
         }
 
         /// <summary>An anonymous inode (no type bits), mode 0600, as Linux shows epoll files.</summary>
-        public override int Stat(Span<byte> stat) => StatWriter.Fill(stat, 0, _ino, 0x180, 1, 0, 0);
+        public override int Stat(Span<byte> stat) => StatLayout.WriteStat(stat, AnonymousInodeDevice, _ino, InodeMode.S_IRUSR | InodeMode.S_IWUSR, 0);
 
         protected override void Closed()
         {

@@ -11,6 +11,7 @@ using static Kernel.Traps.SyscallArgs;
 
 namespace Kernel.Fs
 {
+    /// <summary>epoll_create1, epoll_ctl, epoll_pwait and epoll_pwait2 over <see cref="EpollFile"/>.</summary>
     public static unsafe class EpollSyscalls
     {
         private const uint EPOLLET = 1u << 31, EPOLLONESHOT = 1u << 30, EPOLLEXCLUSIVE = 1u << 28, EPOLLWAKEUP = 1u << 29;

@@ -1,6 +1,7 @@
 using System;
 using Kernel.Arch;
 using Kernel.Diagnostics;
+using Kernel.Logic.Fs;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
@@ -12,10 +13,13 @@ using static Kernel.Traps.SyscallArgs;
 
 namespace Kernel.Fs
 {
+    /// <summary>System calls on open files: read and write (plain, vectored, positioned), lseek, descriptors (dup, fcntl, close), pipes, ioctl, poll and select, sendfile, umask.</summary>
     public static unsafe class FileSyscalls
     {
         private const int IoChunk = 4096;
         private const int MaxIov = 1024;
+        /// <summary>The most one read or write transfers (Linux's MAX_RW_COUNT: INT_MAX rounded down to a page).</summary>
+        private const ulong MaxTransfer = 0x7FFFF000;
 
         public static void Register()
         {
@@ -50,8 +54,8 @@ namespace Kernel.Fs
         {
             if (!file.CanRead)
                 return -Errno.EBADF;
-            if (count > 0x7FFFF000)
-                count = 0x7FFFF000;
+            if (count > MaxTransfer)
+                count = MaxTransfer;
             byte* chunk = stackalloc byte[IoChunk];
             ulong done = 0;
             while (done < count)
@@ -77,8 +81,8 @@ namespace Kernel.Fs
         {
             if (!file.CanWrite)
                 return -Errno.EBADF;
-            if (count > 0x7FFFF000)
-                count = 0x7FFFF000;
+            if (count > MaxTransfer)
+                count = MaxTransfer;
             byte* chunk = stackalloc byte[IoChunk];
             ulong done = 0;
             while (done < count)
@@ -176,7 +180,7 @@ namespace Kernel.Fs
             if (file == null)
                 return -Errno.EBADF;
             int whence = Int(f, 2);
-            if (whence < 0 || whence > 4)
+            if (whence < 0 || whence > Whence.SEEK_MAX)
                 return -Errno.EINVAL;
             return file.Seek((long)f->X[1], whence);
         }
@@ -584,7 +588,7 @@ namespace Kernel.Fs
         {
             Process p = Current;
             uint old = p.Umask;
-            p.Umask = (uint)f->X[0] & 0x1FF;
+            p.Umask = (uint)f->X[0] & InodeMode.S_IRWXUGO;
             return old;
         }
     }

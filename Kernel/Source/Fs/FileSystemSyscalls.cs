@@ -1,7 +1,6 @@
 using System;
 using Kernel.Diagnostics;
 using Kernel.Fs.Proc;
-using Kernel.Fs;
 using Kernel.Logic.Fs;
 using Kernel.Logic;
 using Kernel.Memory;
@@ -11,6 +10,7 @@ using static Kernel.Traps.SyscallArgs;
 
 namespace Kernel.Fs
 {
+    /// <summary>System calls on names in the file system: open, stat, directories, links, renames, permissions and owners, times, the working and root directories, truncate, statfs, mount.</summary>
     public static unsafe class FileSystemSyscalls
     {
         private const int AtFdCwd = -100;
@@ -106,7 +106,7 @@ namespace Kernel.Fs
         private static long OpenAt(TrapFrame* f)
         {
             int dirfd = Int(f, 0), flags = Int(f, 2);
-            uint mode = (uint)f->X[3] & 0xFFF;
+            uint mode = (uint)f->X[3] & InodeMode.PermissionMask;
             Span<byte> path = stackalloc byte[Vfs.PathMax];
             int n = ReadPath(f->X[1], path);
             if (n < 0)
@@ -116,86 +116,10 @@ namespace Kernel.Fs
             if (r < 0)
                 return r;
             Process proc = Current;
-            Inode? node;
-            int access = flags & OpenFlags.AccessMode;
-            if ((flags & OpenFlags.Path) != 0)
-                flags &= OpenFlags.Path | OpenFlags.Directory | OpenFlags.NoFollow | OpenFlags.CloseOnExec;
-            if ((flags & OpenFlags.Create) != 0 && (flags & OpenFlags.Path) == 0)
-            {
-                if ((flags & OpenFlags.Directory) != 0)
-                    return -Errno.EINVAL;
-                int vflags = ((flags & OpenFlags.Exclusive) != 0 ? Vfs.Exclusive : 0) | ((flags & OpenFlags.NoFollow) != 0 ? Vfs.NoFollow : 0);
-                if (proc.Euid != 0)
-                {
-                    // Creating needs write and search permission on the directory (unless the file exists).
-                    int e = Vfs.Resolve(Fsc.Root, start!, p, (flags & OpenFlags.NoFollow) != 0 ? Vfs.NoFollow : 0, out Inode? existing);
-                    if (e == -Errno.ENOENT && Vfs.ResolveParent(Fsc.Root, start!, p, out Inode? parent, out _, out _) == 0 && !MayAccess(parent!, proc, 3))
-                        return -Errno.EACCES;
-                }
-                r = Vfs.Create(Fsc.Root, start!, p, mode & ~proc.Umask, vflags, proc.Euid, proc.Egid, out node, out _);
-            }
-            else
-            {
-                int vflags = ((flags & OpenFlags.NoFollow) != 0 ? Vfs.NoFollow : 0) | ((flags & OpenFlags.Directory) != 0 ? Vfs.Directory : 0);
-                r = Vfs.Resolve(Fsc.Root, start!, p, vflags, out node);
-            }
+            r = FileOpen.Open(proc, start!, p, flags, mode, out OpenFile? file);
             if (r < 0)
                 return r;
-            if ((flags & OpenFlags.Path) == 0)
-            {
-                if (node!.IsSymlink)
-                    return -Errno.ELOOP;
-                if (node.IsDirectory && (access != OpenFlags.ReadOnly || (flags & OpenFlags.Truncate) != 0))
-                    return -Errno.EISDIR;
-                if ((flags & OpenFlags.Directory) != 0 && !node.IsDirectory)
-                    return -Errno.ENOTDIR;
-                if (proc.Euid != 0 && !MayAccess(node, proc, access == OpenFlags.ReadOnly ? 4 : access == OpenFlags.WriteOnly ? 2 : 6))
-                    return -Errno.EACCES;
-            }
-            OpenFile file;
-            uint type = node!.Type;
-            if ((flags & OpenFlags.Path) == 0 && type == InodeMode.S_IFCHR)
-            {
-                r = Devices.Open(node.Rdev, flags & ~OpenFlags.CloseOnExec, out OpenFile? device);
-                if (r < 0)
-                    return r;
-                file = device!;
-                file.Node = node;
-                node.Acquire();
-            }
-            else if ((flags & OpenFlags.Path) == 0 && type == InodeMode.S_IFIFO)
-            {
-                r = NamedPipes.Open(node, flags & ~(OpenFlags.CloseOnExec | OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.NoCtty | OpenFlags.Truncate), out OpenFile? end);
-                if (r < 0)
-                    return r;
-                file = end!;
-            }
-            else if ((flags & OpenFlags.Path) == 0 && (type == InodeMode.S_IFSOCK || type == InodeMode.S_IFBLK))
-            {
-                return -Errno.ENXIO;
-            }
-            else
-            {
-                if ((flags & OpenFlags.Truncate) != 0 && node.IsRegular)
-                {
-                    r = Vfs.Truncate(node, 0);
-                    if (r < 0)
-                        return r;
-                }
-                file = new InodeFile(node, flags & ~(OpenFlags.CloseOnExec | OpenFlags.Create | OpenFlags.Exclusive | OpenFlags.NoCtty | OpenFlags.Truncate));
-            }
-            Span<byte> canonical = stackalloc byte[Vfs.PathMax];
-            int cn = FileSystems.CanonicalPath(Fsc.Root, start!, p, canonical);
-            if (cn > 0)
-                file.SetPath(canonical.Slice(0, cn));
-            return proc.Files!.Install(file, (flags & OpenFlags.CloseOnExec) != 0);
-        }
-
-        /// <summary>Permission bits for a non-root caller (mask: 4 read, 2 write, 1 execute).</summary>
-        private static bool MayAccess(Inode node, Process p, int mask)
-        {
-            uint bits = node.Uid == p.Euid ? (node.Mode >> 6) & 7 : node.Gid == p.Egid ? (node.Mode >> 3) & 7 : node.Mode & 7;
-            return ((uint)mask & ~bits) == 0;
+            return proc.Files!.Install(file!, (flags & OpenFlags.CloseOnExec) != 0);
         }
 
         private static long NewFstatAt(TrapFrame* f)
@@ -262,7 +186,7 @@ namespace Kernel.Fs
             int r = Vfs.ResolveParent(Fsc.Root, start, path, out Inode? dir, out _, out _);
             if (r < 0)
                 return 0; // the operation itself reports the lookup error
-            if (!MayAccess(dir!, p, 3))
+            if (!Permissions.MayAccess(dir!, p, Permissions.Write | Permissions.Search))
                 return -Errno.EACCES;
             // Sticky directories: only the owner of the entry or of the directory may remove or rename it.
             return 0;
@@ -290,7 +214,7 @@ namespace Kernel.Fs
             r = CheckParentWritable(start!, path);
             if (r < 0)
                 return r;
-            return Vfs.Mkdir(Fsc.Root, start!, path, ((uint)f->X[2] & 0xFFF) & ~p.Umask, p.Euid, p.Egid, out _);
+            return Vfs.Mkdir(Fsc.Root, start!, path, ((uint)f->X[2] & InodeMode.PermissionMask) & ~p.Umask, p.Euid, p.Egid, out _);
         }
 
         private static long MknodAt(TrapFrame* f)
@@ -308,7 +232,7 @@ namespace Kernel.Fs
                 return -Errno.EINVAL;
             if ((type == InodeMode.S_IFCHR || type == InodeMode.S_IFBLK) && p.Euid != 0)
                 return -Errno.EPERM;
-            mode = (mode & InodeMode.S_IFMT) | ((mode & 0xFFF) & ~p.Umask);
+            mode = (mode & InodeMode.S_IFMT) | ((mode & InodeMode.PermissionMask) & ~p.Umask);
             return Vfs.Mknod(Fsc.Root, start!, path, mode, f->X[3], p.Euid, p.Egid, out _);
         }
 
@@ -414,7 +338,7 @@ namespace Kernel.Fs
             Process p = Current;
             if (p.Euid != 0 && p.Euid != node.Uid)
                 return -Errno.EPERM;
-            return Vfs.SetMode(node, mode & 0xFFF);
+            return Vfs.SetMode(node, mode & InodeMode.PermissionMask);
         }
 
         private static long Fchmod(TrapFrame* f)
@@ -504,11 +428,11 @@ namespace Kernel.Fs
             if (p.Uid == 0)
             {
                 // Root may do anything, except execute a file no one may execute.
-                if ((mode & 1) != 0 && !node!.IsDirectory && (node.Mode & 0x49) == 0)
+                if ((mode & Permissions.Execute) != 0 && !node!.IsDirectory && (node.Mode & InodeMode.S_IXUGO) == 0)
                     return -Errno.EACCES;
                 return 0;
             }
-            return MayAccess(node!, p, mode) ? 0 : -Errno.EACCES;
+            return Permissions.MayAccess(node!, p, mode) ? 0 : -Errno.EACCES;
         }
 
         private static long FaccessAt(TrapFrame* f) => Access(Int(f, 0), f->X[1], Int(f, 2), 0);
@@ -594,15 +518,15 @@ namespace Kernel.Fs
             ulong left = blocks > used ? blocks - used : 0;
             if (left > free)
                 left = free;
-            StatWriter.Put64(st, 0, fs == ProcFs.Instance ? 0x9fa0UL : 0x01021994UL); // PROC_SUPER_MAGIC / TMPFS_MAGIC
-            StatWriter.Put64(st, 8, 4096);       // f_bsize
-            StatWriter.Put64(st, 16, blocks);    // f_blocks: the tmpfs's size (0 for /proc and the like)
-            StatWriter.Put64(st, 24, left);      // f_bfree
-            StatWriter.Put64(st, 32, left);      // f_bavail
-            StatWriter.Put64(st, 40, total / 4); // f_files
-            StatWriter.Put64(st, 48, total / 4); // f_ffree
-            StatWriter.Put64(st, 64, 255);       // f_namelen
-            StatWriter.Put64(st, 72, 4096);      // f_frsize
+            LittleEndian.Put64(st, 0, fs == ProcFs.Instance ? 0x9fa0UL : 0x01021994UL); // PROC_SUPER_MAGIC / TMPFS_MAGIC
+            LittleEndian.Put64(st, 8, 4096);       // f_bsize
+            LittleEndian.Put64(st, 16, blocks);    // f_blocks: the tmpfs's size (0 for /proc and the like)
+            LittleEndian.Put64(st, 24, left);      // f_bfree
+            LittleEndian.Put64(st, 32, left);      // f_bavail
+            LittleEndian.Put64(st, 40, total / 4); // f_files
+            LittleEndian.Put64(st, 48, total / 4); // f_ffree
+            LittleEndian.Put64(st, 64, 255);       // f_namelen
+            LittleEndian.Put64(st, 72, 4096);      // f_frsize
             return UserMemory.CopyOut(address, st);
         }
 

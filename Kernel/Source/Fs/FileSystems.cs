@@ -79,15 +79,15 @@ namespace Kernel.Fs
             if (!target.IsDirectory)
                 return -Errno.ENOTDIR;
             FileSystem? fs;
-            if (BootArgs.SameBytes(type, "proc"u8))
+            if (Bytes.Equal(type, "proc"u8))
             {
                 fs = ProcFs.Instance ?? ProcFs.Create(NextDev());
             }
-            else if (BootArgs.SameBytes(type, "tmpfs"u8))
+            else if (Bytes.Equal(type, "tmpfs"u8))
             {
                 fs = NewTmpfs();
             }
-            else if (BootArgs.SameBytes(type, "devtmpfs"u8))
+            else if (Bytes.Equal(type, "devtmpfs"u8))
             {
                 fs = s_devFs;
                 if (fs == null)
@@ -97,7 +97,7 @@ namespace Kernel.Fs
                     s_devFs = fs;
                 }
             }
-            else if (BootArgs.SameBytes(type, "sysfs"u8))
+            else if (Bytes.Equal(type, "sysfs"u8))
             {
                 fs = s_sysFs ??= SysFs.Create(NewTmpfs());
             }

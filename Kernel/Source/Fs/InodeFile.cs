@@ -1,5 +1,6 @@
 using System;
 using Kernel.Logic.Fs;
+using Kernel.Logic.Tty;
 using Kernel.Logic;
 using Kernel.Memory;
 
@@ -71,14 +72,14 @@ namespace Kernel.Fs
             long size = (long)Node!.Size;
             switch (whence)
             {
-                case 0: target = offset; break;
-                case 1: target = Offset + offset; break;
-                case 2: target = size + offset; break;
-                case 3: // SEEK_DATA
+                case Whence.SEEK_SET: target = offset; break;
+                case Whence.SEEK_CUR: target = Offset + offset; break;
+                case Whence.SEEK_END: target = size + offset; break;
+                case Whence.SEEK_DATA:
                     if (offset >= size) return -Errno.ENXIO;
                     target = offset;
                     break;
-                case 4: // SEEK_HOLE
+                case Whence.SEEK_HOLE:
                     if (offset >= size) return -Errno.ENXIO;
                     target = size;
                     break;
@@ -94,7 +95,7 @@ namespace Kernel.Fs
 
         public override int Ioctl(uint command, ulong argument)
         {
-            if (command == 0x541B && Node!.IsRegular) // FIONREAD
+            if (command == TtyIoctl.FIONREAD && Node!.IsRegular)
             {
                 long left = (long)Node.Size - Offset;
                 return UserMemory.Write(argument, (int)(left > 0 ? left : 0));

@@ -43,6 +43,6 @@ namespace Kernel.Fs
         public override long Seek(long offset, int whence) => 0;
 
         public override int Stat(Span<byte> stat)
-            => Node != null ? base.Stat(stat) : StatWriter.Fill(stat, 6, 100 + (ulong)_kind, InodeMode.S_IFCHR | 0x1B6, 1, _rdev, 0);
+            => Node != null ? base.Stat(stat) : StatLayout.WriteStat(stat, DevtmpfsDevice, 100 + (ulong)_kind, InodeMode.S_IFCHR | InodeMode.S_IRUGO | InodeMode.S_IWUGO, _rdev);
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using Kernel.Arch;
+using Kernel.Logic.Fs;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
@@ -14,6 +15,9 @@ namespace Kernel.Fs
     /// </summary>
     public abstract class OpenFile
     {
+        /// <summary>st_dev of files that are in no mounted file system (as fstat has always shown them here).</summary>
+        protected const ulong AnonymousInodeDevice = 0, DevtmpfsDevice = 6, PipefsDevice = 0x0C;
+
         public int References = 1;
         public int Flags;
         public long Offset;
@@ -36,7 +40,7 @@ namespace Kernel.Fs
         /// <summary>What a poller blocks on: woken through <see cref="Scheduler.WakeAll"/>.</summary>
         public virtual object WaitChannel => this;
         /// <summary>Fills a struct stat (128 bytes).</summary>
-        public virtual int Stat(Span<byte> stat) => Node != null ? Logic.Fs.StatLayout.WriteStat(Node, stat) : StatWriter.Fill(stat, 0, 0, 0, 1, 0, 0);
+        public virtual int Stat(Span<byte> stat) => Node != null ? StatLayout.WriteStat(Node, stat) : StatLayout.WriteStat(stat, 0, 0, 0, 0);
 
         private byte[]? _path;
 

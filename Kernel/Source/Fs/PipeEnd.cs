@@ -1,6 +1,8 @@
 using System;
 using Kernel.Arch;
+using Kernel.Logic.Fs;
 using Kernel.Logic.Process;
+using Kernel.Logic.Tty;
 using Kernel.Logic;
 using Kernel.Memory;
 using Kernel.Threading;
@@ -111,13 +113,13 @@ namespace Kernel.Fs
 
         public override int Ioctl(uint command, ulong argument)
         {
-            if (command == 0x541B) // FIONREAD
+            if (command == TtyIoctl.FIONREAD)
                 return UserMemory.Write(argument, _pipe.Available);
             return -Errno.ENOTTY;
         }
 
         public override int Stat(Span<byte> stat)
-            => Node != null ? base.Stat(stat) : StatWriter.Fill(stat, 0x0C, _pipe.Ino, 0x1000 | 0x180, 1, 0, 0);
+            => Node != null ? base.Stat(stat) : StatLayout.WriteStat(stat, PipefsDevice, _pipe.Ino, InodeMode.S_IFIFO | InodeMode.S_IRUSR | InodeMode.S_IWUSR, 0);
 
         public override int Describe(Span<byte> text, Logic.Fs.Inode root)
         {

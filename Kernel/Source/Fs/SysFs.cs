@@ -15,7 +15,7 @@ namespace Kernel.Fs
         {
             Inode root = fs.Root;
             Inode tty = Dir(Dir(Dir(root, "class"u8), "tty"u8), "console"u8);
-            if (tty.CreateNode("active"u8, InodeMode.S_IFREG | 0x124, 0, 0, 0, out Inode? active) == 0)
+            if (tty.CreateNode("active"u8, InodeMode.S_IFREG | InodeMode.S_IRUGO, 0, 0, 0, out Inode? active) == 0)
                 active!.Write(0, "ttyAMA0\n"u8);
             Dir(root, "kernel"u8);
             Dir(root, "devices"u8);

@@ -1,7 +1,6 @@
 using System;
 using Kernel.Arch;
 using Kernel.Logic;
-using Kernel.Memory;
 
 namespace Kernel.Memory
 {

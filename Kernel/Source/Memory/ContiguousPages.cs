@@ -3,7 +3,6 @@ using Kernel.Arch;
 using Kernel.Diagnostics;
 using Kernel.Logic;
 using Kernel.Logic.Process;
-using Kernel.Memory;
 
 namespace Kernel.Memory
 {

@@ -8,6 +8,7 @@ using static Kernel.Traps.SyscallArgs;
 
 namespace Kernel.Memory
 {
+    /// <summary>System calls on the address space: brk, mmap, munmap, mprotect, mremap, madvise, msync and friends.</summary>
     public static unsafe class MemorySyscalls
     {
         private const ulong PageMask = 4095;

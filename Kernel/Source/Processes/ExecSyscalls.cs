@@ -5,7 +5,6 @@ using Kernel.Fs;
 using Kernel.Logic.Fs;
 using Kernel.Logic;
 using Kernel.Memory;
-using Kernel.Processes;
 using Kernel.Traps;
 using static Kernel.Traps.SyscallArgs;
 
@@ -80,7 +79,7 @@ namespace Kernel.Processes
         {
             if (node.IsDirectory || !node.IsRegular)
                 return -Errno.EACCES;
-            if ((node.Mode & 0x49) == 0)
+            if ((node.Mode & InodeMode.S_IXUGO) == 0)
                 return -Errno.EACCES;
             int r = CopyExecStrings(argv, envp, out Exec.Strings? strings);
             if (r < 0)
@@ -122,7 +121,7 @@ namespace Kernel.Processes
                 int r = Vfs.Resolve(proc.Fs!.Root, proc.Fs.Cwd, interpreter, 0, out Inode? interp);
                 if (r < 0)
                     return r;
-                if (!interp!.IsRegular || (interp.Mode & 0x49) == 0)
+                if (!interp!.IsRegular || (interp.Mode & InodeMode.S_IXUGO) == 0)
                     return -Errno.EACCES;
                 // New argv: interpreter [argument] path argv[1..], then the environment.
                 int skip = 0;

@@ -4,6 +4,7 @@ using Kernel.Diagnostics;
 using Kernel.Drivers;
 using Kernel.Fs.Proc;
 using Kernel.Fs;
+using Kernel.Logic.Fs;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
@@ -37,7 +38,7 @@ namespace Kernel.Processes
         public AddressSpace? Memory;
         public FdTable? Files;
         public FsContext? Fs;
-        public uint Umask = 0x12;
+        public uint Umask = InodeMode.DefaultUmask;
         public uint Uid, Euid, Suid, Gid, Egid, Sgid;
         public ProcessState State;
         public int ExitStatus;

@@ -78,71 +78,75 @@ namespace Kernel.Processes
         private static long SetUid(TrapFrame* f)
         {
             Process p = Current;
-            uint uid = (uint)f->X[0];
-            if (p.Euid == 0)
-            {
-                p.Uid = p.Euid = p.Suid = uid;
-                return 0;
-            }
-            if (uid != p.Uid && uid != p.Suid)
-                return -Errno.EPERM;
-            p.Euid = uid;
-            return 0;
+            return SetId(p, ref p.Uid, ref p.Euid, ref p.Suid, (uint)f->X[0]);
         }
 
         private static long SetGid(TrapFrame* f)
         {
             Process p = Current;
-            uint gid = (uint)f->X[0];
-            if (p.Euid == 0)
-            {
-                p.Gid = p.Egid = p.Sgid = gid;
-                return 0;
-            }
-            if (gid != p.Gid && gid != p.Sgid)
-                return -Errno.EPERM;
-            p.Egid = gid;
-            return 0;
+            return SetId(p, ref p.Gid, ref p.Egid, ref p.Sgid, (uint)f->X[0]);
         }
-
-        private static bool MayTake(Process p, uint value, uint real, uint effective, uint saved)
-            => p.Euid == 0 || value == uint.MaxValue || value == real || value == effective || value == saved;
 
         private static long SetResuid(TrapFrame* f)
         {
             Process p = Current;
-            uint r = (uint)f->X[0], e = (uint)f->X[1], s = (uint)f->X[2];
-            if (!MayTake(p, r, p.Uid, p.Euid, p.Suid) || !MayTake(p, e, p.Uid, p.Euid, p.Suid) || !MayTake(p, s, p.Uid, p.Euid, p.Suid))
-                return -Errno.EPERM;
-            if (r != uint.MaxValue) p.Uid = r;
-            if (e != uint.MaxValue) p.Euid = e;
-            if (s != uint.MaxValue) p.Suid = s;
-            return 0;
+            return SetIds(p, ref p.Uid, ref p.Euid, ref p.Suid, (uint)f->X[0], (uint)f->X[1], (uint)f->X[2]);
         }
 
         private static long SetResgid(TrapFrame* f)
         {
             Process p = Current;
-            uint r = (uint)f->X[0], e = (uint)f->X[1], s = (uint)f->X[2];
-            if (!MayTake(p, r, p.Gid, p.Egid, p.Sgid) || !MayTake(p, e, p.Gid, p.Egid, p.Sgid) || !MayTake(p, s, p.Gid, p.Egid, p.Sgid))
-                return -Errno.EPERM;
-            if (r != uint.MaxValue) p.Gid = r;
-            if (e != uint.MaxValue) p.Egid = e;
-            if (s != uint.MaxValue) p.Sgid = s;
-            return 0;
+            return SetIds(p, ref p.Gid, ref p.Egid, ref p.Sgid, (uint)f->X[0], (uint)f->X[1], (uint)f->X[2]);
         }
 
         private static long SetReuid(TrapFrame* f)
         {
-            f->X[2] = ulong.MaxValue;
-            return SetResuid(f);
+            Process p = Current;
+            return SetIds(p, ref p.Uid, ref p.Euid, ref p.Suid, (uint)f->X[0], (uint)f->X[1], Unchanged);
         }
 
         private static long SetRegid(TrapFrame* f)
         {
-            f->X[2] = ulong.MaxValue;
-            return SetResgid(f);
+            Process p = Current;
+            return SetIds(p, ref p.Gid, ref p.Egid, ref p.Sgid, (uint)f->X[0], (uint)f->X[1], Unchanged);
         }
+
+        /// <summary>An id argument of -1: leave that id as it is.</summary>
+        private const uint Unchanged = uint.MaxValue;
+
+        /// <summary>
+        /// setuid and setgid: a privileged caller (effective uid 0) sets the real, effective and saved id;
+        /// anyone else only the effective one, and only to the real or the saved id.
+        /// </summary>
+        private static long SetId(Process p, ref uint real, ref uint effective, ref uint saved, uint id)
+        {
+            if (p.Euid == 0)
+            {
+                real = effective = saved = id;
+                return 0;
+            }
+            if (id != real && id != saved)
+                return -Errno.EPERM;
+            effective = id;
+            return 0;
+        }
+
+        /// <summary>
+        /// setresuid and setresgid (setreuid and setregid leave the saved id): each id given (not -1) is set;
+        /// an unprivileged caller may only take ids among its current real, effective and saved ones.
+        /// </summary>
+        private static long SetIds(Process p, ref uint real, ref uint effective, ref uint saved, uint r, uint e, uint s)
+        {
+            if (p.Euid != 0 && (!IsHeld(r, real, effective, saved) || !IsHeld(e, real, effective, saved) || !IsHeld(s, real, effective, saved)))
+                return -Errno.EPERM;
+            if (r != Unchanged) real = r;
+            if (e != Unchanged) effective = e;
+            if (s != Unchanged) saved = s;
+            return 0;
+        }
+
+        private static bool IsHeld(uint id, uint real, uint effective, uint saved)
+            => id == Unchanged || id == real || id == effective || id == saved;
 
         private static long GetResuid(TrapFrame* f)
         {
@@ -290,12 +294,12 @@ namespace Kernel.Processes
             Span<byte> ru = stackalloc byte[144];
             ru.Clear();
             ulong usPerTick = 1_000_000 / SystemTimer.Hz;
-            StatWriter.Put64(ru, 0, userTicks * usPerTick / 1_000_000);
-            StatWriter.Put64(ru, 8, userTicks * usPerTick % 1_000_000);
-            StatWriter.Put64(ru, 16, systemTicks * usPerTick / 1_000_000);
-            StatWriter.Put64(ru, 24, systemTicks * usPerTick % 1_000_000);
-            StatWriter.Put64(ru, 32, maxRssKib);    // ru_maxrss in KiB
-            StatWriter.Put64(ru, 64, minorFaults);  // ru_minflt
+            LittleEndian.Put64(ru, 0, userTicks * usPerTick / 1_000_000);
+            LittleEndian.Put64(ru, 8, userTicks * usPerTick % 1_000_000);
+            LittleEndian.Put64(ru, 16, systemTicks * usPerTick / 1_000_000);
+            LittleEndian.Put64(ru, 24, systemTicks * usPerTick % 1_000_000);
+            LittleEndian.Put64(ru, 32, maxRssKib);    // ru_maxrss in KiB
+            LittleEndian.Put64(ru, 64, minorFaults);  // ru_minflt
             return UserMemory.CopyOut(address, ru);
         }
 
@@ -318,12 +322,12 @@ namespace Kernel.Processes
         {
             Span<byte> si = stackalloc byte[112];
             si.Clear();
-            StatWriter.Put64(si, 0, Clock.MonotonicNanoseconds() / 1_000_000_000);
-            StatWriter.Put64(si, 32, Memory.MemoryManager.TotalBytes);
-            StatWriter.Put64(si, 40, Memory.MemoryManager.Pages.FreeBytes);
+            LittleEndian.Put64(si, 0, Clock.MonotonicNanoseconds() / 1_000_000_000);
+            LittleEndian.Put64(si, 32, Memory.MemoryManager.TotalBytes);
+            LittleEndian.Put64(si, 40, Memory.MemoryManager.Pages.FreeBytes);
             si[80] = (byte)Process.Count;
             si[81] = (byte)(Process.Count >> 8);
-            StatWriter.Put32(si, 104, 1); // mem_unit
+            LittleEndian.Put32(si, 104, 1); // mem_unit
             return UserMemory.CopyOut(f->X[0], si);
         }
 
@@ -409,10 +413,10 @@ namespace Kernel.Processes
                     else if ((status & 0xFF) == 0x7F) { code = 5; value = (status >> 8) & 0xFF; } // CLD_STOPPED
                     else if (status == 0xFFFF) { code = 6; value = Signals.SIGCONT; }              // CLD_CONTINUED
                     else { code = (status & 0x80) != 0 ? 3 : 2; value = status & 0x7F; }           // CLD_DUMPED / CLD_KILLED
-                    StatWriter.Put32(info, 0, Signals.SIGCHLD);
-                    StatWriter.Put32(info, 8, (uint)code);
-                    StatWriter.Put32(info, 16, (uint)r);
-                    StatWriter.Put32(info, 24, (uint)value);
+                    LittleEndian.Put32(info, 0, Signals.SIGCHLD);
+                    LittleEndian.Put32(info, 8, (uint)code);
+                    LittleEndian.Put32(info, 16, (uint)r);
+                    LittleEndian.Put32(info, 24, (uint)value);
                 }
                 if (UserMemory.CopyOut(f->X[2], info) < 0)
                     return -Errno.EFAULT;

@@ -12,6 +12,7 @@ using static Kernel.Traps.SyscallArgs;
 
 namespace Kernel.Processes
 {
+    /// <summary>Signal system calls: actions, masks, sending (kill, tkill, tgkill, sigqueue), waiting (sigsuspend, sigtimedwait), sigaltstack, rt_sigreturn.</summary>
     public static unsafe class SignalSyscalls
     {
 
@@ -268,9 +269,9 @@ namespace Kernel.Processes
             {
                 Span<byte> old = stackalloc byte[AltStack.Size];
                 old.Clear();
-                StatWriter.Put64(old, AltStack.SpOffset, p.AltStack.Sp);
-                StatWriter.Put32(old, AltStack.FlagsOffset, (uint)p.AltStack.ReportedFlags(sp));
-                StatWriter.Put64(old, AltStack.SizeOffset, p.AltStack.StackSize);
+                LittleEndian.Put64(old, AltStack.SpOffset, p.AltStack.Sp);
+                LittleEndian.Put32(old, AltStack.FlagsOffset, (uint)p.AltStack.ReportedFlags(sp));
+                LittleEndian.Put64(old, AltStack.SizeOffset, p.AltStack.StackSize);
                 if (UserMemory.CopyOut(f->X[1], old) < 0)
                     return -Errno.EFAULT;
             }

@@ -75,10 +75,10 @@ namespace Kernel.Processes
         }
 
         private static bool IsKernelParameter(ReadOnlySpan<byte> key)
-            => BootArgs.SameBytes(key, "hz"u8) || BootArgs.SameBytes(key, "test"u8) || BootArgs.SameBytes(key, "init"u8)
-            || BootArgs.SameBytes(key, "rdinit"u8) || BootArgs.SameBytes(key, "systrace"u8) || BootArgs.SameBytes(key, "console"u8)
-            || BootArgs.SameBytes(key, "quiet"u8) || BootArgs.SameBytes(key, "panic"u8) || BootArgs.SameBytes(key, "loglevel"u8)
-            || BootArgs.SameBytes(key, "earlycon"u8) || BootArgs.SameBytes(key, "root"u8);
+            => Bytes.Equal(key, "hz"u8) || Bytes.Equal(key, "test"u8) || Bytes.Equal(key, "init"u8)
+            || Bytes.Equal(key, "rdinit"u8) || Bytes.Equal(key, "systrace"u8) || Bytes.Equal(key, "console"u8)
+            || Bytes.Equal(key, "quiet"u8) || Bytes.Equal(key, "panic"u8) || Bytes.Equal(key, "loglevel"u8)
+            || Bytes.Equal(key, "earlycon"u8) || Bytes.Equal(key, "root"u8);
 
         /// <summary>
         /// init's argv and environment as Linux builds them from the command line: words after "--"

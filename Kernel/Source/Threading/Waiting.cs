@@ -2,7 +2,6 @@ using System;
 using Kernel.Arch;
 using Kernel.Logic;
 using Kernel.Logic.Process;
-using Kernel.Threading;
 
 namespace Kernel.Threading
 {

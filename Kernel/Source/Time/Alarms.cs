@@ -40,7 +40,7 @@ namespace Kernel.Time
         /// <summary>From the tick (interrupt context): CPU time of the running process, then the real-time timers.</summary>
         private static void Tick(ulong counter, ulong ticks)
         {
-            bool fromUser = Exceptions.InterruptedUser;
+            bool fromUser = Interrupts.InterruptedUser;
             Process? current = Threading.Scheduler.Current.Process;
             if (current != null && ticks > 0)
             {

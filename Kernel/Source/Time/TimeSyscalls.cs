@@ -12,10 +12,14 @@ using static Kernel.Traps.SyscallArgs;
 
 namespace Kernel.Time
 {
+    /// <summary>Clocks, sleeps and interval timers: clock_gettime, clock_getres, gettimeofday, nanosleep, clock_nanosleep, setitimer, getitimer.</summary>
     public static unsafe class TimeSyscalls
     {
         private const int ClockRealtime = 0, ClockMonotonic = 1, ClockProcessCpu = 2, ClockThreadCpu = 3;
         private const int ClockMonotonicRaw = 4, ClockRealtimeCoarse = 5, ClockMonotonicCoarse = 6, ClockBoottime = 7;
+
+        /// <summary>setitimer/getitimer's timers (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF).</summary>
+        private const int ItimerReal = 0, ItimerVirtual = 1, ItimerProf = 2;
 
         public static void Register()
         {
@@ -168,7 +172,7 @@ namespace Kernel.Time
         private static long Setitimer(TrapFrame* f)
         {
             int which = Int(f, 0);
-            if (which < 0 || which > 2)
+            if (which < ItimerReal || which > ItimerProf)
                 return -Errno.EINVAL;
             Process p = Current;
             if (f->X[2] != 0)
@@ -186,7 +190,7 @@ namespace Kernel.Time
                 return -Errno.EINVAL;
             ulong value = (ulong)vsec * 1_000_000_000 + (ulong)vusec * 1000;
             ulong interval = (ulong)isec * 1_000_000_000 + (ulong)iusec * 1000;
-            if (which == 0)
+            if (which == ItimerReal)
             {
                 p.AlarmInterval = interval;
                 p.AlarmAt = value == 0 ? 0 : Clock.MonotonicNanoseconds() + value;
@@ -197,7 +201,7 @@ namespace Kernel.Time
                 ulong tickNs = 1_000_000_000UL / SystemTimer.Hz;
                 ulong left = value == 0 ? 0 : (value + tickNs - 1) / tickNs;
                 ulong reload = (interval + tickNs - 1) / tickNs;
-                if (which == 1) { p.VirtualLeft = left; p.VirtualInterval = reload; }
+                if (which == ItimerVirtual) { p.VirtualLeft = left; p.VirtualInterval = reload; }
                 else { p.ProfLeft = left; p.ProfInterval = reload; }
             }
             return 0;
@@ -206,7 +210,7 @@ namespace Kernel.Time
         private static long Getitimer(TrapFrame* f)
         {
             int which = Int(f, 0);
-            if (which < 0 || which > 2)
+            if (which < ItimerReal || which > ItimerProf)
                 return -Errno.EINVAL;
             return WriteItimer(f->X[1], Current, which);
         }
@@ -214,7 +218,7 @@ namespace Kernel.Time
         private static long WriteItimer(ulong address, Process p, int which)
         {
             ulong interval, left;
-            if (which == 0)
+            if (which == ItimerReal)
             {
                 ulong now = Clock.MonotonicNanoseconds();
                 left = p.AlarmAt > now ? p.AlarmAt - now : p.AlarmAt == 0 ? 0UL : 1000UL;
@@ -223,8 +227,8 @@ namespace Kernel.Time
             else
             {
                 ulong tickNs = 1_000_000_000UL / SystemTimer.Hz;
-                left = (which == 1 ? p.VirtualLeft : p.ProfLeft) * tickNs;
-                interval = (which == 1 ? p.VirtualInterval : p.ProfInterval) * tickNs;
+                left = (which == ItimerVirtual ? p.VirtualLeft : p.ProfLeft) * tickNs;
+                interval = (which == ItimerVirtual ? p.VirtualInterval : p.ProfInterval) * tickNs;
             }
             int r = UserMemory.Write(address, interval / 1_000_000_000);
             if (r == 0) r = UserMemory.Write(address + 8, interval % 1_000_000_000 / 1000);

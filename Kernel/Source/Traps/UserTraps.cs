@@ -26,7 +26,7 @@ namespace Kernel.Traps
                 Panic.FromTrap(frame, kind);
             if (kind == IrqFromUser)
             {
-                Exceptions.HandleInterruptFromUser();
+                Interrupts.HandleFromUser();
             }
             else if (kind == SyncFromUser)
             {
@@ -43,23 +43,22 @@ namespace Kernel.Traps
         private static void Synchronous(TrapFrame* frame, Process process)
         {
             ulong esr = frame->Esr;
-            uint ec = (uint)(esr >> 26);
+            uint ec = ExceptionSyndrome.ExceptionClass(esr);
             switch (ec)
             {
-                case 0x15: // SVC64
+                case ExceptionSyndrome.EcSvc64:
                     Cpu.EnableInterrupts();
                     Syscalls.Dispatch(frame, process);
                     Cpu.DisableInterrupts();
                     return;
-                case 0x20: // instruction abort from EL0
-                case 0x24: // data abort from EL0
+                case ExceptionSyndrome.EcInstructionAbortLower:
+                case ExceptionSyndrome.EcDataAbortLower:
                     {
-                        uint dfsc = (uint)(esr & 0x3F);
-                        bool write = ec == 0x24 && (esr & (1 << 6)) != 0;
-                        bool exec = ec == 0x20;
+                        uint fsc = ExceptionSyndrome.FaultStatus(esr);
+                        bool write = ec == ExceptionSyndrome.EcDataAbortLower && ExceptionSyndrome.IsWrite(esr);
+                        bool exec = ec == ExceptionSyndrome.EcInstructionAbortLower;
                         ulong va = frame->Far;
-                        // Translation (0b0001xx), access flag (0b0010xx) and permission (0b0011xx) faults.
-                        if (dfsc >= 0x04 && dfsc <= 0x0F)
+                        if (ExceptionSyndrome.IsPageFault(fsc))
                         {
                             Cpu.EnableInterrupts();
                             int r = process.Memory!.HandleFault(va, write, exec);
@@ -83,7 +82,7 @@ namespace Kernel.Traps
                             ForceSignal(process, Signals.SIGSEGV, va);
                             return;
                         }
-                        if (dfsc == 0x21) // alignment fault
+                        if (fsc == ExceptionSyndrome.FscAlignment)
                         {
                             ForceSignal(process, Signals.SIGBUS, va);
                             return;
@@ -91,17 +90,17 @@ namespace Kernel.Traps
                         ForceSignal(process, Signals.SIGSEGV, va);
                         return;
                     }
-                case 0x22: // PC alignment
-                case 0x26: // SP alignment
+                case ExceptionSyndrome.EcPcAlignment:
+                case ExceptionSyndrome.EcSpAlignment:
                     ForceSignal(process, Signals.SIGBUS, frame->Far);
                     return;
-                case 0x2C: // floating-point exception (trapped)
+                case ExceptionSyndrome.EcFpException64:
                     ForceSignal(process, Signals.SIGFPE, frame->Elr);
                     return;
-                case 0x3C: // BRK
-                case 0x30:
-                case 0x32:
-                case 0x34: // breakpoints, step, watchpoints
+                case ExceptionSyndrome.EcBrk64:
+                case ExceptionSyndrome.EcBreakpointLower:
+                case ExceptionSyndrome.EcStepLower:
+                case ExceptionSyndrome.EcWatchpointLower:
                     ForceSignal(process, Signals.SIGTRAP, frame->Elr);
                     return;
                 default: // unknown instruction, trapped system registers, ...

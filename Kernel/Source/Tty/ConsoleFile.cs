@@ -2,6 +2,7 @@ using System;
 using Kernel.Arch;
 using Kernel.Drivers;
 using Kernel.Fs;
+using Kernel.Logic.Fs;
 using Kernel.Logic.Process;
 using Kernel.Logic.Tty;
 using Kernel.Logic;
@@ -34,7 +35,7 @@ namespace Kernel.Tty
 
         public override int Poll() => OpenFlags.PollOut | OpenFlags.PollWrNorm | (Console.PollReadable ? OpenFlags.PollIn | OpenFlags.PollRdNorm : 0);
 
-        public override int Stat(Span<byte> stat) => Node != null ? base.Stat(stat) : StatWriter.Fill(stat, 6, 5, 0x2000 | 0x180, 1, _rdev, 0);
+        public override int Stat(Span<byte> stat) => Node != null ? base.Stat(stat) : StatLayout.WriteStat(stat, DevtmpfsDevice, 5, InodeMode.S_IFCHR | InodeMode.S_IRUSR | InodeMode.S_IWUSR, _rdev);
 
         public override int Describe(Span<byte> text, Logic.Fs.Inode root)
         {

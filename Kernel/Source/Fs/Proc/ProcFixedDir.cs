@@ -28,13 +28,13 @@ namespace Kernel.Fs.Proc
         }
 
         protected void AddFile(ReadOnlySpan<byte> name, ProcContent content, Process? process)
-            => Add(name, new ProcFile(content, process) { Mode = InodeMode.S_IFREG | 0x124 });
+            => Add(name, new ProcFile(content, process) { Mode = InodeMode.S_IFREG | InodeMode.S_IRUGO });
 
         protected int LookupFixed(ReadOnlySpan<byte> name, out Inode? node)
         {
             for (int i = 0; i < _count; i++)
             {
-                if (BootArgs.SameBytes(_names[i], name))
+                if (Bytes.Equal(_names[i], name))
                 {
                     node = _children[i];
                     return 0;

@@ -23,7 +23,7 @@ namespace Kernel.Fs.Proc
         {
             var fs = new FileSystem(dev);
             var root = new ProcRoot();
-            fs.InitInode(root, InodeMode.S_IFDIR | 0x16D, 0, 0);
+            fs.InitInode(root, InodeMode.S_IFDIR | InodeMode.S_IRUGO | InodeMode.S_IXUGO, 0, 0);
             root.Nlink = 2;
             root.Build();
             fs.SetRoot(root);
@@ -37,7 +37,7 @@ namespace Kernel.Fs.Proc
             if (p.ProcDirectory == null && Instance != null)
             {
                 var dir = new ProcPidDir(p);
-                Instance.InitInode(dir, InodeMode.S_IFDIR | 0x16D, p.Uid, p.Gid);
+                Instance.InitInode(dir, InodeMode.S_IFDIR | InodeMode.S_IRUGO | InodeMode.S_IXUGO, p.Uid, p.Gid);
                 dir.Nlink = 2;
                 dir.Build();
                 p.ProcDirectory = dir;

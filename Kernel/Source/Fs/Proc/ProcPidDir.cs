@@ -9,6 +9,7 @@ using Kernel.Threading;
 
 namespace Kernel.Fs.Proc
 {
+    /// <summary>/proc/PID: the files that describe one process (stat, status, cmdline, maps, fd, exe, cwd, root).</summary>
     public sealed class ProcPidDir : ProcFixedDir
     {
         private Process? _process;
@@ -24,10 +25,10 @@ namespace Kernel.Fs.Proc
             AddFile("comm"u8, ProcContent.PidComm, p);
             AddFile("maps"u8, ProcContent.PidMaps, p);
             AddFile("statm"u8, ProcContent.PidStatm, p);
-            Add("exe"u8, new ProcLink(ProcLink.Kind.Exe, p) { Mode = InodeMode.S_IFLNK | 0x1FF });
-            Add("cwd"u8, new ProcLink(ProcLink.Kind.Cwd, p) { Mode = InodeMode.S_IFLNK | 0x1FF });
-            Add("root"u8, new ProcLink(ProcLink.Kind.Root, p) { Mode = InodeMode.S_IFLNK | 0x1FF });
-            var fd = new ProcFdDir(p) { Mode = InodeMode.S_IFDIR | 0x16D };
+            Add("exe"u8, new ProcLink(ProcLink.Kind.Exe, p) { Mode = InodeMode.S_IFLNK | InodeMode.S_IRWXUGO });
+            Add("cwd"u8, new ProcLink(ProcLink.Kind.Cwd, p) { Mode = InodeMode.S_IFLNK | InodeMode.S_IRWXUGO });
+            Add("root"u8, new ProcLink(ProcLink.Kind.Root, p) { Mode = InodeMode.S_IFLNK | InodeMode.S_IRWXUGO });
+            var fd = new ProcFdDir(p) { Mode = InodeMode.S_IFDIR | InodeMode.S_IRUGO | InodeMode.S_IXUGO };
             Add("fd"u8, fd);
             fd.Nlink = 2;
         }

@@ -9,6 +9,7 @@ using Kernel.Threading;
 
 namespace Kernel.Fs.Proc
 {
+    /// <summary>/proc itself: the per-system files (meminfo, uptime, mounts...), self, and a directory per live process.</summary>
     public sealed class ProcRoot : ProcFixedDir
     {
         private const ulong PidCookieBase = 0x10000;
@@ -23,7 +24,7 @@ namespace Kernel.Fs.Proc
             AddFile("loadavg"u8, ProcContent.LoadAvg, null);
             AddFile("version"u8, ProcContent.Version, null);
             AddFile("filesystems"u8, ProcContent.FileSystems, null);
-            Add("self"u8, new ProcLink(ProcLink.Kind.Self, null) { Mode = InodeMode.S_IFLNK | 0x1FF });
+            Add("self"u8, new ProcLink(ProcLink.Kind.Self, null) { Mode = InodeMode.S_IFLNK | InodeMode.S_IRWXUGO });
         }
 
         public override Inode? Parent => this;

@@ -1,12 +1,12 @@
 using System;
 
-namespace Kernel.Logic.Process
+namespace Kernel.Logic
 {
     /// <summary>
     /// Little-endian loads and stores on byte spans (callers check the bounds first; an index out of
     /// range is a kernel bug and panics through the span's bounds check).
     /// </summary>
-    internal static class LittleEndian
+    public static class LittleEndian
     {
         public static ushort U16(ReadOnlySpan<byte> s, int o) => (ushort)(s[o] | s[o + 1] << 8);
 
