@@ -2,16 +2,6 @@ using System;
 
 namespace Kernel.Logic
 {
-    /// <summary>Which EL1 generic timer drives the tick.</summary>
-    public enum TimerKind
-    {
-        /// <summary>The EL1 virtual timer: CNTV_* registers against CNTVCT_EL0.</summary>
-        Virtual,
-
-        /// <summary>The EL1 non-secure physical timer: CNTP_* registers against CNTPCT_EL0.</summary>
-        Physical,
-    }
-
     /// <summary>
     /// The architected timer's device-tree node ("arm,armv8-timer" / "arm,armv7-timer", binding
     /// Documentation/devicetree/bindings/timer/arm,arch_timer.yaml) and the choice of the tick timer,

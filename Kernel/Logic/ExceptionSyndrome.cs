@@ -1,5 +1,3 @@
-using System;
-
 namespace Kernel.Logic
 {
     /// <summary>Names for the fields of ESR_EL1 (ARM ARM D17.2.37).</summary>

@@ -1,5 +1,3 @@
-using System;
-
 namespace Kernel.Logic
 {
     /// <summary>

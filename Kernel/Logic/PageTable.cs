@@ -1,17 +1,5 @@
-using System;
-
 namespace Kernel.Logic
 {
-    [Flags]
-    public enum PageFlags
-    {
-        Read = 1,
-        Write = 2,
-        Execute = 4,
-        Device = 8,    // Device-nGnRE instead of Normal write-back
-        User = 16,     // accessible from EL0
-    }
-
     /// <summary>
     /// AArch64 stage-1 translation tables for one half of the address space: 4 KiB granule, four
     /// levels, 48-bit virtual addresses (ARM ARM D8.3). Maps with 1 GiB and 2 MiB blocks where

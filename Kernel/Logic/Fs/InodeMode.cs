@@ -32,37 +32,4 @@ namespace Kernel.Logic.Fs
 
         public const byte DT_UNKNOWN = 0, DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_BLK = 6, DT_REG = 8, DT_LNK = 10, DT_SOCK = 12;
     }
-
-    /// <summary>
-    /// Device numbers in the 64-bit user-space encoding of st_rdev/st_dev (glibc makedev; equal to
-    /// the kernel's new_encode_dev for 12-bit majors and 20-bit minors).
-    /// </summary>
-    public static class DeviceNumber
-    {
-        public static ulong Make(uint major, uint minor)
-            => ((ulong)(major & 0xFFFFF000) << 32) | ((ulong)(major & 0xFFF) << 8) | ((ulong)(minor & 0xFFFFFF00) << 12) | (minor & 0xFF);
-
-        public static uint Major(ulong dev) => (uint)(((dev >> 32) & 0xFFFFF000) | ((dev >> 8) & 0xFFF));
-
-        public static uint Minor(ulong dev) => (uint)(((dev >> 12) & 0xFFFFFF00) | (dev & 0xFF));
-    }
-
-    /// <summary>A time as seconds and nanoseconds since the epoch (struct timespec).</summary>
-    public struct Timespec
-    {
-        public long Sec;
-        public long Nsec;
-
-        public Timespec(long sec, long nsec)
-        {
-            Sec = sec;
-            Nsec = nsec;
-        }
-
-        /// <summary>utimensat's "set to the current time" and "leave unchanged" nanosecond values.</summary>
-        public const long UtimeNow = (1L << 30) - 1, UtimeOmit = (1L << 30) - 2;
-
-        public static int Compare(Timespec a, Timespec b)
-            => a.Sec != b.Sec ? (a.Sec < b.Sec ? -1 : 1) : a.Nsec != b.Nsec ? (a.Nsec < b.Nsec ? -1 : 1) : 0;
-    }
 }

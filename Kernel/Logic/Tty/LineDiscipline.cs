@@ -3,12 +3,6 @@ using Kernel.Logic.Process;
 
 namespace Kernel.Logic.Tty
 {
-    /// <summary>Where a terminal's output and echo go (the serial driver's transmit path).</summary>
-    public interface ITtyOutput
-    {
-        void Write(ReadOnlySpan<byte> bytes);
-    }
-
     /// <summary>
     /// Linux's N_TTY line discipline (drivers/tty/n_tty.c) for one terminal: input mapping
     /// (ISTRIP, IUCLC, IGNCR, ICRNL, INLCR), flow control (IXON, IXANY), signal characters (ISIG),

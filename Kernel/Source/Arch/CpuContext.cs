@@ -1,6 +1,3 @@
-using System.Runtime;
-using System.Runtime.CompilerServices;
-
 namespace Kernel.Arch
 {
     /// <summary>Callee-saved state of a suspended kernel thread (layout shared with Arch/switch.S).</summary>

@@ -1,6 +1,3 @@
-using System.Runtime;
-using System.Runtime.CompilerServices;
-
 namespace Kernel.Arch
 {
     /// <summary>Device register access with volatile semantics (never merged, reordered or elided).</summary>

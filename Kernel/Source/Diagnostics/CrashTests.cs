@@ -1,7 +1,5 @@
 using System;
-using System.Runtime;
 using System.Runtime.CompilerServices;
-using Kernel.Memory;
 
 namespace Kernel.Diagnostics
 {

@@ -1,7 +1,5 @@
 using System;
 using System.Runtime.CompilerServices;
-using Kernel.Drivers;
-using Kernel.Logic;
 
 namespace Kernel.Diagnostics
 {

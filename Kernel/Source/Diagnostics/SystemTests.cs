@@ -1,7 +1,4 @@
-using System;
-using System.Runtime;
 using System.Runtime.CompilerServices;
-using Kernel.Arch;
 using Kernel.Logic;
 using Kernel.Memory;
 using Kernel.Threading;

@@ -1,6 +1,4 @@
 using System;
-using Kernel.Arch;
-using Kernel.Diagnostics;
 using Kernel.Logic.Fs;
 using Kernel.Logic;
 

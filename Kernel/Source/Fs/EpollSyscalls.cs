@@ -1,6 +1,3 @@
-using System;
-using Kernel.Arch;
-using Kernel.Diagnostics;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;

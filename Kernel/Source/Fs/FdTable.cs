@@ -1,8 +1,4 @@
-using System;
-using Kernel.Arch;
 using Kernel.Logic;
-using Kernel.Logic.Process;
-using Kernel.Threading;
 
 namespace Kernel.Fs
 {

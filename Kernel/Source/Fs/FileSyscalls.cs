@@ -1,6 +1,5 @@
 using System;
 using Kernel.Arch;
-using Kernel.Diagnostics;
 using Kernel.Logic.Fs;
 using Kernel.Logic.Process;
 using Kernel.Logic;
@@ -47,7 +46,6 @@ namespace Kernel.Fs
             Syscalls.Register("preadv"u8, &Preadv);
             Syscalls.Register("pwritev"u8, &Pwritev);
         }
-
 
         /// <summary>Reads through a kernel bounce buffer into user memory.</summary>
         private static long ReadInto(OpenFile file, ulong buffer, ulong count, long offset)

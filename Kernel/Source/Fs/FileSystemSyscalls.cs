@@ -1,5 +1,4 @@
 using System;
-using Kernel.Diagnostics;
 using Kernel.Fs.Proc;
 using Kernel.Logic.Fs;
 using Kernel.Logic;

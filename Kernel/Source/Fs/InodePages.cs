@@ -1,4 +1,3 @@
-using System;
 using Kernel.Logic.Fs;
 using Kernel.Logic;
 using Kernel.Memory;

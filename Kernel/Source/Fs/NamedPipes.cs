@@ -1,7 +1,5 @@
-using System;
 using Kernel.Arch;
 using Kernel.Logic;
-using Kernel.Logic.Process;
 using Kernel.Threading;
 
 namespace Kernel.Fs

@@ -1,7 +1,5 @@
 using System;
-using Kernel.Arch;
 using Kernel.Logic.Fs;
-using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
 using Kernel.Threading;

@@ -1,9 +1,3 @@
-using System;
-using Kernel.Arch;
-using Kernel.Logic;
-using Kernel.Logic.Process;
-using Kernel.Threading;
-
 namespace Kernel.Fs
 {
     /// <summary>Open-file flags and poll bits (Linux values on arm64).</summary>

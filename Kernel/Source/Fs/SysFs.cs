@@ -1,5 +1,4 @@
 using System;
-using Kernel.Logic;
 using Kernel.Logic.Fs;
 
 namespace Kernel.Fs

@@ -1,4 +1,3 @@
-using System;
 using Kernel.Arch;
 using Kernel.Logic;
 

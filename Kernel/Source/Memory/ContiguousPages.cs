@@ -1,9 +1,3 @@
-using System;
-using Kernel.Arch;
-using Kernel.Diagnostics;
-using Kernel.Logic;
-using Kernel.Logic.Process;
-
 namespace Kernel.Memory
 {
     /// <summary>Physically contiguous memory (the initrd) seen as a file's pages.</summary>

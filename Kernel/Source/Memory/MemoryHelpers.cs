@@ -1,6 +1,4 @@
 using System;
-using System.Runtime;
-using Kernel.Drivers;
 
 namespace Kernel.Memory
 {

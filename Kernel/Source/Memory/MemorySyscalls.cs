@@ -1,5 +1,3 @@
-using System;
-using Kernel.Diagnostics;
 using Kernel.Fs;
 using Kernel.Logic;
 using Kernel.Processes;

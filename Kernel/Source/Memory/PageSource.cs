@@ -1,7 +1,3 @@
-using System;
-using Kernel.Arch;
-using Kernel.Logic;
-
 namespace Kernel.Memory
 {
     /// <summary>Pages a file mapping reads from (a file's page cache); held while a mapping uses it.</summary>

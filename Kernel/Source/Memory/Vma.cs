@@ -1,7 +1,3 @@
-using System;
-using Kernel.Arch;
-using Kernel.Logic;
-
 namespace Kernel.Memory
 {
     /// <summary>One mapped range of a user address space ([Start, End), page aligned).</summary>

@@ -1,7 +1,6 @@
 using System;
 using Kernel.Arch;
 using Kernel.Crypto;
-using Kernel.Diagnostics;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;

@@ -1,6 +1,4 @@
 using System;
-using Kernel.Diagnostics;
-using Kernel.Fs.Proc;
 using Kernel.Fs;
 using Kernel.Logic.Fs;
 using Kernel.Logic;

@@ -1,7 +1,5 @@
 using System;
-using Kernel.Arch;
 using Kernel.Crypto;
-using Kernel.Diagnostics;
 using Kernel.Drivers;
 using Kernel.Fs;
 using Kernel.Logic.Process;

@@ -1,5 +1,4 @@
 using System;
-using Kernel.Diagnostics;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;

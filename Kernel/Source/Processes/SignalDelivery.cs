@@ -1,8 +1,4 @@
-using System;
-using Kernel.Arch;
-using Kernel.Diagnostics;
 using Kernel.Logic.Process;
-using Kernel.Logic;
 using Kernel.Threading;
 using Kernel.Traps;
 

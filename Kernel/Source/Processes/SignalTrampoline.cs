@@ -1,8 +1,5 @@
 using System;
-using Kernel.Arch;
-using Kernel.Diagnostics;
 using Kernel.Logic;
-using Kernel.Logic.Process;
 using Kernel.Memory;
 
 namespace Kernel.Processes

@@ -3,7 +3,6 @@ using Kernel.Arch;
 using Kernel.Boot;
 using Kernel.Crypto;
 using Kernel.Diagnostics;
-using Kernel.Drivers;
 using Kernel.Fs;
 using Kernel.Logic.Fs;
 using Kernel.Logic;

@@ -1,6 +1,5 @@
 using System;
 using Kernel.Arch;
-using Kernel.Diagnostics;
 using Kernel.Logic;
 using Kernel.Memory;
 using Kernel.Traps;

@@ -1,9 +1,6 @@
 using System;
 using Kernel.Arch;
 using Kernel.Drivers;
-using Kernel.Diagnostics;
-using Kernel.Logic;
-using Kernel.Memory;
 
 namespace Kernel.Threading
 {

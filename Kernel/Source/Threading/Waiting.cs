@@ -1,7 +1,4 @@
-using System;
-using Kernel.Arch;
 using Kernel.Logic;
-using Kernel.Logic.Process;
 
 namespace Kernel.Threading
 {

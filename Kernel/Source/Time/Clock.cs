@@ -1,7 +1,4 @@
-using System;
-using Kernel.Arch;
 using Kernel.Drivers;
-using Kernel.Logic;
 
 namespace Kernel.Time
 {

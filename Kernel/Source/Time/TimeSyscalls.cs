@@ -1,8 +1,5 @@
-using System;
 using Kernel.Arch;
-using Kernel.Diagnostics;
 using Kernel.Drivers;
-using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
 using Kernel.Processes;

@@ -1,13 +1,9 @@
 using System;
-using Kernel.Arch;
 using Kernel.Diagnostics;
-using Kernel.Drivers;
 using Kernel.Fs;
-using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
 using Kernel.Processes;
-using Kernel.Threading;
 using Kernel.Time;
 
 namespace Kernel.Traps

@@ -1,7 +1,3 @@
-using System;
-using Kernel.Arch;
-using Kernel.Logic;
-
 namespace Kernel.Traps
 {
     /// <summary>The register state saved by Arch/vectors.S on every exception (816 bytes).</summary>

@@ -1,7 +1,6 @@
 using System;
 using Kernel.Arch;
 using Kernel.Diagnostics;
-using Kernel.Drivers;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Processes;

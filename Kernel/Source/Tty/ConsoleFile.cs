@@ -1,12 +1,6 @@
 using System;
-using Kernel.Arch;
-using Kernel.Drivers;
 using Kernel.Fs;
 using Kernel.Logic.Fs;
-using Kernel.Logic.Process;
-using Kernel.Logic.Tty;
-using Kernel.Logic;
-using Kernel.Threading;
 
 namespace Kernel.Tty
 {

@@ -1,11 +1,7 @@
 using System;
-using Kernel.Drivers;
 using Kernel.Logic.Fs;
-using Kernel.Logic.Process;
 using Kernel.Logic;
-using Kernel.Memory;
 using Kernel.Processes;
-using Kernel.Threading;
 
 namespace Kernel.Fs.Proc
 {

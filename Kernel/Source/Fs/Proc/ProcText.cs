@@ -1,6 +1,5 @@
 using System;
 using Kernel.Drivers;
-using Kernel.Logic.Fs;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
