@@ -1,13 +1,5 @@
 namespace Emulator.Devices;
 
-/// <summary>What the machine must do after a PSCI call returns.</summary>
-public enum PsciAction
-{
-    None,
-    PowerOff,
-    Reset,
-}
-
 /// <summary>
 /// PSCI 1.0 firmware (ARM DEN 0022) for a machine with one CPU, MPIDR affinity 0.0.0.0, reached through
 /// HVC or SMC. CPU_SUSPEND and the other optional functions report NOT_SUPPORTED.

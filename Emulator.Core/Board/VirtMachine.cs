@@ -7,17 +7,6 @@ using Emulator.Devices;
 
 namespace Emulator.Core.Board;
 
-/// <summary>What the user asked for; the command line's options map one to one onto this.</summary>
-public sealed record MachineConfig
-{
-    public CpuModel Cpu { get; init; } = CpuModel.CortexA57;
-    public ulong RamSize { get; init; } = 512UL << 20;
-    public required string KernelPath { get; init; }
-    public string? InitrdPath { get; init; }
-    public string? Append { get; init; }
-    public string? DtbPath { get; init; }
-}
-
 /// <summary>
 /// The QEMU `virt` board with one Cortex-A CPU: RAM, GICv2, generic timer, PL011, PL031, fw_cfg and PSCI,
 /// wired from one device list that also generates the device tree.

@@ -4,13 +4,6 @@ using Emulator.Devices;
 
 namespace Emulator.Core.Cpu;
 
-public enum MachineExit
-{
-    PowerOff,
-    Reset,
-    Quit,
-}
-
 /// <summary>
 /// The single virtual CPU: a Unicorn engine run without asynchronous stops, with the host performing
 /// synchronous exception entry, PSCI firmware on HVC/SMC, the physical timer's registers emulated when
@@ -61,7 +54,6 @@ public sealed unsafe class Vcpu : IDisposable
     }
 
     public object Gate { get; }
-
 
     /// <summary>Drives the guest's IRQ input. Called under <see cref="Gate"/>, from any thread.</summary>
     public void SetIrq(bool level)
@@ -136,7 +128,6 @@ public sealed unsafe class Vcpu : IDisposable
                     Monitor.PulseAll(Gate);
                 }
             }
-
 
             if (_fatal != null)
             {

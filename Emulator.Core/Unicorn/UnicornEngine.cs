@@ -2,21 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace Emulator.Core.Unicorn;
 
-/// <summary>A Unicorn error: a host-side failure (never something a guest can cause on purpose).</summary>
-public sealed class UnicornException(string operation, int code)
-    : Exception($"unicorn: {operation} failed: {UnicornEngine.Describe(code)} (error {code})")
-{
-    public int Code { get; } = code;
-}
-
-public enum CpuModel
-{
-    CortexA57 = 0,
-    CortexA53 = 1,
-    CortexA72 = 2,
-    Max = 3,
-}
-
 /// <summary>
 /// One AArch64 Unicorn engine. A thin, checked layer over the C API: every call's result is checked and a
 /// failure throws <see cref="UnicornException"/> naming the call. Register accessors are cheap enough for
