@@ -3,8 +3,6 @@ using System.Diagnostics;
 
 namespace Emulator.Core.Tests.DeviceTree;
 
-internal sealed record DtcResult(int ExitCode, string StandardOutput, string StandardError, byte[] Output);
-
 /// <summary>
 /// Runs the reference device-tree compiler on a blob or source text. When dtc is not installed
 /// the calling test fails (it does not skip), since these tests are the only outside check of

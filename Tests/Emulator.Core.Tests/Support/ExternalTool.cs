@@ -1,9 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace Emulator.Core.Tests.Unicorn;
-
-internal sealed record ToolResult(int ExitCode, string StandardOutput, string StandardError);
+namespace Emulator.Core.Tests.Support;
 
 /// <summary>
 /// Runs a host tool the tests depend on (the AArch64 binutils, dtc, QEMU). A tool that is not installed
