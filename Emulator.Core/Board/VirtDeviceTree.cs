@@ -72,7 +72,7 @@ public static class VirtDeviceTree
             device.Describe(node);
             if (node.GetProperty("reg") == null)
             {
-                node.SetU64("reg", device.Base, device.Size);
+                node.SetU64("reg", Reg(device.Windows));
             }
 
             if (device.Spi is { } spi)
@@ -84,18 +84,20 @@ public static class VirtDeviceTree
         return root;
     }
 
-    /// <summary>The GIC's node: both of its register windows in one reg property.</summary>
-    public static void DescribeGic(FdtNode node)
+    /// <summary>The GIC's node: its distributor and CPU interface windows in one reg property.</summary>
+    public static Action<FdtNode> DescribeGic(IReadOnlyList<BoardWindow> windows) => node =>
     {
         node.SetString("compatible", "arm,cortex-a15-gic")
             .SetU32("#interrupt-cells", 3)
             .SetU32("#address-cells", 2)
             .SetU32("#size-cells", 2)
             .SetEmpty("interrupt-controller")
-            .SetU64("reg", VirtLayout.GicDistributorBase, VirtLayout.GicRegionSize,
-                VirtLayout.GicCpuInterfaceBase, VirtLayout.GicRegionSize)
+            .SetU64("reg", Reg(windows))
             .SetU32("phandle", GicPhandle);
-    }
+    };
+
+    /// <summary>A reg property of (base, size) pairs, one per window, with the root's two address and two size cells.</summary>
+    private static ulong[] Reg(IReadOnlyList<BoardWindow> windows) => [.. windows.SelectMany(w => new[] { w.Base, w.Size })];
 
     /// <summary>PrimeCell devices sit on Linux's AMBA bus, which needs the apb_pclk clock to probe them.</summary>
     public static Action<FdtNode> DescribePrimeCell(string compatible, bool uartClock) => node =>

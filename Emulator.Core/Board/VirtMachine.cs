@@ -56,13 +56,17 @@ public sealed class VirtMachine : IDisposable
             _rtc = new Pl031(_gic.Line(VirtLayout.SpiBase + VirtLayout.RtcSpi), () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
             var fwCfg = new FwCfg(_ram);
 
+            BoardWindow[] gicWindows =
+            [
+                new(VirtLayout.GicDistributorBase, VirtLayout.GicDistributorSize, _gic.Distributor),
+                new(VirtLayout.GicCpuInterfaceBase, VirtLayout.GicCpuInterfaceSize, _gic.CpuInterface),
+            ];
             Devices =
             [
-                new BoardDevice("intc", VirtLayout.GicDistributorBase, VirtLayout.GicRegionSize, _gic.Distributor, null,
-                    VirtDeviceTree.DescribeGic),
-                new BoardDevice("pl011", VirtLayout.UartBase, 0x1000, _uart, VirtLayout.UartSpi,
+                new BoardDevice("intc", gicWindows, null, VirtDeviceTree.DescribeGic(gicWindows)),
+                new BoardDevice("pl011", VirtLayout.UartBase, VirtLayout.UartSize, _uart, VirtLayout.UartSpi,
                     VirtDeviceTree.DescribePrimeCell("arm,pl011", uartClock: true)),
-                new BoardDevice("pl031", VirtLayout.RtcBase, 0x1000, _rtc, VirtLayout.RtcSpi,
+                new BoardDevice("pl031", VirtLayout.RtcBase, VirtLayout.RtcSize, _rtc, VirtLayout.RtcSpi,
                     VirtDeviceTree.DescribePrimeCell("arm,pl031", uartClock: false)),
                 new BoardDevice("fw-cfg", VirtLayout.FwCfgBase, VirtLayout.FwCfgSize, fwCfg, null,
                     node => node.SetString("compatible", "qemu,fw-cfg-mmio").SetEmpty("dma-coherent")),
@@ -73,17 +77,13 @@ public sealed class VirtMachine : IDisposable
                 _engine.MapRam(_ram.Base, _ram.Size, _ram.Pointer);
             }
 
-            var windows = new List<(ulong Base, ulong Size, IMmioDevice Model)>
+            foreach (var window in Devices.SelectMany(d => d.Windows))
             {
-                (VirtLayout.GicCpuInterfaceBase, VirtLayout.GicRegionSize, _gic.CpuInterface),
-            };
-            windows.AddRange(Devices.Select(d => (d.Base, d.Size, d.Model)));
-            foreach (var (windowBase, size, model) in windows)
-            {
-                _bus.Map(_engine, windowBase, size, model);
+                _bus.Map(_engine, window.Base, window.Size, window.Model);
             }
 
-            MapHoles(windows.Select(w => (w.Base, (w.Size + 0xFFF) & ~0xFFFUL)).Append((_ram.Base, _ram.Size)));
+            // The bus rounds each window up to whole pages; the holes fill what is left.
+            MapHoles([.. _bus.Windows.Select(w => (w.Base, w.Size)), (_ram.Base, _ram.Size)]);
 
             _vcpu = new Vcpu(_engine, config.Cpu, _gate, _clock, _timer, () => _gic.IrqOutput, UpdateDevices,
                 NextDeadline);
@@ -113,7 +113,7 @@ public sealed class VirtMachine : IDisposable
     };
 
     /// <summary>Every physical address the device tree leaves empty reads as all-ones and ignores writes.</summary>
-    private void MapHoles(IEnumerable<(ulong Base, ulong Size)> used)
+    private void MapHoles(IReadOnlyList<(ulong Base, ulong Size)> used)
     {
         var next = 0UL;
         foreach (var (regionBase, size) in used.OrderBy(r => r.Base))
