@@ -1,5 +1,6 @@
 using Emulator.Core.Boot;
 using Emulator.Core.DeviceTree;
+using Emulator.Devices;
 
 namespace Emulator.Core.Board;
 
@@ -45,10 +46,10 @@ public static class VirtDeviceTree
         root.AddChild("psci")
             .SetStringList("compatible", "arm,psci-1.0", "arm,psci-0.2", "arm,psci")
             .SetString("method", "hvc")
-            .SetU32("cpu_suspend", 0xc4000001)
-            .SetU32("cpu_off", 0x84000002)
-            .SetU32("cpu_on", 0xc4000003)
-            .SetU32("migrate", 0xc4000005);
+            .SetU32("cpu_suspend", PsciFunction.CPU_SUSPEND_64)
+            .SetU32("cpu_off", PsciFunction.CPU_OFF)
+            .SetU32("cpu_on", PsciFunction.CPU_ON_64)
+            .SetU32("migrate", PsciFunction.MIGRATE_64);
 
         root.AddChild("timer")
             .SetStringList("compatible", "arm,armv8-timer", "arm,armv7-timer")
