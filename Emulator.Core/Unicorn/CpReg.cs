@@ -22,7 +22,4 @@ public struct CpReg
         Op2 = op2;
         Value = value;
     }
-
-    /// <summary>The encoding packed as op0:op1:CRn:CRm:op2, for switch statements.</summary>
-    public readonly uint Key => SysReg.Key(Op0, Op1, Crn, Crm, Op2);
 }
