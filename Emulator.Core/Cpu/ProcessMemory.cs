@@ -40,16 +40,18 @@ internal static class ProcessMemory
     {
         Span<byte> buffer = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(buffer, value);
-        lock (Mem)
-        {
-            RandomAccess.Write(Mem.Value.SafeFileHandle, buffer, (long)address);
-        }
+        Write(address, buffer);
     }
 
     public static void WriteU16(ulong address, ushort value)
     {
         Span<byte> buffer = stackalloc byte[2];
         BinaryPrimitives.WriteUInt16LittleEndian(buffer, value);
+        Write(address, buffer);
+    }
+
+    private static void Write(ulong address, ReadOnlySpan<byte> buffer)
+    {
         lock (Mem)
         {
             RandomAccess.Write(Mem.Value.SafeFileHandle, buffer, (long)address);

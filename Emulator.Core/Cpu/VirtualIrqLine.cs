@@ -175,11 +175,8 @@ public sealed unsafe class VirtualIrqLine
         {
             using var engine = new UnicornEngine(model);
             engine.MapRam(ProbeBase, 0x10000, memory);
-            BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory, 4), 0xD50342FF);
-            BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory + 4, 4), 0xD2800021);
-            BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory + 8, 4), 0xF9000001);
-            BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory + 12, 4), 0x14000000);
-            BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>(memory + 0xA80, 4), 0xD4000002);
+            engine.WriteCode(ProbeBase, 0xD50342FF, 0xD2800021, 0xF9000001, 0x14000000);
+            engine.WriteCode(ProbeBase + 0xA80, 0xD4000002);
             CpuState.EnterEl1(engine);
             engine.Write(Arm64Reg.VbarEl1, ProbeBase + 0x800);
             engine.WriteX(0, ProbeBase + MarkerOffset);

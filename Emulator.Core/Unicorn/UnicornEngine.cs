@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
 namespace Emulator.Core.Unicorn;
@@ -85,6 +86,18 @@ public sealed unsafe class UnicornEngine : IDisposable
         {
             Check(UnicornNative.uc_mem_write(_handle, address, p, (nuint)bytes.Length), $"write memory at 0x{address:x}");
         }
+    }
+
+    /// <summary>Writes A64 instructions, each a little-endian word, from <paramref name="address"/> on.</summary>
+    public void WriteCode(ulong address, params ReadOnlySpan<uint> instructions)
+    {
+        var bytes = new byte[instructions.Length * 4];
+        for (var i = 0; i < instructions.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i * 4), instructions[i]);
+        }
+
+        WriteMemory(address, bytes);
     }
 
     public void AddInterruptHook(delegate* unmanaged<nint, uint, nint, void> callback, nint userData) =>
