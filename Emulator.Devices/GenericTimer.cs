@@ -1,14 +1,6 @@
+using System.Runtime.CompilerServices;
+
 namespace Emulator.Devices;
-
-/// <summary>The two EL1 timers of the ARM generic timer (Arm ARM D11/D12, CNTP_* and CNTV_*).</summary>
-public enum TimerKind
-{
-    /// <summary>The EL1 physical timer: CNTP_CTL_EL0, CNTP_CVAL_EL0, CNTP_TVAL_EL0 (PPI 30 on virt).</summary>
-    Physical,
-
-    /// <summary>The EL1 virtual timer: CNTV_CTL_EL0, CNTV_CVAL_EL0, CNTV_TVAL_EL0 (PPI 27 on virt).</summary>
-    Virtual,
-}
 
 /// <summary>
 /// The EL1 physical and virtual timers of the ARM generic timer. Both count the same system counter
@@ -22,6 +14,17 @@ public sealed class GenericTimer
     private const ulong CtlEnable = 1 << 0;
     private const ulong CtlImask = 1 << 1;
     private const ulong CtlIstatus = 1 << 2;
+
+    // The timers' system register encodings (Arm ARM D23.8: CNTP_*_EL0 and CNTV_*_EL0): op0 3, op1 3, CRn 14,
+    // CRm 2 for the physical timer and 3 for the virtual one, op2 0 TVAL, 1 CTL, 2 CVAL.
+    private const uint TimerOp0 = 3;
+    private const uint TimerOp1 = 3;
+    private const uint TimerCrn = 14;
+    private const uint PhysicalCrm = 2;
+    private const uint VirtualCrm = 3;
+    private const uint TvalOp2 = 0;
+    private const uint CtlOp2 = 1;
+    private const uint CvalOp2 = 2;
 
     private readonly Func<ulong> counter;
     private readonly Timer[] timers;
@@ -68,6 +71,63 @@ public sealed class GenericTimer
         var timer = Get(k);
         timer.CompareValue = counter() + (ulong)(long)(int)(uint)v;
         Drive(timer);
+    }
+
+    /// <summary>Whether an MRS/MSR with this encoding (op0, op1, CRn, CRm) names a virtual timer register.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsVirtualTimerRegister(uint op0, uint op1, uint crn, uint crm) =>
+        crn == TimerCrn && crm == VirtualCrm && op0 == TimerOp0 && op1 == TimerOp1;
+
+    /// <summary>
+    /// An MRS of the system register with this encoding: false when it is not one of the timers' TVAL, CTL
+    /// or CVAL registers.
+    /// </summary>
+    public bool TryReadRegister(uint op0, uint op1, uint crn, uint crm, uint op2, out ulong value)
+    {
+        if (!TryDecode(op0, op1, crn, crm, op2, out var kind))
+        {
+            value = 0;
+            return false;
+        }
+
+        value = op2 switch
+        {
+            CtlOp2 => ReadCtl(kind),
+            CvalOp2 => ReadCval(kind),
+            _ => ReadTval(kind),
+        };
+        return true;
+    }
+
+    /// <summary>An MSR to the system register with this encoding: false when it is not a timer register.</summary>
+    public bool TryWriteRegister(uint op0, uint op1, uint crn, uint crm, uint op2, ulong value)
+    {
+        if (!TryDecode(op0, op1, crn, crm, op2, out var kind))
+        {
+            return false;
+        }
+
+        switch (op2)
+        {
+            case CtlOp2:
+                WriteCtl(kind, value);
+                break;
+            case CvalOp2:
+                WriteCval(kind, value);
+                break;
+            default:
+                WriteTval(kind, value);
+                break;
+        }
+
+        return true;
+    }
+
+    private static bool TryDecode(uint op0, uint op1, uint crn, uint crm, uint op2, out TimerKind kind)
+    {
+        kind = crm == VirtualCrm ? TimerKind.Virtual : TimerKind.Physical;
+        return op0 == TimerOp0 && op1 == TimerOp1 && crn == TimerCrn && crm is PhysicalCrm or VirtualCrm &&
+            op2 is TvalOp2 or CtlOp2 or CvalOp2;
     }
 
     /// <summary>Re-drives both output lines from the current counter value.</summary>

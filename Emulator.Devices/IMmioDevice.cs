@@ -14,27 +14,3 @@ public interface IMmioDevice
 
     void Write(ulong offset, int size, ulong value);
 }
-
-/// <summary>An interrupt line from a device to the interrupt controller (level-sensitive).</summary>
-public interface IIrqLine
-{
-    void Set(bool level);
-}
-
-/// <summary>Guest physical memory as DMA-capable devices see it. Out-of-range accesses return false.</summary>
-public interface IGuestMemory
-{
-    bool TryRead(ulong address, Span<byte> destination);
-
-    bool TryWrite(ulong address, ReadOnlySpan<byte> source);
-}
-
-/// <summary>An interrupt line that does nothing; for devices whose interrupt is not wired.</summary>
-public sealed class NullIrqLine : IIrqLine
-{
-    public static readonly NullIrqLine Instance = new();
-
-    public void Set(bool level)
-    {
-    }
-}

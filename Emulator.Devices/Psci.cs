@@ -1,12 +1,6 @@
-namespace Emulator.Devices;
+using static Emulator.Devices.PsciFunction;
 
-/// <summary>What the machine must do after a PSCI call returns.</summary>
-public enum PsciAction
-{
-    None,
-    PowerOff,
-    Reset,
-}
+namespace Emulator.Devices;
 
 /// <summary>
 /// PSCI 1.0 firmware (ARM DEN 0022) for a machine with one CPU, MPIDR affinity 0.0.0.0, reached through
@@ -15,19 +9,6 @@ public enum PsciAction
 /// </summary>
 public static class Psci
 {
-    // Function ids, DEN 0022 section 5.1 (the SMC64 variant is 0x40000000 above the SMC32 one).
-    private const uint PSCI_VERSION = 0x8400_0000;
-    private const uint CPU_OFF = 0x8400_0002;
-    private const uint CPU_ON_32 = 0x8400_0003;
-    private const uint CPU_ON_64 = 0xC400_0003;
-    private const uint AFFINITY_INFO_32 = 0x8400_0004;
-    private const uint AFFINITY_INFO_64 = 0xC400_0004;
-    private const uint MIGRATE_INFO_TYPE = 0x8400_0006;
-    private const uint SYSTEM_OFF = 0x8400_0008;
-    private const uint SYSTEM_RESET = 0x8400_0009;
-    private const uint PSCI_FEATURES = 0x8400_000A;
-    private const uint Smc64Bit = 0x4000_0000;
-
     // Return codes, DEN 0022 section 5.2.2.
     private const long SUCCESS = 0;
     private const long NOT_SUPPORTED = -1;

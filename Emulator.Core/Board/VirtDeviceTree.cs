@@ -1,5 +1,6 @@
 using Emulator.Core.Boot;
 using Emulator.Core.DeviceTree;
+using Emulator.Devices;
 
 namespace Emulator.Core.Board;
 
@@ -45,10 +46,10 @@ public static class VirtDeviceTree
         root.AddChild("psci")
             .SetStringList("compatible", "arm,psci-1.0", "arm,psci-0.2", "arm,psci")
             .SetString("method", "hvc")
-            .SetU32("cpu_suspend", 0xc4000001)
-            .SetU32("cpu_off", 0x84000002)
-            .SetU32("cpu_on", 0xc4000003)
-            .SetU32("migrate", 0xc4000005);
+            .SetU32("cpu_suspend", PsciFunction.CPU_SUSPEND_64)
+            .SetU32("cpu_off", PsciFunction.CPU_OFF)
+            .SetU32("cpu_on", PsciFunction.CPU_ON_64)
+            .SetU32("migrate", PsciFunction.MIGRATE_64);
 
         root.AddChild("timer")
             .SetStringList("compatible", "arm,armv8-timer", "arm,armv7-timer")
@@ -72,7 +73,7 @@ public static class VirtDeviceTree
             device.Describe(node);
             if (node.GetProperty("reg") == null)
             {
-                node.SetU64("reg", device.Base, device.Size);
+                node.SetU64("reg", Reg(device.Windows));
             }
 
             if (device.Spi is { } spi)
@@ -84,18 +85,20 @@ public static class VirtDeviceTree
         return root;
     }
 
-    /// <summary>The GIC's node: both of its register windows in one reg property.</summary>
-    public static void DescribeGic(FdtNode node)
+    /// <summary>The GIC's node: its distributor and CPU interface windows in one reg property.</summary>
+    public static Action<FdtNode> DescribeGic(IReadOnlyList<BoardWindow> windows) => node =>
     {
         node.SetString("compatible", "arm,cortex-a15-gic")
             .SetU32("#interrupt-cells", 3)
             .SetU32("#address-cells", 2)
             .SetU32("#size-cells", 2)
             .SetEmpty("interrupt-controller")
-            .SetU64("reg", VirtLayout.GicDistributorBase, VirtLayout.GicRegionSize,
-                VirtLayout.GicCpuInterfaceBase, VirtLayout.GicRegionSize)
+            .SetU64("reg", Reg(windows))
             .SetU32("phandle", GicPhandle);
-    }
+    };
+
+    /// <summary>A reg property of (base, size) pairs, one per window, with the root's two address and two size cells.</summary>
+    private static ulong[] Reg(IReadOnlyList<BoardWindow> windows) => [.. windows.SelectMany(w => new[] { w.Base, w.Size })];
 
     /// <summary>PrimeCell devices sit on Linux's AMBA bus, which needs the apb_pclk clock to probe them.</summary>
     public static Action<FdtNode> DescribePrimeCell(string compatible, bool uartClock) => node =>

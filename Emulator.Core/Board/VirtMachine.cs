@@ -7,17 +7,6 @@ using Emulator.Devices;
 
 namespace Emulator.Core.Board;
 
-/// <summary>What the user asked for; the command line's options map one to one onto this.</summary>
-public sealed record MachineConfig
-{
-    public CpuModel Cpu { get; init; } = CpuModel.CortexA57;
-    public ulong RamSize { get; init; } = 512UL << 20;
-    public required string KernelPath { get; init; }
-    public string? InitrdPath { get; init; }
-    public string? Append { get; init; }
-    public string? DtbPath { get; init; }
-}
-
 /// <summary>
 /// The QEMU `virt` board with one Cortex-A CPU: RAM, GICv2, generic timer, PL011, PL031, fw_cfg and PSCI,
 /// wired from one device list that also generates the device tree.
@@ -67,13 +56,17 @@ public sealed class VirtMachine : IDisposable
             _rtc = new Pl031(_gic.Line(VirtLayout.SpiBase + VirtLayout.RtcSpi), () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
             var fwCfg = new FwCfg(_ram);
 
+            BoardWindow[] gicWindows =
+            [
+                new(VirtLayout.GicDistributorBase, VirtLayout.GicDistributorSize, _gic.Distributor),
+                new(VirtLayout.GicCpuInterfaceBase, VirtLayout.GicCpuInterfaceSize, _gic.CpuInterface),
+            ];
             Devices =
             [
-                new BoardDevice("intc", VirtLayout.GicDistributorBase, VirtLayout.GicRegionSize, _gic.Distributor, null,
-                    VirtDeviceTree.DescribeGic),
-                new BoardDevice("pl011", VirtLayout.UartBase, 0x1000, _uart, VirtLayout.UartSpi,
+                new BoardDevice("intc", gicWindows, null, VirtDeviceTree.DescribeGic(gicWindows)),
+                new BoardDevice("pl011", VirtLayout.UartBase, VirtLayout.UartSize, _uart, VirtLayout.UartSpi,
                     VirtDeviceTree.DescribePrimeCell("arm,pl011", uartClock: true)),
-                new BoardDevice("pl031", VirtLayout.RtcBase, 0x1000, _rtc, VirtLayout.RtcSpi,
+                new BoardDevice("pl031", VirtLayout.RtcBase, VirtLayout.RtcSize, _rtc, VirtLayout.RtcSpi,
                     VirtDeviceTree.DescribePrimeCell("arm,pl031", uartClock: false)),
                 new BoardDevice("fw-cfg", VirtLayout.FwCfgBase, VirtLayout.FwCfgSize, fwCfg, null,
                     node => node.SetString("compatible", "qemu,fw-cfg-mmio").SetEmpty("dma-coherent")),
@@ -84,17 +77,13 @@ public sealed class VirtMachine : IDisposable
                 _engine.MapRam(_ram.Base, _ram.Size, _ram.Pointer);
             }
 
-            var windows = new List<(ulong Base, ulong Size, IMmioDevice Model)>
+            foreach (var window in Devices.SelectMany(d => d.Windows))
             {
-                (VirtLayout.GicCpuInterfaceBase, VirtLayout.GicRegionSize, _gic.CpuInterface),
-            };
-            windows.AddRange(Devices.Select(d => (d.Base, d.Size, d.Model)));
-            foreach (var (windowBase, size, model) in windows)
-            {
-                _bus.Map(_engine, windowBase, size, model);
+                _bus.Map(_engine, window.Base, window.Size, window.Model);
             }
 
-            MapHoles(windows.Select(w => (w.Base, (w.Size + 0xFFF) & ~0xFFFUL)).Append((_ram.Base, _ram.Size)));
+            // The bus rounds each window up to whole pages; the holes fill what is left.
+            MapHoles([.. _bus.Windows.Select(w => (w.Base, w.Size)), (_ram.Base, _ram.Size)]);
 
             _vcpu = new Vcpu(_engine, config.Cpu, _gate, _clock, _timer, () => _gic.IrqOutput, UpdateDevices,
                 NextDeadline);
@@ -124,7 +113,7 @@ public sealed class VirtMachine : IDisposable
     };
 
     /// <summary>Every physical address the device tree leaves empty reads as all-ones and ignores writes.</summary>
-    private void MapHoles(IEnumerable<(ulong Base, ulong Size)> used)
+    private void MapHoles(IReadOnlyList<(ulong Base, ulong Size)> used)
     {
         var next = 0UL;
         foreach (var (regionBase, size) in used.OrderBy(r => r.Base))

@@ -4,45 +4,6 @@ using Emulator.Core.Memory;
 
 namespace Emulator.Core.Boot;
 
-/// <summary>Reads the files a user names, turning every I/O problem into one clear line.</summary>
-public static class BootFiles
-{
-    public static byte[] Read(string path, string what)
-    {
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            var reason = e switch
-            {
-                FileNotFoundException or DirectoryNotFoundException => "no such file",
-                // .NET reports reading a directory (EISDIR) as an access error; say what it really is.
-                UnauthorizedAccessException when Directory.Exists(path) => "is a directory",
-                UnauthorizedAccessException => "permission denied",
-                _ => e.Message,
-            };
-            throw new BootException($"cannot read {what} '{path}': {reason}");
-        }
-    }
-
-    public static KernelImage ReadKernel(string path) => KernelImage.Parse(path, Read(path, "kernel"));
-
-    public static FdtNode ReadDeviceTree(string path)
-    {
-        var blob = Read(path, "device tree");
-        try
-        {
-            return FdtReader.Parse(blob);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new BootException($"device tree '{path}' does not parse: {e.Message}");
-        }
-    }
-}
-
 /// <summary>
 /// Where the kernel, the initrd and the device tree go in RAM, following the arm64 boot protocol: the Image
 /// at a 2 MiB-aligned base plus its text_offset, the initrd after it, the DTB (8-byte aligned, at most

@@ -3,12 +3,6 @@ using System.IO.Compression;
 
 namespace Emulator.Core.Boot;
 
-/// <summary>A file the user gave us that we cannot use. The message is one line, ready for the user.</summary>
-public sealed class BootException(string message) : Exception(message);
-
-/// <summary>One piece of a kernel to copy into guest RAM at a physical address (plus zero fill).</summary>
-public readonly record struct LoadSegment(ulong Address, ReadOnlyMemory<byte> Data, ulong ZeroFill);
-
 /// <summary>
 /// A kernel ready to place: the arm64 Linux Image format (Documentation/arch/arm64/booting.rst),
 /// optionally gzip-compressed, or an ELF64 AArch64 executable.

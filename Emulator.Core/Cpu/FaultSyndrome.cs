@@ -70,13 +70,7 @@ public sealed unsafe class FaultSyndrome : IDisposable
         {
             using var engine = new UnicornEngine(model);
             engine.MapRam(ProbeBase, 0x10000, memory);
-            var bytes = new byte[code.Length * 4];
-            for (var i = 0; i < code.Length; i++)
-            {
-                BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i * 4), code[i]);
-            }
-
-            engine.WriteMemory(ProbeBase, bytes);
+            engine.WriteCode(ProbeBase, code);
             CpuState.EnterEl1(engine);
             engine.AddInterruptHook(&OnProbeException, 0);
             // Alignment checking on, so the misaligned load faults with a known syndrome and address.

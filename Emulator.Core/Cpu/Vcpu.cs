@@ -4,13 +4,6 @@ using Emulator.Devices;
 
 namespace Emulator.Core.Cpu;
 
-public enum MachineExit
-{
-    PowerOff,
-    Reset,
-    Quit,
-}
-
 /// <summary>
 /// The single virtual CPU: a Unicorn engine run without asynchronous stops, with the host performing
 /// synchronous exception entry, PSCI firmware on HVC/SMC, the physical timer's registers emulated when
@@ -61,7 +54,6 @@ public sealed unsafe class Vcpu : IDisposable
     }
 
     public object Gate { get; }
-
 
     /// <summary>Drives the guest's IRQ input. Called under <see cref="Gate"/>, from any thread.</summary>
     public void SetIrq(bool level)
@@ -136,7 +128,6 @@ public sealed unsafe class Vcpu : IDisposable
                     Monitor.PulseAll(Gate);
                 }
             }
-
 
             if (_fatal != null)
             {
@@ -234,14 +225,18 @@ public sealed unsafe class Vcpu : IDisposable
     /// </summary>
     private bool EmulateTimerRegister(uint esr)
     {
-        var key = SysReg.Key((esr >> 20) & 3, (esr >> 14) & 7, (esr >> 10) & 0xF, (esr >> 1) & 0xF, (esr >> 17) & 7);
+        var op0 = (esr >> 20) & 3;
+        var op2 = (esr >> 17) & 7;
+        var op1 = (esr >> 14) & 7;
+        var crn = (esr >> 10) & 0xF;
+        var crm = (esr >> 1) & 0xF;
         var rt = (int)((esr >> 5) & 0x1F);
         var isRead = (esr & 1) != 0;
         lock (Gate)
         {
             if (isRead)
             {
-                if (!TryReadTimer(key, out var value))
+                if (!_timer.TryReadRegister(op0, op1, crn, crm, op2, out var value))
                 {
                     return false;
                 }
@@ -253,7 +248,7 @@ public sealed unsafe class Vcpu : IDisposable
             }
             else
             {
-                if (!TryWriteTimer(key, rt == 31 ? 0 : _engine.ReadX(rt)))
+                if (!_timer.TryWriteRegister(op0, op1, crn, crm, op2, rt == 31 ? 0 : _engine.ReadX(rt)))
                 {
                     return false;
                 }
@@ -286,15 +281,13 @@ public sealed unsafe class Vcpu : IDisposable
     }
 
     /// <summary>
-    /// Exception entry to EL1, done by the host because Unicorn drops synchronous exceptions. The order
-    /// of the writes matters (shared/notes/cpu-core.md): PSTATE first, then a system register write so
-    /// Unicorn rebuilds its cached execution flags, then SP and PC.
+    /// MRS hook: reads of the virtual timer's registers, which ARMv8.0 cannot trap, are emulated; every
+    /// other system register reads natively (the hook returns 0).
     /// </summary>
     [UnmanagedCallersOnly]
     private static uint OnMrs(nint uc, int reg, CpReg* cp, nint user)
     {
-        // Fast path: every system register but the virtual timer's (CRn 14, CRm 3) runs natively.
-        if (cp->Crn != 14 || cp->Crm != 3 || cp->Op0 != 3 || cp->Op1 != 3)
+        if (!GenericTimer.IsVirtualTimerRegister(cp->Op0, cp->Op1, cp->Crn, cp->Crm))
         {
             return 0;
         }
@@ -302,7 +295,7 @@ public sealed unsafe class Vcpu : IDisposable
         var vcpu = From(user);
         try
         {
-            return vcpu.HookedTimerRead(cp->Key, reg);
+            return vcpu.HookedTimerRead(cp, reg);
         }
         catch (Exception e)
         {
@@ -311,10 +304,11 @@ public sealed unsafe class Vcpu : IDisposable
         }
     }
 
+    /// <summary>MSR hook: writes to the virtual timer's registers are emulated, like reads in <see cref="OnMrs"/>.</summary>
     [UnmanagedCallersOnly]
     private static uint OnMsr(nint uc, int reg, CpReg* cp, nint user)
     {
-        if (cp->Crn != 14 || cp->Crm != 3 || cp->Op0 != 3 || cp->Op1 != 3)
+        if (!GenericTimer.IsVirtualTimerRegister(cp->Op0, cp->Op1, cp->Crn, cp->Crm))
         {
             return 0;
         }
@@ -322,7 +316,7 @@ public sealed unsafe class Vcpu : IDisposable
         var vcpu = From(user);
         try
         {
-            return vcpu.HookedTimerWrite(cp->Key, cp->Value);
+            return vcpu.HookedTimerWrite(cp);
         }
         catch (Exception e)
         {
@@ -331,12 +325,12 @@ public sealed unsafe class Vcpu : IDisposable
         }
     }
 
-    private uint HookedTimerRead(uint key, int reg)
+    private uint HookedTimerRead(CpReg* cp, int reg)
     {
         ulong value;
         lock (Gate)
         {
-            if (!TryReadTimer(key, out value))
+            if (!_timer.TryReadRegister(cp->Op0, cp->Op1, cp->Crn, cp->Crm, cp->Op2, out value))
             {
                 return 0;
             }
@@ -365,11 +359,11 @@ public sealed unsafe class Vcpu : IDisposable
         }
     }
 
-    private uint HookedTimerWrite(uint key, ulong value)
+    private uint HookedTimerWrite(CpReg* cp)
     {
         lock (Gate)
         {
-            if (!TryWriteTimer(key, value))
+            if (!_timer.TryWriteRegister(cp->Op0, cp->Op1, cp->Crn, cp->Crm, cp->Op2, cp->Value))
             {
                 return 0;
             }
@@ -382,6 +376,11 @@ public sealed unsafe class Vcpu : IDisposable
         return 1;
     }
 
+    /// <summary>
+    /// Exception entry to EL1, done by the host because Unicorn drops synchronous exceptions. The order
+    /// of the writes matters (shared/notes/cpu-core.md): PSTATE first, then a system register write so
+    /// Unicorn rebuilds its cached execution flags, then SP and PC.
+    /// </summary>
     private void TakeSynchronousException(uint intno, uint esr, ulong far)
     {
         var pstate = _engine.Read(Arm64Reg.Pstate);
@@ -417,31 +416,6 @@ public sealed unsafe class Vcpu : IDisposable
         _engine.Write(SysReg.SpsrEl1, pstate);
         _engine.Write(Arm64Reg.Sp, _engine.Read(Arm64Reg.SpEl1));
         _engine.Write(Arm64Reg.Pc, _engine.Read(Arm64Reg.VbarEl1) + vectorOffset);
-    }
-
-    private bool TryReadTimer(uint key, out ulong value)
-    {
-        value = 0;
-        if (key == SysReg.CntvCtlEl0) value = _timer.ReadCtl(TimerKind.Virtual);
-        else if (key == SysReg.CntvCvalEl0) value = _timer.ReadCval(TimerKind.Virtual);
-        else if (key == SysReg.CntvTvalEl0) value = _timer.ReadTval(TimerKind.Virtual);
-        else if (key == SysReg.CntpCtlEl0) value = _timer.ReadCtl(TimerKind.Physical);
-        else if (key == SysReg.CntpCvalEl0) value = _timer.ReadCval(TimerKind.Physical);
-        else if (key == SysReg.CntpTvalEl0) value = _timer.ReadTval(TimerKind.Physical);
-        else return false;
-        return true;
-    }
-
-    private bool TryWriteTimer(uint key, ulong value)
-    {
-        if (key == SysReg.CntvCtlEl0) _timer.WriteCtl(TimerKind.Virtual, value);
-        else if (key == SysReg.CntvCvalEl0) _timer.WriteCval(TimerKind.Virtual, value);
-        else if (key == SysReg.CntvTvalEl0) _timer.WriteTval(TimerKind.Virtual, value);
-        else if (key == SysReg.CntpCtlEl0) _timer.WriteCtl(TimerKind.Physical, value);
-        else if (key == SysReg.CntpCvalEl0) _timer.WriteCval(TimerKind.Physical, value);
-        else if (key == SysReg.CntpTvalEl0) _timer.WriteTval(TimerKind.Physical, value);
-        else return false;
-        return true;
     }
 
     /// <summary>A bug on the host side inside a callback: stop the guest and report it from Run.</summary>

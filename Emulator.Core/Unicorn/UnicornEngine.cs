@@ -1,21 +1,7 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
 namespace Emulator.Core.Unicorn;
-
-/// <summary>A Unicorn error: a host-side failure (never something a guest can cause on purpose).</summary>
-public sealed class UnicornException(string operation, int code)
-    : Exception($"unicorn: {operation} failed: {UnicornEngine.Describe(code)} (error {code})")
-{
-    public int Code { get; } = code;
-}
-
-public enum CpuModel
-{
-    CortexA57 = 0,
-    CortexA53 = 1,
-    CortexA72 = 2,
-    Max = 3,
-}
 
 /// <summary>
 /// One AArch64 Unicorn engine. A thin, checked layer over the C API: every call's result is checked and a
@@ -100,6 +86,18 @@ public sealed unsafe class UnicornEngine : IDisposable
         {
             Check(UnicornNative.uc_mem_write(_handle, address, p, (nuint)bytes.Length), $"write memory at 0x{address:x}");
         }
+    }
+
+    /// <summary>Writes A64 instructions, each a little-endian word, from <paramref name="address"/> on.</summary>
+    public void WriteCode(ulong address, params ReadOnlySpan<uint> instructions)
+    {
+        var bytes = new byte[instructions.Length * 4];
+        for (var i = 0; i < instructions.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i * 4), instructions[i]);
+        }
+
+        WriteMemory(address, bytes);
     }
 
     public void AddInterruptHook(delegate* unmanaged<nint, uint, nint, void> callback, nint userData) =>

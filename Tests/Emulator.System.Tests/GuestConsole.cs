@@ -300,6 +300,3 @@ public sealed partial class GuestConsole : IDisposable
     [GeneratedRegex("(?m)^/ # ")]
     private static partial Regex ShellPromptPattern();
 }
-
-/// <summary>The guest printed something that means it has failed (see <see cref="GuestConsole.FailOn"/>).</summary>
-public sealed class GuestFailureException(string message) : Exception(message);

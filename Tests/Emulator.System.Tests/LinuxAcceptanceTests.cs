@@ -69,18 +69,3 @@ public sealed partial class LinuxAcceptanceTests(LinuxShell shell) : IClassFixtu
     [GeneratedRegex(@"(?m)^\s*\d+:\s+(\d+)\s.*arch_timer")]
     private static partial Regex TimerLine();
 }
-
-/// <summary>Leaving the emulator from the keyboard while Linux runs.</summary>
-[Collection(LinuxGuestCollection.Name)]
-public sealed class LinuxQuitTests
-{
-    [Fact]
-    public void CtrlAXQuitsWhileLinuxRuns()
-    {
-        using var console = LinuxGuestCollection.BootToShell();
-
-        console.Send(0x01, (byte)'x');
-
-        Assert.Equal(0, console.WaitForExit(TimeSpan.FromSeconds(30)));
-    }
-}

@@ -16,6 +16,6 @@ internal static class BoardFiles
     public static (IReadOnlyList<DeviceEntry> Devices, byte[] Blob) Describe(MachineConfig config)
     {
         using var machine = new VirtMachine(config);
-        return (machine.Devices.Select(d => new DeviceEntry(d.NodeName, d.Base, d.Size, d.Spi)).ToList(), machine.DeviceTreeBlob);
+        return (machine.Devices.Select(d => new DeviceEntry(d.NodeName, d.Base, d.Windows[0].Size, d.Spi)).ToList(), machine.DeviceTreeBlob);
     }
 }

@@ -87,7 +87,7 @@ public class VirtDeviceTreeTests
         var gic = Node($"/intc@{VirtLayout.GicDistributorBase:x}");
 
         Assert.Equal(
-            [VirtLayout.GicDistributorBase, VirtLayout.GicRegionSize, VirtLayout.GicCpuInterfaceBase, VirtLayout.GicRegionSize],
+            [VirtLayout.GicDistributorBase, VirtLayout.GicDistributorSize, VirtLayout.GicCpuInterfaceBase, VirtLayout.GicCpuInterfaceSize],
             gic.Cells64("reg"));
         Assert.Equal([0x0800_0000UL, 0x1_0000UL, 0x0801_0000UL, 0x1_0000UL], gic.Cells64("reg"));
     }

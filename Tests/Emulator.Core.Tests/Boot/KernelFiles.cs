@@ -3,19 +3,6 @@ using System.IO.Compression;
 
 namespace Emulator.Core.Tests.Boot;
 
-/// <summary>One ELF program header, as <see cref="KernelFiles.Elf"/> writes it.</summary>
-internal sealed record ElfSegment(uint Type, ulong VirtualAddress, ulong PhysicalAddress, byte[] Data, ulong MemorySize)
-{
-    public const uint Load = 1;
-    public const uint Note = 4;
-
-    /// <summary>Overrides the file offset written into the header (to point outside the file).</summary>
-    public ulong? FileOffset { get; init; }
-
-    /// <summary>Overrides the file size written into the header.</summary>
-    public ulong? FileSize { get; init; }
-}
-
 /// <summary>Synthetic kernel files: arm64 Images (optionally PE/EFI-headed), gzip, ELF64.</summary>
 internal static class KernelFiles
 {
@@ -141,19 +128,4 @@ internal static class KernelFiles
 
         return data;
     }
-}
-
-/// <summary>A temporary folder for files a test hands to the emulator by path.</summary>
-internal sealed class TempFiles : IDisposable
-{
-    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("core-tests-").FullName;
-
-    public string Write(string name, byte[] contents)
-    {
-        var path = Path.Combine(Directory, name);
-        File.WriteAllBytes(path, contents);
-        return path;
-    }
-
-    public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 }

@@ -1,9 +1,6 @@
-using System.ComponentModel;
-using System.Diagnostics;
+using Emulator.Core.Tests.Support;
 
 namespace Emulator.Core.Tests.DeviceTree;
-
-internal sealed record DtcResult(int ExitCode, string StandardOutput, string StandardError, byte[] Output);
 
 /// <summary>
 /// Runs the reference device-tree compiler on a blob or source text. When dtc is not installed
@@ -23,40 +20,10 @@ internal static class Dtc
             string inputPath = Path.Combine(directory, "input." + inputFormat);
             string outputPath = Path.Combine(directory, "output." + outputFormat);
             File.WriteAllBytes(inputPath, input);
-            var start = new ProcessStartInfo("dtc")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (string argument in new[] { "-I", inputFormat, "-O", outputFormat, "-o", outputPath, inputPath })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            Process process;
-            try
-            {
-                process = Process.Start(start) ?? throw new InvalidOperationException("Process.Start returned null");
-            }
-            catch (Win32Exception e)
-            {
-                Assert.Fail($"dtc (device-tree-compiler) could not be started ({e.Message}); install it, e.g. `apt-get install device-tree-compiler`");
-                throw; // unreachable: Assert.Fail throws
-            }
-            using (process)
-            {
-                Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-                Task<string> stderr = process.StandardError.ReadToEndAsync();
-                if (!process.WaitForExit(Timeout))
-                {
-                    process.Kill(entireProcessTree: true);
-                    Assert.Fail($"dtc did not finish within {Timeout.TotalSeconds} s");
-                }
-                process.WaitForExit(); // lets the output readers drain
-                byte[] output = File.Exists(outputPath) ? File.ReadAllBytes(outputPath) : [];
-                return new DtcResult(process.ExitCode, stdout.Result, stderr.Result, output);
-            }
+            var result = ExternalTool.Run("dtc", "device-tree-compiler", Timeout,
+                "-I", inputFormat, "-O", outputFormat, "-o", outputPath, inputPath);
+            byte[] output = File.Exists(outputPath) ? File.ReadAllBytes(outputPath) : [];
+            return new DtcResult(result.ExitCode, result.StandardOutput, result.StandardError, output);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Emulator.Core.Memory;
+using Emulator.Core.Tests.Support;
 using Emulator.Core.Unicorn;
 
 namespace Emulator.Core.Tests.Unicorn;

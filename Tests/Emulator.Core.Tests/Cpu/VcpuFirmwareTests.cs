@@ -1,6 +1,7 @@
 using Emulator.Core.Cpu;
+using Emulator.Core.Tests.Support;
 
-namespace Emulator.Core.Tests.Unicorn;
+namespace Emulator.Core.Tests.Cpu;
 
 /// <summary>PSCI through HVC/SMC, and how Vcpu.Run ends.</summary>
 public class VcpuFirmwareTests

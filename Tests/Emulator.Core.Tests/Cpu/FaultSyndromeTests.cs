@@ -4,7 +4,7 @@ using Emulator.Core.Cpu;
 using Emulator.Core.Memory;
 using Emulator.Core.Unicorn;
 
-namespace Emulator.Core.Tests.Unicorn;
+namespace Emulator.Core.Tests.Cpu;
 
 /// <summary>Locating ESR/FAR and the target EL of the exception Unicorn just reported, in its saved CPU context.</summary>
 public class FaultSyndromeTests

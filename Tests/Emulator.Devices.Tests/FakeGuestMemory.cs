@@ -2,20 +2,6 @@ using Emulator.Devices;
 
 namespace Emulator.Devices.Tests;
 
-/// <summary>An interrupt line that remembers its level and every value it was driven with.</summary>
-internal sealed class RecordingIrqLine : IIrqLine
-{
-    public bool Level { get; private set; }
-
-    public List<bool> History { get; } = [];
-
-    public void Set(bool level)
-    {
-        Level = level;
-        History.Add(level);
-    }
-}
-
 /// <summary>A block of guest RAM at a base address; anything outside it is unmapped.</summary>
 internal sealed class FakeGuestMemory(ulong baseAddress, int size) : IGuestMemory
 {
@@ -47,29 +33,4 @@ internal sealed class FakeGuestMemory(ulong baseAddress, int size) : IGuestMemor
 
     private bool Contains(ulong address, int length) =>
         address >= baseAddress && address - baseAddress <= (ulong)Bytes.Length && (ulong)length <= (ulong)Bytes.Length - (address - baseAddress);
-}
-
-/// <summary>
-/// Tests that watch <see cref="DeviceLog"/> (a process-wide sink) run in this collection, alone.
-/// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class DeviceLogCollection
-{
-    public const string Name = "DeviceLog";
-}
-
-/// <summary>Points <see cref="DeviceLog.Sink"/> at a list for the lifetime of the object.</summary>
-internal sealed class CapturedDeviceLog : IDisposable
-{
-    private readonly Action<string> previous;
-
-    public CapturedDeviceLog()
-    {
-        previous = DeviceLog.Sink;
-        DeviceLog.Sink = Messages.Add;
-    }
-
-    public List<string> Messages { get; } = [];
-
-    public void Dispose() => DeviceLog.Sink = previous;
 }

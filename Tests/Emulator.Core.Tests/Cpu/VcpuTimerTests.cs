@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Emulator.Core.Cpu;
+using Emulator.Core.Tests.Support;
 using Emulator.Core.Unicorn;
 using Emulator.Devices;
 
-namespace Emulator.Core.Tests.Unicorn;
+namespace Emulator.Core.Tests.Cpu;
 
 /// <summary>
 /// The generic timer as the guest sees it: the counter and its frequency read natively, the physical

@@ -3,7 +3,7 @@ using Emulator.Core.Memory;
 using Emulator.Core.Unicorn;
 using Emulator.Devices;
 
-namespace Emulator.Core.Tests.Unicorn;
+namespace Emulator.Core.Tests.Support;
 
 /// <summary>
 /// A minimal machine wired the way VirtMachine wires its CPU, minus the board: RAM at 0x4000_0000, a

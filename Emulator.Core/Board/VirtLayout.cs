@@ -1,20 +1,4 @@
-using Emulator.Core.DeviceTree;
-using Emulator.Devices;
-
 namespace Emulator.Core.Board;
-
-/// <summary>
-/// A device window on the board: where it sits, which shared peripheral interrupt (SPI) it raises, the
-/// model behind it, and how it describes itself in the device tree. The board is a list of these; the
-/// machine maps the windows and the device-tree writer walks the same list, so the two cannot drift.
-/// </summary>
-public sealed record BoardDevice(
-    string NodeName,
-    ulong Base,
-    ulong Size,
-    IMmioDevice Model,
-    int? Spi,
-    Action<FdtNode> Describe);
 
 /// <summary>The fixed facts of QEMU's `virt` board (hw/arm/virt.c memory map and interrupt numbers).</summary>
 public static class VirtLayout
@@ -22,10 +6,13 @@ public static class VirtLayout
     public const ulong FlashBase = 0x0000_0000;
     public const ulong FlashSize = 0x0800_0000;
     public const ulong GicDistributorBase = 0x0800_0000;
+    public const ulong GicDistributorSize = 0x1_0000;
     public const ulong GicCpuInterfaceBase = 0x0801_0000;
-    public const ulong GicRegionSize = 0x1_0000;
+    public const ulong GicCpuInterfaceSize = 0x1_0000;
     public const ulong UartBase = 0x0900_0000;
+    public const ulong UartSize = 0x1000;
     public const ulong RtcBase = 0x0901_0000;
+    public const ulong RtcSize = 0x1000;
     public const ulong FwCfgBase = 0x0902_0000;
     public const ulong FwCfgSize = 0x18;
     public const ulong RamBase = 0x4000_0000;

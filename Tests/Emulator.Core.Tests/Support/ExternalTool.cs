@@ -1,9 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace Emulator.Core.Tests.Unicorn;
-
-internal sealed record ToolResult(int ExitCode, string StandardOutput, string StandardError);
+namespace Emulator.Core.Tests.Support;
 
 /// <summary>
 /// Runs a host tool the tests depend on (the AArch64 binutils, dtc, QEMU). A tool that is not installed
@@ -11,9 +9,13 @@ internal sealed record ToolResult(int ExitCode, string StandardOutput, string St
 /// </summary>
 internal static class ExternalTool
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
-    public static ToolResult Run(string tool, string package, params string[] arguments)
+    public static ToolResult Run(string tool, string package, params string[] arguments) =>
+        Run(tool, package, DefaultTimeout, arguments);
+
+    /// <summary>Runs the tool, failing the test when it is not installed or does not finish within <paramref name="timeout"/>.</summary>
+    public static ToolResult Run(string tool, string package, TimeSpan timeout, params string[] arguments)
     {
         var start = new ProcessStartInfo(tool)
         {
@@ -42,10 +44,10 @@ internal static class ExternalTool
         {
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(Timeout))
+            if (!process.WaitForExit(timeout))
             {
                 process.Kill(entireProcessTree: true);
-                Assert.Fail($"{tool} did not finish within {Timeout.TotalSeconds} s");
+                Assert.Fail($"{tool} did not finish within {timeout.TotalSeconds} s");
             }
 
             process.WaitForExit();

@@ -1,4 +1,4 @@
-namespace Emulator.Core.Tests.Unicorn;
+namespace Emulator.Core.Tests.Cpu;
 
 /// <summary>
 /// Tests whose guests read the counter (CNTPCT/CNTVCT) natively run alone, after every parallel test.

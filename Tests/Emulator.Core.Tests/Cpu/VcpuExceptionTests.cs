@@ -1,4 +1,6 @@
-namespace Emulator.Core.Tests.Unicorn;
+using Emulator.Core.Tests.Support;
+
+namespace Emulator.Core.Tests.Cpu;
 
 /// <summary>
 /// Synchronous exception entry, which the host performs because Unicorn drops the exception: the guest

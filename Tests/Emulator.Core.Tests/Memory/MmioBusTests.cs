@@ -1,6 +1,8 @@
+using Emulator.Core.Tests.Cpu;
+using Emulator.Core.Tests.Support;
 using Emulator.Devices;
 
-namespace Emulator.Core.Tests.Unicorn;
+namespace Emulator.Core.Tests.Memory;
 
 /// <summary>Guest loads and stores reaching device models through MmioBus.</summary>
 public class MmioBusTests

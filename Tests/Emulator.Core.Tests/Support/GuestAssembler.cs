@@ -1,14 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 
-namespace Emulator.Core.Tests.Unicorn;
-
-/// <summary>An assembled guest program: the flat bytes, the same code as an ELF executable, and its symbols.</summary>
-internal sealed record GuestProgram(ulong Address, byte[] Image, byte[] Elf, IReadOnlyDictionary<string, ulong> Symbols)
-{
-    public ulong this[string symbol] =>
-        Symbols.TryGetValue(symbol, out var address) ? address : throw new KeyNotFoundException($"no symbol '{symbol}' in the guest program");
-}
+namespace Emulator.Core.Tests.Support;
 
 /// <summary>
 /// Assembles AArch64 test guests with the GNU binutils (aarch64-linux-gnu-as/ld/objcopy/nm). The program

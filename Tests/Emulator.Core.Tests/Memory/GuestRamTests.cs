@@ -1,6 +1,6 @@
 using Emulator.Core.Memory;
 
-namespace Emulator.Core.Tests.Unicorn;
+namespace Emulator.Core.Tests.Memory;
 
 public class GuestRamTests
 {

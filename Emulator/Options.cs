@@ -4,9 +4,6 @@ using Emulator.Core.Unicorn;
 
 namespace Emulator;
 
-/// <summary>A command line we cannot accept; the message is the one line the user sees.</summary>
-public sealed class UsageException(string message) : Exception(message);
-
 /// <summary>The QEMU-compatible subset of options that this machine implements.</summary>
 public sealed record Options
 {

@@ -1,0 +1,8 @@
+namespace Emulator.Core.Cpu;
+
+public enum MachineExit
+{
+    PowerOff,
+    Reset,
+    Quit,
+}

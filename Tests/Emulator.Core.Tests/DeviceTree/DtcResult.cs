@@ -1,0 +1,3 @@
+namespace Emulator.Core.Tests.DeviceTree;
+
+internal sealed record DtcResult(int ExitCode, string StandardOutput, string StandardError, byte[] Output);

@@ -1,0 +1,3 @@
+namespace Emulator.Core.Tests.Support;
+
+internal sealed record ToolResult(int ExitCode, string StandardOutput, string StandardError);
