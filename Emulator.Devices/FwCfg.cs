@@ -44,23 +44,23 @@ public sealed class FwCfg : IMmioDevice
     /// <summary>"QEMU CFG", what the DMA address register reads as, in guest memory order.</summary>
     private static readonly byte[] DmaSignature = "QEMU CFG"u8.ToArray();
 
-    private readonly IGuestMemory memory;
-    private readonly Dictionary<ushort, Item> items = [];
-    private readonly List<FileEntry> files = []; // sorted by name; file i has key FW_CFG_FILE_FIRST + i
+    private readonly IGuestMemory _memory;
+    private readonly Dictionary<ushort, Item> _items = [];
+    private readonly List<FileEntry> _files = []; // sorted by name; file i has key FW_CFG_FILE_FIRST + i
 
-    private ushort selectedKey;
-    private uint offset;
-    private ulong dmaAddress;
+    private ushort _selectedKey;
+    private uint _offset;
+    private ulong _dmaAddress;
 
     public FwCfg(IGuestMemory memory)
     {
         ArgumentNullException.ThrowIfNull(memory);
-        this.memory = memory;
-        items[FW_CFG_SIGNATURE] = new Item("QEMU"u8.ToArray());
+        _memory = memory;
+        _items[FW_CFG_SIGNATURE] = new Item("QEMU"u8.ToArray());
         var id = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(id, FeatureTraditional | FeatureDma);
-        items[FW_CFG_ID] = new Item(id);
-        items[FW_CFG_FILE_DIR] = new Item(BuildDirectory());
+        _items[FW_CFG_ID] = new Item(id);
+        _items[FW_CFG_FILE_DIR] = new Item(BuildDirectory());
     }
 
     /// <summary>
@@ -76,19 +76,19 @@ public sealed class FwCfg : IMmioDevice
             throw new ArgumentException($"fw_cfg file names are 1 to {FileNameSize - 1} bytes", nameof(name));
         }
 
-        if (files.Exists(f => f.Name == name))
+        if (_files.Exists(f => f.Name == name))
         {
             throw new ArgumentException($"fw_cfg already has a file named '{name}'", nameof(name));
         }
 
-        if (FW_CFG_FILE_FIRST + files.Count >= FileKeyLimit)
+        if (FW_CFG_FILE_FIRST + _files.Count >= FileKeyLimit)
         {
             throw new InvalidOperationException("fw_cfg has no free file selectors");
         }
 
-        files.Add(new FileEntry(name, new Item((byte[])contents.Clone(), onGuestWrite)));
-        files.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-        items[FW_CFG_FILE_DIR] = new Item(BuildDirectory());
+        _files.Add(new FileEntry(name, new Item((byte[])contents.Clone(), onGuestWrite)));
+        _files.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        _items[FW_CFG_FILE_DIR] = new Item(BuildDirectory());
     }
 
     /// <summary>Adds (or replaces) a read-only item under a fixed key, such as the legacy numeric items.</summary>
@@ -101,7 +101,7 @@ public sealed class FwCfg : IMmioDevice
             throw new ArgumentException($"key 0x{key:X4} is reserved for the file directory and files", nameof(key));
         }
 
-        items[normalized] = new Item((byte[])contents.Clone());
+        _items[normalized] = new Item((byte[])contents.Clone());
     }
 
     public ulong Read(ulong offset, int size)
@@ -134,14 +134,14 @@ public sealed class FwCfg : IMmioDevice
                 Select(BinaryPrimitives.ReverseEndianness((ushort)value));
                 return;
             case FW_CFG_DMA_ADDRESS when size == 8:
-                dmaAddress = BinaryPrimitives.ReverseEndianness(value);
+                _dmaAddress = BinaryPrimitives.ReverseEndianness(value);
                 RunDma();
                 return;
             case FW_CFG_DMA_ADDRESS when size == 4:
-                dmaAddress = (ulong)BinaryPrimitives.ReverseEndianness((uint)value) << 32;
+                _dmaAddress = (ulong)BinaryPrimitives.ReverseEndianness((uint)value) << 32;
                 return;
             case FW_CFG_DMA_ADDRESS_LOW when size == 4:
-                dmaAddress |= BinaryPrimitives.ReverseEndianness((uint)value);
+                _dmaAddress |= BinaryPrimitives.ReverseEndianness((uint)value);
                 RunDma();
                 return;
         }
@@ -161,19 +161,19 @@ public sealed class FwCfg : IMmioDevice
 
     private void Select(ushort key)
     {
-        selectedKey = NormalizeKey(key);
-        offset = 0;
+        _selectedKey = NormalizeKey(key);
+        _offset = 0;
     }
 
     private Item? SelectedItem()
     {
-        if (IsFileKey(selectedKey))
+        if (IsFileKey(_selectedKey))
         {
-            var index = selectedKey - FW_CFG_FILE_FIRST;
-            return index < files.Count ? files[index].Item : null;
+            var index = _selectedKey - FW_CFG_FILE_FIRST;
+            return index < _files.Count ? _files[index].Item : null;
         }
 
-        return items.GetValueOrDefault(selectedKey);
+        return _items.GetValueOrDefault(_selectedKey);
     }
 
     private ulong ReadData(int size)
@@ -183,9 +183,9 @@ public sealed class FwCfg : IMmioDevice
         for (var i = 0; i < size; i++)
         {
             ulong b = 0;
-            if (item is not null && offset < item.Data.Length)
+            if (item is not null && _offset < item.Data.Length)
             {
-                b = item.Data[offset++];
+                b = item.Data[_offset++];
             }
 
             value |= b << (8 * i);
@@ -196,25 +196,25 @@ public sealed class FwCfg : IMmioDevice
 
     private byte[] BuildDirectory()
     {
-        var directory = new byte[4 + (files.Count * DirectoryEntrySize)];
-        BinaryPrimitives.WriteUInt32BigEndian(directory, (uint)files.Count);
-        for (var i = 0; i < files.Count; i++)
+        var directory = new byte[4 + (_files.Count * DirectoryEntrySize)];
+        BinaryPrimitives.WriteUInt32BigEndian(directory, (uint)_files.Count);
+        for (var i = 0; i < _files.Count; i++)
         {
             var entry = directory.AsSpan(4 + (i * DirectoryEntrySize), DirectoryEntrySize);
-            BinaryPrimitives.WriteUInt32BigEndian(entry, (uint)files[i].Item.Data.Length);
+            BinaryPrimitives.WriteUInt32BigEndian(entry, (uint)_files[i].Item.Data.Length);
             BinaryPrimitives.WriteUInt16BigEndian(entry[4..], (ushort)(FW_CFG_FILE_FIRST + i));
-            Encoding.UTF8.GetBytes(files[i].Name, entry[8..]);
+            Encoding.UTF8.GetBytes(_files[i].Name, entry[8..]);
         }
 
         return directory;
     }
 
-    /// <summary>Runs the FWCfgDmaAccess descriptor at <see cref="dmaAddress"/> and writes its control word back.</summary>
+    /// <summary>Runs the FWCfgDmaAccess descriptor at <see cref="_dmaAddress"/> and writes its control word back.</summary>
     private void RunDma()
     {
-        var descriptorAddress = dmaAddress;
+        var descriptorAddress = _dmaAddress;
         Span<byte> descriptor = stackalloc byte[DmaDescriptorSize];
-        if (!memory.TryRead(descriptorAddress, descriptor))
+        if (!_memory.TryRead(descriptorAddress, descriptor))
         {
             DeviceLog.Once($"fw_cfg: DMA descriptor at unreadable address 0x{descriptorAddress:X}");
             WriteControl(descriptorAddress, DmaError);
@@ -256,7 +256,7 @@ public sealed class FwCfg : IMmioDevice
     {
         Span<byte> bytes = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, control);
-        if (!memory.TryWrite(descriptorAddress, bytes))
+        if (!_memory.TryWrite(descriptorAddress, bytes))
         {
             DeviceLog.Once($"fw_cfg: cannot write the DMA control word back to 0x{descriptorAddress:X}");
         }
@@ -265,9 +265,9 @@ public sealed class FwCfg : IMmioDevice
     private void Skip(uint length)
     {
         var item = SelectedItem();
-        if (item is not null && offset < item.Data.Length)
+        if (item is not null && _offset < item.Data.Length)
         {
-            offset += Math.Min(length, (uint)item.Data.Length - offset);
+            _offset += Math.Min(length, (uint)item.Data.Length - _offset);
         }
     }
 
@@ -275,16 +275,16 @@ public sealed class FwCfg : IMmioDevice
     private bool DmaToGuest(ulong address, uint length)
     {
         var item = SelectedItem();
-        if (item is not null && offset < item.Data.Length)
+        if (item is not null && _offset < item.Data.Length)
         {
-            var count = (int)Math.Min(length, (uint)item.Data.Length - offset);
-            if (!memory.TryWrite(address, item.Data.AsSpan((int)offset, count)))
+            var count = (int)Math.Min(length, (uint)item.Data.Length - _offset);
+            if (!_memory.TryWrite(address, item.Data.AsSpan((int)_offset, count)))
             {
                 DeviceLog.Once($"fw_cfg: DMA read into unwritable guest address 0x{address:X}");
                 return false;
             }
 
-            offset += (uint)count;
+            _offset += (uint)count;
             address += (uint)count;
             length -= (uint)count;
         }
@@ -294,7 +294,7 @@ public sealed class FwCfg : IMmioDevice
         while (length > 0)
         {
             var count = (int)Math.Min(length, (uint)zeros.Length);
-            if (!memory.TryWrite(address, zeros[..count]))
+            if (!_memory.TryWrite(address, zeros[..count]))
             {
                 DeviceLog.Once($"fw_cfg: DMA read into unwritable guest address 0x{address:X}");
                 return false;
@@ -318,25 +318,25 @@ public sealed class FwCfg : IMmioDevice
         var item = SelectedItem();
         if (item is null || item.OnGuestWrite is null)
         {
-            DeviceLog.Once($"fw_cfg: DMA write to read-only or missing item 0x{selectedKey:X4}");
+            DeviceLog.Once($"fw_cfg: DMA write to read-only or missing item 0x{_selectedKey:X4}");
             return false;
         }
 
-        if (offset >= item.Data.Length || length > item.Data.Length - offset)
+        if (_offset >= item.Data.Length || length > item.Data.Length - _offset)
         {
-            DeviceLog.Once($"fw_cfg: DMA write past the end of item 0x{selectedKey:X4}");
+            DeviceLog.Once($"fw_cfg: DMA write past the end of item 0x{_selectedKey:X4}");
             return false;
         }
 
         var incoming = new byte[length];
-        if (!memory.TryRead(address, incoming))
+        if (!_memory.TryRead(address, incoming))
         {
             DeviceLog.Once($"fw_cfg: DMA write from unreadable guest address 0x{address:X}");
             return false;
         }
 
-        incoming.CopyTo(item.Data, (int)offset);
-        offset += length;
+        incoming.CopyTo(item.Data, (int)_offset);
+        _offset += length;
         item.OnGuestWrite((byte[])item.Data.Clone());
         return true;
     }

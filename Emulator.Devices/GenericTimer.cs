@@ -26,16 +26,16 @@ public sealed class GenericTimer
     private const uint CtlOp2 = 1;
     private const uint CvalOp2 = 2;
 
-    private readonly Func<ulong> counter;
-    private readonly Timer[] timers;
+    private readonly Func<ulong> _counter;
+    private readonly Timer[] _timers;
 
     public GenericTimer(Func<ulong> counter, IIrqLine physicalIrq, IIrqLine virtualIrq)
     {
         ArgumentNullException.ThrowIfNull(counter);
         ArgumentNullException.ThrowIfNull(physicalIrq);
         ArgumentNullException.ThrowIfNull(virtualIrq);
-        this.counter = counter;
-        timers = [new Timer(physicalIrq), new Timer(virtualIrq)];
+        _counter = counter;
+        _timers = [new Timer(physicalIrq), new Timer(virtualIrq)];
     }
 
     /// <summary>CNTx_CTL: ENABLE (bit 0), IMASK (bit 1), ISTATUS (bit 2, read-only; 0 while disabled, as in QEMU).</summary>
@@ -63,13 +63,13 @@ public sealed class GenericTimer
     }
 
     /// <summary>CNTx_TVAL: the low 32 bits of (compare value - counter); negative once the timer has fired.</summary>
-    public ulong ReadTval(TimerKind k) => (uint)(Get(k).CompareValue - counter());
+    public ulong ReadTval(TimerKind k) => (uint)(Get(k).CompareValue - _counter());
 
     /// <summary>Sets the compare value to the counter plus the sign-extended low 32 bits of <paramref name="v"/>.</summary>
     public void WriteTval(TimerKind k, ulong v)
     {
         var timer = Get(k);
-        timer.CompareValue = counter() + (ulong)(long)(int)(uint)v;
+        timer.CompareValue = _counter() + (ulong)(long)(int)(uint)v;
         Drive(timer);
     }
 
@@ -133,8 +133,8 @@ public sealed class GenericTimer
     /// <summary>Re-drives both output lines from the current counter value.</summary>
     public void Update()
     {
-        Drive(timers[0]);
-        Drive(timers[1]);
+        Drive(_timers[0]);
+        Drive(_timers[1]);
     }
 
     /// <summary>
@@ -146,7 +146,7 @@ public sealed class GenericTimer
         get
         {
             ulong? next = null;
-            foreach (var timer in timers)
+            foreach (var timer in _timers)
             {
                 if ((timer.Control & (CtlEnable | CtlImask)) == CtlEnable && !timer.LineHigh)
                 {
@@ -160,12 +160,12 @@ public sealed class GenericTimer
 
     private Timer Get(TimerKind k) => k switch
     {
-        TimerKind.Physical => timers[0],
-        TimerKind.Virtual => timers[1],
+        TimerKind.Physical => _timers[0],
+        TimerKind.Virtual => _timers[1],
         _ => throw new ArgumentOutOfRangeException(nameof(k), k, "unknown timer"),
     };
 
-    private bool ConditionMet(Timer timer) => (timer.Control & CtlEnable) != 0 && counter() >= timer.CompareValue;
+    private bool ConditionMet(Timer timer) => (timer.Control & CtlEnable) != 0 && _counter() >= timer.CompareValue;
 
     private void Drive(Timer timer)
     {

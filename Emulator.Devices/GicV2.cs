@@ -69,28 +69,28 @@ public sealed class GicV2
     private const int IdlePriority = 0x100; // running priority with nothing active; reads back as 0xFF
     private const int AprWords = 4; // 128 preemption levels with 8 priority bits
 
-    private readonly Action<bool> irqOutputChanged;
-    private readonly int interruptCount;
-    private readonly int wordCount;
-    private readonly IIrqLine[] lines;
+    private readonly Action<bool> _irqOutputChanged;
+    private readonly int _interruptCount;
+    private readonly int _wordCount;
+    private readonly IIrqLine[] _lines;
 
     // One bit per interrupt, 32 to a word, in the same layout as the distributor's bitmap registers.
-    private readonly uint[] group;
-    private readonly uint[] enabled;
-    private readonly uint[] pendingLatch; // set by an edge, ISPENDR, SGIR or SPENDSGIR
-    private readonly uint[] lineLevel;
-    private readonly uint[] active;
-    private readonly uint[] edgeTriggered;
-    private readonly byte[] priority;
-    private readonly byte[] targets;
+    private readonly uint[] _group;
+    private readonly uint[] _enabled;
+    private readonly uint[] _pendingLatch; // set by an edge, ISPENDR, SGIR or SPENDSGIR
+    private readonly uint[] _lineLevel;
+    private readonly uint[] _active;
+    private readonly uint[] _edgeTriggered;
+    private readonly byte[] _priority;
+    private readonly byte[] _targets;
 
-    private uint distributorControl;
-    private uint cpuControl;
-    private uint priorityMask;
-    private uint binaryPoint;
-    private uint aliasedBinaryPoint = 1;
-    private readonly uint[] activePriorities = new uint[AprWords]; // GICC_APRn: Group 0
-    private readonly uint[] nonSecureActivePriorities = new uint[AprWords]; // GICC_NSAPRn: Group 1
+    private uint _distributorControl;
+    private uint _cpuControl;
+    private uint _priorityMask;
+    private uint _binaryPoint;
+    private uint _aliasedBinaryPoint = 1;
+    private readonly uint[] _activePriorities = new uint[AprWords]; // GICC_APRn: Group 0
+    private readonly uint[] _nonSecureActivePriorities = new uint[AprWords]; // GICC_NSAPRn: Group 1
 
     public GicV2(Action<bool> irqOutputChanged, int interruptCount = 288)
     {
@@ -98,25 +98,25 @@ public sealed class GicV2
         ArgumentOutOfRangeException.ThrowIfLessThan(interruptCount, PrivateCount);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(interruptCount, 1020);
 
-        this.irqOutputChanged = irqOutputChanged;
-        this.interruptCount = interruptCount;
-        wordCount = (interruptCount + 31) / 32;
-        group = new uint[wordCount];
-        enabled = new uint[wordCount];
-        pendingLatch = new uint[wordCount];
-        lineLevel = new uint[wordCount];
-        active = new uint[wordCount];
-        edgeTriggered = new uint[wordCount];
-        priority = new byte[interruptCount];
-        targets = new byte[interruptCount];
-        lines = new IIrqLine[interruptCount];
+        _irqOutputChanged = irqOutputChanged;
+        _interruptCount = interruptCount;
+        _wordCount = (interruptCount + 31) / 32;
+        _group = new uint[_wordCount];
+        _enabled = new uint[_wordCount];
+        _pendingLatch = new uint[_wordCount];
+        _lineLevel = new uint[_wordCount];
+        _active = new uint[_wordCount];
+        _edgeTriggered = new uint[_wordCount];
+        _priority = new byte[interruptCount];
+        _targets = new byte[interruptCount];
+        _lines = new IIrqLine[interruptCount];
         for (var id = SgiCount; id < interruptCount; id++)
         {
-            lines[id] = new InterruptLine(this, id);
+            _lines[id] = new InterruptLine(this, id);
         }
 
-        enabled[0] = SgiMask; // SGIs are permanently enabled, as on the GIC-400
-        edgeTriggered[0] = SgiMask; // and always edge-triggered
+        _enabled[0] = SgiMask; // SGIs are permanently enabled, as on the GIC-400
+        _edgeTriggered[0] = SgiMask; // and always edge-triggered
         Distributor = new DistributorWindow(this);
         CpuInterface = new CpuInterfaceWindow(this);
     }
@@ -134,7 +134,7 @@ public sealed class GicV2
     public IIrqLine Line(int intId)
     {
         CheckWiredId(intId);
-        return lines[intId];
+        return _lines[intId];
     }
 
     /// <summary>Drives the input line of a PPI or SPI. A rising edge latches an edge-triggered interrupt.</summary>
@@ -143,22 +143,22 @@ public sealed class GicV2
         CheckWiredId(intId);
         var word = intId >> 5;
         var bit = 1u << (intId & 31);
-        if (((lineLevel[word] & bit) != 0) == level)
+        if (((_lineLevel[word] & bit) != 0) == level)
         {
             return;
         }
 
         if (level)
         {
-            lineLevel[word] |= bit;
-            if ((edgeTriggered[word] & bit) != 0)
+            _lineLevel[word] |= bit;
+            if ((_edgeTriggered[word] & bit) != 0)
             {
-                pendingLatch[word] |= bit;
+                _pendingLatch[word] |= bit;
             }
         }
         else
         {
-            lineLevel[word] &= ~bit;
+            _lineLevel[word] &= ~bit;
         }
 
         UpdateOutput();
@@ -166,9 +166,9 @@ public sealed class GicV2
 
     private void CheckWiredId(int intId)
     {
-        if (intId < SgiCount || intId >= interruptCount)
+        if (intId < SgiCount || intId >= _interruptCount)
         {
-            throw new ArgumentOutOfRangeException(nameof(intId), intId, $"only PPIs and SPIs (16..{interruptCount - 1}) have input lines");
+            throw new ArgumentOutOfRangeException(nameof(intId), intId, $"only PPIs and SPIs (16..{_interruptCount - 1}) have input lines");
         }
     }
 
@@ -177,17 +177,17 @@ public sealed class GicV2
     private uint ImplementedMask(int word)
     {
         var firstId = word * 32;
-        var implemented = interruptCount - firstId;
+        var implemented = _interruptCount - firstId;
         return implemented >= 32 ? uint.MaxValue : (1u << implemented) - 1;
     }
 
     /// <summary>Pending: latched, or a level-sensitive interrupt whose line is high.</summary>
-    private uint Pending(int word) => pendingLatch[word] | (lineLevel[word] & ~edgeTriggered[word]);
+    private uint Pending(int word) => _pendingLatch[word] | (_lineLevel[word] & ~_edgeTriggered[word]);
 
-    private bool IsGroup1(int id) => (group[id >> 5] & (1u << (id & 31))) != 0;
+    private bool IsGroup1(int id) => (_group[id >> 5] & (1u << (id & 31))) != 0;
 
     /// <summary>A group is forwarded when both the distributor and the CPU interface enable it.</summary>
-    private bool GroupEnabled(uint groupBit) => (distributorControl & groupBit) != 0 && (cpuControl & groupBit) != 0;
+    private bool GroupEnabled(uint groupBit) => (_distributorControl & groupBit) != 0 && (_cpuControl & groupBit) != 0;
 
     /// <summary>The highest-priority enabled, pending, inactive interrupt of the given groups (lowest id wins ties).</summary>
     private int HighestPending(bool group0, bool group1)
@@ -199,17 +199,17 @@ public sealed class GicV2
             return best;
         }
 
-        for (var word = 0; word < wordCount; word++)
+        for (var word = 0; word < _wordCount; word++)
         {
-            var candidates = enabled[word] & Pending(word) & ~active[word] & ImplementedMask(word);
-            candidates &= (group0 ? ~group[word] : 0) | (group1 ? group[word] : 0);
+            var candidates = _enabled[word] & Pending(word) & ~_active[word] & ImplementedMask(word);
+            candidates &= (group0 ? ~_group[word] : 0) | (group1 ? _group[word] : 0);
             while (candidates != 0)
             {
                 var id = (word * 32) + BitOperations.TrailingZeroCount(candidates);
                 candidates &= candidates - 1;
-                if (priority[id] < bestPriority)
+                if (_priority[id] < bestPriority)
                 {
-                    bestPriority = priority[id];
+                    bestPriority = _priority[id];
                     best = id;
                 }
             }
@@ -223,16 +223,16 @@ public sealed class GicV2
     /// <summary>The priority bits that take part in preemption, chosen by BPR or ABPR (IHI 0048B 3.3.3).</summary>
     private int GroupPriority(int id)
     {
-        var point = IsGroup1(id) && (cpuControl & GiccCtlrCbpr) == 0 ? aliasedBinaryPoint - 1 : binaryPoint;
+        var point = IsGroup1(id) && (_cpuControl & GiccCtlrCbpr) == 0 ? _aliasedBinaryPoint - 1 : _binaryPoint;
         var mask = 0xFF << (int)(point + 1);
-        return priority[id] & mask;
+        return _priority[id] & mask;
     }
 
     private int RunningPriority()
     {
         for (var i = 0; i < AprWords; i++)
         {
-            var bits = activePriorities[i] | nonSecureActivePriorities[i];
+            var bits = _activePriorities[i] | _nonSecureActivePriorities[i];
             if (bits != 0)
             {
                 return ((i * 32) + BitOperations.TrailingZeroCount(bits)) << 1;
@@ -243,18 +243,18 @@ public sealed class GicV2
     }
 
     /// <summary>Whether the interrupt passes the priority mask and would preempt what is running.</summary>
-    private bool IsSignallable(int id) => priority[id] < priorityMask && GroupPriority(id) < RunningPriority();
+    private bool IsSignallable(int id) => _priority[id] < _priorityMask && GroupPriority(id) < RunningPriority();
 
     private void UpdateOutput()
     {
         // With FIQEn set Group 0 goes to FIQ, which this board does not wire; only Group 1 can raise IRQ.
-        var group0ToIrq = GroupEnabled(CtlrEnableGrp0) && (cpuControl & GiccCtlrFiqEn) == 0;
+        var group0ToIrq = GroupEnabled(CtlrEnableGrp0) && (_cpuControl & GiccCtlrFiqEn) == 0;
         var best = HighestPending(group0ToIrq, GroupEnabled(CtlrEnableGrp1));
         var level = best != SpuriousId && IsSignallable(best);
         if (level != IrqOutput)
         {
             IrqOutput = level;
-            irqOutputChanged(level);
+            _irqOutputChanged(level);
         }
     }
 
@@ -272,17 +272,17 @@ public sealed class GicV2
             return SpuriousId;
         }
 
-        if (!aliased && isGroup1 && (cpuControl & GiccCtlrAckCtl) == 0)
+        if (!aliased && isGroup1 && (_cpuControl & GiccCtlrAckCtl) == 0)
         {
             return SpuriousGroup1Id;
         }
 
         var word = id >> 5;
         var bit = 1u << (id & 31);
-        pendingLatch[word] &= ~bit; // a level interrupt whose line is still high stays pending: active and pending
-        active[word] |= bit;
+        _pendingLatch[word] &= ~bit; // a level interrupt whose line is still high stays pending: active and pending
+        _active[word] |= bit;
         var level = GroupPriority(id) >> 1;
-        var activeBits = isGroup1 ? nonSecureActivePriorities : activePriorities;
+        var activeBits = isGroup1 ? _nonSecureActivePriorities : _activePriorities;
         activeBits[level >> 5] |= 1u << (level & 31);
         UpdateOutput();
         return (uint)id; // an SGI's source CPU (bits 12:10) is always CPU 0 here
@@ -291,7 +291,7 @@ public sealed class GicV2
     private uint HighestPendingRegister(bool aliased)
     {
         var id = HighestForwarded();
-        if (id == SpuriousId || priority[id] >= priorityMask)
+        if (id == SpuriousId || _priority[id] >= _priorityMask)
         {
             return SpuriousId;
         }
@@ -302,13 +302,13 @@ public sealed class GicV2
             return isGroup1 ? (uint)id : SpuriousId;
         }
 
-        return isGroup1 && (cpuControl & GiccCtlrAckCtl) == 0 ? SpuriousGroup1Id : (uint)id;
+        return isGroup1 && (_cpuControl & GiccCtlrAckCtl) == 0 ? SpuriousGroup1Id : (uint)id;
     }
 
     private void EndOfInterrupt(uint value)
     {
         var id = (int)(value & 0x3FF);
-        if (id >= interruptCount)
+        if (id >= _interruptCount)
         {
             if (id < 1020)
             {
@@ -326,7 +326,7 @@ public sealed class GicV2
 
         // Priority drop: EOIs nest with acknowledges, so the interrupt being completed holds the
         // highest active priority of its group, the lowest set bit.
-        var activeBits = IsGroup1(id) ? nonSecureActivePriorities : activePriorities;
+        var activeBits = IsGroup1(id) ? _nonSecureActivePriorities : _activePriorities;
         for (var i = 0; i < AprWords; i++)
         {
             if (activeBits[i] != 0)
@@ -336,9 +336,9 @@ public sealed class GicV2
             }
         }
 
-        if ((cpuControl & GiccCtlrEoiMode) == 0)
+        if ((_cpuControl & GiccCtlrEoiMode) == 0)
         {
-            active[id >> 5] &= ~(1u << (id & 31));
+            _active[id >> 5] &= ~(1u << (id & 31));
         }
 
         UpdateOutput();
@@ -347,18 +347,18 @@ public sealed class GicV2
     private void Deactivate(uint value)
     {
         var id = (int)(value & 0x3FF);
-        if ((cpuControl & GiccCtlrEoiMode) == 0)
+        if ((_cpuControl & GiccCtlrEoiMode) == 0)
         {
             DeviceLog.Once("GICv2: GICC_DIR written while EOImode is 0, ignored");
             return;
         }
 
-        if (id >= interruptCount)
+        if (id >= _interruptCount)
         {
             return;
         }
 
-        active[id >> 5] &= ~(1u << (id & 31));
+        _active[id >> 5] &= ~(1u << (id & 31));
         UpdateOutput();
     }
 
@@ -381,7 +381,7 @@ public sealed class GicV2
 
         if (toSelf)
         {
-            pendingLatch[0] |= 1u << sgi;
+            _pendingLatch[0] |= 1u << sgi;
             UpdateOutput();
         }
     }
@@ -396,7 +396,7 @@ public sealed class GicV2
         if (offset is >= GICD_IPRIORITYR and < GICD_ITARGETSR)
         {
             var id = offset - GICD_IPRIORITYR;
-            return id < interruptCount ? priority[id] : 0u;
+            return id < _interruptCount ? _priority[id] : 0u;
         }
 
         if (offset is >= GICD_ITARGETSR and < GICD_ICFGR)
@@ -407,12 +407,12 @@ public sealed class GicV2
                 return 0x01; // SGIs and PPIs always target the reading CPU, CPU 0
             }
 
-            return id < interruptCount ? targets[id] : 0u;
+            return id < _interruptCount ? _targets[id] : 0u;
         }
 
         // GICD_CPENDSGIR / GICD_SPENDSGIR: one byte per SGI, one bit per source CPU (only CPU 0).
         var sgi = (offset - GICD_CPENDSGIR) & 0xF;
-        return (pendingLatch[0] >> sgi) & 1;
+        return (_pendingLatch[0] >> sgi) & 1;
     }
 
     private void WriteDistributorByte(int offset, uint value)
@@ -420,9 +420,9 @@ public sealed class GicV2
         if (offset is >= GICD_IPRIORITYR and < GICD_ITARGETSR)
         {
             var id = offset - GICD_IPRIORITYR;
-            if (id < interruptCount)
+            if (id < _interruptCount)
             {
-                priority[id] = (byte)value;
+                _priority[id] = (byte)value;
             }
 
             return;
@@ -431,10 +431,10 @@ public sealed class GicV2
         if (offset is >= GICD_ITARGETSR and < GICD_ICFGR)
         {
             var id = offset - GICD_ITARGETSR;
-            if (id >= PrivateCount && id < interruptCount)
+            if (id >= PrivateCount && id < _interruptCount)
             {
                 // Stored for read-back only: with one CPU interface every SPI goes to CPU 0.
-                targets[id] = (byte)value;
+                _targets[id] = (byte)value;
             }
 
             return;
@@ -448,11 +448,11 @@ public sealed class GicV2
         var sgi = (offset - GICD_CPENDSGIR) & 0xF;
         if (offset < GICD_SPENDSGIR)
         {
-            pendingLatch[0] &= ~(1u << sgi);
+            _pendingLatch[0] &= ~(1u << sgi);
         }
         else
         {
-            pendingLatch[0] |= 1u << sgi;
+            _pendingLatch[0] |= 1u << sgi;
         }
     }
 
@@ -469,9 +469,9 @@ public sealed class GicV2
         switch (offset)
         {
             case GICD_CTLR:
-                return distributorControl;
+                return _distributorControl;
             case GICD_TYPER:
-                return (uint)(wordCount - 1); // ITLinesNumber; CPUNumber 0 (one CPU); no Security Extensions
+                return (uint)(_wordCount - 1); // ITLinesNumber; CPUNumber 0 (one CPU); no Security Extensions
             case GICD_IIDR:
                 return GicdIidrGic400;
             case GICD_SGIR:
@@ -486,29 +486,29 @@ public sealed class GicV2
 
         if (TryBitmapWord(offset, out var bank, out var word))
         {
-            if (word >= wordCount)
+            if (word >= _wordCount)
             {
                 return 0;
             }
 
             return bank switch
             {
-                GICD_IGROUPR => group[word],
-                GICD_ISENABLER or GICD_ICENABLER => enabled[word],
+                GICD_IGROUPR => _group[word],
+                GICD_ISENABLER or GICD_ICENABLER => _enabled[word],
                 GICD_ISPENDR or GICD_ICPENDR => Pending(word) & ImplementedMask(word),
-                _ => active[word],
+                _ => _active[word],
             };
         }
 
         if (offset is >= GICD_ICFGR and < GICD_ICFGR + 0x100)
         {
             var index = (offset - GICD_ICFGR) >> 2; // 16 interrupts per register
-            if (index >= wordCount * 2)
+            if (index >= _wordCount * 2)
             {
                 return 0;
             }
 
-            var edges = (edgeTriggered[index >> 1] >> ((index & 1) * 16)) & 0xFFFF;
+            var edges = (_edgeTriggered[index >> 1] >> ((index & 1) * 16)) & 0xFFFF;
             var value = 0u;
             for (var i = 0; i < 16; i++)
             {
@@ -538,7 +538,7 @@ public sealed class GicV2
         switch (offset)
         {
             case GICD_CTLR:
-                distributorControl = value & (CtlrEnableGrp0 | CtlrEnableGrp1);
+                _distributorControl = value & (CtlrEnableGrp0 | CtlrEnableGrp1);
                 UpdateOutput();
                 return;
             case GICD_TYPER:
@@ -552,7 +552,7 @@ public sealed class GicV2
 
         if (TryBitmapWord(offset, out var bank, out var word))
         {
-            if (word >= wordCount)
+            if (word >= _wordCount)
             {
                 return;
             }
@@ -562,25 +562,25 @@ public sealed class GicV2
             switch (bank)
             {
                 case GICD_IGROUPR:
-                    group[word] = value;
+                    _group[word] = value;
                     break;
                 case GICD_ISENABLER:
-                    enabled[word] |= value;
+                    _enabled[word] |= value;
                     break;
                 case GICD_ICENABLER:
-                    enabled[word] &= ~(value & notSgi);
+                    _enabled[word] &= ~(value & notSgi);
                     break;
                 case GICD_ISPENDR:
-                    pendingLatch[word] |= value & notSgi; // SGIs are pended through GICD_SPENDSGIR
+                    _pendingLatch[word] |= value & notSgi; // SGIs are pended through GICD_SPENDSGIR
                     break;
                 case GICD_ICPENDR:
-                    pendingLatch[word] &= ~(value & notSgi);
+                    _pendingLatch[word] &= ~(value & notSgi);
                     break;
                 case GICD_ISACTIVER:
-                    active[word] |= value;
+                    _active[word] |= value;
                     break;
                 default:
-                    active[word] &= ~value;
+                    _active[word] &= ~value;
                     break;
             }
 
@@ -591,7 +591,7 @@ public sealed class GicV2
         if (offset is >= GICD_ICFGR and < GICD_ICFGR + 0x100)
         {
             var index = (offset - GICD_ICFGR) >> 2;
-            if (index == 0 || index >= wordCount * 2)
+            if (index == 0 || index >= _wordCount * 2)
             {
                 return; // SGI configuration is fixed
             }
@@ -604,7 +604,7 @@ public sealed class GicV2
 
             var shift = (index & 1) * 16;
             var configWord = index >> 1;
-            edgeTriggered[configWord] = (edgeTriggered[configWord] & ~(0xFFFFu << shift)) | (edges << shift);
+            _edgeTriggered[configWord] = (_edgeTriggered[configWord] & ~(0xFFFFu << shift)) | (edges << shift);
             UpdateOutput();
             return;
         }
@@ -691,11 +691,11 @@ public sealed class GicV2
         switch (offset)
         {
             case GICC_CTLR:
-                return cpuControl;
+                return _cpuControl;
             case GICC_PMR:
-                return priorityMask;
+                return _priorityMask;
             case GICC_BPR:
-                return binaryPoint;
+                return _binaryPoint;
             case GICC_IAR:
                 return Acknowledge(aliased: false);
             case GICC_RPR:
@@ -704,7 +704,7 @@ public sealed class GicV2
             case GICC_HPPIR:
                 return HighestPendingRegister(aliased: false);
             case GICC_ABPR:
-                return aliasedBinaryPoint;
+                return _aliasedBinaryPoint;
             case GICC_AIAR:
                 return Acknowledge(aliased: true);
             case GICC_AHPPIR:
@@ -712,9 +712,9 @@ public sealed class GicV2
             case GICC_IIDR:
                 return GiccIidrGic400;
             case >= GICC_APR0 and < GICC_APR0 + 16:
-                return activePriorities[(offset - GICC_APR0) >> 2];
+                return _activePriorities[(offset - GICC_APR0) >> 2];
             case >= GICC_NSAPR0 and < GICC_NSAPR0 + 16:
-                return nonSecureActivePriorities[(offset - GICC_NSAPR0) >> 2];
+                return _nonSecureActivePriorities[(offset - GICC_NSAPR0) >> 2];
             case GICC_EOIR or GICC_AEOIR or GICC_DIR:
                 DeviceLog.Once($"GICv2: read of write-only CPU interface offset 0x{offset:X}");
                 return 0;
@@ -729,16 +729,16 @@ public sealed class GicV2
         switch (offset)
         {
             case GICC_CTLR:
-                cpuControl = value & GiccCtlrWritable;
+                _cpuControl = value & GiccCtlrWritable;
                 break;
             case GICC_PMR:
-                priorityMask = value & 0xFF;
+                _priorityMask = value & 0xFF;
                 break;
             case GICC_BPR:
-                binaryPoint = value & 7;
+                _binaryPoint = value & 7;
                 break;
             case GICC_ABPR:
-                aliasedBinaryPoint = Math.Max(value & 7, 1);
+                _aliasedBinaryPoint = Math.Max(value & 7, 1);
                 break;
             case GICC_EOIR or GICC_AEOIR:
                 EndOfInterrupt(value);
@@ -747,10 +747,10 @@ public sealed class GicV2
                 Deactivate(value);
                 return;
             case >= GICC_APR0 and < GICC_APR0 + 16:
-                activePriorities[(offset - GICC_APR0) >> 2] = value;
+                _activePriorities[(offset - GICC_APR0) >> 2] = value;
                 break;
             case >= GICC_NSAPR0 and < GICC_NSAPR0 + 16:
-                nonSecureActivePriorities[(offset - GICC_NSAPR0) >> 2] = value;
+                _nonSecureActivePriorities[(offset - GICC_NSAPR0) >> 2] = value;
                 break;
             case GICC_IAR or GICC_RPR or GICC_HPPIR or GICC_AIAR or GICC_AHPPIR or GICC_IIDR:
                 DeviceLog.Once($"GICv2: write to read-only CPU interface offset 0x{offset:X} ignored");

@@ -48,26 +48,26 @@ public sealed class Pl011 : IMmioDevice
     /// <summary>RXIFLSEL trigger levels for 1/8, 1/4, 1/2, 3/4 and 7/8 of the 32-byte FIFO.</summary>
     private static readonly int[] RxTriggerLevels = [4, 8, 16, 24, 28];
 
-    private readonly IIrqLine irq;
-    private readonly Action<byte> transmit;
-    private readonly Queue<byte> received = new(); // the receive FIFO followed by the backlog
+    private readonly IIrqLine _irq;
+    private readonly Action<byte> _transmit;
+    private readonly Queue<byte> _received = new(); // the receive FIFO followed by the backlog
 
-    private uint ilpr;
-    private uint ibrd;
-    private uint fbrd;
-    private uint lcrH;
-    private uint cr = 0x300; // TXE | RXE
-    private uint ifls = 0x12; // both FIFOs at 1/2
-    private uint imsc;
-    private uint ris;
-    private uint dmacr;
+    private uint _ilpr;
+    private uint _ibrd;
+    private uint _fbrd;
+    private uint _lcrH;
+    private uint _cr = 0x300; // TXE | RXE
+    private uint _ifls = 0x12; // both FIFOs at 1/2
+    private uint _imsc;
+    private uint _ris;
+    private uint _dmacr;
 
     public Pl011(IIrqLine irq, Action<byte> transmit)
     {
         ArgumentNullException.ThrowIfNull(irq);
         ArgumentNullException.ThrowIfNull(transmit);
-        this.irq = irq;
-        this.transmit = transmit;
+        _irq = irq;
+        _transmit = transmit;
     }
 
     /// <summary>Bytes from the host side of the line. All are kept, however many arrive.</summary>
@@ -80,7 +80,7 @@ public sealed class Pl011 : IMmioDevice
 
         foreach (var b in bytes)
         {
-            received.Enqueue(b);
+            _received.Enqueue(b);
         }
 
         UpdateReceiveInterrupts();
@@ -106,20 +106,20 @@ public sealed class Pl011 : IMmioDevice
         WriteRegister((int)offset, (uint)value & mask);
     }
 
-    private int Depth => (lcrH & LcrHFen) != 0 ? FifoDepth : 1;
+    private int Depth => (_lcrH & LcrHFen) != 0 ? FifoDepth : 1;
 
-    private int FifoCount => Math.Min(received.Count, Depth);
+    private int FifoCount => Math.Min(_received.Count, Depth);
 
     private int RxTrigger
     {
         get
         {
-            if ((lcrH & LcrHFen) == 0)
+            if ((_lcrH & LcrHFen) == 0)
             {
                 return 1;
             }
 
-            var select = (int)((ifls >> 3) & 7);
+            var select = (int)((_ifls >> 3) & 7);
             return RxTriggerLevels[Math.Min(select, RxTriggerLevels.Length - 1)];
         }
     }
@@ -135,25 +135,25 @@ public sealed class Pl011 : IMmioDevice
             case UARTFR:
                 return FlagRegister();
             case UARTILPR:
-                return ilpr;
+                return _ilpr;
             case UARTIBRD:
-                return ibrd;
+                return _ibrd;
             case UARTFBRD:
-                return fbrd;
+                return _fbrd;
             case UARTLCR_H:
-                return lcrH;
+                return _lcrH;
             case UARTCR:
-                return cr;
+                return _cr;
             case UARTIFLS:
-                return ifls;
+                return _ifls;
             case UARTIMSC:
-                return imsc;
+                return _imsc;
             case UARTRIS:
-                return ris;
+                return _ris;
             case UARTMIS:
-                return ris & imsc;
+                return _ris & _imsc;
             case UARTDMACR:
-                return dmacr;
+                return _dmacr;
             case >= PrimeCell.PeriphId0 and < PrimeCell.WindowSize:
                 return PrimeCell.IdRegister(offset, PeriphId);
             case UARTICR:
@@ -175,37 +175,37 @@ public sealed class Pl011 : IMmioDevice
             case UARTRSR:
                 break; // UARTECR: clears the error flags, which are always clear
             case UARTILPR:
-                ilpr = value & 0xFF;
+                _ilpr = value & 0xFF;
                 break;
             case UARTIBRD:
-                ibrd = value & 0xFFFF;
+                _ibrd = value & 0xFFFF;
                 break;
             case UARTFBRD:
-                fbrd = value & 0x3F;
+                _fbrd = value & 0x3F;
                 break;
             case UARTLCR_H:
                 // Turning the FIFO off shrinks it to one byte; the rest stays queued behind it.
-                lcrH = value & 0xFF;
+                _lcrH = value & 0xFF;
                 UpdateReceiveInterrupts();
                 UpdateLine();
                 break;
             case UARTCR:
-                cr = value & 0xFF87;
+                _cr = value & 0xFF87;
                 break;
             case UARTIFLS:
-                ifls = value & 0x3F;
+                _ifls = value & 0x3F;
                 break;
             case UARTIMSC:
-                imsc = value & IntAll;
+                _imsc = value & IntAll;
                 UpdateLine();
                 break;
             case UARTICR:
-                ris &= ~value;
+                _ris &= ~value;
                 UpdateLine();
                 break;
             case UARTDMACR:
-                dmacr = value & 0x7;
-                if ((dmacr & 0x3) != 0)
+                _dmacr = value & 0x7;
+                if ((_dmacr & 0x3) != 0)
                 {
                     DeviceLog.Once("PL011: DMA requested through UARTDMACR but not implemented");
                 }
@@ -223,7 +223,7 @@ public sealed class Pl011 : IMmioDevice
     private uint FlagRegister()
     {
         var flags = FrTxfe; // the transmit FIFO drains instantly: never full, never busy
-        if (received.Count == 0)
+        if (_received.Count == 0)
         {
             flags |= FrRxfe;
         }
@@ -238,7 +238,7 @@ public sealed class Pl011 : IMmioDevice
 
     private uint ReadData()
     {
-        if (!received.TryDequeue(out var b))
+        if (!_received.TryDequeue(out var b))
         {
             return 0;
         }
@@ -250,19 +250,19 @@ public sealed class Pl011 : IMmioDevice
 
     private void WriteData(byte b)
     {
-        if ((cr & CrLbe) != 0)
+        if ((_cr & CrLbe) != 0)
         {
             // Loopback: the byte comes back on the receive side instead of leaving the UART.
-            received.Enqueue(b);
+            _received.Enqueue(b);
             UpdateReceiveInterrupts();
         }
         else
         {
-            transmit(b);
+            _transmit(b);
         }
 
         // The transmit FIFO is empty again at once, so it is at or below any trigger level.
-        ris |= IntTx;
+        _ris |= IntTx;
         UpdateLine();
     }
 
@@ -270,9 +270,9 @@ public sealed class Pl011 : IMmioDevice
     private void UpdateReceiveInterrupts()
     {
         var count = FifoCount;
-        ris = count >= RxTrigger ? ris | IntRx : ris & ~IntRx;
-        ris = count > 0 ? ris | IntRt : ris & ~IntRt;
+        _ris = count >= RxTrigger ? _ris | IntRx : _ris & ~IntRx;
+        _ris = count > 0 ? _ris | IntRt : _ris & ~IntRt;
     }
 
-    private void UpdateLine() => irq.Set((ris & imsc) != 0);
+    private void UpdateLine() => _irq.Set((_ris & _imsc) != 0);
 }

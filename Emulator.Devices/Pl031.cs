@@ -22,34 +22,34 @@ public sealed class Pl031 : IMmioDevice
 
     private static readonly byte[] PeriphId = [0x31, 0x10, 0x14, 0x00];
 
-    private readonly IIrqLine irq;
-    private readonly Func<long> unixSecondsNow;
+    private readonly IIrqLine _irq;
+    private readonly Func<long> _unixSecondsNow;
 
-    private long offsetSeconds; // counter = host seconds + offsetSeconds, modulo 2^32
-    private uint matchValue;
-    private uint loadValue;
-    private uint imsc;
-    private uint ris;
-    private long? alarmAtHostSeconds;
+    private long _offsetSeconds; // counter = host seconds + offsetSeconds, modulo 2^32
+    private uint _matchValue;
+    private uint _loadValue;
+    private uint _imsc;
+    private uint _ris;
+    private long? _alarmAtHostSeconds;
 
     public Pl031(IIrqLine irq, Func<long> unixSecondsNow)
     {
         ArgumentNullException.ThrowIfNull(irq);
         ArgumentNullException.ThrowIfNull(unixSecondsNow);
-        this.irq = irq;
-        this.unixSecondsNow = unixSecondsNow;
+        _irq = irq;
+        _unixSecondsNow = unixSecondsNow;
     }
 
     /// <summary>The host time (Unix seconds) at which the armed alarm fires, or null when none is armed.</summary>
-    public long? NextAlarmUnixSeconds => alarmAtHostSeconds;
+    public long? NextAlarmUnixSeconds => _alarmAtHostSeconds;
 
     /// <summary>Raises the alarm interrupt if the armed match time has been reached.</summary>
     public void Update()
     {
-        if (alarmAtHostSeconds is { } at && unixSecondsNow() >= at)
+        if (_alarmAtHostSeconds is { } at && _unixSecondsNow() >= at)
         {
-            alarmAtHostSeconds = null;
-            ris |= RtcInterrupt;
+            _alarmAtHostSeconds = null;
+            _ris |= RtcInterrupt;
             UpdateLine();
         }
     }
@@ -68,7 +68,7 @@ public sealed class Pl031 : IMmioDevice
         WriteRegister((int)offset, (uint)value);
     }
 
-    private uint Counter() => (uint)(unixSecondsNow() + offsetSeconds);
+    private uint Counter() => (uint)(_unixSecondsNow() + _offsetSeconds);
 
     private uint ReadRegister(int offset)
     {
@@ -77,17 +77,17 @@ public sealed class Pl031 : IMmioDevice
             case RTCDR:
                 return Counter();
             case RTCMR:
-                return matchValue;
+                return _matchValue;
             case RTCLR:
-                return loadValue;
+                return _loadValue;
             case RTCCR:
                 return 1; // started at reset; cannot be stopped
             case RTCIMSC:
-                return imsc;
+                return _imsc;
             case RTCRIS:
-                return ris;
+                return _ris;
             case RTCMIS:
-                return ris & imsc;
+                return _ris & _imsc;
             case >= PrimeCell.PeriphId0 and < PrimeCell.WindowSize:
                 return PrimeCell.IdRegister(offset, PeriphId);
             case RTCICR:
@@ -104,22 +104,22 @@ public sealed class Pl031 : IMmioDevice
         switch (offset)
         {
             case RTCMR:
-                matchValue = value;
+                _matchValue = value;
                 ArmAlarm();
                 break;
             case RTCLR:
-                loadValue = value;
-                offsetSeconds = value - unixSecondsNow();
+                _loadValue = value;
+                _offsetSeconds = value - _unixSecondsNow();
                 ArmAlarm();
                 break;
             case RTCCR:
                 break; // writing 1 starts a running clock; writing 0 has no effect
             case RTCIMSC:
-                imsc = value & RtcInterrupt;
+                _imsc = value & RtcInterrupt;
                 UpdateLine();
                 break;
             case RTCICR:
-                ris &= ~(value & RtcInterrupt);
+                _ris &= ~(value & RtcInterrupt);
                 UpdateLine();
                 break;
             case RTCDR or RTCRIS or RTCMIS or (>= PrimeCell.PeriphId0 and < PrimeCell.WindowSize):
@@ -133,11 +133,11 @@ public sealed class Pl031 : IMmioDevice
 
     private void ArmAlarm()
     {
-        var now = unixSecondsNow();
-        var secondsUntilMatch = matchValue - (uint)(now + offsetSeconds); // wraps like the 32-bit counter
-        alarmAtHostSeconds = now + secondsUntilMatch;
+        var now = _unixSecondsNow();
+        var secondsUntilMatch = _matchValue - (uint)(now + _offsetSeconds); // wraps like the 32-bit counter
+        _alarmAtHostSeconds = now + secondsUntilMatch;
         Update();
     }
 
-    private void UpdateLine() => irq.Set((ris & imsc) != 0);
+    private void UpdateLine() => _irq.Set((_ris & _imsc) != 0);
 }

@@ -7,15 +7,15 @@ namespace Emulator.Devices;
 /// </summary>
 public sealed class UnbackedRegion : IMmioDevice
 {
-    private readonly string name;
-    private readonly ulong baseAddress;
-    private bool reported;
+    private readonly string _name;
+    private readonly ulong _baseAddress;
+    private bool _reported;
 
     public UnbackedRegion(string name, ulong baseAddress)
     {
         ArgumentNullException.ThrowIfNull(name);
-        this.name = name;
-        this.baseAddress = baseAddress;
+        _name = name;
+        _baseAddress = baseAddress;
     }
 
     public ulong Read(ulong offset, int size)
@@ -28,12 +28,12 @@ public sealed class UnbackedRegion : IMmioDevice
 
     private void Report(ulong offset, string access)
     {
-        if (reported)
+        if (_reported)
         {
             return;
         }
 
-        reported = true;
-        DeviceLog.Once($"unbacked region '{name}' at 0x{baseAddress:X}: first access is a {access} at 0x{baseAddress + offset:X} (reads all ones, writes ignored)");
+        _reported = true;
+        DeviceLog.Once($"unbacked region '{_name}' at 0x{_baseAddress:X}: first access is a {access} at 0x{_baseAddress + offset:X} (reads all ones, writes ignored)");
     }
 }

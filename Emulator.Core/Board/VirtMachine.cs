@@ -1,6 +1,5 @@
 using Emulator.Core.Boot;
 using Emulator.Core.Cpu;
-using Emulator.Core.DeviceTree;
 using Emulator.Core.Memory;
 using Emulator.Core.Unicorn;
 using Emulator.Devices;

@@ -116,28 +116,28 @@ public sealed unsafe class FaultSyndrome : IDisposable
     }
 
     // The probe engine lives on the calibrating thread only; the hook reports through these.
-    [ThreadStatic] private static UnicornEngine? _probeEngine;
-    [ThreadStatic] private static byte[]? _probeBlob;
+    [ThreadStatic] private static UnicornEngine? s_probeEngine;
+    [ThreadStatic] private static byte[]? s_probeBlob;
 
     private static byte[] RunUntilException(UnicornEngine engine, ulong pc)
     {
-        _probeEngine = engine;
-        _probeBlob = null;
+        s_probeEngine = engine;
+        s_probeBlob = null;
         var error = engine.Run(pc);
-        _probeEngine = null;
-        if (error != 0 || _probeBlob == null)
+        s_probeEngine = null;
+        if (error != 0 || s_probeBlob == null)
         {
             throw new InvalidOperationException(
                 $"fault syndrome calibration: the probe exception did not arrive ({UnicornEngine.Describe(error)})");
         }
 
-        return _probeBlob;
+        return s_probeBlob;
     }
 
     [System.Runtime.InteropServices.UnmanagedCallersOnly]
     private static void OnProbeException(nint uc, uint intno, nint userData)
     {
-        var engine = _probeEngine;
+        var engine = s_probeEngine;
         if (engine == null)
         {
             return;
@@ -147,7 +147,7 @@ public sealed unsafe class FaultSyndrome : IDisposable
         try
         {
             engine.SaveContext(context);
-            _probeBlob = new ReadOnlySpan<byte>((void*)context, engine.ContextSize).ToArray();
+            s_probeBlob = new ReadOnlySpan<byte>((void*)context, engine.ContextSize).ToArray();
         }
         finally
         {

@@ -55,15 +55,15 @@ public sealed unsafe class VirtualIrqLine
     private readonly record struct Layout(long InterruptRequest, int VirqMask);
 
     private static readonly object CalibrationGate = new();
-    private static Layout? _layout;
+    private static Layout? s_layout;
 
     public static VirtualIrqLine For(UnicornEngine engine, CpuModel model)
     {
         Layout layout;
         lock (CalibrationGate)
         {
-            _layout ??= Calibrate(model);
-            layout = _layout.Value;
+            s_layout ??= Calibrate(model);
+            layout = s_layout.Value;
         }
 
         return new VirtualIrqLine(LocateCpuState(engine), layout);
@@ -185,8 +185,8 @@ public sealed unsafe class VirtualIrqLine
             var request = env + (ulong)requestOffset;
 
             using var taken = new ManualResetEventSlim();
-            _probeEngine = engine;
-            _probeTaken = taken;
+            s_probeEngine = engine;
+            s_probeTaken = taken;
             engine.AddInterruptHook(&OnProbeException, 0);
             var runner = new Thread(() => engine.Run(ProbeBase)) { IsBackground = true, Name = "kick calibration" };
             runner.Start();
@@ -244,8 +244,8 @@ public sealed unsafe class VirtualIrqLine
                 }
 
                 runner.Join();
-                _probeEngine = null;
-                _probeTaken = null;
+                s_probeEngine = null;
+                s_probeTaken = null;
             }
         }
         finally
@@ -254,13 +254,13 @@ public sealed unsafe class VirtualIrqLine
         }
     }
 
-    private static UnicornEngine? _probeEngine;
-    private static ManualResetEventSlim? _probeTaken;
+    private static UnicornEngine? s_probeEngine;
+    private static ManualResetEventSlim? s_probeTaken;
 
     [UnmanagedCallersOnly]
     private static void OnProbeException(nint uc, uint intno, nint userData)
     {
-        _probeEngine?.Stop();
-        _probeTaken?.Set();
+        s_probeEngine?.Stop();
+        s_probeTaken?.Set();
     }
 }

@@ -9,7 +9,7 @@ namespace Kernel.Logic
 #if KERNEL
         public static void Panic(string message) => System.ThrowHelpers.Panic(message);
 #else
-        public static void Panic(string message) => throw new InvalidOperationException(message);
+        public static void Panic(string message) => throw new System.InvalidOperationException(message);
 #endif
     }
 }

@@ -9,7 +9,7 @@ namespace Kernel.Logic
     /// </summary>
     public sealed unsafe class KernelHeap
     {
-        private static readonly ushort[] s_classSizes = { 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048 };
+        private static readonly ushort[] ClassSizes = { 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048 };
         public const int LargeThreshold = 2048;
         // An all-zero PageInfo is a page the heap does not use, so the table starts as zeroed memory.
         private const ushort NotHeap = 0;
@@ -40,7 +40,7 @@ namespace Kernel.Logic
         {
             _pages = pages;
             _linearOffset = linearOffset;
-            ulong infoBytes = pages.TotalPages * (ulong)sizeof(PageInfo) + (ulong)(s_classSizes.Length * sizeof(uint));
+            ulong infoBytes = pages.TotalPages * (ulong)sizeof(PageInfo) + (ulong)(ClassSizes.Length * sizeof(uint));
             _infoPages = (infoBytes + PageAllocator.PageSize - 1) / PageAllocator.PageSize;
             ulong phys = pages.AllocatePages(_infoPages);
             if (phys == 0)
@@ -61,13 +61,13 @@ namespace Kernel.Logic
 
         public static int SizeClassOf(ulong size)
         {
-            for (int c = 0; c < s_classSizes.Length; c++)
-                if (size <= s_classSizes[c])
+            for (int c = 0; c < ClassSizes.Length; c++)
+                if (size <= ClassSizes[c])
                     return c;
             return -1;
         }
 
-        public static int ClassSize(int sizeClass) => s_classSizes[sizeClass];
+        public static int ClassSize(int sizeClass) => ClassSizes[sizeClass];
 
         private uint PageIndexOf(ulong virt) => (uint)(((virt - _linearOffset) >> PageAllocator.PageShift) - (_pages.BaseAddress >> PageAllocator.PageShift));
         private byte* PageAddress(uint index) => (byte*)(_pages.BaseAddress + ((ulong)index << PageAllocator.PageShift) + _linearOffset);
@@ -95,7 +95,7 @@ namespace Kernel.Logic
             info->InUse++;
             if (info->FreeHead == None)
                 Unlink(c, index);
-            _bytesInUse += s_classSizes[c];
+            _bytesInUse += ClassSizes[c];
             _allocations++;
             return page + offset;
         }
@@ -109,7 +109,7 @@ namespace Kernel.Logic
                 return None;
             uint index = PageIndexOf(phys + _linearOffset);
             byte* page = PageAddress(index);
-            uint size = s_classSizes[c];
+            uint size = ClassSizes[c];
             uint count = (uint)PageAllocator.PageSize / size;
             for (uint i = 0; i < count; i++)
                 *(uint*)(page + i * size) = i + 1 < count ? (i + 1) * size + 1 : None;
@@ -185,7 +185,7 @@ namespace Kernel.Logic
             if (info->SizeClass == NotHeap)
                 return -Errno.EINVAL;
             int c = info->SizeClass - 1;
-            uint size = s_classSizes[c];
+            uint size = ClassSizes[c];
             uint offset = (uint)(virt & (PageAllocator.PageSize - 1));
             if (offset % size != 0 || info->InUse == 0)
                 return -Errno.EINVAL;
@@ -217,7 +217,7 @@ namespace Kernel.Logic
             PageInfo* info = &_info[index];
             if (info->SizeClass == LargeRun) return (ulong)info->RunPages << PageAllocator.PageShift;
             if (info->SizeClass == NotHeap) return 0;
-            return s_classSizes[info->SizeClass - 1];
+            return ClassSizes[info->SizeClass - 1];
         }
     }
 }

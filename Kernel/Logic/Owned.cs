@@ -8,9 +8,9 @@ namespace Kernel.Logic
     public static class Owned
     {
 #if !KERNEL
-        [System.ThreadStatic] private static long t_freed;
+        [System.ThreadStatic] private static long s_freedOnThisThread;
         /// <summary>Host only: frees counted on this thread.</summary>
-        public static long FreedOnThisThread => t_freed;
+        public static long FreedOnThisThread => s_freedOnThisThread;
 #endif
 
         public static void Free(object? value)
@@ -20,7 +20,7 @@ namespace Kernel.Logic
 #if KERNEL
             System.Runtime.ManagedHeap.Free(value);
 #else
-            t_freed++;
+            s_freedOnThisThread++;
 #endif
         }
     }

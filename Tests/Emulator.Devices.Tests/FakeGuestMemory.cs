@@ -1,5 +1,3 @@
-using Emulator.Devices;
-
 namespace Emulator.Devices.Tests;
 
 /// <summary>A block of guest RAM at a base address; anything outside it is unmapped.</summary>

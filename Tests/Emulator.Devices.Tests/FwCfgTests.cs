@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using Emulator.Devices;
 
 namespace Emulator.Devices.Tests;
 
@@ -25,23 +24,23 @@ public sealed class FwCfgTests
     private const ulong Descriptor = RamBase + 0x100;
     private const ulong Buffer = RamBase + 0x1000;
 
-    private readonly FakeGuestMemory ram = new(RamBase, 0x10000);
-    private readonly FwCfg fwCfg;
+    private readonly FakeGuestMemory _ram = new(RamBase, 0x10000);
+    private readonly FwCfg _fwCfg;
 
     public FwCfgTests()
     {
-        fwCfg = new FwCfg(ram);
+        _fwCfg = new FwCfg(_ram);
     }
 
     /// <summary>A guest selects with a big-endian 16-bit store; on the bus that is the byte-swapped value.</summary>
-    private void Select(ushort key) => fwCfg.Write(FW_CFG_SELECTOR, 2, BinaryPrimitives.ReverseEndianness(key));
+    private void Select(ushort key) => _fwCfg.Write(FW_CFG_SELECTOR, 2, BinaryPrimitives.ReverseEndianness(key));
 
     private byte[] ReadBytes(int count)
     {
         var bytes = new byte[count];
         for (var i = 0; i < count; i++)
         {
-            bytes[i] = (byte)fwCfg.Read(FW_CFG_DATA, 1);
+            bytes[i] = (byte)_fwCfg.Read(FW_CFG_DATA, 1);
         }
 
         return bytes;
@@ -49,19 +48,19 @@ public sealed class FwCfgTests
 
     private void PutDescriptor(uint control, uint length, ulong address, ulong at = Descriptor)
     {
-        var span = ram.At(at, 16);
+        var span = _ram.At(at, 16);
         BinaryPrimitives.WriteUInt32BigEndian(span, control);
         BinaryPrimitives.WriteUInt32BigEndian(span[4..], length);
         BinaryPrimitives.WriteUInt64BigEndian(span[8..], address);
     }
 
-    private uint ControlAfterDma(ulong at = Descriptor) => BinaryPrimitives.ReadUInt32BigEndian(ram.At(at, 4));
+    private uint ControlAfterDma(ulong at = Descriptor) => BinaryPrimitives.ReadUInt32BigEndian(_ram.At(at, 4));
 
     /// <summary>Starts a transfer the way Linux's fw_cfg driver does: high half, then low half, big-endian.</summary>
     private void StartDma(ulong descriptorAddress)
     {
-        fwCfg.Write(FW_CFG_DMA_ADDRESS, 4, BinaryPrimitives.ReverseEndianness((uint)(descriptorAddress >> 32)));
-        fwCfg.Write(FW_CFG_DMA_ADDRESS_LOW, 4, BinaryPrimitives.ReverseEndianness((uint)descriptorAddress));
+        _fwCfg.Write(FW_CFG_DMA_ADDRESS, 4, BinaryPrimitives.ReverseEndianness((uint)(descriptorAddress >> 32)));
+        _fwCfg.Write(FW_CFG_DMA_ADDRESS_LOW, 4, BinaryPrimitives.ReverseEndianness((uint)descriptorAddress));
     }
 
     private static byte[] Bytes(string text) => Encoding.ASCII.GetBytes(text);
@@ -77,7 +76,7 @@ public sealed class FwCfgTests
     public void WideDataReadsReturnBytesInStreamOrder()
     {
         Select(FW_CFG_SIGNATURE);
-        var value = (uint)fwCfg.Read(FW_CFG_DATA, 4);
+        var value = (uint)_fwCfg.Read(FW_CFG_DATA, 4);
         var inMemory = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(inMemory, value);
         Assert.Equal(Bytes("QEMU"), inMemory);
@@ -87,14 +86,14 @@ public sealed class FwCfgTests
     public void EightByteDataReadPadsPastTheEndWithZeros()
     {
         Select(FW_CFG_SIGNATURE);
-        Assert.Equal(0x554D4551ul, fwCfg.Read(FW_CFG_DATA, 8));
+        Assert.Equal(0x554D4551ul, _fwCfg.Read(FW_CFG_DATA, 8));
     }
 
     [Fact]
     public void IdAdvertisesTraditionalAndDmaInterfaces()
     {
         Select(FW_CFG_ID);
-        Assert.Equal(3ul, fwCfg.Read(FW_CFG_DATA, 4));
+        Assert.Equal(3ul, _fwCfg.Read(FW_CFG_DATA, 4));
     }
 
     [Fact]
@@ -103,7 +102,7 @@ public sealed class FwCfgTests
         Select(FW_CFG_SIGNATURE);
         ReadBytes(2);
         Select(FW_CFG_SIGNATURE);
-        Assert.Equal((ulong)'Q', fwCfg.Read(FW_CFG_DATA, 1));
+        Assert.Equal((ulong)'Q', _fwCfg.Read(FW_CFG_DATA, 1));
     }
 
     [Fact]
@@ -111,33 +110,33 @@ public sealed class FwCfgTests
     {
         Select(FW_CFG_SIGNATURE);
         ReadBytes(4);
-        Assert.Equal(0ul, fwCfg.Read(FW_CFG_DATA, 1));
+        Assert.Equal(0ul, _fwCfg.Read(FW_CFG_DATA, 1));
         Select(0x1234);
-        Assert.Equal(0ul, fwCfg.Read(FW_CFG_DATA, 8));
+        Assert.Equal(0ul, _fwCfg.Read(FW_CFG_DATA, 8));
     }
 
     [Fact]
     public void DmaAddressRegisterReadsAsTheDmaSignature()
     {
-        var value = fwCfg.Read(FW_CFG_DMA_ADDRESS, 8);
+        var value = _fwCfg.Read(FW_CFG_DMA_ADDRESS, 8);
         Assert.Equal(0x51454D5520434647ul, BinaryPrimitives.ReverseEndianness(value)); // "QEMU CFG" big-endian
-        Assert.Equal(0x51454D55u, BinaryPrimitives.ReverseEndianness((uint)fwCfg.Read(FW_CFG_DMA_ADDRESS, 4)));
-        Assert.Equal(0x20434647u, BinaryPrimitives.ReverseEndianness((uint)fwCfg.Read(FW_CFG_DMA_ADDRESS_LOW, 4)));
+        Assert.Equal(0x51454D55u, BinaryPrimitives.ReverseEndianness((uint)_fwCfg.Read(FW_CFG_DMA_ADDRESS, 4)));
+        Assert.Equal(0x20434647u, BinaryPrimitives.ReverseEndianness((uint)_fwCfg.Read(FW_CFG_DMA_ADDRESS_LOW, 4)));
     }
 
     [Fact]
     public void AddedItemIsReadableUnderItsKey()
     {
-        fwCfg.AddItem(0x0005, [1, 0, 0, 0]);
+        _fwCfg.AddItem(0x0005, [1, 0, 0, 0]);
         Select(0x0005);
-        Assert.Equal(1ul, fwCfg.Read(FW_CFG_DATA, 4));
+        Assert.Equal(1ul, _fwCfg.Read(FW_CFG_DATA, 4));
     }
 
     [Fact]
     public void FileDirectoryListsFilesSortedByNameWithSelectorsFrom0x20()
     {
-        fwCfg.AddFile("opt/zeta", new byte[3]);
-        fwCfg.AddFile("etc/alpha", new byte[70000]);
+        _fwCfg.AddFile("opt/zeta", new byte[3]);
+        _fwCfg.AddFile("etc/alpha", new byte[70000]);
 
         Select(FW_CFG_FILE_DIR);
         var directory = ReadBytes(4 + (2 * 64));
@@ -157,8 +156,8 @@ public sealed class FwCfgTests
     [Fact]
     public void FileIsReadableThroughItsSelector()
     {
-        fwCfg.AddFile("b", Bytes("second"));
-        fwCfg.AddFile("a", Bytes("first"));
+        _fwCfg.AddFile("b", Bytes("second"));
+        _fwCfg.AddFile("a", Bytes("first"));
         Select(0x21);
         Assert.Equal(Bytes("second"), ReadBytes(6));
     }
@@ -166,13 +165,13 @@ public sealed class FwCfgTests
     [Fact]
     public void DmaReadsTheFileDirectory()
     {
-        fwCfg.AddFile("etc/ramfb", new byte[28], _ => { });
+        _fwCfg.AddFile("etc/ramfb", new byte[28], _ => { });
         PutDescriptor((FW_CFG_FILE_DIR << 16) | DmaSelect | DmaRead, 4 + 64, Buffer);
 
-        fwCfg.Write(FW_CFG_DMA_ADDRESS, 8, BinaryPrimitives.ReverseEndianness(Descriptor));
+        _fwCfg.Write(FW_CFG_DMA_ADDRESS, 8, BinaryPrimitives.ReverseEndianness(Descriptor));
 
         Assert.Equal(0u, ControlAfterDma());
-        var directory = ram.At(Buffer, 4 + 64);
+        var directory = _ram.At(Buffer, 4 + 64);
         Assert.Equal(1u, BinaryPrimitives.ReadUInt32BigEndian(directory));
         Assert.Equal(28u, BinaryPrimitives.ReadUInt32BigEndian(directory[4..]));
         Assert.Equal(0x20, BinaryPrimitives.ReadUInt16BigEndian(directory[8..]));
@@ -183,36 +182,36 @@ public sealed class FwCfgTests
     public void WritingTheHighHalfAloneDoesNotStartDma()
     {
         PutDescriptor((FW_CFG_SIGNATURE << 16) | DmaSelect | DmaRead, 4, Buffer);
-        fwCfg.Write(FW_CFG_DMA_ADDRESS, 4, 0);
+        _fwCfg.Write(FW_CFG_DMA_ADDRESS, 4, 0);
         Assert.NotEqual(0u, ControlAfterDma());
 
-        fwCfg.Write(FW_CFG_DMA_ADDRESS_LOW, 4, BinaryPrimitives.ReverseEndianness((uint)Descriptor));
+        _fwCfg.Write(FW_CFG_DMA_ADDRESS_LOW, 4, BinaryPrimitives.ReverseEndianness((uint)Descriptor));
         Assert.Equal(0u, ControlAfterDma());
-        Assert.Equal(Bytes("QEMU"), ram.At(Buffer, 4).ToArray());
+        Assert.Equal(Bytes("QEMU"), _ram.At(Buffer, 4).ToArray());
     }
 
     [Fact]
     public void DmaSkipAdvancesWithinTheItem()
     {
-        fwCfg.AddFile("f", Bytes("0123456789"));
+        _fwCfg.AddFile("f", Bytes("0123456789"));
         PutDescriptor((0x20u << 16) | DmaSelect | DmaSkip, 6, 0);
         StartDma(Descriptor);
         PutDescriptor(DmaRead, 4, Buffer);
         StartDma(Descriptor);
 
         Assert.Equal(0u, ControlAfterDma());
-        Assert.Equal(Bytes("6789"), ram.At(Buffer, 4).ToArray());
+        Assert.Equal(Bytes("6789"), _ram.At(Buffer, 4).ToArray());
     }
 
     [Fact]
     public void DmaReadPastTheEndFillsWithZeros()
     {
-        ram.At(Buffer, 8).Fill(0xEE);
+        _ram.At(Buffer, 8).Fill(0xEE);
         PutDescriptor((FW_CFG_SIGNATURE << 16) | DmaSelect | DmaRead, 8, Buffer);
         StartDma(Descriptor);
 
         Assert.Equal(0u, ControlAfterDma());
-        Assert.Equal([.. Bytes("QEMU"), 0, 0, 0, 0], ram.At(Buffer, 8).ToArray());
+        Assert.Equal([.. Bytes("QEMU"), 0, 0, 0, 0], _ram.At(Buffer, 8).ToArray());
     }
 
     [Fact]
@@ -222,15 +221,15 @@ public sealed class FwCfgTests
         ReadBytes(1);
         PutDescriptor(DmaRead, 3, Buffer);
         StartDma(Descriptor);
-        Assert.Equal(Bytes("EMU"), ram.At(Buffer, 3).ToArray());
+        Assert.Equal(Bytes("EMU"), _ram.At(Buffer, 3).ToArray());
     }
 
     [Fact]
     public void DmaWriteUpdatesAWritableFileAndReportsTheNewContents()
     {
         byte[]? reported = null;
-        fwCfg.AddFile("etc/ramfb", new byte[28], contents => reported = contents);
-        var config = ram.At(Buffer, 28);
+        _fwCfg.AddFile("etc/ramfb", new byte[28], contents => reported = contents);
+        var config = _ram.At(Buffer, 28);
         BinaryPrimitives.WriteUInt64BigEndian(config, 0x4800_0000);
         BinaryPrimitives.WriteUInt32BigEndian(config[8..], 0x34325258); // XR24
         BinaryPrimitives.WriteUInt32BigEndian(config[16..], 800);
@@ -251,10 +250,10 @@ public sealed class FwCfgTests
     public void DmaWriteAfterSkipPatchesTheMiddleOfAFile()
     {
         byte[]? reported = null;
-        fwCfg.AddFile("w", Bytes("aaaaaa"), contents => reported = contents);
+        _fwCfg.AddFile("w", Bytes("aaaaaa"), contents => reported = contents);
         PutDescriptor((0x20u << 16) | DmaSelect | DmaSkip, 2, 0);
         StartDma(Descriptor);
-        ram.At(Buffer, 2).Fill((byte)'b');
+        _ram.At(Buffer, 2).Fill((byte)'b');
         PutDescriptor(DmaWrite, 2, Buffer);
         StartDma(Descriptor);
 
@@ -265,7 +264,7 @@ public sealed class FwCfgTests
     [Fact]
     public void DmaWriteToAReadOnlyItemIsAnError()
     {
-        fwCfg.AddFile("ro", Bytes("keep"));
+        _fwCfg.AddFile("ro", Bytes("keep"));
         PutDescriptor((0x20u << 16) | DmaSelect | DmaWrite, 4, Buffer);
         StartDma(Descriptor);
 
@@ -278,7 +277,7 @@ public sealed class FwCfgTests
     public void DmaWritePastTheEndOfAFileIsAnError()
     {
         var calls = 0;
-        fwCfg.AddFile("small", new byte[4], _ => calls++);
+        _fwCfg.AddFile("small", new byte[4], _ => calls++);
         PutDescriptor((0x20u << 16) | DmaSelect | DmaWrite, 5, Buffer);
         StartDma(Descriptor);
 
@@ -290,8 +289,8 @@ public sealed class FwCfgTests
     public void DmaDescriptorAtAnInvalidAddressIsIgnoredWithoutThrowing()
     {
         StartDma(0xDEAD_0000_0000);
-        fwCfg.Write(FW_CFG_DMA_ADDRESS, 8, ulong.MaxValue);
-        Assert.All(ram.Bytes, b => Assert.Equal(0, b));
+        _fwCfg.Write(FW_CFG_DMA_ADDRESS, 8, ulong.MaxValue);
+        Assert.All(_ram.Bytes, b => Assert.Equal(0, b));
     }
 
     [Fact]
@@ -305,7 +304,7 @@ public sealed class FwCfgTests
     [Fact]
     public void DmaWriteFromAnInvalidGuestAddressReportsAnError()
     {
-        fwCfg.AddFile("w", new byte[4], _ => { });
+        _fwCfg.AddFile("w", new byte[4], _ => { });
         PutDescriptor((0x20u << 16) | DmaSelect | DmaWrite, 4, ulong.MaxValue - 1);
         StartDma(Descriptor);
         Assert.Equal(DmaError, ControlAfterDma());
@@ -325,31 +324,31 @@ public sealed class FwCfgTests
         PutDescriptor((FW_CFG_ID << 16) | DmaSelect, 0, 0);
         StartDma(Descriptor);
         Assert.Equal(0u, ControlAfterDma());
-        Assert.Equal(3ul, fwCfg.Read(FW_CFG_DATA, 1));
+        Assert.Equal(3ul, _fwCfg.Read(FW_CFG_DATA, 1));
     }
 
     [Fact]
     public void DuplicateFileNamesAreRejected()
     {
-        fwCfg.AddFile("etc/x", [1]);
-        Assert.Throws<ArgumentException>(() => fwCfg.AddFile("etc/x", [2]));
+        _fwCfg.AddFile("etc/x", [1]);
+        Assert.Throws<ArgumentException>(() => _fwCfg.AddFile("etc/x", [2]));
     }
 
     [Fact]
     public void TheDirectoryKeyCannotBeReplaced()
     {
-        Assert.Throws<ArgumentException>(() => fwCfg.AddItem(FW_CFG_FILE_DIR, [0]));
+        Assert.Throws<ArgumentException>(() => _fwCfg.AddItem(FW_CFG_FILE_DIR, [0]));
     }
 
     [Fact]
     public void UnknownRegistersAndSizesAreHarmless()
     {
-        fwCfg.Write(FW_CFG_DATA, 4, 0x12345678);
-        fwCfg.Write(FW_CFG_SELECTOR, 4, 0);
-        fwCfg.Write(0x30, 4, 0);
-        Assert.Equal(0ul, fwCfg.Read(FW_CFG_SELECTOR, 2));
-        Assert.Equal(0ul, fwCfg.Read(0x100, 8));
+        _fwCfg.Write(FW_CFG_DATA, 4, 0x12345678);
+        _fwCfg.Write(FW_CFG_SELECTOR, 4, 0);
+        _fwCfg.Write(0x30, 4, 0);
+        Assert.Equal(0ul, _fwCfg.Read(FW_CFG_SELECTOR, 2));
+        Assert.Equal(0ul, _fwCfg.Read(0x100, 8));
         Select(FW_CFG_SIGNATURE);
-        Assert.Equal((ulong)'Q', fwCfg.Read(FW_CFG_DATA, 1));
+        Assert.Equal((ulong)'Q', _fwCfg.Read(FW_CFG_DATA, 1));
     }
 }

@@ -1,5 +1,3 @@
-using Emulator.Devices;
-
 namespace Emulator.Devices.Tests;
 
 public sealed class GicV2Tests
@@ -41,27 +39,27 @@ public sealed class GicV2Tests
     private const int Uart = 33;
     private const int Rtc = 34;
 
-    private readonly List<bool> outputChanges = [];
-    private readonly GicV2 gic;
+    private readonly List<bool> _outputChanges = [];
+    private readonly GicV2 _gic;
 
     public GicV2Tests()
     {
-        gic = new GicV2(outputChanges.Add);
+        _gic = new GicV2(_outputChanges.Add);
     }
 
-    private uint D(ulong offset) => (uint)gic.Distributor.Read(offset, 4);
+    private uint D(ulong offset) => (uint)_gic.Distributor.Read(offset, 4);
 
-    private void D(ulong offset, uint value) => gic.Distributor.Write(offset, 4, value);
+    private void D(ulong offset, uint value) => _gic.Distributor.Write(offset, 4, value);
 
-    private uint C(ulong offset) => (uint)gic.CpuInterface.Read(offset, 4);
+    private uint C(ulong offset) => (uint)_gic.CpuInterface.Read(offset, 4);
 
-    private void C(ulong offset, uint value) => gic.CpuInterface.Write(offset, 4, value);
+    private void C(ulong offset, uint value) => _gic.CpuInterface.Write(offset, 4, value);
 
     private static ulong Word(ulong bank, int id) => bank + (ulong)(id / 32 * 4);
 
     private static uint Bit(int id) => 1u << (id % 32);
 
-    private void SetPriority(int id, byte priority) => gic.Distributor.Write(GICD_IPRIORITYR + (ulong)id, 1, priority);
+    private void SetPriority(int id, byte priority) => _gic.Distributor.Write(GICD_IPRIORITYR + (ulong)id, 1, priority);
 
     private void Enable(int id) => D(Word(GICD_ISENABLER, id), Bit(id));
 
@@ -155,10 +153,10 @@ public sealed class GicV2Tests
     [Fact]
     public void SpiTargetsAreStoredAndByteAccessible()
     {
-        gic.Distributor.Write(GICD_ITARGETSR + 33, 1, 0x01);
+        _gic.Distributor.Write(GICD_ITARGETSR + 33, 1, 0x01);
         Assert.Equal(0x00000100u, D(GICD_ITARGETSR + 32));
         D(GICD_ITARGETSR + 36, 0x01010101);
-        Assert.Equal(0x01ul, gic.Distributor.Read(GICD_ITARGETSR + 39, 1));
+        Assert.Equal(0x01ul, _gic.Distributor.Read(GICD_ITARGETSR + 39, 1));
     }
 
     [Fact]
@@ -167,8 +165,8 @@ public sealed class GicV2Tests
         SetPriority(41, 0x80);
         Assert.Equal(0x8000u, D(GICD_IPRIORITYR + 40));
         D(GICD_IPRIORITYR + 44, 0x11223344);
-        Assert.Equal(0x22ul, gic.Distributor.Read(GICD_IPRIORITYR + 46, 1));
-        Assert.Equal(0x1122ul, gic.Distributor.Read(GICD_IPRIORITYR + 46, 2));
+        Assert.Equal(0x22ul, _gic.Distributor.Read(GICD_IPRIORITYR + 46, 1));
+        Assert.Equal(0x1122ul, _gic.Distributor.Read(GICD_IPRIORITYR + 46, 2));
     }
 
     [Fact]
@@ -219,22 +217,22 @@ public sealed class GicV2Tests
     {
         LinuxInit();
         Enable(Uart);
-        Assert.False(gic.IrqOutput);
+        Assert.False(_gic.IrqOutput);
 
-        gic.Line(Uart).Set(true);
-        Assert.True(gic.IrqOutput);
+        _gic.Line(Uart).Set(true);
+        Assert.True(_gic.IrqOutput);
         Assert.Equal((uint)Uart, C(GICC_HPPIR));
 
         Assert.Equal((uint)Uart, C(GICC_IAR));
-        Assert.False(gic.IrqOutput);
+        Assert.False(_gic.IrqOutput);
         Assert.Equal(0xA0u, C(GICC_RPR));
 
-        gic.Line(Uart).Set(false); // the driver services the device
+        _gic.Line(Uart).Set(false); // the driver services the device
         C(GICC_EOIR, Uart);
         Assert.Equal(Spurious, C(GICC_IAR));
         Assert.Equal(0xFFu, C(GICC_RPR));
-        Assert.False(gic.IrqOutput);
-        Assert.Equal([true, false], outputChanges);
+        Assert.False(_gic.IrqOutput);
+        Assert.Equal([true, false], _outputChanges);
     }
 
     [Fact]
@@ -242,15 +240,15 @@ public sealed class GicV2Tests
     {
         LinuxInit();
         Enable(Uart);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         C(GICC_IAR);
 
         Assert.Equal(Bit(Uart), D(Word(GICD_ISACTIVER, Uart)));
         Assert.Equal(Bit(Uart), D(Word(GICD_ISPENDR, Uart)));
-        Assert.False(gic.IrqOutput); // active interrupts are not signalled again
+        Assert.False(_gic.IrqOutput); // active interrupts are not signalled again
 
         C(GICC_EOIR, Uart);
-        Assert.True(gic.IrqOutput); // still asserted, so it is signalled again
+        Assert.True(_gic.IrqOutput); // still asserted, so it is signalled again
         Assert.Equal((uint)Uart, C(GICC_IAR));
     }
 
@@ -259,10 +257,10 @@ public sealed class GicV2Tests
     {
         LinuxInit();
         Enable(Uart);
-        gic.SetLevel(Uart, true);
-        gic.SetLevel(Uart, false);
+        _gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, false);
 
-        Assert.False(gic.IrqOutput);
+        Assert.False(_gic.IrqOutput);
         Assert.Equal(0u, D(Word(GICD_ISPENDR, Uart)));
         Assert.Equal(Spurious, C(GICC_IAR));
     }
@@ -273,14 +271,14 @@ public sealed class GicV2Tests
         LinuxInit();
         MakeEdgeTriggered(Uart);
         Enable(Uart);
-        gic.SetLevel(Uart, true);
-        gic.SetLevel(Uart, false);
+        _gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, false);
 
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
         Assert.Equal((uint)Uart, C(GICC_IAR));
         Assert.Equal(0u, D(Word(GICD_ISPENDR, Uart))); // acknowledging consumed the edge
         C(GICC_EOIR, Uart);
-        Assert.False(gic.IrqOutput);
+        Assert.False(_gic.IrqOutput);
     }
 
     [Fact]
@@ -289,16 +287,16 @@ public sealed class GicV2Tests
         LinuxInit();
         MakeEdgeTriggered(Uart);
         Enable(Uart);
-        gic.SetLevel(Uart, true);
-        gic.SetLevel(Uart, false);
+        _gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, false);
         C(GICC_IAR);
 
-        gic.SetLevel(Uart, true);
-        Assert.False(gic.IrqOutput);
+        _gic.SetLevel(Uart, true);
+        Assert.False(_gic.IrqOutput);
         Assert.Equal(Bit(Uart), D(Word(GICD_ISPENDR, Uart)));
 
         C(GICC_EOIR, Uart);
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
     }
 
     [Fact]
@@ -307,12 +305,12 @@ public sealed class GicV2Tests
         LinuxInit();
         MakeEdgeTriggered(Uart);
         Enable(Uart);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         C(GICC_IAR);
         C(GICC_EOIR, Uart);
 
-        gic.SetLevel(Uart, true);
-        Assert.False(gic.IrqOutput);
+        _gic.SetLevel(Uart, true);
+        Assert.False(_gic.IrqOutput);
     }
 
     [Fact]
@@ -321,11 +319,11 @@ public sealed class GicV2Tests
         LinuxInit();
         Enable(Rtc);
         D(Word(GICD_ISPENDR, Rtc), Bit(Rtc));
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
         Assert.Equal(Bit(Rtc), D(Word(GICD_ICPENDR, Rtc)));
 
         D(Word(GICD_ICPENDR, Rtc), Bit(Rtc));
-        Assert.False(gic.IrqOutput);
+        Assert.False(_gic.IrqOutput);
     }
 
     [Fact]
@@ -333,21 +331,21 @@ public sealed class GicV2Tests
     {
         LinuxInit();
         Enable(Uart);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         D(Word(GICD_ICPENDR, Uart), Bit(Uart));
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
     }
 
     [Fact]
     public void DisabledInterruptIsHeldPendingUntilEnabled()
     {
         LinuxInit();
-        gic.SetLevel(Uart, true);
-        Assert.False(gic.IrqOutput);
+        _gic.SetLevel(Uart, true);
+        Assert.False(_gic.IrqOutput);
         Assert.Equal(Spurious, C(GICC_HPPIR));
 
         Enable(Uart);
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
     }
 
     [Fact]
@@ -356,12 +354,12 @@ public sealed class GicV2Tests
         LinuxInit();
         Enable(Uart);
         C(GICC_PMR, 0xA0);
-        gic.SetLevel(Uart, true);
-        Assert.False(gic.IrqOutput);
+        _gic.SetLevel(Uart, true);
+        Assert.False(_gic.IrqOutput);
         Assert.Equal(Spurious, C(GICC_IAR));
 
         C(GICC_PMR, 0xA1);
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
     }
 
     [Fact]
@@ -371,18 +369,18 @@ public sealed class GicV2Tests
         Enable(Uart);
         Enable(Rtc);
         SetPriority(Rtc, 0x80);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         Assert.Equal((uint)Uart, C(GICC_IAR));
 
-        gic.SetLevel(Rtc, true);
-        Assert.True(gic.IrqOutput);
+        _gic.SetLevel(Rtc, true);
+        Assert.True(_gic.IrqOutput);
         Assert.Equal((uint)Rtc, C(GICC_IAR));
         Assert.Equal(0x80u, C(GICC_RPR));
 
-        gic.SetLevel(Rtc, false);
+        _gic.SetLevel(Rtc, false);
         C(GICC_EOIR, Rtc);
         Assert.Equal(0xA0u, C(GICC_RPR));
-        gic.SetLevel(Uart, false);
+        _gic.SetLevel(Uart, false);
         C(GICC_EOIR, Uart);
         Assert.Equal(0xFFu, C(GICC_RPR));
         Assert.Equal(0u, D(Word(GICD_ISACTIVER, Uart)));
@@ -394,16 +392,16 @@ public sealed class GicV2Tests
         LinuxInit();
         Enable(Uart);
         Enable(Rtc);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         C(GICC_IAR);
 
-        gic.SetLevel(Rtc, true);
-        Assert.False(gic.IrqOutput);
+        _gic.SetLevel(Rtc, true);
+        Assert.False(_gic.IrqOutput);
         Assert.Equal(Spurious, C(GICC_IAR));
 
-        gic.SetLevel(Uart, false);
+        _gic.SetLevel(Uart, false);
         C(GICC_EOIR, Uart);
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
         Assert.Equal((uint)Rtc, C(GICC_IAR));
     }
 
@@ -416,12 +414,12 @@ public sealed class GicV2Tests
         SetPriority(Uart, 0xBF);
         SetPriority(Rtc, 0xA8);
         C(GICC_BPR, 4); // group priority is bits [7:5]
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         C(GICC_IAR);
         Assert.Equal(0xA0u, C(GICC_RPR));
 
-        gic.SetLevel(Rtc, true);
-        Assert.False(gic.IrqOutput); // 0xA8 is higher than 0xBF, but in the same preemption group
+        _gic.SetLevel(Rtc, true);
+        Assert.False(_gic.IrqOutput); // 0xA8 is higher than 0xBF, but in the same preemption group
     }
 
     [Fact]
@@ -432,12 +430,12 @@ public sealed class GicV2Tests
         Enable(Rtc);
         SetPriority(Uart, 0xBF);
         SetPriority(Rtc, 0xA8);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         C(GICC_IAR);
         Assert.Equal(0xBEu, C(GICC_RPR)); // BPR 0: group priority is bits [7:1]
 
-        gic.SetLevel(Rtc, true);
-        Assert.True(gic.IrqOutput);
+        _gic.SetLevel(Rtc, true);
+        Assert.True(_gic.IrqOutput);
     }
 
     [Fact]
@@ -447,13 +445,13 @@ public sealed class GicV2Tests
         foreach (var id in new[] { 40, 41, 42 })
         {
             Enable(id);
-            gic.SetLevel(id, true);
+            _gic.SetLevel(id, true);
         }
 
         SetPriority(42, 0x90);
         Assert.Equal(42u, C(GICC_IAR));
         C(GICC_EOIR, 42);
-        gic.SetLevel(42, false);
+        _gic.SetLevel(42, false);
         Assert.Equal(40u, C(GICC_IAR));
     }
 
@@ -470,7 +468,7 @@ public sealed class GicV2Tests
     {
         LinuxInit();
         Enable(Uart);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         Assert.Equal((uint)Uart, C(GICC_HPPIR));
         Assert.Equal(0u, D(Word(GICD_ISACTIVER, Uart)));
     }
@@ -480,10 +478,10 @@ public sealed class GicV2Tests
     {
         LinuxInit();
         D(GICD_SGIR, (2u << 24) | 5); // TargetListFilter 2: this CPU only
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
         Assert.Equal(5u, C(GICC_IAR)); // CPUID field (bits 12:10) is 0
         C(GICC_EOIR, 5);
-        Assert.False(gic.IrqOutput);
+        Assert.False(_gic.IrqOutput);
     }
 
     [Fact]
@@ -491,9 +489,9 @@ public sealed class GicV2Tests
     {
         LinuxInit();
         D(GICD_SGIR, (0x02u << 16) | 1); // list naming CPU 1 only
-        Assert.False(gic.IrqOutput);
+        Assert.False(_gic.IrqOutput);
         D(GICD_SGIR, (1u << 24) | 1); // all other CPUs: none
-        Assert.False(gic.IrqOutput);
+        Assert.False(_gic.IrqOutput);
         D(GICD_SGIR, (0x01u << 16) | 1); // list naming CPU 0, as Linux sends IPIs
         Assert.Equal(1u, C(GICC_IAR));
     }
@@ -502,15 +500,15 @@ public sealed class GicV2Tests
     public void SgiPendingStateIsVisibleAndWritableThroughSpendsgirAndCpendsgir()
     {
         LinuxInit();
-        gic.Distributor.Write(GICD_SPENDSGIR + 6, 1, 0x01);
+        _gic.Distributor.Write(GICD_SPENDSGIR + 6, 1, 0x01);
         Assert.Equal(0x00010000u, D(GICD_SPENDSGIR + 4));
         Assert.Equal(0x00010000u, D(GICD_CPENDSGIR + 4));
         Assert.Equal(1u << 6, D(GICD_ISPENDR) & 0xFFFF);
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
 
         D(GICD_CPENDSGIR + 4, 0x00010000);
         Assert.Equal(0u, D(GICD_SPENDSGIR + 4));
-        Assert.False(gic.IrqOutput);
+        Assert.False(_gic.IrqOutput);
     }
 
     [Fact]
@@ -518,7 +516,7 @@ public sealed class GicV2Tests
     {
         LinuxInit();
         D(GICD_ISPENDR, 0x1);
-        Assert.False(gic.IrqOutput);
+        Assert.False(_gic.IrqOutput);
     }
 
     [Fact]
@@ -527,11 +525,11 @@ public sealed class GicV2Tests
         LinuxInit();
         Enable(Uart);
         D(Word(GICD_ISACTIVER, Uart), Bit(Uart));
-        gic.SetLevel(Uart, true);
-        Assert.False(gic.IrqOutput);
+        _gic.SetLevel(Uart, true);
+        Assert.False(_gic.IrqOutput);
 
         D(Word(GICD_ICACTIVER, Uart), Bit(Uart));
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
     }
 
     [Fact]
@@ -540,12 +538,12 @@ public sealed class GicV2Tests
         LinuxInit();
         Enable(Uart);
         D(GICD_CTLR, 0);
-        gic.SetLevel(Uart, true);
-        Assert.False(gic.IrqOutput);
+        _gic.SetLevel(Uart, true);
+        Assert.False(_gic.IrqOutput);
         Assert.Equal(Spurious, C(GICC_IAR));
 
         D(GICD_CTLR, 1);
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
     }
 
     [Fact]
@@ -554,11 +552,11 @@ public sealed class GicV2Tests
         LinuxInit();
         Enable(Uart);
         C(GICC_CTLR, 0);
-        gic.SetLevel(Uart, true);
-        Assert.False(gic.IrqOutput);
+        _gic.SetLevel(Uart, true);
+        Assert.False(_gic.IrqOutput);
 
         C(GICC_CTLR, 1);
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
     }
 
     [Fact]
@@ -567,12 +565,12 @@ public sealed class GicV2Tests
         LinuxInit();
         D(Word(GICD_IGROUPR, Uart), Bit(Uart));
         Enable(Uart);
-        gic.SetLevel(Uart, true);
-        Assert.False(gic.IrqOutput); // only Group 0 is enabled so far
+        _gic.SetLevel(Uart, true);
+        Assert.False(_gic.IrqOutput); // only Group 0 is enabled so far
 
         D(GICD_CTLR, 3);
         C(GICC_CTLR, 3);
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
     }
 
     [Fact]
@@ -583,7 +581,7 @@ public sealed class GicV2Tests
         D(GICD_CTLR, 3);
         C(GICC_CTLR, 3);
         Enable(Uart);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
 
         Assert.Equal(1022u, C(GICC_HPPIR));
         Assert.Equal(1022u, C(GICC_IAR));
@@ -591,7 +589,7 @@ public sealed class GicV2Tests
         Assert.Equal((uint)Uart, C(GICC_AIAR));
         Assert.Equal(1u << 16, C(GICC_NSAPR0 + 8)); // priority 0xA0 is preemption level 80
 
-        gic.SetLevel(Uart, false);
+        _gic.SetLevel(Uart, false);
         C(GICC_AEOIR, Uart);
         Assert.Equal(0u, C(GICC_NSAPR0 + 8));
         Assert.Equal(0u, D(Word(GICD_ISACTIVER, Uart)));
@@ -605,7 +603,7 @@ public sealed class GicV2Tests
         D(GICD_CTLR, 3);
         C(GICC_CTLR, 3 | (1 << 2));
         Enable(Uart);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         Assert.Equal((uint)Uart, C(GICC_IAR));
     }
 
@@ -614,10 +612,10 @@ public sealed class GicV2Tests
     {
         LinuxInit();
         Enable(Uart);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         Assert.Equal(Spurious, C(GICC_AHPPIR));
         Assert.Equal(Spurious, C(GICC_AIAR));
-        Assert.True(gic.IrqOutput);
+        Assert.True(_gic.IrqOutput);
     }
 
     [Fact]
@@ -625,9 +623,9 @@ public sealed class GicV2Tests
     {
         LinuxInit();
         Enable(Uart);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         C(GICC_CTLR, 1 | (1 << 3));
-        Assert.False(gic.IrqOutput);
+        Assert.False(_gic.IrqOutput);
     }
 
     [Fact]
@@ -635,7 +633,7 @@ public sealed class GicV2Tests
     {
         LinuxInit();
         Enable(Uart);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         C(GICC_IAR);
         Assert.Equal(1u << 16, C(GICC_APR0 + 8)); // 0xA0 >> 1 = level 80 = APR2 bit 16
 
@@ -649,17 +647,17 @@ public sealed class GicV2Tests
         LinuxInit();
         C(GICC_CTLR, 1 | (1 << 9));
         Enable(Uart);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         C(GICC_IAR);
 
         C(GICC_EOIR, Uart);
         Assert.Equal(0xFFu, C(GICC_RPR)); // priority dropped
         Assert.Equal(Bit(Uart), D(Word(GICD_ISACTIVER, Uart))); // still active
-        Assert.False(gic.IrqOutput);
+        Assert.False(_gic.IrqOutput);
 
         C(GICC_DIR, Uart);
         Assert.Equal(0u, D(Word(GICD_ISACTIVER, Uart)));
-        Assert.True(gic.IrqOutput); // the line is still high
+        Assert.True(_gic.IrqOutput); // the line is still high
     }
 
     [Fact]
@@ -667,7 +665,7 @@ public sealed class GicV2Tests
     {
         LinuxInit();
         Enable(Uart);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         C(GICC_IAR);
         C(GICC_DIR, Uart);
         Assert.Equal(Bit(Uart), D(Word(GICD_ISACTIVER, Uart)));
@@ -678,7 +676,7 @@ public sealed class GicV2Tests
     {
         LinuxInit();
         Enable(Uart);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
         C(GICC_IAR);
         C(GICC_EOIR, Spurious);
         Assert.Equal(0xA0u, C(GICC_RPR));
@@ -706,11 +704,11 @@ public sealed class GicV2Tests
         LinuxInit();
         Enable(Uart);
         Enable(Rtc);
-        gic.SetLevel(Uart, true);
-        gic.SetLevel(Rtc, true);
-        gic.SetLevel(Uart, true);
+        _gic.SetLevel(Uart, true);
+        _gic.SetLevel(Rtc, true);
+        _gic.SetLevel(Uart, true);
         D(GICD_CTLR, 1);
-        Assert.Equal([true], outputChanges);
+        Assert.Equal([true], _outputChanges);
     }
 
     [Fact]
@@ -719,36 +717,36 @@ public sealed class GicV2Tests
         LinuxInit();
         const int VirtualTimer = 27;
         Enable(VirtualTimer);
-        gic.Line(VirtualTimer).Set(true);
+        _gic.Line(VirtualTimer).Set(true);
         Assert.Equal((uint)VirtualTimer, C(GICC_IAR));
     }
 
     [Fact]
     public void SgisAndOutOfRangeIdsHaveNoInputLine()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => gic.Line(3));
-        Assert.Throws<ArgumentOutOfRangeException>(() => gic.SetLevel(288, true));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _gic.Line(3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _gic.SetLevel(288, true));
     }
 
     [Fact]
     public void UnknownAndMisshapenAccessesReadZeroAndAreIgnored()
     {
-        Assert.Equal(0ul, gic.Distributor.Read(0xE00, 4));
-        gic.Distributor.Write(0xE00, 4, 0xFFFFFFFF);
-        gic.Distributor.Write(GICD_ISENABLER + 4, 1, 0xFF); // byte write to a word-only register
+        Assert.Equal(0ul, _gic.Distributor.Read(0xE00, 4));
+        _gic.Distributor.Write(0xE00, 4, 0xFFFFFFFF);
+        _gic.Distributor.Write(GICD_ISENABLER + 4, 1, 0xFF); // byte write to a word-only register
         Assert.Equal(0u, D(GICD_ISENABLER + 4));
-        Assert.Equal(0ul, gic.Distributor.Read(0x123457, 4));
-        Assert.Equal(0ul, gic.CpuInterface.Read(GICC_IAR, 2));
-        gic.CpuInterface.Write(0x800, 4, 1);
-        Assert.Equal(0ul, gic.CpuInterface.Read(0x800, 4));
-        Assert.Equal(0ul, gic.CpuInterface.Read(GICC_EOIR, 4));
+        Assert.Equal(0ul, _gic.Distributor.Read(0x123457, 4));
+        Assert.Equal(0ul, _gic.CpuInterface.Read(GICC_IAR, 2));
+        _gic.CpuInterface.Write(0x800, 4, 1);
+        Assert.Equal(0ul, _gic.CpuInterface.Read(0x800, 4));
+        Assert.Equal(0ul, _gic.CpuInterface.Read(GICC_EOIR, 4));
         Assert.Equal(0u, D(Word(GICD_ISENABLER, 300))); // beyond the implemented interrupts
     }
 
     [Fact]
     public void DistributorAllowsNarrowReadsOfWordRegisters()
     {
-        Assert.Equal(0xAAul, gic.Distributor.Read(GICD_ICFGR + 1, 1));
-        Assert.Equal(0x143Bul, gic.Distributor.Read(GICD_IIDR, 2));
+        Assert.Equal(0xAAul, _gic.Distributor.Read(GICD_ICFGR + 1, 1));
+        Assert.Equal(0x143Bul, _gic.Distributor.Read(GICD_IIDR, 2));
     }
 }

@@ -1,5 +1,3 @@
-using Emulator.Devices;
-
 namespace Emulator.Devices.Tests;
 
 public sealed class Pl011Tests
@@ -32,18 +30,18 @@ public sealed class Pl011Tests
     private const uint TXIM = 1 << 5;
     private const uint RTIM = 1 << 6;
 
-    private readonly RecordingIrqLine irq = new();
-    private readonly List<byte> sent = [];
-    private readonly Pl011 uart;
+    private readonly RecordingIrqLine _irq = new();
+    private readonly List<byte> _sent = [];
+    private readonly Pl011 _uart;
 
     public Pl011Tests()
     {
-        uart = new Pl011(irq, sent.Add);
+        _uart = new Pl011(_irq, _sent.Add);
     }
 
-    private uint R(ulong offset) => (uint)uart.Read(offset, 4);
+    private uint R(ulong offset) => (uint)_uart.Read(offset, 4);
 
-    private void W(ulong offset, uint value) => uart.Write(offset, 4, value);
+    private void W(ulong offset, uint value) => _uart.Write(offset, 4, value);
 
     private List<byte> DrainReceiver()
     {
@@ -78,8 +76,8 @@ public sealed class Pl011Tests
     public void WritingDrTransmitsTheByte()
     {
         W(UARTDR, 'h');
-        uart.Write(UARTDR, 1, 'i'); // earlycon writes single bytes
-        Assert.Equal("hi"u8.ToArray(), sent);
+        _uart.Write(UARTDR, 1, 'i'); // earlycon writes single bytes
+        Assert.Equal("hi"u8.ToArray(), _sent);
     }
 
     [Fact]
@@ -99,10 +97,10 @@ public sealed class Pl011Tests
     {
         W(UARTDR, 'a');
         Assert.Equal(TXIM, R(UARTRIS));
-        Assert.False(irq.Level);
+        Assert.False(_irq.Level);
 
         W(UARTIMSC, TXIM);
-        Assert.True(irq.Level);
+        Assert.True(_irq.Level);
         Assert.Equal(TXIM, R(UARTMIS));
     }
 
@@ -111,14 +109,14 @@ public sealed class Pl011Tests
     {
         W(UARTDR, 'a'); // pl011_start_tx_pio: fill the FIFO first
         W(UARTIMSC, RTIM | RXIM | TXIM); // then unmask TX
-        Assert.True(irq.Level);
+        Assert.True(_irq.Level);
 
         W(UARTDR, 'b'); // pl011_tx_chars from the interrupt
-        Assert.True(irq.Level);
+        Assert.True(_irq.Level);
 
         W(UARTIMSC, RTIM | RXIM); // pl011_stop_tx: nothing left to send
-        Assert.False(irq.Level);
-        Assert.Equal("ab"u8.ToArray(), sent);
+        Assert.False(_irq.Level);
+        Assert.Equal("ab"u8.ToArray(), _sent);
     }
 
     [Fact]
@@ -128,13 +126,13 @@ public sealed class Pl011Tests
         W(UARTDR, 'a');
         W(UARTICR, TXIM);
         Assert.Equal(0u, R(UARTRIS));
-        Assert.False(irq.Level);
+        Assert.False(_irq.Level);
     }
 
     [Fact]
     public void ReceivedByteIsReadFromDr()
     {
-        uart.Receive("k"u8);
+        _uart.Receive("k"u8);
         Assert.Equal(0u, R(UARTFR) & RXFE);
         Assert.Equal((uint)'k', R(UARTDR));
         Assert.NotEqual(0u, R(UARTFR) & RXFE);
@@ -151,7 +149,7 @@ public sealed class Pl011Tests
     {
         W(UARTLCR_H, FEN | 0x60);
         var input = Enumerable.Range(0, 100).Select(i => (byte)i).ToArray();
-        uart.Receive(input);
+        _uart.Receive(input);
 
         Assert.NotEqual(0u, R(UARTFR) & RXFF);
         Assert.Equal(input, DrainReceiver());
@@ -163,7 +161,7 @@ public sealed class Pl011Tests
         W(UARTLCR_H, FEN);
         for (var i = 0; i < 40; i++)
         {
-            uart.Receive([(byte)i]);
+            _uart.Receive([(byte)i]);
         }
 
         Assert.Equal(Enumerable.Range(0, 40).Select(i => (byte)i), DrainReceiver());
@@ -173,16 +171,16 @@ public sealed class Pl011Tests
     public void ReceiveFifoIsFullAt32BytesWithFifosEnabled()
     {
         W(UARTLCR_H, FEN);
-        uart.Receive(new byte[31]);
+        _uart.Receive(new byte[31]);
         Assert.Equal(0u, R(UARTFR) & RXFF);
-        uart.Receive(new byte[1]);
+        _uart.Receive(new byte[1]);
         Assert.NotEqual(0u, R(UARTFR) & RXFF);
     }
 
     [Fact]
     public void WithoutFifosOneByteFillsTheHoldingRegisterAndTheRestWaits()
     {
-        uart.Receive("abc"u8);
+        _uart.Receive("abc"u8);
         Assert.NotEqual(0u, R(UARTFR) & RXFF);
         Assert.Equal("abc"u8.ToArray(), DrainReceiver());
     }
@@ -191,7 +189,7 @@ public sealed class Pl011Tests
     public void DisablingTheFifoKeepsTheBytesItHeld()
     {
         W(UARTLCR_H, FEN);
-        uart.Receive("hello"u8);
+        _uart.Receive("hello"u8);
         W(UARTLCR_H, 0);
         Assert.Equal("hello"u8.ToArray(), DrainReceiver());
     }
@@ -201,14 +199,14 @@ public sealed class Pl011Tests
     {
         W(UARTLCR_H, FEN);
         W(UARTIMSC, RTIM);
-        uart.Receive("ab"u8);
-        Assert.True(irq.Level);
+        _uart.Receive("ab"u8);
+        Assert.True(_irq.Level);
         Assert.Equal(RTIM, R(UARTMIS));
 
         R(UARTDR);
-        Assert.True(irq.Level);
+        Assert.True(_irq.Level);
         R(UARTDR);
-        Assert.False(irq.Level);
+        Assert.False(_irq.Level);
     }
 
     [Fact]
@@ -217,14 +215,14 @@ public sealed class Pl011Tests
         W(UARTLCR_H, FEN);
         W(UARTIFLS, 0x12); // receive trigger at 1/2: 16 bytes
         W(UARTIMSC, RXIM);
-        uart.Receive(new byte[15]);
-        Assert.False(irq.Level);
+        _uart.Receive(new byte[15]);
+        Assert.False(_irq.Level);
 
-        uart.Receive(new byte[1]);
-        Assert.True(irq.Level);
+        _uart.Receive(new byte[1]);
+        Assert.True(_irq.Level);
 
         R(UARTDR);
-        Assert.False(irq.Level);
+        Assert.False(_irq.Level);
     }
 
     [Fact]
@@ -232,17 +230,17 @@ public sealed class Pl011Tests
     {
         W(UARTLCR_H, FEN);
         W(UARTIMSC, RXIM);
-        uart.Receive(new byte[40]);
+        _uart.Receive(new byte[40]);
         R(UARTDR);
-        Assert.True(irq.Level); // 32 bytes in the FIFO again
+        Assert.True(_irq.Level); // 32 bytes in the FIFO again
     }
 
     [Fact]
     public void WithoutFifosEveryByteRaisesTheReceiveInterrupt()
     {
         W(UARTIMSC, RXIM);
-        uart.Receive("z"u8);
-        Assert.True(irq.Level);
+        _uart.Receive("z"u8);
+        Assert.True(_irq.Level);
     }
 
     [Fact]
@@ -252,7 +250,7 @@ public sealed class Pl011Tests
         W(UARTLCR_H, FEN | 0x60);
         W(UARTIMSC, RTIM | RXIM);
         var input = Enumerable.Range(0, 300).Select(i => (byte)i).ToArray();
-        uart.Receive(input);
+        _uart.Receive(input);
 
         var got = new List<byte>();
         var passes = 0;
@@ -265,7 +263,7 @@ public sealed class Pl011Tests
         }
 
         Assert.Equal(input, got);
-        Assert.False(irq.Level);
+        Assert.False(_irq.Level);
     }
 
     [Fact]
@@ -273,7 +271,7 @@ public sealed class Pl011Tests
     {
         W(UARTCR, 0x301 | LBE);
         W(UARTDR, 'q');
-        Assert.Empty(sent);
+        Assert.Empty(_sent);
         Assert.Equal((uint)'q', R(UARTDR));
     }
 
@@ -301,7 +299,7 @@ public sealed class Pl011Tests
     [Fact]
     public void ReceiveStatusNeverReportsErrors()
     {
-        uart.Receive("x"u8);
+        _uart.Receive("x"u8);
         R(UARTDR);
         W(UARTRSR, 0);
         Assert.Equal(0u, R(UARTRSR));
@@ -310,22 +308,22 @@ public sealed class Pl011Tests
     [Fact]
     public void HalfwordAccessesWorkAsLinuxUsesThem()
     {
-        uart.Receive("w"u8);
-        Assert.Equal((ulong)(TXFE | RXFF), uart.Read(UARTFR, 2)); // FIFOs off: one byte fills it
-        uart.Write(UARTIMSC, 2, RTIM);
-        Assert.Equal((ulong)'w', uart.Read(UARTDR, 2));
+        _uart.Receive("w"u8);
+        Assert.Equal((ulong)(TXFE | RXFF), _uart.Read(UARTFR, 2)); // FIFOs off: one byte fills it
+        _uart.Write(UARTIMSC, 2, RTIM);
+        Assert.Equal((ulong)'w', _uart.Read(UARTDR, 2));
     }
 
     [Fact]
     public void UnknownOffsetsReadZeroAndIgnoreWrites()
     {
-        Assert.Equal(0ul, uart.Read(0x100, 4));
-        uart.Write(0x100, 4, 1);
-        uart.Write(UARTFR, 4, 0xFF);
-        Assert.Equal(0ul, uart.Read(0x2, 1));
-        uart.Write(0x3, 1, 1);
-        Assert.Equal(0ul, uart.Read(0x5000, 4));
-        Assert.Equal(0ul, uart.Read(UARTICR, 4));
-        Assert.Empty(sent);
+        Assert.Equal(0ul, _uart.Read(0x100, 4));
+        _uart.Write(0x100, 4, 1);
+        _uart.Write(UARTFR, 4, 0xFF);
+        Assert.Equal(0ul, _uart.Read(0x2, 1));
+        _uart.Write(0x3, 1, 1);
+        Assert.Equal(0ul, _uart.Read(0x5000, 4));
+        Assert.Equal(0ul, _uart.Read(UARTICR, 4));
+        Assert.Empty(_sent);
     }
 }

@@ -1,5 +1,3 @@
-using Emulator.Devices;
-
 namespace Emulator.Devices.Tests;
 
 public sealed class Pl031Tests
@@ -13,18 +11,18 @@ public sealed class Pl031Tests
     private const ulong RTCMIS = 0x018;
     private const ulong RTCICR = 0x01C;
 
-    private readonly RecordingIrqLine irq = new();
-    private readonly Pl031 rtc;
-    private long now = 1_700_000_000;
+    private readonly RecordingIrqLine _irq = new();
+    private readonly Pl031 _rtc;
+    private long _now = 1_700_000_000;
 
     public Pl031Tests()
     {
-        rtc = new Pl031(irq, () => now);
+        _rtc = new Pl031(_irq, () => _now);
     }
 
-    private uint R(ulong offset) => (uint)rtc.Read(offset, 4);
+    private uint R(ulong offset) => (uint)_rtc.Read(offset, 4);
 
-    private void W(ulong offset, uint value) => rtc.Write(offset, 4, value);
+    private void W(ulong offset, uint value) => _rtc.Write(offset, 4, value);
 
     [Fact]
     public void IdentificationRegistersAreThoseOfAPl031()
@@ -40,7 +38,7 @@ public sealed class Pl031Tests
     public void DataRegisterFollowsTheHostClock()
     {
         Assert.Equal(1_700_000_000u, R(RTCDR));
-        now += 5;
+        _now += 5;
         Assert.Equal(1_700_000_005u, R(RTCDR));
     }
 
@@ -50,7 +48,7 @@ public sealed class Pl031Tests
         W(RTCLR, 1_000);
         Assert.Equal(1_000u, R(RTCDR));
         Assert.Equal(1_000u, R(RTCLR));
-        now += 7;
+        _now += 7;
         Assert.Equal(1_007u, R(RTCDR));
     }
 
@@ -74,18 +72,18 @@ public sealed class Pl031Tests
     {
         W(RTCIMSC, 1);
         W(RTCMR, 1_700_000_010);
-        Assert.Equal(1_700_000_010L, rtc.NextAlarmUnixSeconds);
+        Assert.Equal(1_700_000_010L, _rtc.NextAlarmUnixSeconds);
 
-        now += 9;
-        rtc.Update();
-        Assert.False(irq.Level);
+        _now += 9;
+        _rtc.Update();
+        Assert.False(_irq.Level);
 
-        now += 1;
-        rtc.Update();
-        Assert.True(irq.Level);
+        _now += 1;
+        _rtc.Update();
+        Assert.True(_irq.Level);
         Assert.Equal(1u, R(RTCRIS));
         Assert.Equal(1u, R(RTCMIS));
-        Assert.Null(rtc.NextAlarmUnixSeconds);
+        Assert.Null(_rtc.NextAlarmUnixSeconds);
     }
 
     [Fact]
@@ -93,7 +91,7 @@ public sealed class Pl031Tests
     {
         W(RTCLR, 100);
         W(RTCMR, 160);
-        Assert.Equal(now + 60, rtc.NextAlarmUnixSeconds);
+        Assert.Equal(_now + 60, _rtc.NextAlarmUnixSeconds);
     }
 
     [Fact]
@@ -108,18 +106,18 @@ public sealed class Pl031Tests
     {
         W(RTCMR, R(RTCDR) - 1);
         Assert.Equal(0u, R(RTCRIS));
-        Assert.Equal(now + uint.MaxValue, rtc.NextAlarmUnixSeconds);
+        Assert.Equal(_now + uint.MaxValue, _rtc.NextAlarmUnixSeconds);
     }
 
     [Fact]
     public void AlarmFiresOnlyOnce()
     {
         W(RTCMR, 1_700_000_001);
-        now += 1;
-        rtc.Update();
+        _now += 1;
+        _rtc.Update();
         W(RTCICR, 1);
-        now += 1;
-        rtc.Update();
+        _now += 1;
+        _rtc.Update();
         Assert.Equal(0u, R(RTCRIS));
     }
 
@@ -129,10 +127,10 @@ public sealed class Pl031Tests
         W(RTCMR, R(RTCDR));
         Assert.Equal(1u, R(RTCRIS));
         Assert.Equal(0u, R(RTCMIS));
-        Assert.False(irq.Level);
+        Assert.False(_irq.Level);
 
         W(RTCIMSC, 1);
-        Assert.True(irq.Level);
+        Assert.True(_irq.Level);
     }
 
     [Fact]
@@ -142,18 +140,18 @@ public sealed class Pl031Tests
         W(RTCMR, R(RTCDR));
         W(RTCICR, 1);
         Assert.Equal(0u, R(RTCRIS));
-        Assert.False(irq.Level);
+        Assert.False(_irq.Level);
     }
 
     [Fact]
     public void UnknownOffsetsReadZeroAndIgnoreWrites()
     {
-        Assert.Equal(0ul, rtc.Read(0x40, 4));
-        rtc.Write(0x40, 4, 1);
-        rtc.Write(RTCDR, 4, 5);
-        rtc.Write(RTCMR, 1, 5);
-        Assert.Equal(0ul, rtc.Read(0x3, 1));
-        Assert.Equal(0ul, rtc.Read(RTCICR, 4));
+        Assert.Equal(0ul, _rtc.Read(0x40, 4));
+        _rtc.Write(0x40, 4, 1);
+        _rtc.Write(RTCDR, 4, 5);
+        _rtc.Write(RTCMR, 1, 5);
+        Assert.Equal(0ul, _rtc.Read(0x3, 1));
+        Assert.Equal(0ul, _rtc.Read(RTCICR, 4));
         Assert.Equal(1_700_000_000u, R(RTCDR));
         Assert.Equal(0u, R(RTCMR));
     }

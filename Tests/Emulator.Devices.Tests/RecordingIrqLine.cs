@@ -1,5 +1,3 @@
-using Emulator.Devices;
-
 namespace Emulator.Devices.Tests;
 
 /// <summary>An interrupt line that remembers its level and every value it was driven with.</summary>

@@ -1,5 +1,3 @@
-using Emulator.Devices;
-
 namespace Emulator.Devices.Tests;
 
 [Collection(DeviceLogCollection.Name)]

@@ -13,12 +13,12 @@ public unsafe class PageAllocatorTests
         fixed (ulong* p = bitmap)
         {
             var allocator = new PageAllocator(Base, pages, p);
-            s_keepAlive.Add(bitmap);
+            KeepAlive.Add(bitmap);
             return allocator;
         }
     }
 
-    private static readonly List<ulong[]> s_keepAlive = new();
+    private static readonly List<ulong[]> KeepAlive = new();
 
     [Fact]
     public void Starts_with_everything_in_use()

@@ -5,14 +5,14 @@ namespace Kernel.Tests;
 public unsafe class PageTableTests : IDisposable
 {
     private const ulong KernelBase = 0xFFFF_0000_0000_0000UL;
-    private static readonly List<ulong> s_invalidated = new();
+    private static readonly List<ulong> Invalidated = new();
     private readonly HostMemory _memory = new(1024);
 
-    public PageTableTests() => s_invalidated.Clear();
+    public PageTableTests() => Invalidated.Clear();
 
     public void Dispose() => _memory.Dispose();
 
-    private static void RecordInvalidation(ulong va) => s_invalidated.Add(va);
+    private static void RecordInvalidation(ulong va) => Invalidated.Add(va);
 
     private PageTable Create() => new PageTable(_memory.Allocator, 0, &RecordInvalidation);
 
@@ -68,7 +68,7 @@ public unsafe class PageTableTests : IDisposable
         PageTable t = Create();
         t.Map(KernelBase + 0x4000_0000, 0x4000_0000, 2UL << 20, PageFlags.Read | PageFlags.Write);
         Assert.Equal(2, t.LeafLevel(KernelBase + 0x4000_0000));
-        s_invalidated.Clear();
+        Invalidated.Clear();
         Assert.Equal(0, t.Unmap(KernelBase + 0x4000_1000, 0x1000));
         Assert.False(t.Translate(KernelBase + 0x4000_1000, out _, out _));
         Assert.True(t.Translate(KernelBase + 0x4000_0000, out ulong pa0, out _));
@@ -76,8 +76,8 @@ public unsafe class PageTableTests : IDisposable
         Assert.Equal(0x4000_0000UL, pa0);
         Assert.Equal(0x4000_2000UL, pa2);
         Assert.Equal(3, t.LeafLevel(KernelBase + 0x4000_2000));
-        Assert.Contains(KernelBase + 0x4000_1000, s_invalidated);
-        Assert.Contains(KernelBase + 0x4000_0000, s_invalidated); // the old block
+        Assert.Contains(KernelBase + 0x4000_1000, Invalidated);
+        Assert.Contains(KernelBase + 0x4000_0000, Invalidated); // the old block
     }
 
     [Fact]
@@ -85,13 +85,13 @@ public unsafe class PageTableTests : IDisposable
     {
         PageTable t = Create();
         t.Map(KernelBase, 0x4000_0000, 0x4000, PageFlags.Read | PageFlags.Write);
-        s_invalidated.Clear();
+        Invalidated.Clear();
         Assert.Equal(0, t.Protect(KernelBase + 0x1000, 0x2000, PageFlags.Read));
         t.Translate(KernelBase + 0x1000, out _, out PageFlags middle);
         t.Translate(KernelBase + 0x3000, out _, out PageFlags last);
         Assert.Equal(PageFlags.Read, middle);
         Assert.Equal(PageFlags.Read | PageFlags.Write, last);
-        Assert.Equal(new[] { KernelBase + 0x1000, KernelBase + 0x2000 }, s_invalidated);
+        Assert.Equal(new[] { KernelBase + 0x1000, KernelBase + 0x2000 }, Invalidated);
     }
 
     [Fact]
@@ -106,11 +106,11 @@ public unsafe class PageTableTests : IDisposable
     {
         PageTable t = Create();
         t.Map(KernelBase, 0x4000_0000, 0x1000, PageFlags.Read);
-        s_invalidated.Clear();
+        Invalidated.Clear();
         Assert.Equal(0, t.Map(KernelBase, 0x5000_0000, 0x1000, PageFlags.Read));
         t.Translate(KernelBase, out ulong pa, out _);
         Assert.Equal(0x5000_0000UL, pa);
-        Assert.Equal(new[] { KernelBase }, s_invalidated);
+        Assert.Equal(new[] { KernelBase }, Invalidated);
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public unsafe class PageTableTests : IDisposable
     {
         PageTable t = Create();
         t.Map(KernelBase, 0x4000_0000, 0x10000, PageFlags.Read);
-        Assert.Empty(s_invalidated);
+        Assert.Empty(Invalidated);
     }
 
     [Fact]
@@ -153,6 +153,6 @@ public unsafe class PageTableTests : IDisposable
     {
         PageTable t = Create();
         Assert.Equal(0, t.Unmap(KernelBase, 4UL << 30));
-        Assert.Empty(s_invalidated);
+        Assert.Empty(Invalidated);
     }
 }

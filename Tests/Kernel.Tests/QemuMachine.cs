@@ -145,11 +145,20 @@ public sealed class QemuMachine : IDisposable
     /// Types <paramref name="command"/> at a shell between two echoed markers and returns what it printed
     /// (the lines between them). A timeout whose typed line never came back whole says the console lost input.
     /// </summary>
+    /// <remarks>
+    /// The markers are typed with an empty quote inside (B''id, E''id), which the shell removes: only the
+    /// shell's output has a marker alone on a line, never the echo of the typed line, wherever that echo is
+    /// broken. It is broken in two ways: ash wraps its echo at column 80 (with the prompt "# ", a 55-character
+    /// command put "E" first on the second screen line), and a line typed while the shell is starting is
+    /// echoed by the terminal itself, where ash's banner ("...commands.\n\n") can come in the middle. Either
+    /// left "E" and the id alone on a line, taken for the end of the output: the command's output was then
+    /// returned empty (its begin marker came later).
+    /// </remarks>
     public string RunShellCommand(string command, TimeSpan? timeout = null)
     {
         string id = Guid.NewGuid().ToString("N")[..8];
         int from = OutputLength;
-        string line = $"echo B{id}; {command}; echo E{id}";
+        string line = $"echo B''{id}; {command}; echo E''{id}";
         SendLine(line);
         Match end;
         try

@@ -12,8 +12,8 @@ namespace Kernel.Tests;
 internal static class UserspaceGuest
 {
     private static readonly object SetUpLock = new();
-    private static string? _setUpFailure;
-    private static bool _setUpDone;
+    private static string? s_setUpFailure;
+    private static bool s_setUpDone;
 
     public static readonly TimeSpan SetUpTimeout = TimeSpan.FromMinutes(5);
 
@@ -31,15 +31,15 @@ internal static class UserspaceGuest
         string root = RepositoryRoot();
         lock (SetUpLock)
         {
-            if (!_setUpDone)
+            if (!s_setUpDone)
             {
                 HostResult setUp = HostCommand.Run("bash", [Path.Combine(root, "scripts", "setup.sh")], null, SetUpTimeout);
-                _setUpDone = true;
+                s_setUpDone = true;
                 if (setUp.ExitCode != 0)
-                    _setUpFailure = $"scripts/setup.sh exited {setUp.ExitCode}:\n{setUp.Stderr}{setUp.Stdout}";
+                    s_setUpFailure = $"scripts/setup.sh exited {setUp.ExitCode}:\n{setUp.Stderr}{setUp.Stdout}";
             }
         }
-        Assert.True(_setUpFailure == null, _setUpFailure);
+        Assert.True(s_setUpFailure == null, s_setUpFailure);
         string path = Path.Combine(root, "Userspace", "bin", name);
         Assert.True(File.Exists(path), $"{path} is missing; run: bash scripts/setup.sh (it runs Userspace/build.sh)");
         return path;

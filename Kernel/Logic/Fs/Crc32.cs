@@ -5,7 +5,7 @@ namespace Kernel.Logic.Fs
     /// <summary>CRC-32 as used by gzip (ISO 3309 / ITU-T V.42: reflected polynomial 0xEDB88320).</summary>
     public static class Crc32
     {
-        private static readonly uint[] s_table = BuildTable();
+        private static readonly uint[] Table = BuildTable();
 
         private static uint[] BuildTable()
         {
@@ -23,7 +23,7 @@ namespace Kernel.Logic.Fs
         /// <summary>Continues a CRC: pass 0 to start; the result of one call is the <paramref name="crc"/> of the next.</summary>
         public static uint Update(uint crc, ReadOnlySpan<byte> data)
         {
-            uint[] table = s_table;
+            uint[] table = Table;
             uint c = ~crc;
             for (int i = 0; i < data.Length; i++)
                 c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);

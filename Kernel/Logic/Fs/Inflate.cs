@@ -16,28 +16,28 @@ namespace Kernel.Logic.Fs
         private const int MaxLitLen = 288;
         private const int MaxDist = 32;
 
-        private static readonly ushort[] s_lengthBase =
+        private static readonly ushort[] LengthBase =
         {
             3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
             35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
         };
-        private static readonly byte[] s_lengthExtra =
+        private static readonly byte[] LengthExtra =
         {
             0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
             3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
         };
-        private static readonly ushort[] s_distBase =
+        private static readonly ushort[] DistBase =
         {
             1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
             257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
         };
-        private static readonly byte[] s_distExtra =
+        private static readonly byte[] DistExtra =
         {
             0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
             7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
         };
         // Order in which the code-length code's lengths are stored (RFC 1951 3.2.7).
-        private static readonly byte[] s_codeLengthOrder = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
+        private static readonly byte[] CodeLengthOrder = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
 
         // A canonical Huffman code: a direct table for codes of up to FastBits bits (indexed by the
         // next FastBits input bits, LSB first) and count/symbol lists for the longer ones.
@@ -204,7 +204,7 @@ namespace Kernel.Logic.Fs
             byte* l = t->Lengths;
             for (int i = 0; i < 19; i++)
                 l[i] = 0;
-            byte[] order = s_codeLengthOrder;
+            byte[] order = CodeLengthOrder;
             for (int i = 0; i < nclen; i++)
             {
                 if (!bits.Need(3))
@@ -364,10 +364,10 @@ namespace Kernel.Logic.Fs
 
         private static int Codes(ref Bits bits, Tables* t, byte* outp, int outLength, ref int w)
         {
-            ushort[] lengthBase = s_lengthBase;
-            byte[] lengthExtra = s_lengthExtra;
-            ushort[] distBase = s_distBase;
-            byte[] distExtra = s_distExtra;
+            ushort[] lengthBase = LengthBase;
+            byte[] lengthExtra = LengthExtra;
+            ushort[] distBase = DistBase;
+            byte[] distExtra = DistExtra;
             for (; ; )
             {
                 int sym = Decode(ref bits, &t->Lit);

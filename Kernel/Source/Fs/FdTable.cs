@@ -14,10 +14,10 @@ namespace Kernel.Fs
         public bool CloseOnExec(int fd) => fd >= 0 && fd < Max && _closeOnExec[fd];
         public void SetCloseOnExec(int fd, bool value) { if (fd >= 0 && fd < Max) _closeOnExec[fd] = value; }
 
-        /// <summary>Installs <paramref name="file"/> (taking over one reference) at the lowest free fd ≥ min.</summary>
         /// <summary>RLIMIT_NOFILE: descriptors at or above it are not handed out.</summary>
         public int Limit = Max;
 
+        /// <summary>Installs <paramref name="file"/> (taking over one reference) at the lowest free fd ≥ <paramref name="min"/>.</summary>
         public int Install(OpenFile file, bool closeOnExec, int min = 0)
         {
             for (int fd = min; fd < Limit && fd < Max; fd++)

@@ -390,7 +390,7 @@ namespace Kernel.Processes
 
         public const int WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8;
 
-        /// <summary>wait4: returns the pid collected (status in <paramref name="status"/>), 0 for WNOHANG, or -errno.</summary>
+        /// <summary>waitid: leave the child waitable.</summary>
         public const int WNOWAIT = 0x1000000;
 
         /// <summary>

@@ -2,7 +2,6 @@ using Emulator.Core.Board;
 using Emulator.Core.Tests.Boot;
 using Emulator.Core.Tests.DeviceTree;
 using Emulator.Core.Tests.Support;
-using Emulator.Core.Tests.Unicorn;
 
 namespace Emulator.Core.Tests.Board;
 

@@ -3,7 +3,6 @@ using Emulator.Core.Board;
 using Emulator.Core.Cpu;
 using Emulator.Core.Tests.Boot;
 using Emulator.Core.Tests.Support;
-using Emulator.Core.Tests.Unicorn;
 
 namespace Emulator.Core.Tests.Board;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Kernel.Logic;
 using Kernel.Logic.Fs;
 
 namespace Kernel.Tests.Fs;

@@ -1,6 +1,5 @@
 using System;
 using System.Runtime;
-using System.Runtime.CompilerServices;
 
 namespace Internal.Runtime.CompilerHelpers
 {

@@ -30,7 +30,6 @@ namespace System
 
 namespace Internal.Runtime.CompilerHelpers
 {
-    using System;
 
     /// <summary>Helpers ILC calls for implicit checks; each panics.</summary>
     internal static class ThrowHelpers
