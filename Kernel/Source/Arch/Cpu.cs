@@ -92,15 +92,9 @@ namespace Kernel.Arch
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_frame_pointer")]
         public static extern ulong FramePointer();
 
+        /// <summary>Masks every interrupt and waits for good (<c>Power.Halt</c> silences the tick first).</summary>
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_halt")]
-        private static extern void HaltProcessor();
-
-        /// <summary>Stops for good: silences the tick (only the timer in use: the other may not exist), masks everything, waits.</summary>
-        public static void Halt()
-        {
-            Kernel.Drivers.SystemTimer.Stop();
-            HaltProcessor();
-        }
+        public static extern void HaltProcessor();
 
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("*", "cpu_zero_memory")]
         private static extern void ZeroMemoryBlocks(void* address, ulong bytes);

@@ -38,13 +38,13 @@ namespace Kernel.Boot
 
             // Still on the boot mapping: the device tree is reachable at its physical address.
             if (DeviceTree.Open((byte*)boot->DeviceTreePhysical, 2 * 1024 * 1024, out DeviceTree early) < 0)
-                Cpu.Halt(); // nothing to print with: the UART's address is in the device tree
+                Power.Halt(); // nothing to print with: the UART's address is in the device tree
             ReadInitrd(early, out ulong initrdStart, out ulong initrdEnd);
             s_initrdStart = initrdStart;
             s_initrdEnd = initrdEnd;
             int r = MemoryManager.Initialize(early, boot, initrdStart, initrdEnd);
             if (r < 0)
-                Cpu.Halt();
+                Power.Halt();
             MemoryManager.SwitchToKernelTables();
             DeviceTree.Open((byte*)MemoryManager.PhysicalToVirtual(boot->DeviceTreePhysical), early.TotalSize, out s_tree);
             MemoryManager.StartHeap();
@@ -71,7 +71,7 @@ namespace Kernel.Boot
             Log.Line($"idle loop reached at {bootMicroseconds} us");
             Power.Initialize(s_tree);
             if (s_initrdEnd > s_initrdStart)
-                Processes.UserInit.Start(s_initrdStart, s_initrdEnd);
+                Processes.UserInit.Start(s_initrdStart, s_initrdEnd, BootArguments);
             Shell.Run();
         }
 
@@ -103,7 +103,7 @@ namespace Kernel.Boot
         {
             int uart = s_tree.FindCompatible("arm,pl011"u8);
             if (s_tree.GetReg(uart, 0, out ulong address, out ulong size) < 0)
-                Cpu.Halt();
+                Power.Halt();
             Pl011.Initialize(MemoryManager.MapDevice(address, size));
         }
 

@@ -1,7 +1,7 @@
 using System;
 using Kernel.Arch;
+using Kernel.Drivers;
 using Kernel.Logic;
-using Kernel.Traps;
 
 namespace Kernel.Diagnostics
 {
@@ -25,7 +25,7 @@ namespace Kernel.Diagnostics
         public static void Stop()
         {
             Log.Line("panic: system halted");
-            Cpu.Halt();
+            Power.Halt();
         }
 
         /// <summary>An exception nobody expected: decode it, dump the registers and the call chain.</summary>
@@ -35,7 +35,7 @@ namespace Kernel.Diagnostics
             if (s_panicking)
             {
                 Log.Line("\npanic: exception while panicking");
-                Cpu.Halt();
+                Power.Halt();
             }
             s_panicking = true;
             uint ec = ExceptionSyndrome.ExceptionClass(frame->Esr);

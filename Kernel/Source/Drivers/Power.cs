@@ -22,6 +22,13 @@ namespace Kernel.Drivers
             s_smc = tree.TryGetString(psci, "method"u8, out System.ReadOnlySpan<byte> method) && Bytes.Equal(method, "smc"u8);
         }
 
+        /// <summary>Stops for good: silences the tick (only the timer in use: the other may not exist), masks everything, waits.</summary>
+        public static void Halt()
+        {
+            SystemTimer.Stop();
+            Cpu.HaltProcessor();
+        }
+
         public static void Off() => Call(SystemOff);
         public static void Restart() => Call(SystemReset);
 
@@ -36,7 +43,7 @@ namespace Kernel.Drivers
                 else
                     Cpu.HypervisorCall(function, 0, 0, 0);
             }
-            Cpu.Halt();
+            Halt();
         }
     }
 }

@@ -1,3 +1,4 @@
+using Kernel.Arch;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;

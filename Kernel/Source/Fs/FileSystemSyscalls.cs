@@ -1,4 +1,5 @@
 using System;
+using Kernel.Arch;
 using Kernel.Fs.Proc;
 using Kernel.Logic.Fs;
 using Kernel.Logic;

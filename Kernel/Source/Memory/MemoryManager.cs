@@ -1,6 +1,5 @@
 using System;
 using Kernel.Arch;
-using Kernel.Boot;
 using Kernel.Logic;
 using System.Runtime;
 

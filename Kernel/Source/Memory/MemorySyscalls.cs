@@ -1,3 +1,4 @@
+using Kernel.Arch;
 using Kernel.Fs;
 using Kernel.Logic;
 using Kernel.Processes;

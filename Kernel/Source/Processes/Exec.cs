@@ -4,7 +4,6 @@ using Kernel.Crypto;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
-using Kernel.Traps;
 
 namespace Kernel.Processes
 {

@@ -9,7 +9,6 @@ using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
 using Kernel.Threading;
-using Kernel.Traps;
 using Kernel.Tty;
 
 namespace Kernel.Processes

@@ -1,4 +1,5 @@
 using System;
+using Kernel.Arch;
 using Kernel.Crypto;
 using Kernel.Drivers;
 using Kernel.Fs;

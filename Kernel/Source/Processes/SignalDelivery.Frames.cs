@@ -1,8 +1,8 @@
 using System;
+using Kernel.Arch;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
-using Kernel.Traps;
 
 namespace Kernel.Processes
 {

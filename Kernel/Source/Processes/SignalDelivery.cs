@@ -1,6 +1,6 @@
+using Kernel.Arch;
 using Kernel.Logic.Process;
 using Kernel.Threading;
-using Kernel.Traps;
 
 namespace Kernel.Processes
 {

@@ -1,6 +1,5 @@
 using System;
 using Kernel.Arch;
-using Kernel.Boot;
 using Kernel.Crypto;
 using Kernel.Diagnostics;
 using Kernel.Fs;
@@ -21,14 +20,15 @@ namespace Kernel.Processes
     /// </summary>
     public static unsafe class UserInit
     {
-        public static void Start(ulong initrdStart, ulong initrdEnd)
+        /// <summary>Runs init from the initramfs at [<paramref name="initrdStart"/>, <paramref name="initrdEnd"/>) as the kernel command line <paramref name="bootArguments"/> says.</summary>
+        public static void Start(ulong initrdStart, ulong initrdEnd, ReadOnlySpan<byte> bootArguments)
         {
             PageRefs.Initialize();
             Clock.Initialize();
             Alarms.Initialize();
             Random.Seed(default);
             Console.Initialize();
-            Syscalls.Initialize();
+            Syscalls.Initialize(bootArguments);
 
             Inode root = FileSystems.CreateRoot();
             int r = Unpack(initrdStart, initrdEnd);
@@ -46,7 +46,7 @@ namespace Kernel.Processes
                 init.Files!.Install(new ConsoleFile(OpenFlags.ReadWrite), false);
 
             ReadOnlySpan<byte> path = "/init"u8;
-            ReadOnlySpan<byte> args = KernelEntryPoint.BootArguments;
+            ReadOnlySpan<byte> args = bootArguments;
             if (BootArgs.TryGet(args, "rdinit"u8, out ReadOnlySpan<byte> rdinit) && rdinit.Length > 0)
                 path = rdinit;
             if (BootArgs.TryGet(args, "init"u8, out ReadOnlySpan<byte> named) && named.Length > 0)

@@ -2,7 +2,6 @@ using System;
 using Kernel.Arch;
 using Kernel.Logic;
 using Kernel.Memory;
-using Kernel.Traps;
 
 namespace Kernel.Threading
 {

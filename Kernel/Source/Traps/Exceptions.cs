@@ -1,5 +1,6 @@
-using System.Runtime;
+using Kernel.Arch;
 using Kernel.Diagnostics;
+using System.Runtime;
 
 namespace Kernel.Traps
 {

@@ -1,4 +1,5 @@
 using System;
+using Kernel.Arch;
 using Kernel.Diagnostics;
 using Kernel.Fs;
 using Kernel.Logic;
@@ -24,7 +25,7 @@ namespace Kernel.Traps
         private static int s_registered;
         private static ulong s_rtSigreturn;
 
-        public static void Initialize()
+        public static void Initialize(ReadOnlySpan<byte> bootArguments)
         {
             s_table = (delegate*<TrapFrame*, long>*)MemoryHelpers.AllocateZeroed(SyscallTable.Count * (ulong)sizeof(nint));
             s_warned = (byte*)MemoryHelpers.AllocateZeroed(SyscallTable.Count);
@@ -38,7 +39,7 @@ namespace Kernel.Traps
             FileSystemSyscalls.Register();
             s_rtSigreturn = (ulong)SyscallTable.Number("rt_sigreturn"u8);
             Log.Line($"syscalls: {s_registered} implemented");
-            Trace = BootArgs.TryGet(Boot.KernelEntryPoint.BootArguments, "systrace"u8, out _);
+            Trace = BootArgs.TryGet(bootArguments, "systrace"u8, out _);
         }
 
         /// <summary>Installs the handler of the arm64 system call called <paramref name="name"/>.</summary>

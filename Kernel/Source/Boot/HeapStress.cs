@@ -1,7 +1,8 @@
-using System.Runtime;
+using Kernel.Diagnostics;
 using Kernel.Memory;
+using System.Runtime;
 
-namespace Kernel.Diagnostics
+namespace Kernel.Boot
 {
     /// <summary>Allocates and frees a million objects of mixed sizes; free memory must come back exactly.</summary>
     public static class HeapStress

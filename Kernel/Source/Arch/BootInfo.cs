@@ -1,4 +1,4 @@
-namespace Kernel.Boot
+namespace Kernel.Arch
 {
     /// <summary>Filled by Arch/boot.S before the first managed call (layout shared with it).</summary>
     public struct BootInfo

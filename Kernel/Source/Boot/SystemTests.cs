@@ -1,9 +1,10 @@
-using System.Runtime.CompilerServices;
+using Kernel.Diagnostics;
 using Kernel.Logic;
 using Kernel.Memory;
 using Kernel.Threading;
+using System.Runtime.CompilerServices;
 
-namespace Kernel.Diagnostics
+namespace Kernel.Boot
 {
     /// <summary>Boot tests of the page-table API and of thread switching (test=pagetable, test=readonly, test=threads).</summary>
     public static unsafe class SystemTests

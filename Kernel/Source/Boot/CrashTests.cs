@@ -1,7 +1,8 @@
 using System;
+using Kernel.Diagnostics;
 using System.Runtime.CompilerServices;
 
-namespace Kernel.Diagnostics
+namespace Kernel.Boot
 {
     /// <summary>Deliberate crashes selected by the boot argument test=..., checked by the boot tests.</summary>
     public static class CrashTests

@@ -1,4 +1,4 @@
-namespace Kernel.Traps
+namespace Kernel.Arch
 {
     /// <summary>The register state saved by Arch/vectors.S on every exception (816 bytes).</summary>
     public unsafe struct TrapFrame

@@ -1,7 +1,8 @@
 using System;
+using Kernel.Diagnostics;
 using System.Runtime;
 
-namespace Kernel.Diagnostics
+namespace Kernel.Boot
 {
     /// <summary>Exercises the core library features the kernel relies on; prints one line per check.</summary>
     public static class CoreLibSelfTest

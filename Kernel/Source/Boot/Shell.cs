@@ -1,10 +1,11 @@
 using System;
 using Kernel.Arch;
+using Kernel.Diagnostics;
 using Kernel.Drivers;
 using Kernel.Logic;
 using Kernel.Memory;
 
-namespace Kernel.Diagnostics
+namespace Kernel.Boot
 {
     /// <summary>
     /// The boot-time console loop: reads lines from the UART (interrupt-driven) and answers a few
