@@ -2,6 +2,7 @@ using System;
 using Kernel.Arch;
 using Kernel.Logic.Fs;
 using Kernel.Logic.Process;
+using Kernel.Logic.Tty;
 using Kernel.Logic;
 using Kernel.Memory;
 using Kernel.Processes;
@@ -288,16 +289,16 @@ namespace Kernel.Fs
             if (file == null)
                 return -Errno.EBADF;
             uint command = (uint)f->X[1];
-            if (command == 0x5421) // FIONBIO
+            if (command == TtyIoctl.FIONBIO)
             {
                 if (UserMemory.Read(f->X[2], out int on) < 0)
                     return -Errno.EFAULT;
                 file.Flags = on != 0 ? file.Flags | OpenFlags.NonBlock : file.Flags & ~OpenFlags.NonBlock;
                 return 0;
             }
-            if (command == 0x5451 || command == 0x5450) // FIOCLEX / FIONCLEX
+            if (command == TtyIoctl.FIOCLEX || command == TtyIoctl.FIONCLEX)
             {
-                Current.Files!.SetCloseOnExec(Int(f, 0), command == 0x5451);
+                Current.Files!.SetCloseOnExec(Int(f, 0), command == TtyIoctl.FIOCLEX);
                 return 0;
             }
             return file.Ioctl(command, f->X[2]);

@@ -511,7 +511,7 @@ namespace Kernel.Fs
         {
             Span<byte> st = stackalloc byte[120];
             st.Clear();
-            ulong total = Memory.MemoryManager.TotalBytes / 4096, free = Memory.MemoryManager.Pages.FreeBytes / 4096;
+            ulong total = Memory.MemoryManager.TotalBytes / PageAllocator.PageSize, free = Memory.MemoryManager.Pages.FreeBytes / PageAllocator.PageSize;
             Logic.Fs.FileSystem? fs = node.Fs;
             ulong blocks = fs != null && fs.PageLimit != 0 ? fs.PageLimit : 0;
             ulong used = fs != null ? fs.PagesInUse : 0;

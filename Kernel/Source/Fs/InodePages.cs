@@ -17,7 +17,7 @@ namespace Kernel.Fs
         }
 
         public override ulong PageAt(ulong index)
-            => index * 4096 < _node.Size ? _node.PhysicalPage(index, true) : 0;
+            => index * PageAllocator.PageSize < _node.Size ? _node.PhysicalPage(index, true) : 0;
 
         public override void Hold() => _holders++;
 

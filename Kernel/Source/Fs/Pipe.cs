@@ -7,6 +7,8 @@ namespace Kernel.Fs
     public sealed unsafe class Pipe
     {
         public const int Capacity = 65536;
+        /// <summary>PIPE_BUF: writes up to this size are never interleaved with other writers'.</summary>
+        public const int AtomicWrite = 4096;
         private readonly byte[] _ring = new byte[Capacity];
         private int _head, _count;
         public int Readers, Writers;

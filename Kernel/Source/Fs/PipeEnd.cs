@@ -72,8 +72,8 @@ namespace Kernel.Fs
                     Scheduler.Current.Process?.SendSignal(Signals.SIGPIPE);
                     return done > 0 ? done : -Errno.EPIPE;
                 }
-                // Writes up to PIPE_BUF (4096) are atomic: wait for room for all of it.
-                int need = source.Length - done <= 4096 ? source.Length - done : 1;
+                // Writes up to PIPE_BUF are atomic: wait for room for all of it.
+                int need = source.Length - done <= Pipe.AtomicWrite ? source.Length - done : 1;
                 if (_pipe.Space >= need)
                 {
                     done += _pipe.Put(source.Slice(done));

@@ -1,3 +1,5 @@
+using Kernel.Logic;
+
 namespace Kernel.Memory
 {
     /// <summary>Physically contiguous memory (the initrd) seen as a file's pages.</summary>
@@ -5,7 +7,7 @@ namespace Kernel.Memory
     {
         private readonly ulong _physical, _size;
         public ContiguousPages(ulong physical, ulong size) { _physical = physical; _size = size; }
-        public override ulong PageAt(ulong index) => index * 4096 < _size ? _physical + index * 4096 : 0;
+        public override ulong PageAt(ulong index) => index * PageAllocator.PageSize < _size ? _physical + index * PageAllocator.PageSize : 0;
         public override void Hold() { }
         public override void Drop() { }
     }

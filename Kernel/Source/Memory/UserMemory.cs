@@ -25,7 +25,7 @@ namespace Kernel.Memory
                 ulong k = space.KernelAddress(va + (ulong)done, false);
                 if (k == 0 || va + (ulong)done < va)
                     return -Errno.EFAULT;
-                int chunk = (int)(4096 - ((va + (ulong)done) & 4095));
+                int chunk = (int)(PageAllocator.PageSize - ((va + (ulong)done) & (PageAllocator.PageSize - 1)));
                 if (chunk > destination.Length - done)
                     chunk = destination.Length - done;
                 new ReadOnlySpan<byte>((void*)k, chunk).CopyTo(destination.Slice(done, chunk));
@@ -45,7 +45,7 @@ namespace Kernel.Memory
                 ulong k = space.KernelAddress(va + (ulong)done, true);
                 if (k == 0 || va + (ulong)done < va)
                     return -Errno.EFAULT;
-                int chunk = (int)(4096 - ((va + (ulong)done) & 4095));
+                int chunk = (int)(PageAllocator.PageSize - ((va + (ulong)done) & (PageAllocator.PageSize - 1)));
                 if (chunk > source.Length - done)
                     chunk = source.Length - done;
                 source.Slice(done, chunk).CopyTo(new Span<byte>((void*)k, chunk));
@@ -65,7 +65,7 @@ namespace Kernel.Memory
                 return false;
             if (length == 0)
                 return true;
-            for (ulong page = va & ~4095UL; page < va + length; page += 4096)
+            for (ulong page = va & ~(PageAllocator.PageSize - 1); page < va + length; page += PageAllocator.PageSize)
             {
                 if (space.KernelAddress(page < va ? va : page, true) == 0)
                     return false;

@@ -45,9 +45,9 @@ namespace Kernel.Processes
             while (done < destination.Length)
             {
                 ulong at = offset + (ulong)done;
-                ulong page = file.PageAt(at >> 12);
-                int inPage = (int)(at & 4095);
-                int chunk = 4096 - inPage;
+                ulong page = file.PageAt(at >> PageAllocator.PageShift);
+                int inPage = (int)(at & (PageAllocator.PageSize - 1));
+                int chunk = (int)PageAllocator.PageSize - inPage;
                 if (chunk > destination.Length - done)
                     chunk = destination.Length - done;
                 if (page == 0)
@@ -80,7 +80,7 @@ namespace Kernel.Processes
                 return -Errno.ENOEXEC; // dynamically linked: no ld.so support
             if (image.Type == ElfType.Dynamic)
             {
-                ulong align = image.MaxAlign > 4096 ? image.MaxAlign : 4096;
+                ulong align = image.MaxAlign > PageAllocator.PageSize ? image.MaxAlign : PageAllocator.PageSize;
                 r = image.SetLoadBias((PieBase + align - 1) & ~(align - 1));
                 if (r < 0)
                     return r;
@@ -95,7 +95,7 @@ namespace Kernel.Processes
             if (r == 0)
                 r = space.Map(AddressSpace.StackTop - StackSize, StackSize, AddressSpace.ProtRead | AddressSpace.ProtWrite, false, null, 0, 0);
             if (r == 0)
-                r = space.Map(SignalTrampoline.Address, 4096, AddressSpace.ProtRead | AddressSpace.ProtExec, false, SignalTrampoline.Page, 0, 4096);
+                r = space.Map(SignalTrampoline.Address, PageAllocator.PageSize, AddressSpace.ProtRead | AddressSpace.ProtExec, false, SignalTrampoline.Page, 0, PageAllocator.PageSize);
             if (r == 0)
             {
                 sp = BuildStack(space, process, in image, path, strings, out layout);
@@ -152,8 +152,8 @@ namespace Kernel.Processes
                 int prot = (s.Readable ? AddressSpace.ProtRead : 0) | (s.Writable ? AddressSpace.ProtWrite : 0) | (s.Executable ? AddressSpace.ProtExec : 0);
                 ulong start = s.MapStart, end = s.MapEnd;
                 // Segments may share a page at their edges: map only what the previous one left.
-                while (start < end && !space.IsFree(start, start + 4096))
-                    start += 4096;
+                while (start < end && !space.IsFree(start, start + PageAllocator.PageSize))
+                    start += PageAllocator.PageSize;
                 if (start >= end)
                     continue;
                 ulong fileBytes = s.FileEnd > start ? s.FileEnd - start : 0;
@@ -185,8 +185,8 @@ namespace Kernel.Processes
             if (sp >= 0)
             {
                 // Copy the used part into the new space, page by page.
-                ulong bottom = (ulong)sp & ~4095UL;
-                for (ulong va = bottom; va < AddressSpace.StackTop; va += 4096)
+                ulong bottom = (ulong)sp & ~(PageAllocator.PageSize - 1);
+                for (ulong va = bottom; va < AddressSpace.StackTop; va += PageAllocator.PageSize)
                 {
                     ulong k = space.KernelAddress(va, true);
                     if (k == 0)
@@ -195,7 +195,7 @@ namespace Kernel.Processes
                         break;
                     }
                     int offset = (int)(va - (AddressSpace.StackTop - (ulong)size));
-                    new ReadOnlySpan<byte>(buffer, offset, 4096).CopyTo(new Span<byte>((void*)k, 4096));
+                    new ReadOnlySpan<byte>(buffer, offset, (int)PageAllocator.PageSize).CopyTo(new Span<byte>((void*)k, (int)PageAllocator.PageSize));
                 }
             }
             Owned.Free(buffer);

@@ -408,10 +408,10 @@ namespace Kernel.Processes
                 if (r > 0)
                 {
                     int code, value;
-                    if ((status & 0x7F) == 0) { code = 1; value = (status >> 8) & 0xFF; }          // CLD_EXITED
-                    else if ((status & 0xFF) == 0x7F) { code = 5; value = (status >> 8) & 0xFF; } // CLD_STOPPED
-                    else if (status == 0xFFFF) { code = 6; value = Signals.SIGCONT; }              // CLD_CONTINUED
-                    else { code = (status & 0x80) != 0 ? 3 : 2; value = status & 0x7F; }           // CLD_DUMPED / CLD_KILLED
+                    if ((status & 0x7F) == 0) { code = SigInfo.CLD_EXITED; value = (status >> 8) & 0xFF; }
+                    else if ((status & 0xFF) == 0x7F) { code = SigInfo.CLD_STOPPED; value = (status >> 8) & 0xFF; }
+                    else if (status == 0xFFFF) { code = SigInfo.CLD_CONTINUED; value = Signals.SIGCONT; }
+                    else { code = (status & 0x80) != 0 ? SigInfo.CLD_DUMPED : SigInfo.CLD_KILLED; value = status & 0x7F; }
                     LittleEndian.Put32(info, 0, Signals.SIGCHLD);
                     LittleEndian.Put32(info, 8, (uint)code);
                     LittleEndian.Put32(info, 16, (uint)r);

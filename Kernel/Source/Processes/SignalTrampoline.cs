@@ -29,7 +29,7 @@ namespace Kernel.Processes
                         code[i] = 0xD4200000; // brk #0: anything but the trampoline traps
                     code[0] = MovzX8 | (uint)SyscallTable.Number("rt_sigreturn"u8) << 5; // mov x8, #rt_sigreturn
                     code[1] = 0xD4000001;     // svc #0
-                    s_page = new ContiguousPages(phys, 4096);
+                    s_page = new ContiguousPages(phys, PageAllocator.PageSize);
                 }
                 return s_page;
             }

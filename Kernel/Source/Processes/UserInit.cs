@@ -141,7 +141,7 @@ namespace Kernel.Processes
             int scratchSize = Tmpfs.ScratchSize(image);
             if (scratchSize < 0)
                 return scratchSize;
-            ulong scratchPages = ((ulong)scratchSize + 4095) / 4096;
+            ulong scratchPages = ((ulong)scratchSize + PageAllocator.PageSize - 1) / PageAllocator.PageSize;
             ulong scratch = 0;
             if (scratchPages > 0)
             {
@@ -154,9 +154,9 @@ namespace Kernel.Processes
             if (scratch != 0)
                 MemoryManager.Pages.FreePages(scratch, scratchPages);
             // The initrd's pages are free memory from now on (as Linux frees the initramfs).
-            ulong first = (start + 4095) & ~4095UL, last = end & ~4095UL;
+            ulong first = (start + PageAllocator.PageSize - 1) & ~(PageAllocator.PageSize - 1), last = end & ~(PageAllocator.PageSize - 1);
             if (last > first)
-                MemoryManager.Pages.FreePages(first, (last - first) / 4096);
+                MemoryManager.Pages.FreePages(first, (last - first) / PageAllocator.PageSize);
             return r;
         }
     }
