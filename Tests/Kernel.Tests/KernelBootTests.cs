@@ -122,10 +122,10 @@ public abstract class KernelBootTests
         Assert.True(elr.Success, output);
         ElfSymbolTable symbols = ElfSymbolTable.Load(QemuMachine.ElfPath);
         Assert.True(symbols.TryLookup(ulong.Parse(elr.Groups["a"].Value, NumberStyles.HexNumber), out string symbol, out _));
-        Assert.Equal("Kernel.Diagnostics.CrashTests.ReadThroughNull", ElfSymbolTable.ToMethodName(symbol));
+        Assert.Equal("Kernel.Boot.CrashTests.ReadThroughNull", ElfSymbolTable.ToMethodName(symbol));
         // The backtrace symbolises to the caller chain.
         string annotated = string.Join('\n', output.Split('\n').Select(l => Symbolizer.Annotate(symbols, l)));
-        Assert.Contains("Kernel.Diagnostics.CrashTests.NullDereference", annotated);
+        Assert.Contains("Kernel.Boot.CrashTests.NullDereference", annotated);
         Assert.Contains("Kernel.Boot.KernelEntryPoint.KernelEntry", annotated);
     }
 
@@ -139,7 +139,7 @@ public abstract class KernelBootTests
         Match elr = Regex.Match(output, @"ELR 0x(?<a>[0-9a-f]{16})");
         ElfSymbolTable symbols = ElfSymbolTable.Load(QemuMachine.ElfPath);
         Assert.True(symbols.TryLookup(ulong.Parse(elr.Groups["a"].Value, NumberStyles.HexNumber), out string symbol, out _));
-        Assert.Equal("Kernel.Diagnostics.CrashTests.Recurse", ElfSymbolTable.ToMethodName(symbol));
+        Assert.Equal("Kernel.Boot.CrashTests.Recurse", ElfSymbolTable.ToMethodName(symbol));
     }
 
     [Fact]
@@ -188,7 +188,7 @@ public abstract class KernelBootTests
         Match elr = Regex.Match(output, @"ELR 0x(?<a>[0-9a-f]{16})");
         ElfSymbolTable symbols = ElfSymbolTable.Load(QemuMachine.ElfPath);
         Assert.True(symbols.TryLookup(ulong.Parse(elr.Groups["a"].Value, NumberStyles.HexNumber), out string symbol, out _));
-        Assert.Equal("Kernel.Diagnostics.SystemTests.WriteTo", ElfSymbolTable.ToMethodName(symbol));
+        Assert.Equal("Kernel.Boot.SystemTests.WriteTo", ElfSymbolTable.ToMethodName(symbol));
     }
 
     [Fact]

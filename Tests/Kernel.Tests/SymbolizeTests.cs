@@ -6,7 +6,7 @@ namespace Kernel.Tests;
 public class SymbolizeTests
 {
     [Theory]
-    [InlineData("Kernel_Kernel_Diagnostics_CrashTests__ReadThroughNull", "Kernel.Diagnostics.CrashTests.ReadThroughNull")]
+    [InlineData("Kernel_Kernel_Boot_CrashTests__ReadThroughNull", "Kernel.Boot.CrashTests.ReadThroughNull")]
     [InlineData("Kernel_CoreLib_System_String__Concat", "System.String.Concat")]
     [InlineData("upper_half", "upper_half")]
     public void Ilc_symbols_become_method_names(string symbol, string name) => Assert.Equal(name, ElfSymbolTable.ToMethodName(symbol));
