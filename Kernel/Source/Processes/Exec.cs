@@ -120,6 +120,7 @@ namespace Kernel.Processes
             }
             space.BrkStart = space.Brk = (image.ImageEnd + 4095) & ~4095UL;
             process.Files!.CloseOnExecAll();
+            process.Dumpable = process.Uid == process.Euid && process.Gid == process.Egid;
             for (int s = 1; s <= Signals.NSIG; s++)
             {
                 if (process.Actions[s].Handler > 1)

@@ -2,6 +2,7 @@ using System;
 using Kernel.Logic.Fs;
 using Kernel.Logic;
 using Kernel.Processes;
+using Kernel.Threading;
 
 namespace Kernel.Fs.Proc
 {
@@ -39,11 +40,18 @@ namespace Kernel.Fs.Proc
             _links = null;
         }
 
+        /// <summary>Linux's fd directory is mode 0500 owned by the process's user: others get EACCES.</summary>
+        private bool Allowed => _process == null || PtraceAccess.MayInspect(Scheduler.Current.Process, _process);
+
+        public override int CheckOpen() => Allowed ? 0 : -Errno.EACCES;
+
         public override int Lookup(ReadOnlySpan<byte> name, out Inode? node)
         {
             node = null;
             if (_process == null)
                 return -Errno.ENOENT;
+            if (!Allowed)
+                return -Errno.EACCES;
             int fd = 0;
             if (name.Length == 0 || name.Length > 3)
                 return -Errno.ENOENT;
@@ -71,6 +79,8 @@ namespace Kernel.Fs.Proc
         {
             if (_process?.Files == null)
                 return 0;
+            if (!Allowed)
+                return -Errno.EACCES;
             for (ulong fd = cookie < 2 ? 0 : cookie - 2; fd < FdTable.Max; fd++)
             {
                 if (_process.Files.Get((int)fd) == null)
