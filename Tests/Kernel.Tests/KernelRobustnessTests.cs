@@ -198,7 +198,7 @@ public abstract class KernelRobustnessTests : IClassFixture<RobustnessGuestRoot>
         AssertStillUsable("300 segfaults");
     }
 
-    [Fact(Skip = "issue 14 item 11 unfinished: the descriptor table is still fixed at 256 (the check holds on Linux)")]
+    [Fact]
     public void DescriptorLimit_IsLinuxs_AndRaisingItGrowsTheTable()
         => RobustnessChecks.FdLimit(Run(RobustnessChecks.FdLimitCommand, TimeSpan.FromMinutes(2)), _machine.Name);
 

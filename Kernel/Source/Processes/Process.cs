@@ -175,7 +175,8 @@ namespace Kernel.Processes
             for (int i = 0; i < RlimitCount; i++)
                 p.LimitCur[i] = p.LimitMax[i] = ulong.MaxValue;
             p.LimitCur[RlimitStack] = 8 << 20;
-            p.LimitCur[RlimitNofile] = p.LimitMax[RlimitNofile] = FdTable.Max;
+            p.LimitCur[RlimitNofile] = FdTable.DefaultSoftLimit;
+            p.LimitMax[RlimitNofile] = FdTable.DefaultHardLimit;
             p.LimitCur[RlimitNproc] = p.LimitMax[RlimitNproc] = 4096;
             KernelThread? t = KernelThread.CreateUser("init", p);
             if (p.Memory == null || t == null)

@@ -310,10 +310,12 @@ namespace Kernel.Processes
                     return -Errno.EINVAL;
                 if (max > p.LimitMax[resource] && Current.Euid != 0)
                     return -Errno.EPERM;
+                if (resource == Process.RlimitNofile && max > FdTable.NrOpen)
+                    return -Errno.EPERM; // above fs.nr_open, even for root
                 p.LimitCur[resource] = cur;
                 p.LimitMax[resource] = max;
                 if (resource == Process.RlimitNofile && p.Files != null)
-                    p.Files.Limit = cur > FdTable.Max ? FdTable.Max : (int)cur;
+                    p.Files.Limit = (int)cur;
             }
             if (f->X[3] != 0)
             {

@@ -53,7 +53,7 @@ namespace Kernel.Fs.Proc
             if (!Allowed)
                 return -Errno.EACCES;
             int fd = 0;
-            if (name.Length == 0 || name.Length > 3)
+            if (name.Length == 0 || name.Length > 7)
                 return -Errno.ENOENT;
             for (int i = 0; i < name.Length; i++)
             {
@@ -63,7 +63,17 @@ namespace Kernel.Fs.Proc
             }
             if (_process.Files?.Get(fd) == null)
                 return -Errno.ENOENT;
-            _links ??= new ProcLink?[FdTable.Max];
+            if (_links == null || fd >= _links.Length)
+            {
+                var links = new ProcLink?[_process.Files!.Capacity];
+                if (_links != null)
+                {
+                    for (int i = 0; i < _links.Length; i++)
+                        links[i] = _links[i];
+                    Owned.Free(_links);
+                }
+                _links = links;
+            }
             if (_links[fd] == null)
             {
                 var link = new ProcLink(ProcLink.Kind.Fd, _process) { Mode = InodeMode.S_IFLNK | 0x1C0, Fd = fd };
@@ -81,11 +91,11 @@ namespace Kernel.Fs.Proc
                 return 0;
             if (!Allowed)
                 return -Errno.EACCES;
-            for (ulong fd = cookie < 2 ? 0 : cookie - 2; fd < FdTable.Max; fd++)
+            for (ulong fd = cookie < 2 ? 0 : cookie - 2; fd < (ulong)_process.Files.Capacity; fd++)
             {
                 if (_process.Files.Get((int)fd) == null)
                     continue;
-                Span<byte> name = stackalloc byte[4];
+                Span<byte> name = stackalloc byte[8];
                 var t = new TextBuilder(name);
                 t.Decimal(fd);
                 entry.Ino = 0x200000 + fd;

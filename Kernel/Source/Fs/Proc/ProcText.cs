@@ -145,7 +145,7 @@ namespace Kernel.Fs.Proc
                     t.Decimal(p.Uid); t.Append((byte)'\t'); t.Decimal(p.Euid); t.Append((byte)'\t'); t.Decimal(p.Suid); t.Append((byte)'\t'); t.Decimal(p.Euid);
                     t.Append("\nGid:\t"u8);
                     t.Decimal(p.Gid); t.Append((byte)'\t'); t.Decimal(p.Egid); t.Append((byte)'\t'); t.Decimal(p.Sgid); t.Append((byte)'\t'); t.Decimal(p.Egid);
-                    t.Append("\nFDSize:\t"u8); t.Decimal((ulong)FdTable.Max);
+                    t.Append("\nFDSize:\t"u8); t.Decimal((ulong)(p.Files?.Capacity ?? 0));
                     // Linux: the groups separated by spaces, then a space it keeps for compatibility.
                     t.Append("\nGroups:\t"u8);
                     if (p.Groups != null)
