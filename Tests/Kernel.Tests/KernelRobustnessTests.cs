@@ -29,7 +29,7 @@ public abstract class KernelRobustnessTests : IClassFixture<RobustnessGuestRoot>
     public void Dispose() => _shell?.Dispose();
 
     /// <summary>The machine running busybox's shell on the console, booted at first use.</summary>
-    private QemuMachine Shell
+    protected QemuMachine Shell
     {
         get
         {
@@ -43,7 +43,7 @@ public abstract class KernelRobustnessTests : IClassFixture<RobustnessGuestRoot>
     }
 
     /// <summary>Types <paramref name="command"/> at the shell and returns what it printed.</summary>
-    private string Run(string command, TimeSpan? timeout = null) => Shell.RunShellCommand(command, timeout);
+    protected string Run(string command, TimeSpan? timeout = null) => Shell.RunShellCommand(command, timeout);
 
     /// <summary>The system still runs commands: a fork, an exec and console output.</summary>
     private void AssertStillUsable(string after)
@@ -174,6 +174,46 @@ public abstract class KernelRobustnessTests : IClassFixture<RobustnessGuestRoot>
     /// on Linux): every test but the excluded ones passes, none is skipped, init reports exit 0 and powers off.
     /// </summary>
     [Fact]
+    public void Su_SetsSupplementaryGroups_UsedForPermissions()
+    {
+        RobustnessChecks.Groups(Run(RobustnessChecks.GroupsCommand), _machine.Name);
+        AssertStillUsable("su");
+    }
+
+    [Fact]
+    public void Proc_RefusesAnotherUsersProcessDetails()
+        => RobustnessChecks.ProcPerm(Run(RobustnessChecks.ProcPermCommand), _machine.Name);
+
+    [Fact]
+    public void DeepDirectory_GetcwdGivesEnametoolong_AndRmWorksAsOnLinux()
+    {
+        RobustnessChecks.DeepCwd(Run(RobustnessChecks.DeepCwdCommand, TimeSpan.FromMinutes(4)), _machine.Name);
+        AssertStillUsable("a 2,060-level directory");
+    }
+
+    [Fact]
+    public void SegfaultFlood_UnhandledSignalLinesAreRateLimited()
+    {
+        RobustnessChecks.SegvFlood(Run(RobustnessChecks.SegvFloodCommand, TimeSpan.FromMinutes(4)), _machine.Name);
+        AssertStillUsable("300 segfaults");
+    }
+
+    [Fact]
+    public void DescriptorLimit_IsLinuxs_AndRaisingItGrowsTheTable()
+        => RobustnessChecks.FdLimit(Run(RobustnessChecks.FdLimitCommand, TimeSpan.FromMinutes(2)), _machine.Name);
+
+    [Fact]
+    public void ArgumentsAndEnvironment_TakeAQuarterOfTheStackLimit()
+        => RobustnessChecks.ArgsLimit(Run(RobustnessChecks.ArgsLimitCommand, TimeSpan.FromMinutes(2)), _machine.Name);
+
+    [Fact]
+    public void PageZero_CannotBeMappedByUsers()
+    {
+        RobustnessChecks.LowMem(Run(RobustnessChecks.LowMemCommand), _machine.Name);
+        AssertStillUsable("a PT_LOAD at address 0");
+    }
+
+    [Fact]
     public void ConformanceSuite_PassesAsInitsChild()
     {
         string initramfs = _root.ConformInitramfs;
@@ -226,7 +266,39 @@ public abstract class KernelRobustnessTests : IClassFixture<RobustnessGuestRoot>
 
 [Collection("Qemu")]
 public class KernelRobustnessTestsOnQemu(RobustnessGuestRoot root, ITestOutputHelper log)
-    : KernelRobustnessTests(root, BootMachine.Qemu, log);
+    : KernelRobustnessTests(root, BootMachine.Qemu, log)
+{
+    /// <summary>
+    /// 20,480 bytes pasted while the shell is busy (cat starts only after a sleep): Linux keeps them
+    /// all, as its 4 KiB line-discipline buffer throttles the port instead of dropping. QEMU's PL011
+    /// holds its chardev back while the receive FIFO is full, so the kernel only has to stop draining
+    /// the FIFO. (Our emulator's UART back-pressure is its own work: this runs on QEMU.)
+    /// </summary>
+    [Fact]
+    public void PastedInput_IsKeptWhole_WhileNothingReadsIt()
+    {
+        Run("true");
+        Shell.SendLine("sleep 3; cat > /tmp/p.txt");
+        var text = new System.Text.StringBuilder();
+        for (int line = 0; line < 256; line++)
+            text.Append($"{line:D5} ").Append('p', 73).Append('\n'); // 80 bytes a line
+        Assert.Equal(20480, text.Length);
+        Shell.SendRaw(text.ToString());
+        Shell.SendRaw("\x04");
+        string output;
+        try
+        {
+            output = Run("wc -c </tmp/p.txt; tail -n 1 /tmp/p.txt | cut -c1-5", TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException e)
+        {
+            throw new Xunit.Sdk.XunitException($"cat never ended: the pasted input (its ^D included) was lost\n{e.Message}");
+        }
+        string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length >= 2 && lines[^2].Trim() == "20480" && lines[^1] == "00255",
+            $"Linux keeps all 20,480 pasted bytes; cat wrote:\n{output}");
+    }
+}
 
 [Collection("Emulator")]
 public class KernelRobustnessTestsOnEmulator(RobustnessGuestRoot root, ITestOutputHelper log)
@@ -245,6 +317,30 @@ internal static class RobustnessChecks
     public static string SysFuzzCommand(int seed, int rounds) => $"sysfuzz {seed} {rounds} 1000; echo rc=$?";
 
     public static string ForkBombCommand(int limit) => $"forkbomb {limit}; echo rc=$?";
+
+    /// <summary>Users root and u (1000), u also in groups g2 (2000) and g3 (3000): what su and id read.</summary>
+    private const string Users = "printf 'root:x:0:0:root:/root:/bin/sh\\nu:x:1000:1000::/tmp:/bin/sh\\n' >/etc/passwd; " +
+                                 "printf 'root:x:0:\\nu:x:1000:\\ng2:x:2000:u\\ng3:x:3000:u\\n' >/etc/group";
+
+    /// <summary>su sets the supplementary groups (setgroups), id and /proc show them, and they open a group-readable file.</summary>
+    public const string GroupsCommand = Users + "; echo secret >/tmp/grp; chown 0:3000 /tmp/grp; chmod 640 /tmp/grp; " +
+                                        "su -s /bin/sh u -c 'id; grep Groups /proc/self/status; cat /tmp/grp'; echo rc=$?";
+
+    /// <summary>uid 1000 looks into pid 1's descriptors, directories and mappings (ptrace access checks).</summary>
+    public const string ProcPermCommand = Users + "; su -s /bin/sh u -c 'ls /proc/1/fd; readlink /proc/1/cwd; echo cwd=$?; " +
+                                          "readlink /proc/1/exe; echo exe=$?; cat /proc/1/maps; echo maps=$?; ls /proc/self/fd >/dev/null && echo self=ok' 2>&1";
+
+    /// <summary>A directory 2,060 levels deep (over 4 KiB of path): getcwd gives ENAMETOOLONG and the shell goes on; rm -rf as Linux.</summary>
+    public const string DeepCwdCommand = "sh -c 'cd -P /tmp; n=0; while [ $n -lt 2060 ]; do mkdir -p d; cd -P d || break; n=$((n+1)); done; echo n=$n'; " +
+                                         "echo rc=$?; cd /tmp; rm -rf d 2>/dev/null; ls /tmp | grep -c '^d$'";
+
+    /// <summary>300 segfaults: the kernel's "unhandled" lines come at Linux's rate (printk_ratelimit: 10 per 5 s).</summary>
+    public const string SegvFloodCommand = "dmesg -n 8 2>/dev/null; s=$(date +%s); sh -c 'i=0; while [ $i -lt 300 ]; do nullderef; i=$((i+1)); done' >/dev/null 2>&1; " +
+                                           "echo seconds=$(( $(date +%s) - s )); sleep 1";
+
+    public const string FdLimitCommand = "limits fds";
+    public const string ArgsLimitCommand = "limits args";
+    public const string LowMemCommand = "limits lowmem 1000";
 
     private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
@@ -287,6 +383,49 @@ internal static class RobustnessChecks
         Assert.True(made >= rounds * 150L, $"on {where}, only {made} random calls were made in {rounds} rounds:\n{output}");
     }
 
+    private static void Expect(string output, string expected, string command, string what, string where)
+        => Assert.True(output == expected, $"on {where}, {what}: '{command}' should print (as on Linux)\n{expected}but printed:\n{output}");
+
+    /// <summary>Lines of the program's own, without the kernel's log lines that can come between them.</summary>
+    private static string WithoutKernelLog(string output)
+        => string.Concat(output.Split('\n').Where(l => l.Length > 0 && !Regex.IsMatch(l, @"^(\[[ \d.]+\] |syscall|.*\[\d+\]: unhandled|show_signal)")).Select(l => l + "\n"));
+
+    public static void Groups(string output, string where)
+        => Expect(WithoutKernelLog(output), "uid=1000(u) gid=1000(u) groups=1000(u),2000(g2),3000(g3)\nGroups:\t1000 2000 3000 \nsecret\nrc=0\n",
+                  GroupsCommand, "su must set the supplementary groups", where);
+
+    public static void ProcPerm(string output, string where)
+        => Expect(WithoutKernelLog(output), "ls: can't open '/proc/1/fd': Permission denied\ncwd=1\nexe=1\ncat: can't open '/proc/1/maps': Permission denied\nmaps=1\nself=ok\n",
+                  ProcPermCommand, "another user's /proc/1 details must be refused", where);
+
+    public static void DeepCwd(string output, string where)
+        => Expect(WithoutKernelLog(output), "n=2060\nrc=0\n1\n", DeepCwdCommand, "getcwd past 4 KiB must give ENAMETOOLONG (glibc then walks ..)", where);
+
+    public static void SegvFlood(string output, string where)
+    {
+        Match m = Regex.Match(output, @"^seconds=(\d+)$", RegexOptions.Multiline);
+        Assert.True(m.Success, $"on {where}, '{SegvFloodCommand}' did not finish:\n{output}");
+        int seconds = int.Parse(m.Groups[1].Value);
+        int lines = output.Split('\n').Count(l => l.Contains("unhandled", StringComparison.Ordinal));
+        int allowed = RateLimitBurst * (seconds / 5 + 2);
+        Assert.True(lines <= allowed, $"on {where}, 300 segfaults in {seconds} s printed {lines} 'unhandled' lines; " +
+                                      $"Linux rate-limits them to {RateLimitBurst} per 5 s (at most {allowed}):\n{output}");
+    }
+
+    private const int RateLimitBurst = 10;
+
+    public static void FdLimit(string output, string where)
+        => Expect(WithoutKernelLog(output), "nofile soft 1024 hard 4096\n  opened 1021, then EMFILE\nraised: soft 4096\n  opened 4093, then EMFILE\ndup2 to 4095: ok\ndup2 to 4096: EBADF\n",
+                  FdLimitCommand, "RLIMIT_NOFILE must be Linux's (1024, hard 4096) and raising it must give more descriptors", where);
+
+    public static void ArgsLimit(string output, string where)
+        => Expect(WithoutKernelLog(output), "exec with 15 args: ok (1500 KB of strings)\nexec with 25 x 100000 bytes: E2BIG\n",
+                  ArgsLimitCommand, "argv and environment may take a quarter of the 8 MB stack limit", where);
+
+    public static void LowMem(string output, string where)
+        => Expect(WithoutKernelLog(output), "mmap fixed at 0: EPERM\nmmap fixed at 0x1000: mapped\nmmap hint 0x1000: placed at or above 0x8000\nPT_LOAD at 0: killed by signal 11\n",
+                  LowMemCommand, "page 0 must not be mappable by a user (vm.mmap_min_addr 4096)", where);
+
     public static void BadPtr(string output, string where)
     {
         string[] lines = Lines(output);
@@ -314,6 +453,13 @@ public class KernelRobustnessOnDebianLinux(RobustnessGuestRoot root)
         ("badptr", RobustnessChecks.BadPtrCommand),
         ("spawnloop", "spawnloop 100; echo rc=$?"),
         ("sysfuzz", RobustnessChecks.SysFuzzCommand(1, 100)),
+        ("groups", RobustnessChecks.GroupsCommand),
+        ("procperm", RobustnessChecks.ProcPermCommand),
+        ("deepcwd", RobustnessChecks.DeepCwdCommand),
+        ("segvflood", RobustnessChecks.SegvFloodCommand),
+        ("fdlimit", RobustnessChecks.FdLimitCommand),
+        ("argslimit", RobustnessChecks.ArgsLimitCommand),
+        ("lowmem", RobustnessChecks.LowMemCommand),
     ];
 
     [Fact]
@@ -346,6 +492,13 @@ public class KernelRobustnessOnDebianLinux(RobustnessGuestRoot root)
             RobustnessChecks.ForkBomb(Section("forkbomb128"), 128, "Linux");
             RobustnessChecks.BadPtr(Section("badptr"), "Linux");
             RobustnessChecks.SysFuzz(Section("sysfuzz"), 1, 100, "Linux");
+            RobustnessChecks.Groups(Section("groups"), "Linux");
+            RobustnessChecks.ProcPerm(Section("procperm"), "Linux");
+            RobustnessChecks.DeepCwd(Section("deepcwd"), "Linux");
+            RobustnessChecks.SegvFlood(Section("segvflood"), "Linux");
+            RobustnessChecks.FdLimit(Section("fdlimit"), "Linux");
+            RobustnessChecks.ArgsLimit(Section("argslimit"), "Linux");
+            RobustnessChecks.LowMem(Section("lowmem"), "Linux");
             string spawn = Section("spawnloop");
             Assert.Matches(@"^spawnloop: 100 spawns of /bin/true in [\d.]+ s \(\d+ us each\)\nrc=0\n$", spawn);
         }
@@ -363,7 +516,7 @@ public class KernelRobustnessOnDebianLinux(RobustnessGuestRoot root)
 /// </summary>
 public sealed class RobustnessGuestRoot : IDisposable
 {
-    private static readonly string[] Tools = ["nullderef", "forkbomb", "spawnloop", "badptr", "sysfuzz"];
+    private static readonly string[] Tools = ["nullderef", "forkbomb", "spawnloop", "badptr", "sysfuzz", "limits"];
     private readonly byte[] _busybox;
     private readonly string _directory;
     private readonly object _lock = new();

@@ -79,6 +79,29 @@ namespace Kernel.Logic.Fs
             return 0;
         }
 
+        /// <summary>
+        /// Finds the extent of the gzip member at the start of <paramref name="gz"/> without keeping its
+        /// output: <paramref name="size"/> is its uncompressed length (checked against ISIZE; the CRC is
+        /// checked when it is decompressed), <paramref name="consumed"/> the member's length.
+        /// </summary>
+        public static int MeasureMember(ReadOnlySpan<byte> gz, out int size, out int consumed)
+        {
+            size = 0;
+            consumed = 0;
+            int header = ParseHeader(gz);
+            if (header < 0)
+                return header;
+            int rc = Inflate.Measure(gz.Slice(header), out int w, out int used);
+            if (rc < 0)
+                return rc;
+            int trailer = header + used;
+            if (gz.Length - trailer < TrailerSize || ReadLe32(gz.Slice(trailer + 4)) != (uint)w)
+                return -Errno.EINVAL;
+            size = w;
+            consumed = trailer + TrailerSize;
+            return 0;
+        }
+
         // Returns the header length or -EINVAL.
         private static int ParseHeader(ReadOnlySpan<byte> gz)
         {

@@ -96,18 +96,31 @@ namespace Kernel.Logic.Fs
         /// </summary>
         public static int Decompress(ReadOnlySpan<byte> input, Span<byte> output, out int written, out int consumed)
         {
+            fixed (byte* outp = output)
+                return Run(input, outp, output.Length, out written, out consumed);
+        }
+
+        /// <summary>
+        /// Decodes one raw deflate stream without keeping its output: <paramref name="size"/> is the
+        /// length it decompresses to, <paramref name="consumed"/> the input it uses. Errors as
+        /// <see cref="Decompress"/> (a distance reaching before the start is still refused).
+        /// </summary>
+        public static int Measure(ReadOnlySpan<byte> input, out int size, out int consumed)
+            => Run(input, null, int.MaxValue, out size, out consumed);
+
+        // Decodes into outp[0, outLength); a null outp only counts.
+        private static int Run(ReadOnlySpan<byte> input, byte* outp, int outLength, out int written, out int consumed)
+        {
             written = 0;
             consumed = 0;
             Tables tables; // fully initialised by Build before use
             tables.FixedLoaded = 0;
             fixed (byte* inp = input)
-            fixed (byte* outp = output)
             {
                 Bits bits = default;
                 bits.In = inp;
                 bits.Length = input.Length;
                 int w = 0;
-                int outLength = output.Length;
                 bool final;
                 do
                 {
@@ -160,7 +173,8 @@ namespace Kernel.Logic.Fs
             bits.Pos += 4;
             if (bits.Length - bits.Pos < len || outLength - w < len)
                 return -Errno.EINVAL;
-            Copy(outp + w, bits.In + bits.Pos, len);
+            if (outp != null)
+                Copy(outp + w, bits.In + bits.Pos, len);
             bits.Pos += len;
             w += len;
             return 0;
@@ -377,7 +391,9 @@ namespace Kernel.Logic.Fs
                 {
                     if (w >= outLength)
                         return -Errno.EINVAL;
-                    outp[w++] = (byte)sym;
+                    if (outp != null)
+                        outp[w] = (byte)sym;
+                    w++;
                     continue;
                 }
                 if (sym == 256)
@@ -398,6 +414,11 @@ namespace Kernel.Logic.Fs
                 int dist = distBase[dsym] + (int)bits.Take(extra);
                 if (dist > w || length > outLength - w)
                     return -Errno.EINVAL;
+                if (outp == null)
+                {
+                    w += length;
+                    continue;
+                }
                 byte* dst = outp + w;
                 byte* src = dst - dist;
                 if (dist >= 8)

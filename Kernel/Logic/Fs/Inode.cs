@@ -96,6 +96,12 @@ namespace Kernel.Logic.Fs
         /// <summary>Storage in 512-byte units (st_blocks).</summary>
         public virtual ulong Blocks => 0;
 
+        /// <summary>
+        /// A check of the file's own before it is opened (beyond the permission bits the caller checks):
+        /// 0, or -errno (/proc files about another user's process refuse with EACCES).
+        /// </summary>
+        public virtual int CheckOpen() => 0;
+
         // ---- symbolic links ----
 
         /// <summary>Copies the link target (not NUL-terminated, cut to the buffer as readlink does); returns its length or -EINVAL.</summary>

@@ -113,32 +113,46 @@ namespace Kernel.Logic.Fs
         }
 
         /// <summary>
-        /// Scratch bytes <see cref="UnpackImage"/> needs: 0 without compression, else the ISIZE of the
-        /// image's last gzip member (exact for the usual single compressed member at the end).
-        /// -EINVAL if the image is neither cpio nor gzip.
+        /// Scratch bytes <see cref="UnpackImage"/> needs: 0 without compression, else the largest
+        /// uncompressed size of the image's gzip members, wherever they are (each member is decoded
+        /// once without keeping its output to find where it ends, so compressed and uncompressed
+        /// archives may come in any order, as Linux accepts them). -EINVAL if some part of the image
+        /// is neither cpio nor gzip.
         /// </summary>
         public static int ScratchSize(ReadOnlySpan<byte> image)
         {
-            int start = 0;
-            while (start < image.Length && image[start] == 0)
-                start++;
-            if (start == image.Length)
-                return 0;
-            ReadOnlySpan<byte> rest = image.Slice(start);
-            if (!Gzip.IsGzip(rest))
+            int pos = 0;
+            int largest = 0;
+            while (pos < image.Length)
             {
-                var reader = new CpioReader(rest);
-                int rc;
-                while ((rc = reader.Next(out _)) == 1) { }
-                if (rc < 0)
-                    return rc;
-                if (!reader.HasTrailingData)
-                    return 0;
-                rest = rest.Slice(reader.Offset);
-                if (!Gzip.IsGzip(rest))
-                    return -Errno.EINVAL;
+                if (image[pos] == 0)
+                {
+                    pos++;
+                    continue;
+                }
+                ReadOnlySpan<byte> rest = image.Slice(pos);
+                if (Gzip.IsGzip(rest))
+                {
+                    int rc = Gzip.MeasureMember(rest, out int size, out int used);
+                    if (rc < 0)
+                        return rc;
+                    if (size > largest)
+                        largest = size;
+                    pos += used;
+                }
+                else
+                {
+                    var reader = new CpioReader(rest);
+                    int rc;
+                    while ((rc = reader.Next(out _)) == 1) { }
+                    if (rc < 0)
+                        return rc;
+                    if (reader.Offset == 0)
+                        return -Errno.EINVAL;
+                    pos += reader.Offset;
+                }
             }
-            return Gzip.UncompressedSize(rest);
+            return largest;
         }
 
         // Unpacks the archives at the start of `data`; `consumed` is where the reader stopped.

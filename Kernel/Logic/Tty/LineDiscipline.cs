@@ -319,6 +319,14 @@ namespace Kernel.Logic.Tty
 
         private long Count => _readHead - _readTail;
 
+        /// <summary>
+        /// Whether the input buffer takes more characters now. When it does not, the driver leaves them
+        /// in the UART until a read makes room (Linux throttles the port rather than drop input: n_tty's
+        /// receive room). In canonical mode a full buffer holding no complete line still takes input
+        /// (characters are dropped but line ends kept), so a reader can never be deadlocked.
+        /// </summary>
+        public bool HasRoom => Count < (Canonical ? BufferSize - 1 : BufferSize) || (Canonical && _canonHead == _readTail);
+
         /// <summary>Queues a character. A full buffer drops it; in canonical mode the last slot is kept for the line end.</summary>
         private void Put(byte c)
         {

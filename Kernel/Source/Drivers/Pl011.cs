@@ -42,6 +42,32 @@ namespace Kernel.Drivers
         public static delegate*<byte, void> Receiver;
 
         /// <summary>
+        /// When set with <see cref="Receiver"/>: whether the receiver takes another byte now. When it
+        /// does not, bytes stay in the receive FIFO (the sender is held back by the UART, as Linux
+        /// throttles a full tty) and the receive interrupts are masked until <see cref="Resume"/>.
+        /// </summary>
+        public static delegate*<bool> ReceiverHasRoom;
+
+        private static bool s_throttled;
+
+        /// <summary>Whether input is held in the FIFO because the receiver had no room.</summary>
+        public static bool Throttled => s_throttled;
+
+        /// <summary>
+        /// The receiver has room again (called with interrupts masked): drain what waits in the FIFO and
+        /// unmask the receive interrupts. The drain matters: a full FIFO receives nothing new, so no
+        /// interrupt would come.
+        /// </summary>
+        public static void Resume()
+        {
+            if (!s_throttled || s_base == 0)
+                return;
+            s_throttled = false;
+            Mmio.Write32(s_base + UARTIMSC, INT_RX | INT_RT);
+            Drain();
+        }
+
+        /// <summary>
         /// Interrupt handler: drains the receive FIFO into the line discipline or the ring buffer.
         /// The interrupt is acknowledged before draining: a byte that arrives while the handler
         /// echoes (which can take a while) raises the interrupt again instead of being left in the
@@ -50,8 +76,20 @@ namespace Kernel.Drivers
         public static void HandleInterrupt()
         {
             Mmio.Write32(s_base + UARTICR, INT_RX | INT_RT);
+            Drain();
+        }
+
+        private static void Drain()
+        {
             while ((Mmio.Read32(s_base + UARTFR) & FR_RXFE) == 0)
             {
+                if (Receiver != null && ReceiverHasRoom != null && !ReceiverHasRoom())
+                {
+                    // Leave the bytes in the FIFO; the UART holds the sender back.
+                    s_throttled = true;
+                    Mmio.Write32(s_base + UARTIMSC, 0);
+                    return;
+                }
                 byte b = (byte)Mmio.Read32(s_base + UARTDR);
                 if (Receiver != null)
                 {

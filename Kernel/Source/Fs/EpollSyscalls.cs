@@ -14,6 +14,8 @@ namespace Kernel.Fs
     {
         private const uint EPOLLET = 1u << 31, EPOLLONESHOT = 1u << 30, EPOLLEXCLUSIVE = 1u << 28, EPOLLWAKEUP = 1u << 29;
         private const uint EpollPollBits = 0xFFFF;
+        /// <summary>Interest-list entries one epoll_wait looks at (arrays on the kernel stack).</summary>
+        private const int MaxScan = 256;
         private const int EpollEventSize = 16; // struct epoll_event on arm64: u32 events, (pad), u64 data
 
         public static void Register()
@@ -115,9 +117,9 @@ namespace Kernel.Fs
                 p.BlockedSignals = mask & ~Signals.UnblockableMask;
                 masked = true;
             }
-            int* fds = stackalloc int[FdTable.Max];
-            short* wanted = stackalloc short[FdTable.Max];
-            short* revents = stackalloc short[FdTable.Max];
+            int* fds = stackalloc int[MaxScan];
+            short* wanted = stackalloc short[MaxScan];
+            short* revents = stackalloc short[MaxScan];
             FdTable table = p.Files!;
             long result;
             while (true)
@@ -130,7 +132,7 @@ namespace Kernel.Fs
                     EpollFile.Entry? next = e.Next;
                     if (table.Get(e.Fd) != e.File)
                         epoll.Remove(e);
-                    else if (count < FdTable.Max)
+                    else if (count < MaxScan)
                     {
                         // A one-shot entry that has fired reports nothing (not even HUP) until re-armed.
                         bool disarmed = (e.Events & EPOLLONESHOT) != 0 && (e.Events & EpollPollBits) == 0;

@@ -64,6 +64,9 @@ namespace Kernel.Fs
                 int wanted = access == OpenFlags.ReadOnly ? Permissions.Read : access == OpenFlags.WriteOnly ? Permissions.Write : Permissions.Read | Permissions.Write;
                 if (caller.Euid != 0 && !Permissions.MayAccess(node, caller, wanted))
                     return -Errno.EACCES;
+                r = node.CheckOpen();
+                if (r < 0)
+                    return r;
             }
             r = FileFor(node!, flags, pathOnly, out OpenFile? opened);
             if (r < 0)

@@ -203,7 +203,7 @@ namespace Kernel.Fs
             OpenFile? file = File(oldFd);
             if (file == null)
                 return -Errno.EBADF;
-            if (newFd < 0 || newFd >= FdTable.Max || (ulong)newFd >= Current.LimitCur[Process.RlimitNofile])
+            if (newFd < 0 || newFd >= Current.Files!.Limit)
                 return -Errno.EBADF;
             file.Acquire();
             Current.Files!.InstallAt(newFd, file, (flags & OpenFlags.CloseOnExec) != 0);
@@ -222,7 +222,7 @@ namespace Kernel.Fs
             {
                 case 0: // F_DUPFD
                 case 1030: // F_DUPFD_CLOEXEC
-                    if ((long)argument < 0 || argument >= FdTable.Max || argument >= (ulong)table.Limit)
+                    if ((long)argument < 0 || argument >= (ulong)table.Limit)
                         return -Errno.EINVAL;
                     file.Acquire();
                     return table.Install(file, command == 1030, (int)argument);
@@ -394,19 +394,36 @@ namespace Kernel.Fs
 
         private static ulong NextTickCounter() => Drivers.SystemTimer.Counter() + Drivers.SystemTimer.Frequency / Drivers.SystemTimer.Hz;
 
+        /// <summary>Descriptors poll and select handle in arrays on the kernel stack; more go on the heap.</summary>
+        private const int StackPollFds = 256;
+
         private static long Ppoll(TrapFrame* f)
         {
-            ulong fdsAddress = f->X[0];
             ulong n = f->X[1];
-            if (n > FdTable.Max)
-                return -Errno.EINVAL;
+            if (n > (ulong)Current.Files!.Limit)
+                return -Errno.EINVAL; // Linux: more than RLIMIT_NOFILE entries
+            int count = (int)n;
+            if (count <= StackPollFds)
+            {
+                int* fds = stackalloc int[StackPollFds + 1];
+                short* events = stackalloc short[StackPollFds + 1];
+                short* revents = stackalloc short[StackPollFds + 1];
+                return PpollWith(f, count, fds, events, revents);
+            }
+            byte[] buffer = new byte[(count + 1) * 8];
+            long r;
+            fixed (byte* b = buffer)
+                r = PpollWith(f, count, (int*)b, (short*)(b + (count + 1) * 4), (short*)(b + (count + 1) * 6));
+            Owned.Free(buffer);
+            return r;
+        }
+
+        private static long PpollWith(TrapFrame* f, int count, int* fds, short* events, short* revents)
+        {
+            ulong fdsAddress = f->X[0];
             int timeout = ReadPollDeadline(f->X[2], out ulong deadline);
             if (timeout < 0)
                 return timeout;
-            int count = (int)n;
-            int* fds = stackalloc int[count + 1];
-            short* events = stackalloc short[count + 1];
-            short* revents = stackalloc short[count + 1];
             for (int i = 0; i < count; i++)
             {
                 if (UserMemory.Read(fdsAddress + (ulong)i * 8, out int fd) < 0 || UserMemory.Read(fdsAddress + (ulong)i * 8 + 4, out short ev) < 0)
@@ -440,26 +457,45 @@ namespace Kernel.Fs
         private static long Pselect6(TrapFrame* f)
         {
             int n = Int(f, 0);
-            if (n < 0 || n > FdTable.Max)
+            if (n < 0)
                 return -Errno.EINVAL;
+            int capacity = Current.Files!.Capacity;
+            if (n > capacity)
+                n = capacity; // Linux: no descriptor lies beyond the table
+            int words = (n + 63) / 64;
+            if (n <= StackPollFds)
+            {
+                ulong* sets = stackalloc ulong[3 * (StackPollFds / 64)];
+                int* fds = stackalloc int[StackPollFds];
+                short* events = stackalloc short[StackPollFds];
+                short* revents = stackalloc short[StackPollFds];
+                return Pselect6With(f, n, words, sets, fds, events, revents);
+            }
+            byte[] buffer = new byte[3 * words * 8 + n * 8];
+            long r;
+            fixed (byte* b = buffer)
+            {
+                byte* arrays = b + 3 * words * 8;
+                r = Pselect6With(f, n, words, (ulong*)b, (int*)arrays, (short*)(arrays + n * 4), (short*)(arrays + n * 6));
+            }
+            Owned.Free(buffer);
+            return r;
+        }
+
+        private static long Pselect6With(TrapFrame* f, int n, int words, ulong* sets, int* fds, short* events, short* revents)
+        {
             ulong readSet = f->X[1], writeSet = f->X[2], exceptSet = f->X[3];
             int timeout = ReadPollDeadline(f->X[4], out ulong deadline);
             if (timeout < 0)
                 return timeout;
-            int words = (n + 63) / 64;
-            ulong* rin = stackalloc ulong[4];
-            ulong* win = stackalloc ulong[4];
-            ulong* ein = stackalloc ulong[4];
-            for (int w = 0; w < 4; w++) { rin[w] = 0; win[w] = 0; ein[w] = 0; }
+            ulong* rin = sets, win = sets + words, ein = sets + 2 * words;
+            for (int w = 0; w < words; w++) { rin[w] = 0; win[w] = 0; ein[w] = 0; }
             for (int w = 0; w < words; w++)
             {
                 if (readSet != 0 && UserMemory.Read(readSet + (ulong)w * 8, out rin[w]) < 0) return -Errno.EFAULT;
                 if (writeSet != 0 && UserMemory.Read(writeSet + (ulong)w * 8, out win[w]) < 0) return -Errno.EFAULT;
                 if (exceptSet != 0 && UserMemory.Read(exceptSet + (ulong)w * 8, out ein[w]) < 0) return -Errno.EFAULT;
             }
-            int* fds = stackalloc int[FdTable.Max];
-            short* events = stackalloc short[FdTable.Max];
-            short* revents = stackalloc short[FdTable.Max];
             int count = 0;
             for (int fd = 0; fd < n; fd++)
             {
@@ -501,7 +537,7 @@ namespace Kernel.Fs
             }
             if (ready < 0)
                 return f->X[4] != 0 && ready == -Errno.ERESTARTSYS ? -Errno.EINTR : ready;
-            for (int w = 0; w < 4; w++) { rin[w] = 0; win[w] = 0; ein[w] = 0; }
+            for (int w = 0; w < words; w++) { rin[w] = 0; win[w] = 0; ein[w] = 0; }
             int total = 0;
             for (int i = 0; i < count; i++)
             {

@@ -442,6 +442,8 @@ namespace Kernel.Fs
         {
             Span<byte> buffer = stackalloc byte[Vfs.PathMax];
             int n = Vfs.PathOf(Fsc.Root, Fsc.Cwd, buffer);
+            if (n == -Errno.ERANGE)
+                return -Errno.ENAMETOOLONG; // longer than Linux's one-page buffer (PATH_MAX), whatever the caller's size
             if (n < 0)
                 return n;
             if ((ulong)n > f->X[1])

@@ -14,6 +14,11 @@ namespace Kernel.Memory
     public sealed unsafe class AddressSpace
     {
         public const ulong UserTop = 1UL << 47;
+        /// <summary>
+        /// vm.mmap_min_addr as Debian's arm64 kernel enforces it for users without CAP_SYS_RAWIO
+        /// (CONFIG_DEFAULT_MMAP_MIN_ADDR=4096): nothing of theirs is mapped below it.
+        /// </summary>
+        public const ulong MmapMinAddr = 4096;
         public const ulong MmapTop = 0x0000_7F00_0000_0000UL;
         public const ulong StackTop = 0x0000_7FFF_FFFF_F000UL;
         public const int ProtRead = 1, ProtWrite = 2, ProtExec = 4;

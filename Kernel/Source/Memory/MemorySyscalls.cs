@@ -88,6 +88,8 @@ namespace Kernel.Memory
             {
                 if ((address & PageMask) != 0 || address + size > AddressSpace.UserTop || address + size < address)
                     return -Errno.EINVAL;
+                if (address < AddressSpace.MmapMinAddr && Current.Euid != 0)
+                    return -Errno.EPERM; // security_mmap_addr: below mmap_min_addr needs CAP_SYS_RAWIO
                 if (!m.IsFree(address, address + size))
                 {
                     if ((flags & MapFixedNoReplace) != 0)

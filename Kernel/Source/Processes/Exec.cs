@@ -27,6 +27,15 @@ namespace Kernel.Processes
 
             public Strings(int capacity) { Buffer = new byte[capacity]; }
 
+            /// <summary>Moves the strings to a buffer of <paramref name="capacity"/> bytes.</summary>
+            public void Grow(int capacity)
+            {
+                byte[] bigger = new byte[capacity];
+                new ReadOnlySpan<byte>(Buffer).CopyTo(bigger);
+                Owned.Free(Buffer);
+                Buffer = bigger;
+            }
+
             public ReadOnlySpan<byte> Args => new ReadOnlySpan<byte>(Buffer, 0, ArgLength);
             public ReadOnlySpan<byte> Env => new ReadOnlySpan<byte>(Buffer, ArgLength, EnvLength);
 
@@ -86,6 +95,19 @@ namespace Kernel.Processes
                     return r;
             }
 
+            // Linux maps the segments after the point of no return: one below mmap_min_addr (refused
+            // without CAP_SYS_RAWIO) kills the process with SIGSEGV, whatever its handlers.
+            for (int i = 0; i < image.LoadCount; i++)
+            {
+                if ((image.GetLoad(i).VirtualAddress & ~(PageAllocator.PageSize - 1)) < AddressSpace.MmapMinAddr && process.Euid != 0)
+                {
+                    process.Actions[Signals.SIGSEGV].Handler = 0;
+                    process.BlockedSignals &= ~Signals.Bit(Signals.SIGSEGV);
+                    process.ForceSignal(Signals.SIGSEGV);
+                    return -Errno.EPERM;
+                }
+            }
+
             AddressSpace? space = AddressSpace.Create();
             if (space == null)
                 return -Errno.ENOMEM;
@@ -120,6 +142,7 @@ namespace Kernel.Processes
             }
             space.BrkStart = space.Brk = (image.ImageEnd + 4095) & ~4095UL;
             process.Files!.CloseOnExecAll();
+            process.Dumpable = process.Uid == process.Euid && process.Gid == process.Egid;
             for (int s = 1; s <= Signals.NSIG; s++)
             {
                 if (process.Actions[s].Handler > 1)
@@ -174,8 +197,11 @@ namespace Kernel.Processes
             aux.Egid = process.Egid;
             Span<byte> random = stackalloc byte[16];
             Random.Fill(random);
-            int size = (strings.ArgLength + strings.EnvLength + path.Length + 4096 + 8 * (strings.ArgLength + strings.EnvLength) / 2 + 4095) & ~4095;
-            if ((ulong)size > StackSize / 4)
+            // Strings, the path, one pointer per string plus argc and the NULLs, the auxiliary vector
+            // and the random bytes with alignment (under 1 KiB): what InitialStack.Build lays out.
+            int pointers = InitialStack.CountStrings(strings.Args) + InitialStack.CountStrings(strings.Env) + 3;
+            int size = (strings.ArgLength + strings.EnvLength + path.Length + 8 * pointers + 1024 + 4095) & ~4095;
+            if ((ulong)size > StackSize / 4 + 4096 + (ulong)path.Length)
             {
                 layout = default;
                 return -Errno.E2BIG;

@@ -12,8 +12,14 @@ namespace Kernel.Processes
     /// <summary>execve: argv and envp copied in, ELF executables and "#!" scripts; and the start of pid 1.</summary>
     public static unsafe class ExecSyscalls
     {
-        /// <summary>Room for argv and envp strings of one execve.</summary>
-        private const int MaxArgStrings = 256 * 1024;
+        /// <summary>
+        /// Linux's limit on argv plus envp (prepare_arg_pages): a quarter of the 8 MiB stack limit,
+        /// less a pointer per string; each string at most MAX_ARG_STRLEN (32 pages).
+        /// </summary>
+        private const int MaxArgBytes = (int)(Exec.StackSize / 4), MaxArgStrlen = 32 * 4096;
+
+        /// <summary>The first buffer for the strings; it doubles as needed up to <see cref="MaxArgBytes"/>.</summary>
+        private const int InitialArgBuffer = 16 * 1024;
 
         public static void Register()
         {
@@ -21,37 +27,50 @@ namespace Kernel.Processes
         }
 
         /// <summary>Copies a NULL-terminated array of user string pointers into <paramref name="into"/> as NUL-separated strings.</summary>
-        private static int CopyStringArray(ulong array, byte[] into, ref int used)
+        private static int CopyStringArray(ulong array, Exec.Strings into, ref int used, ref int count)
         {
             if (array == 0)
                 return 0;
             for (int i = 0; ; i++)
             {
-                if (i > 65536)
-                    return -Errno.E2BIG;
                 if (UserMemory.Read(array + (ulong)i * 8, out ulong pointer) < 0)
                     return -Errno.EFAULT;
                 if (pointer == 0)
                     return 0;
-                int n = UserMemory.ReadString(pointer, new Span<byte>(into, used, into.Length - used - 1));
-                if (n == -Errno.ENAMETOOLONG)
+                count++;
+                for (; ; )
+                {
+                    int room = into.Buffer.Length - used - 1;
+                    int n = room <= 0 ? -Errno.ENAMETOOLONG
+                        : UserMemory.ReadString(pointer, new Span<byte>(into.Buffer, used, room < MaxArgStrlen ? room : MaxArgStrlen));
+                    if (n == -Errno.ENAMETOOLONG && room < MaxArgStrlen && into.Buffer.Length < MaxArgBytes)
+                    {
+                        into.Grow(into.Buffer.Length * 2 < MaxArgBytes ? into.Buffer.Length * 2 : MaxArgBytes);
+                        continue;
+                    }
+                    if (n == -Errno.ENAMETOOLONG)
+                        return -Errno.E2BIG;
+                    if (n < 0)
+                        return n;
+                    used += n;
+                    into.Buffer[used++] = 0;
+                    break;
+                }
+                // The strings and a pointer to each must fit in the quarter of the stack limit.
+                if ((long)used + 8L * count > MaxArgBytes)
                     return -Errno.E2BIG;
-                if (n < 0)
-                    return n;
-                used += n;
-                into[used++] = 0;
             }
         }
 
         /// <summary>The argv and envp strings of an execve call, copied into the kernel.</summary>
         private static int CopyExecStrings(ulong argv, ulong envp, out Exec.Strings? strings)
         {
-            strings = new Exec.Strings(MaxArgStrings);
-            int used = 0;
-            int r = CopyStringArray(argv, strings.Buffer, ref used);
+            strings = new Exec.Strings(InitialArgBuffer);
+            int used = 0, count = 0;
+            int r = CopyStringArray(argv, strings, ref used, ref count);
             strings.ArgLength = used;
             if (r == 0)
-                r = CopyStringArray(envp, strings.Buffer, ref used);
+                r = CopyStringArray(envp, strings, ref used, ref count);
             strings.EnvLength = used - strings.ArgLength;
             if (r < 0)
             {

@@ -39,6 +39,14 @@ namespace Kernel.Processes
         public FsContext? Fs;
         public uint Umask = InodeMode.DefaultUmask;
         public uint Uid, Euid, Suid, Gid, Egid, Sgid;
+        /// <summary>Supplementary groups, sorted (setgroups); each process owns its copy (null: none).</summary>
+        public uint[]? Groups;
+        /// <summary>
+        /// Linux's "dumpable": cleared when the effective ids change (suid_dumpable 0), set again by an
+        /// exec with real ids equal to the effective ones; a process that is not may not be inspected
+        /// (ptrace access, /proc) by anyone but root.
+        /// </summary>
+        public bool Dumpable = true;
         public ProcessState State;
         public int ExitStatus;
         public ulong PendingSignals, BlockedSignals;
@@ -91,6 +99,9 @@ namespace Kernel.Processes
                     return p;
             return null;
         }
+
+        /// <summary>Whether <paramref name="gid"/> is the effective group or a supplementary one (in_group_p).</summary>
+        public bool InGroup(uint gid) => gid == Egid || (Groups != null && GroupList.Contains(Groups, gid));
 
         public static Process? First => s_first;
         public Process? NextInTable => _nextInTable;
@@ -164,7 +175,8 @@ namespace Kernel.Processes
             for (int i = 0; i < RlimitCount; i++)
                 p.LimitCur[i] = p.LimitMax[i] = ulong.MaxValue;
             p.LimitCur[RlimitStack] = 8 << 20;
-            p.LimitCur[RlimitNofile] = p.LimitMax[RlimitNofile] = FdTable.Max;
+            p.LimitCur[RlimitNofile] = FdTable.DefaultSoftLimit;
+            p.LimitMax[RlimitNofile] = FdTable.DefaultHardLimit;
             p.LimitCur[RlimitNproc] = p.LimitMax[RlimitNproc] = 4096;
             KernelThread? t = KernelThread.CreateUser("init", p);
             if (p.Memory == null || t == null)
@@ -209,6 +221,12 @@ namespace Kernel.Processes
             child.Umask = Umask;
             child.Uid = Uid; child.Euid = Euid; child.Suid = Suid;
             child.Gid = Gid; child.Egid = Egid; child.Sgid = Sgid;
+            child.Dumpable = Dumpable;
+            if (Groups != null)
+            {
+                child.Groups = new uint[Groups.Length];
+                new ReadOnlySpan<uint>(Groups).CopyTo(child.Groups);
+            }
             child.BlockedSignals = BlockedSignals;
             for (int i = 0; i <= Signals.NSIG; i++)
                 child.Actions[i] = Actions[i];
@@ -288,6 +306,7 @@ namespace Kernel.Processes
         private void FreeObject()
         {
             Owned.Free(Actions);
+            Owned.Free(Groups);
             Owned.Free(_signalInfo);
             FreeQueuedSignals();
             Owned.Free(Name);

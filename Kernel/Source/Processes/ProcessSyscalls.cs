@@ -37,6 +37,7 @@ namespace Kernel.Processes
             Syscalls.Register("getresuid"u8, &GetResuid);
             Syscalls.Register("getresgid"u8, &GetResgid);
             Syscalls.Register("getgroups"u8, &GetGroups);
+            Syscalls.Register("setgroups"u8, &SetGroups);
             Syscalls.Register("set_tid_address"u8, &SetTidAddress);
             Syscalls.Register("setpgid"u8, &SetPgid);
             Syscalls.Register("getpgid"u8, &GetPgid);
@@ -119,14 +120,15 @@ namespace Kernel.Processes
         /// </summary>
         private static long SetId(Process p, ref uint real, ref uint effective, ref uint saved, uint id)
         {
+            uint before = effective;
             if (p.Euid == 0)
-            {
                 real = effective = saved = id;
-                return 0;
-            }
-            if (id != real && id != saved)
+            else if (id != real && id != saved)
                 return -Errno.EPERM;
-            effective = id;
+            else
+                effective = id;
+            if (effective != before)
+                p.Dumpable = false;
             return 0;
         }
 
@@ -139,7 +141,11 @@ namespace Kernel.Processes
             if (p.Euid != 0 && (!IsHeld(r, real, effective, saved) || !IsHeld(e, real, effective, saved) || !IsHeld(s, real, effective, saved)))
                 return -Errno.EPERM;
             if (r != Unchanged) real = r;
-            if (e != Unchanged) effective = e;
+            if (e != Unchanged && e != effective)
+            {
+                effective = e;
+                p.Dumpable = false; // Linux: a change of effective id makes the process non-dumpable
+            }
             if (s != Unchanged) saved = s;
             return 0;
         }
@@ -165,7 +171,65 @@ namespace Kernel.Processes
             return r;
         }
 
-        private static long GetGroups(TrapFrame* f) => 0;
+        /// <summary>getgroups(size, list): the count when size is 0, EINVAL when size is below it.</summary>
+        private static long GetGroups(TrapFrame* f)
+        {
+            uint[]? groups = Current.Groups;
+            int count = groups?.Length ?? 0;
+            int size = Int(f, 0);
+            if (size < 0)
+                return -Errno.EINVAL;
+            if (size == 0)
+                return count;
+            if (size < count)
+                return -Errno.EINVAL;
+            if (count > 0)
+            {
+                fixed (uint* g = groups)
+                    if (UserMemory.CopyOut(f->X[1], new ReadOnlySpan<byte>(g, count * sizeof(uint))) < 0)
+                        return -Errno.EFAULT;
+            }
+            return count;
+        }
+
+        /// <summary>
+        /// setgroups(size, list): CAP_SETGID (effective uid 0 here) or EPERM; at most NGROUPS_MAX ids,
+        /// none of them -1 (EINVAL); the list is kept sorted and replaces the old one.
+        /// </summary>
+        private static long SetGroups(TrapFrame* f)
+        {
+            Process p = Current;
+            if (p.Euid != 0)
+                return -Errno.EPERM;
+            ulong size = f->X[0] & 0xFFFFFFFF; // an int, compared unsigned as Linux does
+            if (size > GroupList.Max)
+                return -Errno.EINVAL;
+            uint[]? groups = null;
+            if (size > 0)
+            {
+                groups = new uint[(int)size];
+                int r;
+                fixed (uint* g = groups)
+                    r = UserMemory.CopyIn(f->X[1], new Span<byte>(g, (int)size * sizeof(uint)));
+                if (r < 0)
+                {
+                    Owned.Free(groups);
+                    return -Errno.EFAULT;
+                }
+                for (int i = 0; i < groups.Length; i++)
+                {
+                    if (groups[i] == Unchanged)
+                    {
+                        Owned.Free(groups);
+                        return -Errno.EINVAL;
+                    }
+                }
+                GroupList.Sort(groups);
+            }
+            Owned.Free(p.Groups);
+            p.Groups = groups;
+            return 0;
+        }
 
         private static long SetTidAddress(TrapFrame* f)
         {
@@ -246,10 +310,12 @@ namespace Kernel.Processes
                     return -Errno.EINVAL;
                 if (max > p.LimitMax[resource] && Current.Euid != 0)
                     return -Errno.EPERM;
+                if (resource == Process.RlimitNofile && max > FdTable.NrOpen)
+                    return -Errno.EPERM; // above fs.nr_open, even for root
                 p.LimitCur[resource] = cur;
                 p.LimitMax[resource] = max;
                 if (resource == Process.RlimitNofile && p.Files != null)
-                    p.Files.Limit = cur > FdTable.Max ? FdTable.Max : (int)cur;
+                    p.Files.Limit = (int)cur;
             }
             if (f->X[3] != 0)
             {

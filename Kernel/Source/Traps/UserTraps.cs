@@ -1,6 +1,7 @@
 using System;
 using Kernel.Arch;
 using Kernel.Diagnostics;
+using Kernel.Drivers;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Processes;
@@ -16,6 +17,7 @@ namespace Kernel.Traps
     public static unsafe class UserTraps
     {
         private const ulong SyncFromUser = 8, IrqFromUser = 9;
+        private static RateLimit s_unhandledLimit;
 
         public static void Handle(TrapFrame* frame, ulong kind)
         {
@@ -113,7 +115,16 @@ namespace Kernel.Traps
         {
             TrapFrame* frame = Scheduler.Current.UserFrame;
             if (process.Actions[signal].Handler <= 1)
-                Log.Line($"{new ReadOnlySpan<byte>(process.Name, 0, process.NameLength)}[{process.Pid}]: unhandled signal {signal} at pc {frame->Elr:x}, address {address:x}, esr {frame->Esr:x}");
+            {
+                // Linux (arm64_show_signal) rate-limits these lines: 10 every 5 s, then a count of the rest.
+                if (s_unhandledLimit.Interval == 0)
+                    s_unhandledLimit = new RateLimit(RateLimit.DefaultIntervalSeconds * SystemTimer.Frequency, RateLimit.DefaultBurst);
+                bool show = s_unhandledLimit.Allow(SystemTimer.Counter(), out int suppressed);
+                if (suppressed > 0)
+                    Log.Line($"show_signal: {suppressed} callbacks suppressed");
+                if (show)
+                    Log.Line($"{new ReadOnlySpan<byte>(process.Name, 0, process.NameLength)}[{process.Pid}]: unhandled signal {signal} at pc {frame->Elr:x}, address {address:x}, esr {frame->Esr:x}");
+            }
             ulong bit = Signals.Bit(signal);
             if ((process.BlockedSignals & bit) != 0 || process.Actions[signal].Handler == 1)
             {

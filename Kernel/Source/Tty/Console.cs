@@ -37,7 +37,17 @@ namespace Kernel.Tty
         {
             s_ld = new LineDiscipline(new UartOutput(), Termios.SerialConsole());
             s_ld.WindowSize = new WinSize { Rows = 24, Columns = 80 };
+            Pl011.ReceiverHasRoom = &HasRoom;
             Pl011.Receiver = &Receive;
+        }
+
+        private static bool HasRoom() => s_ld!.HasRoom;
+
+        /// <summary>After input was consumed or flushed (interrupts masked): let held-back UART input in.</summary>
+        private static void ResumeInput()
+        {
+            if (Pl011.Throttled && s_ld!.HasRoom)
+                Pl011.Resume();
         }
 
         /// <summary>From the UART interrupt.</summary>
@@ -81,6 +91,8 @@ namespace Kernel.Tty
             {
                 ulong daif = Cpu.SaveAndDisableInterrupts();
                 int n = s_ld!.Read(destination, nonBlocking);
+                if (n > 0)
+                    ResumeInput();
                 if (n != -Errno.EAGAIN || nonBlocking)
                 {
                     Cpu.RestoreInterrupts(daif);
@@ -161,6 +173,7 @@ namespace Kernel.Tty
                         if (command == TtyIoctl.TCSETSF)
                             s_ld!.FlushInput();
                         s_ld!.SetTermios(Termios.Read(t));
+                        ResumeInput();
                         Cpu.RestoreInterrupts(daif);
                         Scheduler.WakeAll(Channel);
                         return 0;
@@ -231,6 +244,7 @@ namespace Kernel.Tty
                     {
                         ulong daif = Cpu.SaveAndDisableInterrupts();
                         s_ld!.FlushInput();
+                        ResumeInput();
                         Cpu.RestoreInterrupts(daif);
                     }
                     return argument <= 2 ? 0 : -Errno.EINVAL;

@@ -144,6 +144,46 @@ public sealed class UnpackTests : IDisposable
         }
     }
 
+    [Fact]
+    public void CompressedArchiveBeforeSmallerOnesUnpacksAsLinux()
+    {
+        // Linux unpacks concatenated archives in any order; the larger, compressed one first used
+        // to size the scratch buffer from the image's last four bytes ("cannot unpack: error 22").
+        CpioTests.MakeTree(_dir);
+        byte[] archive = CpioTests.MakeArchive(_dir);
+        byte[] gz = GzipBytes(archive);
+        string second = Directory.CreateTempSubdirectory("second").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(second, "extra"));
+            File.WriteAllText(Path.Combine(second, "extra", "note"), "small");
+            byte[] small = CpioTests.MakeArchive(second);
+            Assert.True(small.Length < archive.Length);
+            byte[] smallGz = GzipBytes(small);
+            foreach (byte[] image in new[]
+            {
+                gz.Concat(small).ToArray(),                          // gzip, then plain cpio
+                gz.Concat(new byte[4]).Concat(smallGz).ToArray(),    // gzip, padding, smaller gzip
+                small.Concat(gz).Concat(smallGz).ToArray(),          // plain, large gzip, small gzip
+                smallGz.Concat(gz).ToArray(),                        // smaller gzip first
+            })
+            {
+                Assert.Equal(archive.Length, Tmpfs.ScratchSize(image));
+                using var fs = new TestFs();
+                Assert.Equal(0, Tmpfs.UnpackImage(fs.Fs, image, new byte[Tmpfs.ScratchSize(image)]));
+                Assert.Equal("kernel\n", fs.Read("etc/hostname"));
+                Assert.Equal("small", fs.Read("extra/note"));
+            }
+            // A truncated or corrupt member is still refused.
+            Assert.Equal(-Errno.EINVAL, Tmpfs.ScratchSize(gz.Take(gz.Length - 3).Concat(small).ToArray()));
+            Assert.Equal(-Errno.EINVAL, Tmpfs.ScratchSize(gz.Concat("garbage!"u8.ToArray()).ToArray()));
+        }
+        finally
+        {
+            Directory.Delete(second, true);
+        }
+    }
+
     private static byte[] GzipBytes(byte[] data)
     {
         string path = Path.GetTempFileName();

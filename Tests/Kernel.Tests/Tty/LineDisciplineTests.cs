@@ -348,6 +348,35 @@ public class LineDisciplineTests
     // ---- behaviour beyond the shared transcripts ----
 
     [Fact]
+    public void A_full_buffer_asks_the_driver_to_hold_input_until_a_read_makes_room()
+    {
+        // Complete lines fill the buffer: no room, so the UART keeps the rest (Linux throttles, never drops).
+        var ld = new LineDiscipline(new Capture(), Termios.Standard());
+        var line = System.Text.Encoding.ASCII.GetBytes(new string('x', 63) + "\n");
+        int taken = 0;
+        while (ld.HasRoom)
+        {
+            ld.Receive(line[taken % line.Length]);
+            taken++;
+        }
+        Assert.Equal(LineDiscipline.BufferSize - 1, taken);
+        var buffer = new byte[100];
+        Assert.Equal(64, ld.Read(buffer));
+        Assert.True(ld.HasRoom);
+        // One line longer than the buffer: no complete line to read, so input is still taken
+        // (and dropped past the buffer) rather than deadlocking the reader.
+        var longLine = new LineDiscipline(new Capture(), Termios.Standard());
+        for (int i = 0; i < LineDiscipline.BufferSize + 10; i++)
+            longLine.Receive((byte)'y');
+        Assert.True(longLine.HasRoom);
+        // Raw mode: full means full.
+        var raw = new LineDiscipline(new Capture(), Modified(lflagOff: Termios.ICANON));
+        for (int i = 0; i < LineDiscipline.BufferSize; i++)
+            raw.Receive((byte)'z');
+        Assert.False(raw.HasRoom);
+    }
+
+    [Fact]
     public void Signal_characters_name_their_signals()
     {
         var ld = new LineDiscipline(new Capture(), Termios.Standard());

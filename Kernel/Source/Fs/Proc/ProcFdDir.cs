@@ -2,6 +2,7 @@ using System;
 using Kernel.Logic.Fs;
 using Kernel.Logic;
 using Kernel.Processes;
+using Kernel.Threading;
 
 namespace Kernel.Fs.Proc
 {
@@ -39,13 +40,20 @@ namespace Kernel.Fs.Proc
             _links = null;
         }
 
+        /// <summary>Linux's fd directory is mode 0500 owned by the process's user: others get EACCES.</summary>
+        private bool Allowed => _process == null || PtraceAccess.MayInspect(Scheduler.Current.Process, _process);
+
+        public override int CheckOpen() => Allowed ? 0 : -Errno.EACCES;
+
         public override int Lookup(ReadOnlySpan<byte> name, out Inode? node)
         {
             node = null;
             if (_process == null)
                 return -Errno.ENOENT;
+            if (!Allowed)
+                return -Errno.EACCES;
             int fd = 0;
-            if (name.Length == 0 || name.Length > 3)
+            if (name.Length == 0 || name.Length > 7)
                 return -Errno.ENOENT;
             for (int i = 0; i < name.Length; i++)
             {
@@ -55,7 +63,17 @@ namespace Kernel.Fs.Proc
             }
             if (_process.Files?.Get(fd) == null)
                 return -Errno.ENOENT;
-            _links ??= new ProcLink?[FdTable.Max];
+            if (_links == null || fd >= _links.Length)
+            {
+                var links = new ProcLink?[_process.Files!.Capacity];
+                if (_links != null)
+                {
+                    for (int i = 0; i < _links.Length; i++)
+                        links[i] = _links[i];
+                    Owned.Free(_links);
+                }
+                _links = links;
+            }
             if (_links[fd] == null)
             {
                 var link = new ProcLink(ProcLink.Kind.Fd, _process) { Mode = InodeMode.S_IFLNK | 0x1C0, Fd = fd };
@@ -71,11 +89,13 @@ namespace Kernel.Fs.Proc
         {
             if (_process?.Files == null)
                 return 0;
-            for (ulong fd = cookie < 2 ? 0 : cookie - 2; fd < FdTable.Max; fd++)
+            if (!Allowed)
+                return -Errno.EACCES;
+            for (ulong fd = cookie < 2 ? 0 : cookie - 2; fd < (ulong)_process.Files.Capacity; fd++)
             {
                 if (_process.Files.Get((int)fd) == null)
                     continue;
-                Span<byte> name = stackalloc byte[4];
+                Span<byte> name = stackalloc byte[8];
                 var t = new TextBuilder(name);
                 t.Decimal(fd);
                 entry.Ino = 0x200000 + fd;

@@ -2,6 +2,7 @@ using System;
 using Kernel.Logic.Fs;
 using Kernel.Logic;
 using Kernel.Processes;
+using Kernel.Threading;
 
 namespace Kernel.Fs.Proc
 {
@@ -17,6 +18,10 @@ namespace Kernel.Fs.Proc
             _content = content;
             Process = process;
         }
+
+        /// <summary>maps needs ptrace access to the process (proc_maps_open: mm_access), as on Linux.</summary>
+        public override int CheckOpen()
+            => _content == ProcContent.PidMaps && Process != null && !PtraceAccess.MayInspect(Scheduler.Current.Process, Process) ? -Errno.EACCES : 0;
 
         public override long Read(ulong offset, Span<byte> dst)
         {

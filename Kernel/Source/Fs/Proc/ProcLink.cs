@@ -23,6 +23,8 @@ namespace Kernel.Fs.Proc
 
         public override int ReadLink(Span<byte> dst)
         {
+            if (_kind != Kind.Self && Process != null && !PtraceAccess.MayInspect(Scheduler.Current.Process, Process))
+                return -Errno.EACCES; // proc_pid_readlink: ptrace access to the process
             Span<byte> text = stackalloc byte[512];
             int n = Render(text);
             if (n < 0)

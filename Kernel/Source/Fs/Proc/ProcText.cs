@@ -145,7 +145,16 @@ namespace Kernel.Fs.Proc
                     t.Decimal(p.Uid); t.Append((byte)'\t'); t.Decimal(p.Euid); t.Append((byte)'\t'); t.Decimal(p.Suid); t.Append((byte)'\t'); t.Decimal(p.Euid);
                     t.Append("\nGid:\t"u8);
                     t.Decimal(p.Gid); t.Append((byte)'\t'); t.Decimal(p.Egid); t.Append((byte)'\t'); t.Decimal(p.Sgid); t.Append((byte)'\t'); t.Decimal(p.Egid);
-                    t.Append("\nFDSize:\t"u8); t.Decimal((ulong)FdTable.Max);
+                    t.Append("\nFDSize:\t"u8); t.Decimal((ulong)(p.Files?.Capacity ?? 0));
+                    // Linux: the groups separated by spaces, then a space it keeps for compatibility.
+                    t.Append("\nGroups:\t"u8);
+                    if (p.Groups != null)
+                        for (int g = 0; g < p.Groups.Length; g++)
+                        {
+                            if (g > 0) t.Append((byte)' ');
+                            t.Decimal(p.Groups[g]);
+                        }
+                    t.Append((byte)' ');
                     t.Append("\nVmSize:\t"u8); t.Decimal(vsize >> 10, 8); t.Append(" kB\nVmRSS:\t"u8); t.Decimal(pages * 4, 8);
                     t.Append(" kB\nThreads:\t1\nSigPnd:\t"u8); t.Hex(p.PendingSignals, 16);
                     t.Append("\nShdPnd:\t"u8); t.Hex(p.PendingSignals, 16);
