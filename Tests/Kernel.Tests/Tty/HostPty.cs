@@ -58,7 +58,7 @@ public sealed unsafe class HostPty : IDisposable
         termios.Write(b);
         fixed (byte* p = b)
             Assert.Equal(0, ioctl(_slave, TtyIoctl.TCSETS, p));
-        Drain(100, 50);
+        Drain(0, 100, 50);
     }
 
     /// <summary>FIONREAD on the slave.</summary>
@@ -70,23 +70,26 @@ public sealed unsafe class HostPty : IDisposable
         return n;
     }
 
-    /// <summary>Types <paramref name="input"/> into the terminal; returns the echo it produced.</summary>
-    public byte[] Type(ReadOnlySpan<byte> input)
+    /// <summary>
+    /// Types <paramref name="input"/> into the terminal; returns the echo it produced, waiting for at least
+    /// <paramref name="expected"/> bytes of it (see <see cref="Drain"/>).
+    /// </summary>
+    public byte[] Type(ReadOnlySpan<byte> input, int expected = 0)
     {
         fixed (byte* p = input)
         {
             nint n = write(_master, p, input.Length);
             Assert.Equal(input.Length, (int)n);
         }
-        return Drain(500, 100);
+        return Drain(expected);
     }
 
-    /// <summary>A program's write to the terminal; returns what reaches the wire.</summary>
-    public byte[] Output(ReadOnlySpan<byte> data)
+    /// <summary>A program's write to the terminal; returns what reaches the wire (at least <paramref name="expected"/> bytes awaited).</summary>
+    public byte[] Output(ReadOnlySpan<byte> data, int expected = 0)
     {
         fixed (byte* p = data)
             Assert.Equal(data.Length, (int)write(_slave, p, data.Length));
-        return Drain(500, 100);
+        return Drain(expected);
     }
 
     /// <summary>A non-blocking read on the slave: bytes, 0, or -EAGAIN.</summary>
@@ -108,16 +111,24 @@ public sealed unsafe class HostPty : IDisposable
 
     private static void Settle() => Thread.Sleep(20);
 
+    /// <summary>How long a step may take to produce the bytes expected of it on a loaded host.</summary>
+    private const int ExpectedWaitMs = 5000;
+
     /// <summary>
-    /// Reads the master: waits up to <paramref name="firstMs"/> for a first byte (the kernel
-    /// processes pty input in a worker), then until it has been quiet for <paramref name="quietMs"/>.
+    /// Reads the master (the kernel processes pty input in a worker, so bytes come late): waits up to
+    /// <see cref="ExpectedWaitMs"/> for the first <paramref name="expected"/> bytes (and at least
+    /// <paramref name="firstMs"/> for a first one), then until it has been quiet for <paramref name="quietMs"/>.
+    /// Waiting for what is expected, not for a fixed time, keeps a loaded host from splitting one step's
+    /// output across two steps; the quiet period still catches bytes beyond what was expected.
     /// </summary>
-    private byte[] Drain(int firstMs, int quietMs)
+    private byte[] Drain(int expected, int firstMs = 500, int quietMs = 100)
     {
         var result = new List<byte>();
         byte[] b = new byte[4096];
         var quiet = Stopwatch.StartNew();
-        while (quiet.ElapsedMilliseconds < (result.Count == 0 ? firstMs : quietMs))
+        var total = Stopwatch.StartNew();
+        while (result.Count < expected ? total.ElapsedMilliseconds < ExpectedWaitMs
+               : quiet.ElapsedMilliseconds < (result.Count == 0 ? firstMs : quietMs))
         {
             nint n;
             fixed (byte* p = b)

@@ -64,7 +64,8 @@ public class LineDisciplineTests
     private sealed record WriteText(string Text) : Step;
     private sealed record Fionread : Step;
 
-    private static List<string> RunOurs(Termios termios, Step[] steps)
+    /// <summary>Runs the steps on our line discipline; <paramref name="replies"/> gets, per step, how many bytes it put on the wire.</summary>
+    private static List<string> RunOurs(Termios termios, Step[] steps, List<int>? replies = null)
     {
         var capture = new Capture();
         var ld = new LineDiscipline(capture, termios);
@@ -74,21 +75,31 @@ public class LineDisciplineTests
             switch (step)
             {
                 case Keys t:
-                    ld.Receive(K(t.Typed));
-                    log.Add($"type {Show(K(t.Typed))} -> echo {Show(capture.Take())}");
-                    break;
+                    {
+                        ld.Receive(K(t.Typed));
+                        byte[] echo = capture.Take();
+                        replies?.Add(echo.Length);
+                        log.Add($"type {Show(K(t.Typed))} -> echo {Show(echo)}");
+                        break;
+                    }
                 case ReadBytes r:
                     {
                         byte[] buffer = new byte[r.Size];
                         int n = ld.Read(buffer, nonBlocking: true);   // the host pty's slave is O_NONBLOCK
+                        replies?.Add(0);
                         log.Add($"read({r.Size}) -> {n} {Show(n > 0 ? buffer[..n] : Array.Empty<byte>())}");
                         break;
                     }
                 case WriteText w:
-                    ld.ProcessOutput(Encoding.Latin1.GetBytes(w.Text));
-                    log.Add($"write {Show(Encoding.Latin1.GetBytes(w.Text))} -> {Show(capture.Take())}");
-                    break;
+                    {
+                        ld.ProcessOutput(Encoding.Latin1.GetBytes(w.Text));
+                        byte[] wire = capture.Take();
+                        replies?.Add(wire.Length);
+                        log.Add($"write {Show(Encoding.Latin1.GetBytes(w.Text))} -> {Show(wire)}");
+                        break;
+                    }
                 case Fionread:
+                    replies?.Add(0);
                     log.Add($"fionread -> {ld.ReadableNow}");
                     break;
             }
@@ -96,17 +107,23 @@ public class LineDisciplineTests
         return log;
     }
 
-    private static List<string> RunLinux(Termios termios, Step[] steps)
+    /// <summary>
+    /// Runs the steps on the host kernel's pty. Linux processes pty input in a worker, so what a step puts on
+    /// the wire arrives some time later: each step waits for at least the bytes <paramref name="replies"/> says
+    /// our line discipline produced (up to seconds, so a loaded host cannot cut a step's echo in two), then for
+    /// quiet (so any extra byte Linux sends is still seen and fails the comparison).
+    /// </summary>
+    private static List<string> RunLinux(Termios termios, Step[] steps, IReadOnlyList<int> replies)
     {
         using var pty = new HostPty();
         pty.SetTermios(termios);
         var log = new List<string>();
-        foreach (Step step in steps)
+        for (int i = 0; i < steps.Length; i++)
         {
-            switch (step)
+            switch (steps[i])
             {
                 case Keys t:
-                    log.Add($"type {Show(K(t.Typed))} -> echo {Show(pty.Type(K(t.Typed)))}");
+                    log.Add($"type {Show(K(t.Typed))} -> echo {Show(pty.Type(K(t.Typed), replies[i]))}");
                     break;
                 case ReadBytes r:
                     {
@@ -115,7 +132,7 @@ public class LineDisciplineTests
                         break;
                     }
                 case WriteText w:
-                    log.Add($"write {Show(Encoding.Latin1.GetBytes(w.Text))} -> {Show(pty.Output(Encoding.Latin1.GetBytes(w.Text)))}");
+                    log.Add($"write {Show(Encoding.Latin1.GetBytes(w.Text))} -> {Show(pty.Output(Encoding.Latin1.GetBytes(w.Text), replies[i]))}");
                     break;
                 case Fionread:
                     log.Add($"fionread -> {pty.Readable()}");
@@ -202,8 +219,9 @@ public class LineDisciplineTests
     public void Session_matches_the_host_kernel(string name)
     {
         var (termios, steps) = SessionTable[name];
-        List<string> linux = RunLinux(termios, steps);
-        List<string> ours = RunOurs(termios, steps);
+        var replies = new List<int>();
+        List<string> ours = RunOurs(termios, steps, replies);
+        List<string> linux = RunLinux(termios, steps, replies);
         Assert.Equal(string.Join("\n", linux), string.Join("\n", ours));
     }
 
