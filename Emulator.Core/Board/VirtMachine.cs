@@ -87,6 +87,10 @@ public sealed class VirtMachine : IDisposable
             _vcpu = new Vcpu(_engine, config.Cpu, _gate, _clock, _timer, () => _gic.IrqOutput, UpdateDevices,
                 NextDeadline);
 
+            var deviceWindows = Devices.SelectMany(d => d.Windows).Select(w => (w.Base, w.Size)).ToArray();
+            _vcpu.IsDeviceMemory = address => address < VirtLayout.FlashSize ||
+                deviceWindows.Any(w => address - w.Base < w.Size);
+
             var tree = userTree ?? VirtDeviceTree.Build(Devices, config.RamSize, CpuCompatible(config.Cpu));
             if (userTree != null)
             {
