@@ -67,9 +67,15 @@ static int DumpDeviceTree(MachineConfig config, string path)
         Console.Error.WriteLine($"emulator: {e.Message}");
         return 1;
     }
-    catch (IOException e)
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
     {
-        Console.Error.WriteLine($"emulator: cannot write device tree '{path}': {e.Message}");
+        var reason = Directory.Exists(path) ? "is a directory" : e.Message;
+        Console.Error.WriteLine($"emulator: cannot write device tree '{path}': {reason}");
+        return 1;
+    }
+    catch (Exception e) when (e is DllNotFoundException or InvalidOperationException or Emulator.Core.Unicorn.UnicornException)
+    {
+        Console.Error.WriteLine($"emulator: {e.Message}");
         return 1;
     }
 }

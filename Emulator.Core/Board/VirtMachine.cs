@@ -46,7 +46,7 @@ public sealed class VirtMachine : IDisposable
         _engine = new UnicornEngine(config.Cpu);
         try
         {
-            _ram = new GuestRam(VirtLayout.RamBase, config.RamSize);
+            _ram = AllocateRam(config.RamSize);
             _bus = new MmioBus(_gate);
             _gic = new GicV2(level => _vcpu!.SetIrq(level), VirtLayout.GicInterruptCount);
             _timer = new GenericTimer(() => _clock.Counter,
@@ -104,6 +104,19 @@ public sealed class VirtMachine : IDisposable
         {
             Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Guest RAM, or the one-line refusal QEMU gives when the host cannot provide it.</summary>
+    private static GuestRam AllocateRam(ulong size)
+    {
+        try
+        {
+            return new GuestRam(VirtLayout.RamBase, size);
+        }
+        catch (OutOfMemoryException)
+        {
+            throw new BootException($"cannot set up guest memory ({size >> 20} MiB): cannot allocate memory");
         }
     }
 
