@@ -53,6 +53,14 @@ catch (Exception e) when (e is DllNotFoundException or InvalidOperationException
     console.Message($"emulator: {e.Message}");
     return 1;
 }
+finally
+{
+    // Guest mistakes were reported once each; say how often the repeated ones happened.
+    foreach (var line in DeviceLog.Summary())
+    {
+        console.Message($"emulator: {line}");
+    }
+}
 
 static int DumpDeviceTree(MachineConfig config, string path)
 {
