@@ -57,6 +57,25 @@ public sealed partial class LinuxAcceptanceTests(LinuxShell shell) : IClassFixtu
     }
 
     [Fact]
+    [Step(5)]
+    public void PasteOf20KiBIntoCatArrivesWhole()
+    {
+        // 256 lines of 80 bytes, pasted in one go: the host holds back what the UART cannot take yet.
+        var lines = Enumerable.Range(0, 256).Select(i => $"{i:D5} " + new string((char)('a' + (i % 26)), 73) + "\n");
+        var paste = global::System.Text.Encoding.ASCII.GetBytes(string.Concat(lines));
+        Assert.Equal(20_480, paste.Length);
+        var expected = Convert.ToHexStringLower(MD5.HashData(paste));
+
+        _console.Mark();
+        _console.Type("cat > /tmp/paste");
+        _console.Send(paste);
+        _console.Send(0x04); // Ctrl-D at the start of a line: end of input for cat
+        _console.WaitFor(GuestConsole.ShellPrompt, CommandTimeout);
+
+        Assert.Equal($"20480 {expected} -", _console.Run("echo $(wc -c < /tmp/paste) $(md5sum < /tmp/paste)", CommandTimeout));
+    }
+
+    [Fact]
     [Step(100)]
     public void PoweroffEndsTheEmulatorWithStatus0()
     {
