@@ -92,6 +92,36 @@ public sealed class ExceptionEntryTests : IDisposable
     }
 
     [Fact]
+    public void SvcFromThumbEl0_ReportsA16BitInstructionAndTheThumbBit()
+    {
+        // SPSR 0x30: AArch32 User with T set, so the ERET lands in T32 code: movs r0, #0x55 ; svc #5 ; b .
+        var elf = BareMetalGuest.Build(_folder, "t32-svc", Program("""
+                ldr x1, =t32
+                msr elr_el1, x1
+                mov x1, #0x30
+                msr spsr_el1, x1
+                eret
+                .ltorg
+                .balign 4
+            t32:
+                .hword 0x2055
+            t32_svc:
+                .hword 0xdf05
+                .hword 0xe7fe
+            """));
+        var qemu = TestEnvironment.RunQemu(ExitTimeout, "-kernel", elf);
+        var ours = TestEnvironment.RunEmulator(ExitTimeout, "-kernel", elf);
+        Assert.Equal(qemu.Stdout, ours.Stdout);
+
+        var report = Parse(qemu.Stdout);
+        Assert.Equal(0x600UL, report.Vector);
+        Assert.Equal(0x4400_0005UL, report.Esr);                     // EC 0x11, IL clear: a 16-bit SVC
+        Assert.Equal(BareMetalGuest.Symbol(elf, "t32_svc") + 2, report.Elr);
+        Assert.Equal(0x30UL, report.Spsr);                           // T, User (movs leaves N and Z clear)
+        Assert.Equal(0x55UL, report.X0);
+    }
+
+    [Fact]
     public void UndefinedInstructionFromAarch32El0_ReportsAnUnknownReasonAtTheInstruction()
     {
         var (qemu, elf) = RunOnBoth("a32-udf", Aarch32(A32MovR0, 0xE7F000F0 /* udf #0 */, A32Loop));
