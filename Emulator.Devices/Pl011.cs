@@ -3,8 +3,11 @@ namespace Emulator.Devices;
 /// <summary>
 /// ARM PrimeCell UART PL011 (DDI 0183). Transmission is instantaneous: the transmit FIFO is always
 /// empty, and each write to UARTDR hands the byte to the host and raises TXRIS, as QEMU's model does.
-/// Received bytes are never dropped: the receive FIFO (32 deep with FEN, 1 without) is the head of an
-/// unbounded host-side stream, so bytes that do not fit wait and move in as the guest reads UARTDR.
+/// Received bytes are never dropped: the receive FIFO (32 deep with FEN, 1 without) is the head of the
+/// stream of bytes handed to <see cref="Receive"/>, so bytes that do not fit wait and move in as the guest
+/// reads UARTDR. The host side hands over only what <see cref="ReceiveRoom"/> allows (QEMU's
+/// pl011_can_receive) and waits for <see cref="ReceiveRoomAvailable"/>, so input the guest never reads
+/// stays on the host side, in the terminal or the pipe, instead of piling up here.
 /// There is no line timing, so the receive timeout (RTRIS) counts as expired whenever the FIFO holds
 /// data; RXRIS follows the IFLS trigger level.
 /// </summary>
@@ -69,6 +72,12 @@ public sealed class Pl011 : IMmioDevice
         _irq = irq;
         _transmit = transmit;
     }
+
+    /// <summary>How many bytes the receive FIFO takes now: the host side delivers no more than this.</summary>
+    public int ReceiveRoom => Math.Max(0, Depth - _received.Count);
+
+    /// <summary>Called (under the caller's lock) when the guest has read a byte, so the FIFO has room again.</summary>
+    public Action ReceiveRoomAvailable { get; set; } = () => { };
 
     /// <summary>Bytes from the host side of the line. All are kept, however many arrive.</summary>
     public void Receive(ReadOnlySpan<byte> bytes)
@@ -245,6 +254,7 @@ public sealed class Pl011 : IMmioDevice
 
         UpdateReceiveInterrupts();
         UpdateLine();
+        ReceiveRoomAvailable();
         return b;
     }
 
@@ -252,9 +262,13 @@ public sealed class Pl011 : IMmioDevice
     {
         if ((_cr & CrLbe) != 0)
         {
-            // Loopback: the byte comes back on the receive side instead of leaving the UART.
-            _received.Enqueue(b);
-            UpdateReceiveInterrupts();
+            // Loopback: the byte comes back on the receive side instead of leaving the UART; with the
+            // FIFO full it is lost (an overrun), so a guest cannot grow the queue without bound.
+            if (_received.Count < Depth)
+            {
+                _received.Enqueue(b);
+                UpdateReceiveInterrupts();
+            }
         }
         else
         {

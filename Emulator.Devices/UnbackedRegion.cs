@@ -34,6 +34,7 @@ public sealed class UnbackedRegion : IMmioDevice
         }
 
         _reported = true;
-        DeviceLog.Once($"unbacked region '{_name}' at 0x{_baseAddress:X}: first access is a {access} at 0x{_baseAddress + offset:X} (reads all ones, writes ignored)");
+        DeviceLog.Once($"unbacked region '{_name}' at 0x{_baseAddress:X}: first access is a {access} at 0x{_baseAddress + offset:X} (reads all ones, writes ignored)",
+            kind: $"unbacked region '{_name}'");
     }
 }

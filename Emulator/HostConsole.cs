@@ -157,9 +157,45 @@ public sealed partial class HostConsole : IDisposable
         }
     }
 
+    /// <summary>Whether <paramref name="bytes"/> hold Ctrl-A x, given the escape state before them.</summary>
+    private bool ContainsQuit(ReadOnlySpan<byte> bytes)
+    {
+        var escape = _escape;
+        foreach (var b in bytes)
+        {
+            if (escape)
+            {
+                if (b == (byte)'x')
+                {
+                    return true;
+                }
+
+                escape = false;
+            }
+            else
+            {
+                escape = b == CtrlA;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Hands the bytes to the guest's UART, waiting while the guest does not drain it: input is read from
+    /// fd 0 no faster than the guest takes it (QEMU's back-pressure). Ctrl-A x in the same read quits at
+    /// once, even when the bytes before it cannot be delivered.
+    /// </summary>
     private void Forward(ReadOnlySpan<byte> bytes)
     {
         var machine = WaitForMachine();
+        if (ContainsQuit(bytes))
+        {
+            Message("emulator: terminated (Ctrl-A x)");
+            machine.RequestExit(MachineExit.Quit);
+            return;
+        }
+
         var start = 0;
         for (var i = 0; i < bytes.Length; i++)
         {

@@ -53,6 +53,14 @@ catch (Exception e) when (e is DllNotFoundException or InvalidOperationException
     console.Message($"emulator: {e.Message}");
     return 1;
 }
+finally
+{
+    // Guest mistakes were reported once each; say how often the repeated ones happened.
+    foreach (var line in DeviceLog.Summary())
+    {
+        console.Message($"emulator: {line}");
+    }
+}
 
 static int DumpDeviceTree(MachineConfig config, string path)
 {
@@ -67,9 +75,15 @@ static int DumpDeviceTree(MachineConfig config, string path)
         Console.Error.WriteLine($"emulator: {e.Message}");
         return 1;
     }
-    catch (IOException e)
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
     {
-        Console.Error.WriteLine($"emulator: cannot write device tree '{path}': {e.Message}");
+        var reason = Directory.Exists(path) ? "is a directory" : e.Message;
+        Console.Error.WriteLine($"emulator: cannot write device tree '{path}': {reason}");
+        return 1;
+    }
+    catch (Exception e) when (e is DllNotFoundException or InvalidOperationException or Emulator.Core.Unicorn.UnicornException)
+    {
+        Console.Error.WriteLine($"emulator: {e.Message}");
         return 1;
     }
 }

@@ -46,12 +46,15 @@ public sealed class VirtMachine : IDisposable
         _engine = new UnicornEngine(config.Cpu);
         try
         {
-            _ram = new GuestRam(VirtLayout.RamBase, config.RamSize);
+            _ram = AllocateRam(config.RamSize);
             _bus = new MmioBus(_gate);
             _gic = new GicV2(level => _vcpu!.SetIrq(level), VirtLayout.GicInterruptCount);
             _timer = new GenericTimer(() => _clock.Counter,
                 _gic.Line(VirtLayout.PhysicalTimerIntId), _gic.Line(VirtLayout.VirtualTimerIntId));
-            _uart = new Pl011(_gic.Line(VirtLayout.SpiBase + VirtLayout.UartSpi), b => SerialOutput(b));
+            _uart = new Pl011(_gic.Line(VirtLayout.SpiBase + VirtLayout.UartSpi), b => SerialOutput(b))
+            {
+                ReceiveRoomAvailable = () => Monitor.PulseAll(_gate),
+            };
             _rtc = new Pl031(_gic.Line(VirtLayout.SpiBase + VirtLayout.RtcSpi), () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
             var fwCfg = new FwCfg(_ram);
 
@@ -87,6 +90,10 @@ public sealed class VirtMachine : IDisposable
             _vcpu = new Vcpu(_engine, config.Cpu, _gate, _clock, _timer, () => _gic.IrqOutput, UpdateDevices,
                 NextDeadline);
 
+            var deviceWindows = Devices.SelectMany(d => d.Windows).Select(w => (w.Base, w.Size)).ToArray();
+            _vcpu.IsDeviceMemory = address => address < VirtLayout.FlashSize ||
+                deviceWindows.Any(w => address - w.Base < w.Size);
+
             var tree = userTree ?? VirtDeviceTree.Build(Devices, config.RamSize, CpuCompatible(config.Cpu));
             if (userTree != null)
             {
@@ -100,6 +107,19 @@ public sealed class VirtMachine : IDisposable
         {
             Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Guest RAM, or the one-line refusal QEMU gives when the host cannot provide it.</summary>
+    private static GuestRam AllocateRam(ulong size)
+    {
+        try
+        {
+            return new GuestRam(VirtLayout.RamBase, size);
+        }
+        catch (OutOfMemoryException)
+        {
+            throw new BootException($"cannot set up guest memory ({size >> 20} MiB): cannot allocate memory");
         }
     }
 
@@ -134,12 +154,29 @@ public sealed class VirtMachine : IDisposable
     private void MapHole(ulong holeBase, ulong size) =>
         _bus.Map(_engine, holeBase, size, new UnbackedRegion($"hole 0x{holeBase:x}-0x{holeBase + size - 1:x}", holeBase));
 
-    /// <summary>Feeds host keyboard/pipe input to the UART. Safe from any thread.</summary>
+    /// <summary>
+    /// Feeds host keyboard/pipe input to the UART, only as fast as the guest drains its receive FIFO (QEMU's
+    /// back-pressure): the call waits while the FIFO is full, so the caller reads no more input meanwhile
+    /// and nothing piles up in the emulator. Returns once every byte is in, or when the machine stops.
+    /// Safe from any thread but the CPU's.
+    /// </summary>
     public void SendSerialInput(ReadOnlySpan<byte> bytes)
     {
         lock (_gate)
         {
-            _uart.Receive(bytes);
+            while (!bytes.IsEmpty && !_stopping)
+            {
+                var room = _uart.ReceiveRoom;
+                if (room == 0)
+                {
+                    Monitor.Wait(_gate);
+                    continue;
+                }
+
+                var count = Math.Min(room, bytes.Length);
+                _uart.Receive(bytes[..count]);
+                bytes = bytes[count..];
+            }
         }
     }
 
@@ -227,6 +264,13 @@ public sealed class VirtMachine : IDisposable
 
     public void Dispose()
     {
+        lock (_gate)
+        {
+            // A console thread waiting to deliver input must not wait for a machine that is gone.
+            _stopping = true;
+            Monitor.PulseAll(_gate);
+        }
+
         _vcpu?.Dispose();
         _engine?.Dispose();
         _bus?.Dispose();

@@ -9,7 +9,7 @@ public static class BootFiles
     {
         try
         {
-            return File.ReadAllBytes(path);
+            return ReadRegularFile(path, what);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -23,6 +23,33 @@ public static class BootFiles
             };
             throw new BootException($"cannot read {what} '{path}': {reason}");
         }
+    }
+
+    /// <summary>
+    /// Reads a whole file whose size the file system knows. A device or a pipe (/dev/zero, a FIFO) has no
+    /// size and may never end: it is refused rather than read until memory runs out. QEMU sizes its boot
+    /// files the same way (it cannot load them from a pipe).
+    /// </summary>
+    private static byte[] ReadRegularFile(string path, string what)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        var length = stream.CanSeek ? stream.Length : -1;
+        if (length <= 0)
+        {
+            // An empty regular file reads as empty (the caller says what is missing); anything that has
+            // data without a size is not a regular file.
+            Span<byte> probe = stackalloc byte[1];
+            return stream.Read(probe) == 0 ? [] : throw new BootException($"cannot read {what} '{path}': not a regular file");
+        }
+
+        if (length > Array.MaxLength)
+        {
+            throw new BootException($"cannot read {what} '{path}': too large ({length} bytes)");
+        }
+
+        var bytes = new byte[length];
+        stream.ReadExactly(bytes);
+        return bytes;
     }
 
     public static KernelImage ReadKernel(string path) => KernelImage.Parse(path, Read(path, "kernel"));

@@ -27,6 +27,7 @@ public sealed unsafe class Vcpu : IDisposable
     private bool _virtualIrq;
     private bool _engineRunning;
     private readonly VirtualIrqLine _irqLine;
+    private readonly Aarch32State _aarch32;
 
     /// <summary>Counts for diagnostics and benchmarks.</summary>
     public long Exceptions { get; private set; }
@@ -44,7 +45,9 @@ public sealed unsafe class Vcpu : IDisposable
         _updateDevices = updateDevices;
         _nextDeadline = nextDeadline;
         _syndrome = FaultSyndrome.For(engine, model);
-        _irqLine = VirtualIrqLine.For(engine, model);
+        var env = VirtualIrqLine.LocateCpuState(engine);
+        _irqLine = VirtualIrqLine.For(env, model);
+        _aarch32 = Aarch32State.For(env, model);
         _self = GCHandle.Alloc(this);
         var user = GCHandle.ToIntPtr(_self);
         engine.AddInterruptHook(&OnException, user);
@@ -142,20 +145,96 @@ public sealed unsafe class Vcpu : IDisposable
                 }
             }
 
+            if (error is ErrorFetchUnmapped or ErrorFetchProtected)
+            {
+                TakeInstructionAbort();
+                pc = _engine.Read(Arm64Reg.Pc);
+                continue;
+            }
+
             pc = _engine.Read(Arm64Reg.Pc);
             if (error != 0)
             {
                 // Every physical address is backed (RAM, a device, or the all-ones hole), so Unicorn
-                // should have nothing to refuse; if it does, say where.
+                // should have nothing else to refuse; if it does, say where.
                 throw new UnicornException($"running the guest (pc 0x{pc:x})", error);
             }
 
-            // A normal return without an exit request means the guest executed WFI.
+            // A normal return without an exit request means the guest executed WFI (an illegal exception
+            // return before it makes the WFI take the Illegal Execution State exception instead).
+            if (TakeIllegalStateException(pc - 4))
+            {
+                pc = _engine.Read(Arm64Reg.Pc);
+                continue;
+            }
+
             if (WaitForInterrupt() is { } requested)
             {
                 return requested;
             }
         }
+    }
+
+    private const int ErrorFetchUnmapped = 8;
+    private const int ErrorFetchProtected = 14;
+
+    /// <summary>
+    /// Physical addresses where QEMU fetches instructions by reading a device (its flash at 0, device
+    /// registers), rather than failing the fetch; set by the board. Empty by default.
+    /// </summary>
+    public Func<ulong, bool> IsDeviceMemory { get; set; } = _ => false;
+
+    /// <summary>
+    /// Unicorn refuses to fetch instructions from anything but RAM and returns from the run. QEMU answers a
+    /// fetch from an address where nothing is with a synchronous external abort on the instruction fetch
+    /// (ESR 0x86000010 from EL1, 0x82000010 from EL0, FAR = ELR = the address). From a device (its flash,
+    /// the UART) it executes what the device reads: in practice zeros or ones, an undefined instruction
+    /// (ESR 0x02000000, ELR = the address, FAR untouched). The host does the same for A64 code with the MMU
+    /// off, where the address is physical; with the MMU on it cannot tell a device from a hole and aborts.
+    /// </summary>
+    private void TakeInstructionAbort()
+    {
+        Exceptions++;
+        var fromAarch32 = _aarch32.IsActive;
+        var address = fromAarch32 ? _aarch32.Register(15) : _engine.Read(Arm64Reg.Pc);
+        var mmuOff = (_engine.Read(SysReg.SctlrEl1) & 1) == 0;
+        if (!fromAarch32 && mmuOff && IsDeviceMemory(address))
+        {
+            TakeSynchronousException(EsrUnknownReason, null, address);
+            return;
+        }
+
+        var fromEl = fromAarch32 ? 0 : (_engine.Read(Arm64Reg.Pstate) >> 2) & 3;
+        var ec = fromEl == 0 ? EcInstructionAbortLowerEl : EcInstructionAbortSameEl;
+        TakeSynchronousException((ec << 26) | EsrIl | FscSynchronousExternalAbort, address, address);
+    }
+
+    private const uint EsrUnknownReason = 1u << 25;
+    private const uint EcInstructionAbortLowerEl = 0x20;
+    private const uint EcInstructionAbortSameEl = 0x21;
+    private const uint EcIllegalExecutionState = 0x0E;
+    private const uint EsrIl = 1u << 25;
+    private const uint FscSynchronousExternalAbort = 0x10;
+    private const ulong PstateIllegalExecution = 1UL << 20;
+
+    /// <summary>
+    /// An illegal exception return (ERET to a higher EL, say) sets PSTATE.IL and resumes at ELR; QEMU then
+    /// raises the Illegal Execution State exception (EC 0x0E) at the first instruction. Unicorn's translator
+    /// (QEMU 5.0) ignores PSTATE.IL, and the host cannot see an ERET, so the exception is taken at the next
+    /// instruction the host does see: one that traps (SVC, HVC, an abort, an undefined instruction, a
+    /// trapped timer register access) or WFI. That is exact when that instruction is the first one after the
+    /// return, and late otherwise. Returns whether the exception was taken.
+    /// </summary>
+    private bool TakeIllegalStateException(ulong instruction)
+    {
+        if (_aarch32.IsActive || (_engine.Read(Arm64Reg.Pstate) & PstateIllegalExecution) == 0)
+        {
+            return false;
+        }
+
+        Exceptions++;
+        TakeSynchronousException((EcIllegalExecutionState << 26) | EsrIl, null, instruction);
+        return true;
     }
 
     /// <summary>Sleeps until an interrupt is pending for the CPU; returns an exit request that came meanwhile.</summary>
@@ -201,8 +280,19 @@ public sealed unsafe class Vcpu : IDisposable
     private const uint ExceptionSmc = 13;
     private const uint EcTrappedSystemRegister = 0x18;
 
+    private const uint ExceptionSvc = 2;
+    private const uint ExceptionPrefetchAbort = 3;
+    private const uint ExceptionDataAbort = 4;
+
     private void HandleException(uint intno)
     {
+        // SVC, HVC and SMC report the address after the instruction; every other exception the instruction's own.
+        var afterInstruction = intno is ExceptionSvc or ExceptionHvc or ExceptionSmc;
+        if (TakeIllegalStateException(_engine.Read(Arm64Reg.Pc) - (afterInstruction ? 4UL : 0)))
+        {
+            return;
+        }
+
         Exceptions++;
         if (intno is ExceptionHvc or ExceptionSmc)
         {
@@ -216,7 +306,9 @@ public sealed unsafe class Vcpu : IDisposable
             return;
         }
 
-        TakeSynchronousException(intno, esr, far);
+        // QEMU writes FAR only for aborts (its value is UNKNOWN after other exceptions).
+        var hasAddress = intno is ExceptionPrefetchAbort or ExceptionDataAbort;
+        TakeSynchronousException(esr, hasAddress ? far : null, null);
     }
 
     /// <summary>
@@ -379,41 +471,61 @@ public sealed unsafe class Vcpu : IDisposable
     /// <summary>
     /// Exception entry to EL1, done by the host because Unicorn drops synchronous exceptions. The order
     /// of the writes matters (shared/notes/cpu-core.md): PSTATE first, then a system register write so
-    /// Unicorn rebuilds its cached execution flags, then SP and PC.
+    /// Unicorn rebuilds its cached execution flags, then SP and PC. From AArch32 (EL0 only: EL1 is AArch64)
+    /// the state comes from <see cref="Aarch32State"/>, the stack pointers are left alone (R13 is X13, not
+    /// SP_EL0) and the vector is the lower-EL AArch32 one at VBAR + 0x600. <paramref name="returnAddress"/>
+    /// overrides ELR (by default the PC Unicorn reports: the preferred return address); FAR is written only
+    /// when <paramref name="far"/> is given.
     /// </summary>
-    private void TakeSynchronousException(uint intno, uint esr, ulong far)
+    private void TakeSynchronousException(uint esr, ulong? far, ulong? returnAddress)
     {
-        var pstate = _engine.Read(Arm64Reg.Pstate);
-        var sp = _engine.Read(Arm64Reg.Sp);
-        var pc = _engine.Read(Arm64Reg.Pc);
-        if (TraceExceptions)
-        {
-            Console.Error.WriteLine($"exception {intno} esr=0x{esr:x} far=0x{far:x} pc=0x{pc:x} pstate=0x{pstate:x} sp=0x{sp:x} vbar=0x{_engine.Read(Arm64Reg.VbarEl1):x}");
-        }
-
-        var fromEl = (pstate >> 2) & 3;
+        ulong spsr;
+        ulong elr;
         ulong vectorOffset;
-        if (fromEl == 0)
+        if (_aarch32.IsActive)
         {
-            _engine.Write(Arm64Reg.SpEl0, sp);
-            vectorOffset = 0x400;
-        }
-        else if ((pstate & 1) != 0)
-        {
-            _engine.Write(Arm64Reg.SpEl1, sp);
-            vectorOffset = 0x200;
+            spsr = _aarch32.Cpsr;
+            elr = returnAddress ?? _aarch32.Register(15);
+            vectorOffset = 0x600;
+            _aarch32.SwitchToAarch64();
         }
         else
         {
-            _engine.Write(Arm64Reg.SpEl0, sp);
-            vectorOffset = 0;
+            spsr = _engine.Read(Arm64Reg.Pstate);
+            elr = returnAddress ?? _engine.Read(Arm64Reg.Pc);
+            var sp = _engine.Read(Arm64Reg.Sp);
+            var fromEl = (spsr >> 2) & 3;
+            if (fromEl == 0)
+            {
+                _engine.Write(Arm64Reg.SpEl0, sp);
+                vectorOffset = 0x400;
+            }
+            else if ((spsr & 1) != 0)
+            {
+                _engine.Write(Arm64Reg.SpEl1, sp);
+                vectorOffset = 0x200;
+            }
+            else
+            {
+                _engine.Write(Arm64Reg.SpEl0, sp);
+                vectorOffset = 0;
+            }
         }
 
-        _engine.Write(Arm64Reg.ElrEl1, pc);
+        if (TraceExceptions)
+        {
+            Console.Error.WriteLine($"exception esr=0x{esr:x} far=0x{far ?? 0:x} elr=0x{elr:x} spsr=0x{spsr:x} vbar=0x{_engine.Read(Arm64Reg.VbarEl1):x}");
+        }
+
+        _engine.Write(Arm64Reg.ElrEl1, elr);
         _engine.Write(Arm64Reg.EsrEl1, esr);
-        _engine.Write(Arm64Reg.FarEl1, far);
-        _engine.Write(Arm64Reg.Pstate, (pstate & CpuState.PstateNzcvMask) | CpuState.PstateEl1hMasked);
-        _engine.Write(SysReg.SpsrEl1, pstate);
+        if (far is { } address)
+        {
+            _engine.Write(Arm64Reg.FarEl1, address);
+        }
+
+        _engine.Write(Arm64Reg.Pstate, (spsr & CpuState.PstateNzcvMask) | CpuState.PstateEl1hMasked);
+        _engine.Write(SysReg.SpsrEl1, spsr);
         _engine.Write(Arm64Reg.Sp, _engine.Read(Arm64Reg.SpEl1));
         _engine.Write(Arm64Reg.Pc, _engine.Read(Arm64Reg.VbarEl1) + vectorOffset);
     }

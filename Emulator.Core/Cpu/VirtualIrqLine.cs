@@ -57,7 +57,8 @@ public sealed unsafe class VirtualIrqLine
     private static readonly object CalibrationGate = new();
     private static Layout? s_layout;
 
-    public static VirtualIrqLine For(UnicornEngine engine, CpuModel model)
+    /// <summary>The IRQ line of the engine whose CPU state is at <paramref name="env"/> (see <see cref="LocateCpuState"/>).</summary>
+    public static VirtualIrqLine For(ulong env, CpuModel model)
     {
         Layout layout;
         lock (CalibrationGate)
@@ -66,7 +67,7 @@ public sealed unsafe class VirtualIrqLine
             layout = s_layout.Value;
         }
 
-        return new VirtualIrqLine(LocateCpuState(engine), layout);
+        return new VirtualIrqLine(env, layout);
     }
 
     // QEMU's CPUARMState begins with uint32_t regs[16], then uint64_t xregs[32], then pc.

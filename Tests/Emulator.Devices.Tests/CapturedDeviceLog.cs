@@ -1,6 +1,6 @@
 namespace Emulator.Devices.Tests;
 
-/// <summary>Points <see cref="DeviceLog.Sink"/> at a list for the lifetime of the object.</summary>
+/// <summary>Points <see cref="DeviceLog.Sink"/> at a list for the lifetime of the object, starting with no kind seen.</summary>
 internal sealed class CapturedDeviceLog : IDisposable
 {
     private readonly Action<string> _previous;
@@ -8,6 +8,7 @@ internal sealed class CapturedDeviceLog : IDisposable
     public CapturedDeviceLog()
     {
         _previous = DeviceLog.Sink;
+        DeviceLog.Reset();
         DeviceLog.Sink = Messages.Add;
     }
 

@@ -156,6 +156,32 @@ public sealed class Pl011Tests
     }
 
     [Fact]
+    public void ReceiveRoomIsWhatTheFifoCanTakeNow()
+    {
+        Assert.Equal(1, _uart.ReceiveRoom);         // FIFOs off: one holding register
+        W(UARTLCR_H, FEN);
+        Assert.Equal(32, _uart.ReceiveRoom);
+        _uart.Receive(new byte[30]);
+        Assert.Equal(2, _uart.ReceiveRoom);
+        _uart.Receive(new byte[5]);                 // more than the room: kept, but no room left
+        Assert.Equal(0, _uart.ReceiveRoom);
+    }
+
+    [Fact]
+    public void ReadingAByteAnnouncesRoomForTheHostSide()
+    {
+        var announced = 0;
+        _uart.ReceiveRoomAvailable = () => announced++;
+        _uart.Receive("a"u8);
+        Assert.Equal(0, announced);
+
+        R(UARTDR);
+
+        Assert.Equal(1, announced);
+        Assert.Equal(1, _uart.ReceiveRoom);
+    }
+
+    [Fact]
     public void ManySmallReceivesKeepTheirOrder()
     {
         W(UARTLCR_H, FEN);

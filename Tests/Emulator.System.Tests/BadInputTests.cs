@@ -108,4 +108,61 @@ public sealed class BadInputTests : IDisposable
     {
         AssertRefused(["-cpu", "pentium"], "'pentium'", "CPU");
     }
+
+    /// <summary>A tiny guest that would run if the machine came up (it never does in these tests).</summary>
+    private string TinyGuest() => BareMetalGuest.Build(_folder, "tiny", "main:\n    bl system_off\n");
+
+    [Theory]
+    [InlineData("100G")]
+    [InlineData("1T")]
+    public void RamTheHostCannotProvide(string size)
+    {
+        var kernel = TinyGuest();
+        // QEMU: "cannot set up guest memory 'mach-virt.ram': Cannot allocate memory", status 1.
+        var qemu = TestEnvironment.RunQemu(Timeout, "-m", size, "-kernel", kernel);
+        Assert.True(qemu.ExitCode == 1 && qemu.Stderr.Contains("cannot set up guest memory", StringComparison.Ordinal),
+            $"this host gives QEMU {size} of RAM, so the case cannot be checked here\n{qemu}");
+
+        AssertRefused(["-m", size, "-kernel", kernel], "cannot set up guest memory");
+    }
+
+    /// <summary>QEMU's dumpdtb (without -cpu: QEMU 7.2 ignores dumpdtb when -cpu is given and runs the guest).</summary>
+    private static ToolResult RunQemuDump(string path, string kernel) =>
+        TestEnvironment.RunTool(TestEnvironment.RequireTool("qemu-system-aarch64", "qemu-system-arm"),
+            ["-M", $"virt,dumpdtb={path}", "-nographic", "-nic", "none", "-kernel", kernel], Timeout);
+
+    [Fact]
+    public void DeviceTreeDumpIntoADirectory()
+    {
+        var kernel = TinyGuest();
+        var directory = _folder.File("dump-dir");
+        Directory.CreateDirectory(directory);
+        // QEMU cannot write it either and exits with status 1.
+        Assert.Equal(1, RunQemuDump(directory, kernel).ExitCode);
+
+        AssertRefused(["-M", $"virt,dumpdtb={directory}", "-kernel", kernel], directory, "is a directory");
+    }
+
+    [Fact]
+    public void DeviceTreeDumpIntoAFolderThatDoesNotExist()
+    {
+        var kernel = TinyGuest();
+        var path = _folder.File("no-such-dir/virt.dtb");
+        Assert.Equal(1, RunQemuDump(path, kernel).ExitCode);
+
+        AssertRefused(["-M", $"virt,dumpdtb={path}", "-kernel", kernel], path, "cannot write device tree");
+    }
+
+    [Fact]
+    public void KernelThatIsADeviceWithoutEnd()
+    {
+        // /dev/zero never ends: read to the end it would fill memory (QEMU reads it forever).
+        var start = DateTime.UtcNow;
+        AssertRefused(["-kernel", "/dev/zero"], "/dev/zero", "not a regular file");
+        Assert.True(DateTime.UtcNow - start < TimeSpan.FromSeconds(20), "the refusal must come at once");
+    }
+
+    [Fact]
+    public void InitrdThatIsADeviceWithoutEnd() =>
+        AssertRefused(["-kernel", TinyGuest(), "-initrd", "/dev/zero"], "/dev/zero", "initrd", "not a regular file");
 }

@@ -42,6 +42,23 @@ public static class BareMetalGuest
             b.lo 1b
             ret
 
+        // puthex: writes x0 as 16 hex digits and a space (clobbers x2-x5).
+        puthex:
+            ldr x2, =UART_DR
+            mov x4, #60
+        1:  lsr x3, x0, x4
+            and x3, x3, #15
+            cmp x3, #10
+            add x5, x3, #'0'
+            add x3, x3, #('a' - 10)
+            csel x3, x5, x3, lo
+            strb w3, [x2]
+            subs x4, x4, #4
+            b.pl 1b
+            mov w3, #' '
+            strb w3, [x2]
+            ret
+
         system_off:
             ldr x0, =PSCI_SYSTEM_OFF
             hvc #0
@@ -52,6 +69,45 @@ public static class BareMetalGuest
             hvc #0
             b .
 
+        """;
+
+    /// <summary>
+    /// A vector table (symbol <c>vectors</c>, 2 KiB aligned) whose every entry prints one line and powers
+    /// off: the entry's offset from VBAR_EL1, ELR_EL1, ESR_EL1, SPSR_EL1, FAR_EL1, then x0, x13 and x14 as
+    /// the handler found them, each as 16 hex digits. Append it to a program that sets VBAR_EL1 and SP.
+    /// </summary>
+    public const string ReportingVectors = """
+
+            .balign 0x800
+        vectors:
+            .irp slot, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+            .balign 0x80
+            mov x21, #(\slot * 0x80)
+            b report_exception
+            .endr
+        report_exception:
+            mov x19, x0
+            mov x0, x21
+            bl puthex
+            mrs x0, elr_el1
+            bl puthex
+            mrs x0, esr_el1
+            bl puthex
+            mrs x0, spsr_el1
+            bl puthex
+            mrs x0, far_el1
+            bl puthex
+            mov x0, x19
+            bl puthex
+            mov x0, x13
+            bl puthex
+            mov x0, x14
+            bl puthex
+            mov w0, #'\n'
+            ldr x2, =UART_DR
+            strb w0, [x2]
+            bl system_off
+            .ltorg
         """;
 
     /// <summary>Assembles and links <paramref name="program"/> in <paramref name="folder"/>; returns the ELF file's path.</summary>
@@ -77,5 +133,23 @@ public static class BareMetalGuest
         }
 
         return elf;
+    }
+
+    /// <summary>The address of <paramref name="symbol"/> in a guest built by <see cref="Build"/>.</summary>
+    public static ulong Symbol(string elf, string symbol)
+    {
+        var nm = TestEnvironment.RequireTool("aarch64-linux-gnu-nm", "binutils-aarch64-linux-gnu");
+        var listed = TestEnvironment.RunTool(nm, [elf], ToolTimeout);
+        foreach (var line in listed.Stdout.Split('\n'))
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 3 && parts[2] == symbol)
+            {
+                return Convert.ToUInt64(parts[0], 16);
+            }
+        }
+
+        Assert.Fail($"no symbol '{symbol}' in {elf}");
+        return 0;
     }
 }

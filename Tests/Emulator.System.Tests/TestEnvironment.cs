@@ -102,4 +102,14 @@ public static class TestEnvironment
         var exitCode = console.WaitForExit(timeout);
         return new ToolResult(exitCode, console.Output, console.Errors);
     }
+
+    /// <summary>
+    /// Runs QEMU's own `virt` board (the reference) with the same basics as the emulator's defaults:
+    /// cortex-a57, 512 MiB, the serial console on standard output, no network.
+    /// </summary>
+    public static ToolResult RunQemu(TimeSpan timeout, params string[] arguments)
+    {
+        var qemu = RequireTool("qemu-system-aarch64", "qemu-system-arm");
+        return RunTool(qemu, ["-M", "virt", "-cpu", "cortex-a57", "-m", "512M", "-nographic", "-nic", "none", .. arguments], timeout);
+    }
 }

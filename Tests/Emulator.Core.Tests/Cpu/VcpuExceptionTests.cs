@@ -1,3 +1,4 @@
+using Emulator.Core.Cpu;
 using Emulator.Core.Tests.Support;
 
 namespace Emulator.Core.Tests.Cpu;
@@ -158,6 +159,44 @@ public class VcpuExceptionTests
         Assert.Equal(machine.Program["el0_svc_site"] + 4, machine.X(22));
         Assert.Equal((0x15UL << 26) | IL | 7, machine.X(23));
         Assert.Equal(0UL, machine.X(24));
+    }
+
+    /// <summary>
+    /// A32 code at EL0 (SPSR M = 0x10, AArch32 User) that sets R1, SP_usr and LR_usr and waits in WFI; the
+    /// instructions are words because the AArch64 assembler has no A32.
+    /// </summary>
+    private static readonly string Aarch32WaitsForInterrupt = $"""
+            ldr x1, =a32_code
+            msr elr_el1, x1
+            mov x1, #0x10
+            msr spsr_el1, x1
+            eret
+            .ltorg
+            .balign 4
+        a32_code:
+            .word 0xE3A01055        // mov r1, #0x55
+            .word 0xE3A0D077        // mov sp, #0x77
+            .word 0xE3A0E099        // mov lr, #0x99
+            .word 0xE320F003        // wfi
+        a32_after_wfi:
+            .word 0xEAFFFFFE        // b .
+        """;
+
+    [Fact]
+    public void IrqWhileAarch32El0WaitsInWfi_EntersTheLowerElAarch32IrqVector()
+    {
+        using var machine = new GuestMachine(Guest(Aarch32WaitsForInterrupt));
+        var run = machine.Start();
+        Thread.Sleep(300);
+        machine.SetExternalIrq(true);
+
+        Assert.Equal(MachineExit.PowerOff, machine.Wait(run, GuestMachine.DefaultTimeout));
+        // QEMU's own interrupt entry: VBAR + 0x680, ELR after the WFI, SPSR the AArch32 User CPSR, and
+        // R1, SP_usr and LR_usr in X1, X13 and X14.
+        Assert.Equal(0x680UL, machine.X(21));
+        Assert.Equal(machine.Program["a32_after_wfi"], machine.X(22));
+        Assert.Equal(0x10UL, machine.X(24));
+        Assert.Equal((0x55UL, 0x77UL, 0x99UL), (machine.X(1), machine.X(13), machine.X(14)));
     }
 
     /// <summary>

@@ -1,0 +1,270 @@
+using System.Globalization;
+
+namespace Emulator.System.Tests;
+
+/// <summary>
+/// Exceptions whose entry the host performs (Unicorn drops them), checked against QEMU itself: each guest
+/// runs on qemu-system-aarch64 -M virt and on the emulator, and its vector table prints what the handler
+/// found (<see cref="BareMetalGuest.ReportingVectors"/>). The test asserts QEMU's values, then that the
+/// emulator printed the same line.
+/// </summary>
+public sealed class ExceptionEntryTests : IDisposable
+{
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    /// <summary>Sets up the reporting vectors, an EL1 stack and known registers and flags, then runs <paramref name="body"/>.</summary>
+    private static string Program(string body) => $"""
+        main:
+            ldr x1, =vectors
+            msr vbar_el1, x1
+            ldr x1, =0x40400000
+            mov sp, x1
+            mov x0, #0
+            mov x13, #0
+            mov x14, #0
+            msr nzcv, xzr
+            isb
+        {body}
+            .ltorg
+        {BareMetalGuest.ReportingVectors}
+        """;
+
+    /// <summary>Enters AArch32 User mode (SPSR M = 0x10) at the A32 code that follows, given as instruction words.</summary>
+    private static string Aarch32(params uint[] code) => $"""
+            ldr x1, =0x40300000
+            msr sp_el0, x1
+            ldr x1, =a32
+            msr elr_el1, x1
+            mov x1, #0x10
+            msr spsr_el1, x1
+            eret
+            .ltorg
+            .balign 4
+        a32:
+        {string.Join('\n', code.Select((word, i) => $"a32_{i}: .word 0x{word:x8}"))}
+        """;
+
+    private sealed record Report(ulong Vector, ulong Elr, ulong Esr, ulong Spsr, ulong Far, ulong X0, ulong X13, ulong X14);
+
+    /// <summary>Runs the guest on QEMU and on the emulator; returns QEMU's report after checking the emulator printed the same.</summary>
+    private (Report Qemu, string Elf) RunOnBoth(string name, string body)
+    {
+        var elf = BareMetalGuest.Build(_folder, name, Program(body));
+        var qemu = TestEnvironment.RunQemu(ExitTimeout, "-kernel", elf);
+        Assert.True(qemu.ExitCode == 0, "QEMU: " + qemu);
+        var ours = TestEnvironment.RunEmulator(ExitTimeout, "-kernel", elf);
+        Assert.True(ours.ExitCode == 0, ours.ToString());
+        Assert.Equal(qemu.Stdout, ours.Stdout);
+        return (Parse(qemu.Stdout), elf);
+    }
+
+    private static Report Parse(string line)
+    {
+        var v = line.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(field => field.Length == 16)
+            .Select(field => ulong.Parse(field, NumberStyles.HexNumber, CultureInfo.InvariantCulture))
+            .ToArray();
+        Assert.True(v.Length == 8, $"expected one report line, got: {line}");
+        return new Report(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+    }
+
+    private const uint A32MovR0 = 0xE3A00055;      // mov r0, #0x55
+    private const uint A32MovSp = 0xE3A0D077;      // mov sp, #0x77
+    private const uint A32MovLr = 0xE3A0E099;      // mov lr, #0x99
+    private const uint A32SetNc = 0xE328F4A0;      // msr APSR_nzcvq, #0xa0000000 (N and C)
+    private const uint A32Svc42 = 0xEF00002A;      // svc #42
+    private const uint A32Loop = 0xEAFFFFFE;       // b .
+
+    [Fact]
+    public void SvcFromAarch32El0_TakesTheLowerElAarch32VectorWithAnAarch32Syndrome()
+    {
+        var (qemu, elf) = RunOnBoth("a32-svc", Aarch32(A32MovR0, A32MovSp, A32MovLr, A32SetNc, A32Svc42, A32Loop));
+
+        Assert.Equal(0x600UL, qemu.Vector);
+        Assert.Equal(0x4600_002AUL, qemu.Esr);                       // EC 0x11 (SVC from AArch32), IL, imm16
+        Assert.Equal(BareMetalGuest.Symbol(elf, "a32_4") + 4, qemu.Elr);
+        Assert.Equal(0xA000_0010UL, qemu.Spsr);                      // N, C, M[4] = AArch32, User
+        Assert.Equal((0x55UL, 0x77UL, 0x99UL), (qemu.X0, qemu.X13, qemu.X14)); // R0, SP_usr, LR_usr as X0, X13, X14
+    }
+
+    [Fact]
+    public void SvcFromThumbEl0_ReportsA16BitInstructionAndTheThumbBit()
+    {
+        // SPSR 0x30: AArch32 User with T set, so the ERET lands in T32 code: movs r0, #0x55 ; svc #5 ; b .
+        var elf = BareMetalGuest.Build(_folder, "t32-svc", Program("""
+                ldr x1, =t32
+                msr elr_el1, x1
+                mov x1, #0x30
+                msr spsr_el1, x1
+                eret
+                .ltorg
+                .balign 4
+            t32:
+                .hword 0x2055
+            t32_svc:
+                .hword 0xdf05
+                .hword 0xe7fe
+            """));
+        var qemu = TestEnvironment.RunQemu(ExitTimeout, "-kernel", elf);
+        var ours = TestEnvironment.RunEmulator(ExitTimeout, "-kernel", elf);
+        Assert.Equal(qemu.Stdout, ours.Stdout);
+
+        var report = Parse(qemu.Stdout);
+        Assert.Equal(0x600UL, report.Vector);
+        Assert.Equal(0x4400_0005UL, report.Esr);                     // EC 0x11, IL clear: a 16-bit SVC
+        Assert.Equal(BareMetalGuest.Symbol(elf, "t32_svc") + 2, report.Elr);
+        Assert.Equal(0x30UL, report.Spsr);                           // T, User (movs leaves N and Z clear)
+        Assert.Equal(0x55UL, report.X0);
+    }
+
+    [Fact]
+    public void UndefinedInstructionFromAarch32El0_ReportsAnUnknownReasonAtTheInstruction()
+    {
+        var (qemu, elf) = RunOnBoth("a32-udf", Aarch32(A32MovR0, 0xE7F000F0 /* udf #0 */, A32Loop));
+
+        Assert.Equal(0x600UL, qemu.Vector);
+        Assert.Equal(0x0200_0000UL, qemu.Esr);
+        Assert.Equal(BareMetalGuest.Symbol(elf, "a32_1"), qemu.Elr);
+        Assert.Equal(0x10UL, qemu.Spsr);
+    }
+
+    [Fact]
+    public void MisalignedExclusiveLoadFromAarch32El0_IsADataAbortFromALowerEl()
+    {
+        var (qemu, elf) = RunOnBoth("a32-ldrex", Aarch32(
+            0xE3001001,     // movw r1, #1
+            0xE3441030,     // movt r1, #0x4030
+            0xE1910F9F,     // ldrex r0, [r1]
+            A32Loop));
+
+        Assert.Equal(0x600UL, qemu.Vector);
+        Assert.Equal(0x24UL, qemu.Esr >> 26);                        // data abort from a lower EL
+        Assert.Equal(0x21UL, qemu.Esr & 0x3F);                       // alignment fault
+        Assert.Equal(0x4030_0001UL, qemu.Far);
+        Assert.Equal(BareMetalGuest.Symbol(elf, "a32_2"), qemu.Elr);
+    }
+
+    [Fact]
+    public void FetchFromNothingInAarch32El0_IsAnInstructionAbortFromALowerEl()
+    {
+        var (qemu, _) = RunOnBoth("a32-fetch", Aarch32(
+            0xE3001000,     // movw r1, #0
+            0xE3401C00,     // movt r1, #0x0c00
+            0xE12FFF11,     // bx r1
+            A32Loop));
+
+        Assert.Equal(0x600UL, qemu.Vector);
+        Assert.Equal(0x8200_0010UL, qemu.Esr);                       // EC 0x20, IL, synchronous external abort
+        Assert.Equal((0x0C00_0000UL, 0x0C00_0000UL), (qemu.Elr, qemu.Far));
+    }
+
+    [Fact]
+    public void ReturnToAarch32AfterAnSvc_ResumesWithTheHandlersRegisters()
+    {
+        // The first SVC's handler adds 1 to X0 (R0) and returns; the second SVC reports.
+        var (qemu, elf) = RunOnBoth("a32-round-trip", """
+                adr x1, once
+                msr vbar_el1, x1
+
+            """ + Aarch32(A32MovR0, A32MovSp, A32MovLr, A32Svc42, 0xE2800C01 /* add r0, r0, #0x100 */, A32Svc42, A32Loop) + """
+
+                .balign 0x800
+            once:
+                .skip 0x600
+                add x0, x0, #1
+                ldr x1, =vectors
+                msr vbar_el1, x1
+                eret
+            """);
+
+        Assert.Equal(0x600UL, qemu.Vector);
+        Assert.Equal(BareMetalGuest.Symbol(elf, "a32_5") + 4, qemu.Elr);
+        Assert.Equal((0x156UL, 0x77UL, 0x99UL), (qemu.X0, qemu.X13, qemu.X14));
+    }
+
+    [Theory]
+    [InlineData(0x0C00_0000UL)]     // a hole between the platform devices
+    [InlineData(0x6000_0000UL)]     // just past the end of RAM
+    [InlineData(0x0801_0000UL + 0x10_0000)] // a hole beside the GIC
+    public void FetchFromAnAddressWhereNothingIs_IsAnInstructionAbort(ulong address)
+    {
+        var (qemu, _) = RunOnBoth("fetch-hole", $"""
+                ldr x1, ={address}
+                br x1
+            """);
+
+        Assert.Equal(0x200UL, qemu.Vector);
+        Assert.Equal(0x8600_0010UL, qemu.Esr);                       // EC 0x21, IL, synchronous external abort
+        Assert.Equal((address, address), (qemu.Elr, qemu.Far));
+        Assert.Equal(0x3C5UL, qemu.Spsr);
+    }
+
+    [Theory]
+    [InlineData(0x0UL)]             // QEMU's flash (empty)
+    [InlineData(0x0900_0000UL)]     // the UART's data register (no input: reads 0)
+    public void FetchFromADevice_ExecutesWhatItReadsAnUndefinedInstruction(ulong address)
+    {
+        var (qemu, _) = RunOnBoth("fetch-device", $"""
+                ldr x1, ={address}
+                br x1
+            """);
+
+        Assert.Equal(0x200UL, qemu.Vector);
+        Assert.Equal(0x0200_0000UL, qemu.Esr);
+        Assert.Equal((address, 0UL), (qemu.Elr, qemu.Far));
+    }
+
+    [Fact]
+    public void FetchFromNothingAtEl0_IsAnInstructionAbortFromALowerEl()
+    {
+        var (qemu, _) = RunOnBoth("fetch-el0", """
+                ldr x1, =0x0c000000
+                msr elr_el1, x1
+                msr spsr_el1, xzr
+                eret
+            """);
+
+        Assert.Equal(0x400UL, qemu.Vector);
+        Assert.Equal(0x8200_0010UL, qemu.Esr);
+        Assert.Equal((0x0C00_0000UL, 0x0C00_0000UL, 0UL), (qemu.Elr, qemu.Far, qemu.Spsr));
+    }
+
+    [Fact]
+    public void IllegalExceptionReturnToEl2_RaisesAnIllegalExecutionStateException()
+    {
+        var (qemu, elf) = RunOnBoth("illegal-return", """
+                adr x1, target
+                msr elr_el1, x1
+                mov x1, #0x3c9              // EL2h: higher than the current EL
+                msr spsr_el1, x1
+                eret
+            target:
+                svc #1
+            """);
+
+        Assert.Equal(0x200UL, qemu.Vector);
+        Assert.Equal(0x3A00_0000UL, qemu.Esr);                       // EC 0x0E, IL
+        Assert.Equal(BareMetalGuest.Symbol(elf, "target"), qemu.Elr);
+        Assert.Equal(0x3C5UL | (1UL << 20), qemu.Spsr);              // still EL1h, PSTATE.IL set
+    }
+
+    [Fact]
+    public void ExceptionWithNoVectorTable_KeepsTheMachineRunning()
+    {
+        // VBAR_EL1 is 0: the SVC vectors into QEMU's empty flash, which is an undefined instruction, whose
+        // vector is again in the flash: QEMU loops there until it is stopped, and so must the emulator.
+        var elf = BareMetalGuest.Build(_folder, "no-vectors", """
+            main:
+                svc #0
+            """);
+        using var console = GuestConsole.Start("-kernel", elf);
+        Thread.Sleep(TimeSpan.FromSeconds(3));
+        Assert.True(console.Errors.Length == 0, console.Describe("the emulator must say nothing"));
+        console.Send(0x01, (byte)'x');
+        Assert.Equal(0, console.WaitForExit(ExitTimeout));
+    }
+}
