@@ -262,17 +262,12 @@ public abstract class KernelRobustnessTests : IClassFixture<RobustnessGuestRoot>
         int at = Array.IndexOf(names, name);
         return at >= 0 && at + 1 < names.Length ? $"{names[at + 1]} (the test after '{last.Split(':')[0]}')" : $"the test after '{last.Split(':')[0]}'";
     }
-}
 
-[Collection("Qemu")]
-public class KernelRobustnessTestsOnQemu(RobustnessGuestRoot root, ITestOutputHelper log)
-    : KernelRobustnessTests(root, BootMachine.Qemu, log)
-{
     /// <summary>
     /// 20,480 bytes pasted while the shell is busy (cat starts only after a sleep): Linux keeps them
-    /// all, as its 4 KiB line-discipline buffer throttles the port instead of dropping. QEMU's PL011
-    /// holds its chardev back while the receive FIFO is full, so the kernel only has to stop draining
-    /// the FIFO. (Our emulator's UART back-pressure is its own work: this runs on QEMU.)
+    /// all, as its 4 KiB line-discipline buffer throttles the port instead of dropping. The kernel stops
+    /// draining the UART's FIFO while its buffer is full; both machines' PL011s then hold the host's
+    /// input back (QEMU's chardev, our console's reader) until the FIFO has room again.
     /// </summary>
     [Fact]
     public void PastedInput_IsKeptWhole_WhileNothingReadsIt()
@@ -299,6 +294,10 @@ public class KernelRobustnessTestsOnQemu(RobustnessGuestRoot root, ITestOutputHe
             $"Linux keeps all 20,480 pasted bytes; cat wrote:\n{output}");
     }
 }
+
+[Collection("Qemu")]
+public class KernelRobustnessTestsOnQemu(RobustnessGuestRoot root, ITestOutputHelper log)
+    : KernelRobustnessTests(root, BootMachine.Qemu, log);
 
 [Collection("Emulator")]
 public class KernelRobustnessTestsOnEmulator(RobustnessGuestRoot root, ITestOutputHelper log)
