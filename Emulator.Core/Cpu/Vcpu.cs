@@ -408,7 +408,9 @@ public sealed unsafe class Vcpu : IDisposable
     private static uint OnMsr(nint uc, int reg, CpReg* cp, nint user)
     {
         var isSpsr = cp->Op0 == 3 && cp->Op1 == 0 && cp->Crn == 4 && cp->Crm == 0 && cp->Op2 == 0;
-        if (!isSpsr && !GenericTimer.IsVirtualTimerRegister(cp->Op0, cp->Op1, cp->Crn, cp->Crm))
+        if (isSpsr
+            ? s_armedProbes == 0 && !MakesIllegalState(cp->Value)
+            : !GenericTimer.IsVirtualTimerRegister(cp->Op0, cp->Op1, cp->Crn, cp->Crm))
         {
             return 0;
         }
@@ -454,6 +456,9 @@ public sealed unsafe class Vcpu : IDisposable
     /// writes SPSR itself and leaves the block by writing PC, as <see cref="UnicornEngine.FlushTranslations"/>
     /// requires. Linux never writes an illegal value, so this costs it nothing but the check.
     /// </summary>
+    /// <summary>Probes armed in this process: while there are none, a legal SPSR write returns at once.</summary>
+    private static int s_armedProbes;
+
     private uint OnSpsrWrite(ulong value)
     {
         var illegal = MakesIllegalState(value);
@@ -471,6 +476,7 @@ public sealed unsafe class Vcpu : IDisposable
         if (illegal)
         {
             _illegalStateProbe = _engine.AddCodeHook(&OnIllegalStateProbe, _user);
+            Interlocked.Increment(ref s_armedProbes);
             _engine.FlushTranslations();
         }
         else
@@ -493,6 +499,7 @@ public sealed unsafe class Vcpu : IDisposable
 
         _engine.DeleteHook(_illegalStateProbe);
         _illegalStateProbe = 0;
+        Interlocked.Decrement(ref s_armedProbes);
         _engine.FlushTranslations();
     }
 
@@ -637,6 +644,13 @@ public sealed unsafe class Vcpu : IDisposable
     public void Dispose()
     {
         _syndrome.Dispose();
+        if (_illegalStateProbe != 0)
+        {
+            // The hook goes with the engine; only the count is this class's.
+            _illegalStateProbe = 0;
+            Interlocked.Decrement(ref s_armedProbes);
+        }
+
         if (_self.IsAllocated)
         {
             _self.Free();
