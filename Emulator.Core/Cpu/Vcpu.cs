@@ -28,6 +28,8 @@ public sealed unsafe class Vcpu : IDisposable
     private bool _engineRunning;
     private readonly VirtualIrqLine _irqLine;
     private readonly Aarch32State _aarch32;
+    private readonly nint _user;
+    private nint _illegalStateProbe;
 
     /// <summary>Counts for diagnostics and benchmarks.</summary>
     public long Exceptions { get; private set; }
@@ -50,6 +52,7 @@ public sealed unsafe class Vcpu : IDisposable
         _aarch32 = Aarch32State.For(env, model);
         _self = GCHandle.Alloc(this);
         var user = GCHandle.ToIntPtr(_self);
+        _user = user;
         engine.AddInterruptHook(&OnException, user);
         engine.AddSystemRegisterHook(false, &OnMrs, user);
         engine.AddSystemRegisterHook(true, &OnMsr, user);
@@ -220,10 +223,11 @@ public sealed unsafe class Vcpu : IDisposable
     /// <summary>
     /// An illegal exception return (ERET to a higher EL, say) sets PSTATE.IL and resumes at ELR; QEMU then
     /// raises the Illegal Execution State exception (EC 0x0E) at the first instruction. Unicorn's translator
-    /// (QEMU 5.0) ignores PSTATE.IL, and the host cannot see an ERET, so the exception is taken at the next
-    /// instruction the host does see: one that traps (SVC, HVC, an abort, an undefined instruction, a
-    /// trapped timer register access) or WFI. That is exact when that instruction is the first one after the
-    /// return, and late otherwise. Returns whether the exception was taken.
+    /// (QEMU 5.0) ignores PSTATE.IL, and the host cannot see an ERET. But it sees the MSR that puts such a
+    /// value in SPSR_EL1 (<see cref="OnSpsrWrite"/>), and then watches every instruction until the
+    /// exception is taken (<see cref="OnIllegalStateProbe"/>), so the exception comes at the first
+    /// instruction after the return. Without that probe (SPSR written some other way) it is taken at the
+    /// next instruction the host does see: one that traps or WFI. Returns whether the exception was taken.
     /// </summary>
     private bool TakeIllegalStateException(ulong instruction)
     {
@@ -396,11 +400,17 @@ public sealed unsafe class Vcpu : IDisposable
         }
     }
 
-    /// <summary>MSR hook: writes to the virtual timer's registers are emulated, like reads in <see cref="OnMrs"/>.</summary>
+    /// <summary>
+    /// MSR hook: writes to the virtual timer's registers are emulated, like reads in <see cref="OnMrs"/>;
+    /// writes to SPSR_EL1 are watched for values that make the next ERET illegal (<see cref="OnSpsrWrite"/>).
+    /// </summary>
     [UnmanagedCallersOnly]
     private static uint OnMsr(nint uc, int reg, CpReg* cp, nint user)
     {
-        if (!GenericTimer.IsVirtualTimerRegister(cp->Op0, cp->Op1, cp->Crn, cp->Crm))
+        var isSpsr = cp->Op0 == 3 && cp->Op1 == 0 && cp->Crn == 4 && cp->Crm == 0 && cp->Op2 == 0;
+        if (isSpsr
+            ? s_armedProbes == 0 && !MakesIllegalState(cp->Value)
+            : !GenericTimer.IsVirtualTimerRegister(cp->Op0, cp->Op1, cp->Crn, cp->Crm))
         {
             return 0;
         }
@@ -408,12 +418,104 @@ public sealed unsafe class Vcpu : IDisposable
         var vcpu = From(user);
         try
         {
-            return vcpu.HookedTimerWrite(cp);
+            return isSpsr ? vcpu.OnSpsrWrite(cp->Value) : vcpu.HookedTimerWrite(cp);
         }
         catch (Exception e)
         {
             vcpu.Fail(e);
             return 0;
+        }
+    }
+
+    /// <summary>
+    /// Whether an ERET at EL1 with this SPSR leaves PSTATE.IL set: an illegal return (ARM ARM "Illegal
+    /// return events", as QEMU's el_from_spsr and exception return check them for a CPU whose EL1 is
+    /// AArch64: a reserved M, EL0 with SP_EL1, a higher EL, AArch32 other than User) or SPSR.IL itself.
+    /// </summary>
+    internal static bool MakesIllegalState(ulong spsr)
+    {
+        if ((spsr & PstateIllegalExecution) != 0)
+        {
+            return true;
+        }
+
+        var m = (uint)spsr & 0x1F;
+        if ((m & 0x10) != 0)
+        {
+            return m != 0x10;
+        }
+
+        return (m & 2) != 0 || m == 1 || m >> 2 > 1;
+    }
+
+    /// <summary>
+    /// An MSR to SPSR_EL1 (only EL1 can write it). A value that makes the next ERET illegal arms the probe:
+    /// a code hook on every instruction, which takes the Illegal Execution State exception at the first one
+    /// executed with PSTATE.IL set. A legal value disarms it. Nothing to do otherwise (the MSR runs natively).
+    /// Arming and disarming flush the translated code (hook calls are placed at translation), so the hook
+    /// writes SPSR itself and leaves the block by writing PC, as <see cref="UnicornEngine.FlushTranslations"/>
+    /// requires. Linux never writes an illegal value, so this costs it nothing but the check.
+    /// </summary>
+    /// <summary>Probes armed in this process: while there are none, a legal SPSR write returns at once.</summary>
+    private static int s_armedProbes;
+
+    private uint OnSpsrWrite(ulong value)
+    {
+        var illegal = MakesIllegalState(value);
+        if (illegal == (_illegalStateProbe != 0))
+        {
+            return 0;
+        }
+
+        // At EL0 the MSR is undefined: let Unicorn raise that.
+        if (((_engine.Read(Arm64Reg.Pstate) >> 2) & 3) == 0)
+        {
+            return 0;
+        }
+
+        if (illegal)
+        {
+            _illegalStateProbe = _engine.AddCodeHook(&OnIllegalStateProbe, _user);
+            Interlocked.Increment(ref s_armedProbes);
+            _engine.FlushTranslations();
+        }
+        else
+        {
+            DisarmIllegalStateProbe();
+        }
+
+        _engine.Write(SysReg.SpsrEl1, value);
+        _engine.Write(Arm64Reg.Pc, _engine.Read(Arm64Reg.Pc) + 4);
+        return 1;
+    }
+
+    /// <summary>Removes the probe; the caller writes PC (see <see cref="UnicornEngine.FlushTranslations"/>).</summary>
+    private void DisarmIllegalStateProbe()
+    {
+        if (_illegalStateProbe == 0)
+        {
+            return;
+        }
+
+        _engine.DeleteHook(_illegalStateProbe);
+        _illegalStateProbe = 0;
+        Interlocked.Decrement(ref s_armedProbes);
+        _engine.FlushTranslations();
+    }
+
+    /// <summary>The armed probe: runs before each instruction, at <paramref name="address"/>.</summary>
+    [UnmanagedCallersOnly]
+    private static void OnIllegalStateProbe(nint uc, ulong address, uint size, nint user)
+    {
+        var vcpu = From(user);
+        try
+        {
+            // Taking the exception writes PC, so Unicorn leaves the block before executing the instruction.
+            vcpu.TakeIllegalStateException(address);
+        }
+        catch (Exception e)
+        {
+            vcpu.Fail(e);
         }
     }
 
@@ -479,6 +581,8 @@ public sealed unsafe class Vcpu : IDisposable
     /// </summary>
     private void TakeSynchronousException(uint esr, ulong? far, ulong? returnAddress)
     {
+        // The entry rewrites SPSR_EL1 (and ends with a PC write, as the flush requires).
+        DisarmIllegalStateProbe();
         ulong spsr;
         ulong elr;
         ulong vectorOffset;
@@ -540,6 +644,13 @@ public sealed unsafe class Vcpu : IDisposable
     public void Dispose()
     {
         _syndrome.Dispose();
+        if (_illegalStateProbe != 0)
+        {
+            // The hook goes with the engine; only the count is this class's.
+            _illegalStateProbe = 0;
+            Interlocked.Decrement(ref s_armedProbes);
+        }
+
         if (_self.IsAllocated)
         {
             _self.Free();

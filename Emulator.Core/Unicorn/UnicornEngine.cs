@@ -114,6 +114,29 @@ public sealed unsafe class UnicornEngine : IDisposable
             msr ? UnicornNative.InsnMsr : UnicornNative.InsnMrs), "add system register hook");
 
     /// <summary>
+    /// Hooks every instruction (UC_HOOK_CODE over all addresses); returns the hook's handle for
+    /// <see cref="DeleteHook"/>. Unicorn places the call in code when it translates it, so code already
+    /// translated runs without it until <see cref="FlushTranslations"/>. Expensive: only for short spans.
+    /// </summary>
+    public nint AddCodeHook(delegate* unmanaged<nint, ulong, uint, nint, void> callback, nint userData)
+    {
+        Check(UnicornNative.uc_hook_add(_handle, out var hook, UnicornNative.HookCode, callback, userData, 1, 0),
+            "add code hook");
+        return hook;
+    }
+
+    /// <summary>Removes a hook (allowed inside a callback: Unicorn only marks it, and frees it when the run ends).</summary>
+    public void DeleteHook(nint hook) => Check(UnicornNative.uc_hook_del(_handle, hook), "delete hook");
+
+    /// <summary>
+    /// Drops all translated code, so it is translated again with the hooks present now. Inside a callback
+    /// the caller must also make Unicorn leave the current block (write PC), so that nothing jumps into or
+    /// patches code translated before the flush.
+    /// </summary>
+    public void FlushTranslations() =>
+        Check(UnicornNative.uc_ctl(_handle, UnicornNative.CtlWriteTbFlush, 0), "flush translated code");
+
+    /// <summary>
     /// Runs from <paramref name="pc"/> until the guest halts (WFI) or a hook calls <see cref="Stop"/>.
     /// No timeout and no instruction count: an asynchronous stop replays the interrupted memory
     /// instruction (see shared/notes/cpu-core.md). The until address is odd, so never reached.

@@ -25,6 +25,9 @@ internal static unsafe partial class UnicornNative
     // uc_ctl(uc, UC_CTL_WRITE(UC_CTL_CPU_MODEL, 1), model)
     public const int CtlWriteCpuModel = 0x44000007;
 
+    // uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0))
+    public const int CtlWriteTbFlush = 0x4000000A;
+
     [LibraryImport(Library)]
     public static partial int uc_open(int arch, int mode, out nint uc);
 
@@ -76,6 +79,9 @@ internal static unsafe partial class UnicornNative
     [LibraryImport(Library)]
     public static partial int uc_hook_add(nint uc, out nint hookHandle, int type, void* callback, nint userData,
         ulong begin, ulong end, int instruction);
+
+    [LibraryImport(Library)]
+    public static partial int uc_hook_del(nint uc, nint hookHandle);
 
     [LibraryImport(Library)]
     public static partial int uc_context_alloc(nint uc, out nint context);

@@ -253,6 +253,59 @@ public sealed class ExceptionEntryTests : IDisposable
     }
 
     [Fact]
+    public void IllegalExceptionReturnToOrdinaryInstructions_RaisesTheExceptionAtTheFirstOne()
+    {
+        // The return lands on instructions that never trap: the exception must come at the first of them
+        // (ELR = target, X0 untouched), not at some later trap, and not never (the b . would spin forever).
+        var (qemu, elf) = RunOnBoth("illegal-return-alu", """
+                adr x1, target
+                msr elr_el1, x1
+                mov x1, #0x3c9              // EL2h: higher than the current EL
+                msr spsr_el1, x1
+                eret
+            target:
+                add x0, x0, #1
+                add x0, x0, #2
+                add x13, x13, #3
+                b .
+            """);
+
+        Assert.Equal(0x200UL, qemu.Vector);
+        Assert.Equal(0x3A00_0000UL, qemu.Esr);                       // EC 0x0E, IL
+        Assert.Equal(BareMetalGuest.Symbol(elf, "target"), qemu.Elr);
+        Assert.Equal(0x3C5UL | (1UL << 20), qemu.Spsr);              // still EL1h, PSTATE.IL set
+        Assert.Equal((0UL, 0UL), (qemu.X0, qemu.X13));
+    }
+
+    [Fact]
+    public void IllegalExceptionReturnToCodeThatRanBefore_RaisesTheExceptionAtTheFirstInstruction()
+    {
+        // The target runs once at EL1 before the illegal return, so its translated code exists already.
+        var (qemu, elf) = RunOnBoth("illegal-return-again", """
+                adr x1, target
+                msr elr_el1, x1
+                mov x1, #0x3c9              // EL2h: higher than the current EL
+                mov x2, #0
+                b target
+            back:
+                mov x0, #0
+                mov x2, #1
+                msr spsr_el1, x1
+                eret
+            target:
+                add x0, x0, #1
+                cbz x2, back
+                add x13, x13, #3
+                b .
+            """);
+
+        Assert.Equal(0x200UL, qemu.Vector);
+        Assert.Equal(0x3A00_0000UL, qemu.Esr);
+        Assert.Equal(BareMetalGuest.Symbol(elf, "target"), qemu.Elr);
+        Assert.Equal((0UL, 0UL), (qemu.X0, qemu.X13));
+    }
+
+    [Fact]
     public void ExceptionWithNoVectorTable_KeepsTheMachineRunning()
     {
         // VBAR_EL1 is 0: the SVC vectors into QEMU's empty flash, which is an undefined instruction, whose
