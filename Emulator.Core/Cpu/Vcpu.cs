@@ -448,6 +448,9 @@ public sealed unsafe class Vcpu : IDisposable
         return (m & 2) != 0 || m == 1 || m >> 2 > 1;
     }
 
+    /// <summary>Probes armed in this process: while there are none, a legal SPSR write returns at once.</summary>
+    private static int s_armedProbes;
+
     /// <summary>
     /// An MSR to SPSR_EL1 (only EL1 can write it). A value that makes the next ERET illegal arms the probe:
     /// a code hook on every instruction, which takes the Illegal Execution State exception at the first one
@@ -456,9 +459,6 @@ public sealed unsafe class Vcpu : IDisposable
     /// writes SPSR itself and leaves the block by writing PC, as <see cref="UnicornEngine.FlushTranslations"/>
     /// requires. Linux never writes an illegal value, so this costs it nothing but the check.
     /// </summary>
-    /// <summary>Probes armed in this process: while there are none, a legal SPSR write returns at once.</summary>
-    private static int s_armedProbes;
-
     private uint OnSpsrWrite(ulong value)
     {
         var illegal = MakesIllegalState(value);
