@@ -407,7 +407,7 @@ public sealed unsafe class Vcpu : IDisposable
     [UnmanagedCallersOnly]
     private static uint OnMsr(nint uc, int reg, CpReg* cp, nint user)
     {
-        var isSpsr = cp->Op0 == 3 && cp->Op1 == 0 && cp->Crn == 4 && cp->Crm == 0 && cp->Op2 == 0;
+        var isSpsr = cp->IsRegister(SysReg.SpsrEl1);
         if (isSpsr
             ? s_armedProbes == 0 && !MakesIllegalState(cp->Value)
             : !GenericTimer.IsVirtualTimerRegister(cp->Op0, cp->Op1, cp->Crn, cp->Crm))

@@ -22,4 +22,8 @@ public struct CpReg
         Op2 = op2;
         Value = value;
     }
+
+    /// <summary>Whether this names the same register as <paramref name="other"/> (the encoding; not the value).</summary>
+    public readonly bool IsRegister(in CpReg other) =>
+        Crn == other.Crn && Crm == other.Crm && Op0 == other.Op0 && Op1 == other.Op1 && Op2 == other.Op2;
 }
