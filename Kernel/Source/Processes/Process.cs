@@ -497,12 +497,15 @@ namespace Kernel.Processes
 
         /// <summary>
         /// Sends with the siginfo a handler will see (code, sender, child status, fault address). Init
-        /// gets only the signals it has a handler for (Linux's rule for pid 1): others, SIGKILL
-        /// included, are dropped, so that no process can end the system by signalling init.
+        /// gets only the signals it has a handler for or blocks (Linux's rule for pid 1: a blocked
+        /// signal stays pending for sigtimedwait, which is how busybox init waits for SIGUSR2 from
+        /// `poweroff`): others, SIGKILL included, are dropped, so that no process can end the system
+        /// by signalling init.
         /// </summary>
         public void SendSignal(int signal, int code, Process? sender, int status = 0, ulong address = 0, ulong value = 0)
         {
-            if (this == Init && signal > 0 && signal <= Signals.NSIG && Actions[signal].Handler == Signals.SIG_DFL)
+            if (this == Init && signal > 0 && signal <= Signals.NSIG && Actions[signal].Handler == Signals.SIG_DFL
+                && (BlockedSignals & Signals.Bit(signal)) == 0)
                 return;
             Queue(signal, code, sender, status, address, value);
         }
