@@ -38,18 +38,19 @@ DEBIAN_PACKAGES=(
   "binutils-aarch64-linux-gnu=2.40-2"
   "gcc-aarch64-linux-gnu=4:12.2.0-3"
   "tmux=3.3a-3"
+  "e2fsprogs=1.47.0-2+b2"
 )
 
-# The stamp: this script, the guest's init and every Userspace source (names and contents; not the
-# build output in Userspace/bin/).
+# The stamp: this script, the guest's init, every Userspace source (names and contents; not the
+# build output in Userspace/bin/) and the disk image's recipe.
 userspace_sources() {
-  (cd "$repo" && find Userspace -path Userspace/bin -prune -o -type f -print0 2>/dev/null | LC_ALL=C sort -z |
+  (cd "$repo" && find Userspace disk-images -path Userspace/bin -prune -o -type f -print0 2>/dev/null | LC_ALL=C sort -z |
     xargs -0 -r sha256sum)
 }
 want=$({ cat "${BASH_SOURCE[0]}" "$repo/scripts/guest-init.sh"; userspace_sources; } | sha256sum | cut -c1-64)
 up_to_date() {
   [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$cache/guest/Image" && -f "$cache/guest/initramfs.cpio.gz" &&
-    -x "$repo/Userspace/bin/conform" && -x "$repo/Userspace/bin/init" ]]
+    -x "$repo/Userspace/bin/conform" && -x "$repo/Userspace/bin/init" && -f "$cache/disk/rootfs.ext2" ]]
 }
 if up_to_date; then
   exit 0
@@ -178,6 +179,37 @@ if [[ ! -f "$guest/Image" ]]; then
   rm -rf "$tmp"
   say "Linux Image in $guest"
 fi
+# Linux's modules the guest's initramfs carries (Debian builds these drivers as modules), from the
+# same kernel package, with what they depend on, in the order they must be loaded. crc32c is not a
+# declared dependency of ext4 but ext4 asks for it at mount time when the metadata has checksums.
+GUEST_MODULES=(virtio_mmio virtio_blk virtio-rng crc32c_generic ext4)
+modules="$guest/modules"
+if [[ "$(cat "$modules/load-order" 2>/dev/null | tr '\n' ' ')" != *ext4* || "$(cat "$modules/wanted" 2>/dev/null)" != "${GUEST_MODULES[*]}" ]]; then
+  deb=$(fetch_deb "$LINUX_PACKAGE:arm64" "$LINUX_VERSION" "6.1.")
+  tmp=$(mktemp -d)
+  dpkg -x "$deb" "$tmp"
+  tree=$(ls -d "$tmp"/lib/modules/*/kernel | head -n1)
+  rm -rf "$modules.tmp" && mkdir -p "$modules.tmp"
+  declare -A placed=()
+  # Depth first: a module's dependencies (its .modinfo "depends=") are placed before it.
+  place_module() {
+    local name=$1 file dep
+    [[ -n "${placed[$name]:-}" ]] && return 0
+    placed[$name]=1
+    file=$(find "$tree" -name "$name.ko" | head -n1)
+    [[ -n "$file" ]] || die "module $name.ko not found in $deb"
+    for dep in $(tr '\0' '\n' <"$file" | sed -n 's/^depends=//p' | tr ',' ' '); do
+      place_module "$dep"
+    done
+    cp "$file" "$modules.tmp/$name.ko"
+    echo "$name" >>"$modules.tmp/load-order"
+  }
+  for m in "${GUEST_MODULES[@]}"; do place_module "$m"; done
+  echo "${GUEST_MODULES[*]}" >"$modules.tmp/wanted"
+  rm -rf "$modules" && mv "$modules.tmp" "$modules"
+  rm -rf "$tmp"
+  say "Linux modules for the guest: $(tr '\n' ' ' <"$modules/load-order")"
+fi
 # Rebuilt on every set-up run (cheap) so that a change to guest-init.sh always reaches the guest.
 if true; then
   deb=$(fetch_deb busybox-static:arm64 "$BUSYBOX_VERSION" "1:1.35.")
@@ -189,6 +221,8 @@ if true; then
   ln -s busybox "$root/bin/sh"
   cp "$repo/scripts/guest-init.sh" "$root/init"
   chmod 755 "$root/init"
+  mkdir -p "$root/lib/modules"
+  cp "$modules"/*.ko "$modules/load-order" "$root/lib/modules/"
   echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
   echo "root:x:0:" >"$root/etc/group"
   (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --owner=0:0 --quiet) | gzip -9 >"$guest/initramfs.cpio.gz.tmp"
@@ -213,5 +247,12 @@ if [[ ! -f "$musl/usr/lib/aarch64-linux-musl/libc.a" || "$(cat "$musl/VERSION" 2
   say "musl $(cat "$musl/musl-dev.version") in $musl"
 fi
 MUSL_DIR="$musl" bash "$repo/Userspace/build.sh" || die "Userspace/build.sh failed"
+
+# --- The guest's disk: the pristine root file system image (disk-images/) ---------------------------
+# The emulator copies it to a working image on first use, so this one stays as built.
+mkdir -p "$cache/disk"
+busybox_deb=$(fetch_deb busybox-static:arm64 "$BUSYBOX_VERSION" "1:1.35.")
+bash "$repo/disk-images/build.sh" "$busybox_deb" "$cache/disk/rootfs.ext2" || die "disk-images/build.sh failed"
+say "root disk image in $cache/disk/rootfs.ext2"
 
 echo "$want" >"$stamp"

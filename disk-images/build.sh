@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Builds the guest's root file system image (ext2) from Debian's static busybox, the project's own
+# programs (Userspace/bin) and the files under rootfs/. Called by scripts/setup.sh; by hand:
+#
+#   bash disk-images/build.sh BUSYBOX_DEB OUTPUT.img [SIZE_MIB]
+#
+# Reproducible: the same inputs give the same image, byte for byte (fixed UUID, hash seed, creation
+# time and file times; entries added in sorted order).
+set -euo pipefail
+umask 022
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+die() { echo "disk-images/build.sh: error: $*" >&2; exit 1; }
+
+(($# >= 2)) || die "usage: build.sh BUSYBOX_DEB OUTPUT.img [SIZE_MIB]"
+busybox_deb=$1
+output=$2
+size_mib=${3:-256}
+[[ -f "$busybox_deb" ]] || die "busybox package not found: $busybox_deb"
+[[ -x "$repo/Userspace/bin/init" ]] || die "Userspace/bin is not built (run: bash Userspace/build.sh)"
+command -v mke2fs >/dev/null || die "mke2fs not found (Debian package e2fsprogs)"
+command -v qemu-aarch64-static >/dev/null || die "qemu-aarch64-static not found (Debian package qemu-user-static)"
+
+# Every time stamp in the image: the newest input's commit time would tie the image to git; a fixed
+# instant keeps it independent of when and where it is built.
+epoch=${SOURCE_DATE_EPOCH:-1764979200}   # 2025-12-06T00:00:00Z
+uuid=5f1b6c2e-9d3a-4e7b-8c11-0a5e2d7f4b90
+hash_seed=3c0e8a52-1f6d-4b2a-9e47-d85a61c0b7f3
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+root="$tmp/root"
+mkdir -p "$tmp/pkg" "$root"
+
+# --- busybox and its applets ---
+dpkg -x "$busybox_deb" "$tmp/pkg"
+install -D -m 755 "$tmp/pkg/bin/busybox" "$root/bin/busybox"
+# The applet list comes from the pinned binary itself (run under qemu-user), so it always matches.
+qemu-aarch64-static "$root/bin/busybox" --list-full | LC_ALL=C sort >"$tmp/applets"
+[[ -s "$tmp/applets" ]] || die "busybox listed no applets"
+while read -r applet; do
+  [[ "$applet" == bin/busybox ]] && continue
+  mkdir -p "$root/$(dirname "$applet")"
+  # Relative links, as busybox --install -s would make them absolute: relative ones also work when the
+  # image is mounted on the host.
+  rel=$(realpath -m --relative-to="$root/$(dirname "$applet")" "$root/bin/busybox")
+  ln -sfn "$rel" "$root/$applet"
+done <"$tmp/applets"
+
+# --- the project's programs ---
+mkdir -p "$root/usr/local/bin"
+for prog in "$repo"/Userspace/bin/*; do
+  [[ -f "$prog" && -x "$prog" ]] || continue
+  name=$(basename "$prog")
+  # Userspace's test init would shadow nothing (/sbin/init comes first in PATH) but reads as if it
+  # were the system's: it is installed under the name the tests use for it.
+  [[ "$name" == init ]] && name=test-init
+  install -m 755 "$prog" "$root/usr/local/bin/$name"
+done
+
+# --- /etc and the rest of the tree ---
+cp -r "$here/rootfs/." "$root/"
+# Modes from the recipe, not from the checkout's umask.
+find "$root/etc" -type d -exec chmod 755 {} +
+find "$root/etc" -type f -exec chmod 644 {} +
+mkdir -p "$root"/{dev,proc,sys,tmp,run,mnt,root,home,var/log,var/tmp}
+chmod 1777 "$root/tmp" "$root/var/tmp"
+chmod 700 "$root/root"
+chmod 755 "$root/etc/init.d/rcS"
+chmod 600 "$root/etc/shadow"
+
+find "$root" -exec touch -h -d "@$epoch" {} +
+
+rm -f "$output.tmp"
+truncate -s "${size_mib}M" "$output.tmp"
+E2FSPROGS_FAKE_TIME=$epoch mke2fs -q -F -t ext2 -b 4096 -L rootfs -U "$uuid" \
+  -E "hash_seed=$hash_seed,root_owner=0:0" -d "$root" "$output.tmp" ||
+  die "mke2fs failed"
+# mke2fs copies each file's change time, which no tool can set on the source tree: set it here.
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | sed "s|^\\.\\(.*\\)|sif \\1 ctime @$epoch|") >"$tmp/ctimes"
+echo "sif / ctime @$epoch" >>"$tmp/ctimes"
+debugfs -w -f "$tmp/ctimes" "$output.tmp" >/dev/null 2>"$tmp/debugfs.err" || die "debugfs failed: $(cat "$tmp/debugfs.err")"
+e2fsck -fn "$output.tmp" >"$tmp/fsck.log" 2>&1 || die "the new image does not check clean: $(cat "$tmp/fsck.log")"
+mv "$output.tmp" "$output"
