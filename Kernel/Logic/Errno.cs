@@ -46,6 +46,10 @@ namespace Kernel.Logic
         public const int ENOTSUP = 95;
         public const int EOPNOTSUPP = 95;
         public const int ETIMEDOUT = 110;
+        /// <summary>Structure needs cleaning: a file system found its on-disk data inconsistent (Linux's EFSCORRUPTED).</summary>
+        public const int EUCLEAN = 117;
+        /// <summary>A checksum of on-disk metadata did not match (Linux's EFSBADCRC).</summary>
+        public const int EBADMSG = 74;
         /// <summary>Kernel-internal: a blocked call interrupted by a signal whose handler has SA_RESTART.</summary>
         public const int ERESTARTSYS = 512;
     }

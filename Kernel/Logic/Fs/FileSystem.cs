@@ -47,6 +47,12 @@ namespace Kernel.Logic.Fs
 
         public Inode Root => _root!;
 
+        /// <summary>
+        /// The disk file system behind this instance (ext2/ext4), or null for tmpfs and the kernel's
+        /// own file systems: sync, statfs, fsync and unmount go through it.
+        /// </summary>
+        public FileSystemOperations? Operations { get; set; }
+
         /// <summary>Sets the root and holds a reference to it for the life of the file system.</summary>
         public void SetRoot(Inode root)
         {
@@ -88,6 +94,12 @@ namespace Kernel.Logic.Fs
         }
 
         internal void InodeFreed() => _liveInodes--;
+
+        /// <summary>Counts an inode a disk file system built itself (it frees it through <see cref="Inode.FreeIfUnused"/> or evicts it with <see cref="InodeEvicted"/>).</summary>
+        internal void InodeLoaded() => _liveInodes++;
+
+        /// <summary>Counts an inode a disk file system dropped from its cache.</summary>
+        internal void InodeEvicted() => _liveInodes--;
 
         // ---- pages (tmpfs) ----
 

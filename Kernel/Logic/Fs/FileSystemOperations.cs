@@ -1,0 +1,31 @@
+namespace Kernel.Logic.Fs
+{
+    /// <summary>
+    /// What a disk file system adds to <see cref="FileSystem"/>: write-back, statfs, fsync and
+    /// unmount. Every call returns 0 or -errno.
+    /// </summary>
+    public abstract class FileSystemOperations
+    {
+        /// <summary>Writes every dirty inode and block back and flushes the disk (sync(2), syncfs(2)).</summary>
+        public abstract int Sync();
+
+        /// <summary>Writes back what <paramref name="node"/> needs to be durable (its data and the metadata) and flushes (fsync(2)).</summary>
+        public abstract int FsyncInode(Inode node);
+
+        /// <summary>The numbers of statfs(2).</summary>
+        public abstract int StatFs(out StatFsInfo info);
+
+        /// <summary>
+        /// Drops unreferenced inodes from the inode cache above its bound. Call only where no
+        /// borrowed inode of this file system is in use (between system calls).
+        /// </summary>
+        public abstract void Trim();
+
+        /// <summary>
+        /// Syncs, marks the file system clean on disk and frees every cache. The caller has detached
+        /// it from the tree (<see cref="Vfs.Unmount"/>) and checked that no file is open (EBUSY
+        /// otherwise): the file system must not be used afterwards.
+        /// </summary>
+        public abstract int Unmount();
+    }
+}
