@@ -171,7 +171,10 @@ namespace Kernel.Logic.Virtio
             FreeChain(head);
             _lastUsedIndex++;
             if (EventIndex && !_interruptsOff)
-                UsedEvent->Value = _lastUsedIndex; // interrupt at the next completion
+            {
+                UsedEvent->Value = _lastUsedIndex; // interrupt at the next completion...
+                Interlocked.MemoryBarrier();       // ...seen before the caller's next look at used.idx
+            }
             return true;
         }
 
