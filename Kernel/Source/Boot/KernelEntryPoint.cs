@@ -65,6 +65,7 @@ namespace Kernel.Boot
             StartTimer();
             StartRtc();
             ListVirtio();
+            StartVirtio();
 
             ulong bootMicroseconds = MicrosecondsSinceEntry();
             RunBootTests();
@@ -180,6 +181,26 @@ namespace Kernel.Boot
                 Log.Line("virtio-mmio: none");
             else
                 Log.Line($"virtio-mmio: {count} transports, lowest at {first:x}");
+        }
+
+        /// <summary>
+        /// Drives the device on each virtio-mmio transport, in device-tree order as Linux does (so disks
+        /// get the names Linux gives them): its interrupt first, since probing waits for completions.
+        /// </summary>
+        private static void StartVirtio()
+        {
+            Drivers.Virtio.VirtioRng.EntropySink = &Crypto.Random.AddEntropy;
+            for (int node = s_tree.FindCompatible("virtio,mmio"u8); node >= 0; node = s_tree.FindCompatible("virtio,mmio"u8, node))
+            {
+                if (s_tree.GetReg(node, 0, out ulong address, out ulong size) < 0 || s_tree.GetInterrupt(node, 0, out uint irq, out uint flags) < 0)
+                    continue;
+                Drivers.Virtio.VirtioMmio? transport = Drivers.Virtio.VirtioMmio.Open(address, size, irq);
+                if (transport == null)
+                    continue;
+                Interrupts.Register(irq, &Drivers.Virtio.VirtioBus.HandleInterrupt);
+                Gic.Enable(irq, (flags & 0xF) == 1 || (flags & 0xF) == 2); // IRQ_TYPE_EDGE_RISING/FALLING
+                Drivers.Virtio.VirtioBus.Attach(transport);
+            }
         }
 
         private static void RunBootTests()

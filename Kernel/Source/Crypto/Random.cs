@@ -11,6 +11,29 @@ namespace Kernel.Crypto
         private static ChaCha20 s_generator;
         private static bool s_seeded;
 
+        private struct Pool { public fixed byte Data[32]; }
+        private static Pool s_pending;
+        private static int s_pendingBytes;
+
+        /// <summary>
+        /// Mixes bytes from a hardware source (virtio-rng) into the generator at its next use. Safe in an
+        /// interrupt handler: the bytes wait in a small pool that the next request folds in.
+        /// </summary>
+        public static void AddEntropy(ReadOnlySpan<byte> bytes)
+        {
+            ulong daif = Cpu.SaveAndDisableInterrupts();
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                int at = (s_pendingBytes + i) % 32;
+                s_pending.Data[at] = (byte)((s_pending.Data[at] << 1 | s_pending.Data[at] >> 7) ^ bytes[i]);
+            }
+            s_pendingBytes += bytes.Length;
+            Cpu.RestoreInterrupts(daif);
+        }
+
+        /// <summary>Bytes mixed in by <see cref="AddEntropy"/> since boot.</summary>
+        public static long HardwareBytes;
+
         public static void Seed(ReadOnlySpan<byte> extra)
         {
             Span<byte> key = stackalloc byte[32];
@@ -41,6 +64,18 @@ namespace Kernel.Crypto
             ulong c = Cpu.PhysicalCounter();
             for (int i = 0; i < 8; i++)
                 stir[i] = (byte)(c >> (8 * i));
+            ulong daif = Cpu.SaveAndDisableInterrupts();
+            if (s_pendingBytes != 0)
+            {
+                for (int i = 0; i < 32; i++)
+                {
+                    stir[i] ^= s_pending.Data[i];
+                    s_pending.Data[i] = 0;
+                }
+                HardwareBytes += s_pendingBytes;
+                s_pendingBytes = 0;
+            }
+            Cpu.RestoreInterrupts(daif);
             s_generator.Mix(stir);
             s_generator.Generate(output);
         }

@@ -1,14 +1,19 @@
 using System;
 using Kernel.Logic.Fs;
 using Kernel.Logic;
+using Kernel.Logic.Block;
 using Kernel.Tty;
 
 namespace Kernel.Fs
 {
-    /// <summary>Character devices by number: the memory devices (1,x) and the terminals (5,0 5,1 204,64).</summary>
+    /// <summary>
+    /// Devices by number: the memory devices (1,x), the terminals (5,0 5,1 204,64), the hardware random
+    /// generator (10,183) and the disks (block devices, <see cref="BlockDevices"/>).
+    /// </summary>
     public static class Devices
     {
-        public const uint MemMajor = 1, TtyMajor = 5, AmbaSerialMajor = 204;
+        public const uint MemMajor = 1, TtyMajor = 5, MiscMajor = 10, AmbaSerialMajor = 204;
+        public const uint HwRngMinor = 183;
 
         /// <summary>Opens the device <paramref name="rdev"/>; -ENXIO when there is no such device.</summary>
         public static int Open(ulong rdev, int flags, out OpenFile? file)
@@ -26,6 +31,10 @@ namespace Kernel.Fs
                     _ => null,
                 };
             }
+            else if (major == MiscMajor && minor == HwRngMinor)
+            {
+                file = new HwRngFile();
+            }
             else if ((major == TtyMajor && (minor == 0 || minor == 1)) || (major == AmbaSerialMajor && minor == 64))
             {
                 if (major == TtyMajor && minor == 0 && !Console.IsControllingTerminalOf(Threading.Scheduler.Current.Process))
@@ -41,6 +50,17 @@ namespace Kernel.Fs
             return 0;
         }
 
+        /// <summary>Opens the disk <paramref name="rdev"/>; -ENXIO when there is no such disk.</summary>
+        public static int OpenBlock(ulong rdev, int flags, out OpenFile? file)
+        {
+            file = null;
+            IBlockDevice? device = BlockDevices.Find(DeviceNumber.Major(rdev), DeviceNumber.Minor(rdev));
+            if (device == null)
+                return -Errno.ENXIO;
+            file = new BlockDeviceFile(device) { Flags = flags };
+            return 0;
+        }
+
         /// <summary>Creates the standard nodes in a devtmpfs root.</summary>
         public static void Populate(Inode root)
         {
@@ -52,6 +72,13 @@ namespace Kernel.Fs
             Node(root, "tty"u8, TtyMajor, 0);
             Node(root, "console"u8, TtyMajor, 1, 0x180);
             Node(root, "ttyAMA0"u8, AmbaSerialMajor, 64, 0x1B0);
+            Node(root, "hwrng"u8, MiscMajor, HwRngMinor, InodeMode.S_IRUSR | InodeMode.S_IWUSR);
+            // Disks as devtmpfs makes them without udev: brw------- root root.
+            for (int i = 0; i < BlockDevices.Count; i++)
+            {
+                BlockDeviceEntry disk = BlockDevices.At(i);
+                root.CreateNode(disk.Name, InodeMode.S_IFBLK | InodeMode.S_IRUSR | InodeMode.S_IWUSR, DeviceNumber.Make(disk.Major, disk.Minor), 0, 0, out _);
+            }
             root.CreateNode("shm"u8, InodeMode.S_IFDIR | 0x3FF, 0, 0, 0, out _);
             root.CreateNode("pts"u8, InodeMode.S_IFDIR | 0x1ED, 0, 0, 0, out _);
         }

@@ -96,7 +96,17 @@ namespace Kernel.Fs
             }
             if (!pathOnly && type == InodeMode.S_IFIFO)
                 return NamedPipes.Open(node, flags & ~OpeningOnly, out file);
-            if (!pathOnly && (type == InodeMode.S_IFSOCK || type == InodeMode.S_IFBLK))
+            if (!pathOnly && type == InodeMode.S_IFBLK)
+            {
+                int r = Devices.OpenBlock(node.Rdev, flags & ~OpeningOnly, out OpenFile? disk);
+                if (r < 0)
+                    return r;
+                disk!.Node = node;
+                node.Acquire();
+                file = disk;
+                return 0;
+            }
+            if (!pathOnly && type == InodeMode.S_IFSOCK)
                 return -Errno.ENXIO;
             if ((flags & OpenFlags.Truncate) != 0 && node.IsRegular)
             {

@@ -605,9 +605,15 @@ namespace Kernel.Fs
             return (long)done;
         }
 
-        private static long Sync(TrapFrame* f) => 0;
+        /// <summary>sync: flushes every disk's write cache (the file systems have no dirty cache of their own yet).</summary>
+        private static long Sync(TrapFrame* f)
+        {
+            for (int i = 0; i < Logic.Block.BlockDevices.Count; i++)
+                Logic.Block.BlockDevices.At(i).Device.Flush();
+            return 0;
+        }
 
-        private static long Fsync(TrapFrame* f) => File(Int(f, 0)) == null ? -Errno.EBADF : 0;
+        private static long Fsync(TrapFrame* f) => File(Int(f, 0)) is OpenFile file ? file.Sync() : -Errno.EBADF;
 
         private static long Fstat(TrapFrame* f)
         {

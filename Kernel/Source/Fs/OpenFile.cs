@@ -33,6 +33,8 @@ namespace Kernel.Fs
         public virtual long WriteAt(ReadOnlySpan<byte> source, long offset) => -Errno.ESPIPE;
         public virtual long Seek(long offset, int whence) => -Errno.ESPIPE;
         public virtual int Ioctl(uint command, ulong argument) => -Errno.ENOTTY;
+        /// <summary>fsync: makes written data durable (a disk's flush); 0 when there is nothing to do.</summary>
+        public virtual int Sync() => 0;
         /// <summary>Readiness now (poll bits).</summary>
         public virtual int Poll() => OpenFlags.PollIn | OpenFlags.PollOut;
         /// <summary>What a poller blocks on: woken through <see cref="Scheduler.WakeAll"/>.</summary>

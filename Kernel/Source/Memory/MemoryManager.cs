@@ -34,6 +34,18 @@ namespace Kernel.Memory
 
         public static ulong PhysicalToVirtual(ulong physical) => physical + LinearBase;
 
+        /// <summary>Whether [<paramref name="physical"/>, +<paramref name="length"/>) lies inside one RAM region.</summary>
+        public static bool RamContains(ulong physical, ulong length)
+        {
+            for (int i = 0; i < s_regionCount; i++)
+            {
+                ulong start = s_regions.Data[i * 2], size = s_regions.Data[i * 2 + 1];
+                if (physical >= start && length <= size && physical - start <= size - length)
+                    return true;
+            }
+            return false;
+        }
+
         /// <summary>
         /// Reads the memory nodes, sets up the page allocator (reserving the image, the device tree, the
         /// initrd and the DT's reservations) and builds the kernel tables. Runs on the boot mapping,

@@ -20,6 +20,7 @@ namespace Kernel.Fs.Proc
             AddFile("loadavg"u8, ProcContent.LoadAvg, null);
             AddFile("version"u8, ProcContent.Version, null);
             AddFile("filesystems"u8, ProcContent.FileSystems, null);
+            AddFile("partitions"u8, ProcContent.Partitions, null);
             Add("self"u8, new ProcLink(ProcLink.Kind.Self, null) { Mode = InodeMode.S_IFLNK | InodeMode.S_IRWXUGO });
         }
 

@@ -77,6 +77,9 @@ namespace Kernel.Fs.Proc
                 case ProcContent.FileSystems:
                     t.Append("nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\nnodev\tsysfs\n"u8);
                     break;
+                case ProcContent.Partitions:
+                    Logic.Block.PartitionsText.Render(Logic.Block.BlockDevices.Table, ref t);
+                    break;
                 default:
                     if (p != null)
                         RenderProcess(content, p, ref t);

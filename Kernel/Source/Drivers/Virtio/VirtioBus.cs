@@ -1,0 +1,63 @@
+using Kernel.Diagnostics;
+using Kernel.Logic.Virtio;
+
+namespace Kernel.Drivers.Virtio
+{
+    /// <summary>
+    /// The virtio devices found on virtio-mmio transports, by type: disks (virtio-blk) and the entropy
+    /// source (virtio-rng). The boot sequence opens each transport from the device tree, registers its
+    /// interrupt to <see cref="HandleInterrupt"/>, then calls <see cref="Attach"/>.
+    /// </summary>
+    public static class VirtioBus
+    {
+        public const int MaxTransports = 64;
+
+        private static VirtioBlock?[]? s_disks;
+        private static int s_diskCount;
+
+        public static int DiskCount => s_diskCount;
+
+        /// <summary>Starts the driver for the transport's device type; false when there is none or it failed.</summary>
+        public static bool Attach(VirtioMmio transport)
+        {
+            switch (transport.DeviceType)
+            {
+                case VirtioDeviceId.Block:
+                    {
+                        s_disks ??= new VirtioBlock?[MaxTransports];
+                        if (s_diskCount == MaxTransports)
+                            return false;
+                        VirtioBlock? disk = VirtioBlock.Create(transport);
+                        if (disk == null)
+                            return false;
+                        int index = s_diskCount;
+                        s_disks[s_diskCount++] = disk; // its interrupts are handled from here on
+                        disk.Publish(index);
+                        return true;
+                    }
+                case VirtioDeviceId.Entropy:
+                    return VirtioRng.Attach(transport);
+                default:
+                    Log.Line($"virtio: device type {transport.DeviceType} at {transport.PhysicalBase:x}: no driver");
+                    return false;
+            }
+        }
+
+        /// <summary>
+        /// The interrupt of any virtio transport: asks each device whether it interrupted (the lines are
+        /// few and may be shared) and lets its driver take the completed requests.
+        /// </summary>
+        public static void HandleInterrupt()
+        {
+            for (int i = 0; i < s_diskCount; i++)
+            {
+                VirtioBlock disk = s_disks![i]!;
+                if ((disk.Transport.TakeInterrupt() & VirtioMmio.InterruptUsedBuffer) != 0)
+                    disk.HandleInterrupt();
+            }
+            VirtioMmio? rng = VirtioRng.Transport;
+            if (rng != null && (rng.TakeInterrupt() & VirtioMmio.InterruptUsedBuffer) != 0)
+                VirtioRng.HandleInterrupt();
+        }
+    }
+}
