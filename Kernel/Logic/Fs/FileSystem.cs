@@ -47,6 +47,9 @@ namespace Kernel.Logic.Fs
 
         public Inode Root => _root!;
 
+        /// <summary>Mounted read-only: the system calls refuse every change with EROFS.</summary>
+        public bool ReadOnly { get; set; }
+
         /// <summary>
         /// The disk file system behind this instance (ext2/ext4), or null for tmpfs and the kernel's
         /// own file systems: sync, statfs, fsync and unmount go through it.

@@ -27,5 +27,18 @@ namespace Kernel.Logic.Fs
         /// otherwise): the file system must not be used afterwards.
         /// </summary>
         public abstract int Unmount();
+
+        /// <summary>
+        /// mount -o remount: changes between read-write and read-only. Going read-only writes everything
+        /// back and leaves the disk clean; going read-write is refused with -EROFS when the device or the
+        /// file system's features allow only reading. 0 or -errno.
+        /// </summary>
+        public abstract int Remount(bool readOnly);
+
+        /// <summary>
+        /// True while anything outside the file system holds one of its inodes (an open file, a working
+        /// directory, a mapping): umount answers EBUSY then. Asked while it is still mounted.
+        /// </summary>
+        public abstract bool Busy { get; }
     }
 }

@@ -480,23 +480,68 @@ namespace Kernel.Logic.Fs.Ext2
             return 0;
         }
 
+        public override bool Busy
+        {
+            get
+            {
+                // Every reference to a cached inode is either the file system's own (the root's from
+                // FileSystem and from its mount, a cached directory's on its parent) or an outside holder.
+                long refs = 0, own = 2;
+                for (Ext2Inode? n = _lruHead; n != null; n = n.LruNext)
+                {
+                    refs += n.RefCount;
+                    if (n.HasParent)
+                        own++;
+                }
+                return refs > own;
+            }
+        }
+
+        public override int Remount(bool readOnly)
+        {
+            if (_unmounted)
+                return -Errno.EINVAL;
+            if (readOnly == ReadOnly)
+                return 0;
+            if (readOnly)
+            {
+                int rc = MarkClean();
+                if (rc < 0)
+                    return rc;
+                ReadOnly = true;
+                return 0;
+            }
+            if (_dev.ReadOnly || (Incompat & ~L.IncompatReadWrite) != 0 || (RoCompat & ~L.RoCompatReadWrite) != 0)
+                return -Errno.EROFS;
+            ReadOnly = false;
+            ushort state = LittleEndian.U16(_sb, L.SState);
+            LittleEndian.Put16(_sb, L.SState, (ushort)(state & ~L.StateValid));
+            int r = WriteSuperblock();
+            return r < 0 ? r : Cache.SyncAll();
+        }
+
+        // Writes everything back and records on disk that it is consistent (or that errors were seen).
+        private int MarkClean()
+        {
+            int rc = WriteMetadata();
+            ushort state = LittleEndian.U16(_sb, L.SState);
+            state = _errors ? (ushort)(state | L.StateErrors) : (ushort)(state | L.StateValid);
+            LittleEndian.Put16(_sb, L.SState, state);
+            LittleEndian.Put32(_sb, L.SWtime, (uint)Vfs.Now().Sec);
+            if (rc == 0)
+                rc = WriteSuperblock();
+            if (rc == 0)
+                rc = Cache.SyncAll();
+            return rc;
+        }
+
         public override int Unmount()
         {
             if (_unmounted)
                 return -Errno.EINVAL;
             int rc = 0;
             if (!ReadOnly)
-            {
-                rc = WriteMetadata();
-                ushort state = LittleEndian.U16(_sb, L.SState);
-                state = _errors ? (ushort)(state | L.StateErrors) : (ushort)(state | L.StateValid);
-                LittleEndian.Put16(_sb, L.SState, state);
-                LittleEndian.Put32(_sb, L.SWtime, (uint)Vfs.Now().Sec);
-                if (rc == 0)
-                    rc = WriteSuperblock();
-                if (rc == 0)
-                    rc = Cache.SyncAll();
-            }
+                rc = MarkClean();
             _unmounted = true;
             // Drop every cached inode (the caller made sure nothing holds one) and the caches.
             while (_lruHead != null)
