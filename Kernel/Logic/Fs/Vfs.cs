@@ -591,6 +591,8 @@ namespace Kernel.Logic.Fs
         /// <summary>chmod(): the permission, set-ID and sticky bits; the type bits stay.</summary>
         public static int SetMode(Inode node, uint mode)
         {
+            if (OnReadOnly(node))
+                return -Errno.EROFS;
             node.Mode = (node.Mode & InodeMode.S_IFMT) | (mode & InodeMode.PermissionMask);
             node.TouchChanged();
             return 0;
@@ -599,6 +601,8 @@ namespace Kernel.Logic.Fs
         /// <summary>chown(): uint.MaxValue (-1) leaves an id unchanged. Clears set-user-ID (and set-group-ID of group-executables) on non-directories, as Linux does.</summary>
         public static int SetOwner(Inode node, uint uid, uint gid)
         {
+            if (OnReadOnly(node))
+                return -Errno.EROFS;
             if (uid != uint.MaxValue)
                 node.Uid = uid;
             if (gid != uint.MaxValue)
@@ -622,6 +626,8 @@ namespace Kernel.Logic.Fs
             bool omitA = atime.Nsec == Timespec.UtimeOmit, omitM = mtime.Nsec == Timespec.UtimeOmit;
             if (omitA && omitM)
                 return 0;
+            if (OnReadOnly(node))
+                return -Errno.EROFS;
             Timespec now = node.Fs != null ? node.Fs.Now() : default;
             if (!omitA)
                 node.Atime = atime.Nsec == Timespec.UtimeNow ? now : atime;
@@ -643,8 +649,13 @@ namespace Kernel.Logic.Fs
                 return -Errno.EISDIR;
             if (!node.IsRegular)
                 return -Errno.EINVAL;
+            if (OnReadOnly(node))
+                return -Errno.EROFS;
             return node.Truncate((ulong)size);
         }
+
+        /// <summary>True for an inode of a file system mounted read-only (changes answer EROFS).</summary>
+        public static bool OnReadOnly(Inode node) => node.Fs != null && node.Fs.ReadOnly;
 
         // ---- mounts ----
 

@@ -71,7 +71,8 @@ namespace Kernel.Boot
             RunBootTests();
             Log.Line($"idle loop reached at {bootMicroseconds} us");
             Power.Initialize(s_tree);
-            if (s_initrdEnd > s_initrdStart)
+            // User space comes from an initramfs or a root disk; with neither, the kernel's own test shell runs.
+            if (s_initrdEnd > s_initrdStart || Logic.BootArgs.TryGet(BootArguments, "root"u8, out _))
                 Processes.UserInit.Start(s_initrdStart, s_initrdEnd, BootArguments);
             Shell.Run();
         }

@@ -67,6 +67,9 @@ namespace Kernel.Fs
                 r = node.CheckOpen();
                 if (r < 0)
                     return r;
+                if ((node.IsRegular || node.IsDirectory) && Vfs.OnReadOnly(node)
+                    && (access != OpenFlags.ReadOnly || (flags & OpenFlags.Truncate) != 0))
+                    return -Errno.EROFS;
             }
             r = FileFor(node!, flags, pathOnly, out OpenFile? opened);
             if (r < 0)

@@ -41,6 +41,7 @@ namespace Kernel.Fs
             Syscalls.Register("sync"u8, &Sync);
             Syscalls.Register("fsync"u8, &Fsync);
             Syscalls.Register("fdatasync"u8, &Fsync);
+            Syscalls.Register("syncfs"u8, &Syncfs);
             Syscalls.Register("fstat"u8, &Fstat);
             Syscalls.Register("umask"u8, &Umask);
             Syscalls.Register("sendfile"u8, &Sendfile);
@@ -605,11 +606,21 @@ namespace Kernel.Fs
             return (long)done;
         }
 
-        /// <summary>sync: flushes every disk's write cache (the file systems have no dirty cache of their own yet).</summary>
+        /// <summary>sync: every disk file system written back, every disk's write cache flushed. Like Linux's, it reports no error.</summary>
         private static long Sync(TrapFrame* f)
         {
-            for (int i = 0; i < Logic.Block.BlockDevices.Count; i++)
-                Logic.Block.BlockDevices.At(i).Device.Flush();
+            FileSystems.SyncAll();
+            return 0;
+        }
+
+        /// <summary>syncfs: the file system <paramref name="f"/>'s descriptor is on, written back and its disk flushed.</summary>
+        private static long Syncfs(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.Node?.Fs?.Operations is Logic.Fs.FileSystemOperations ops)
+                return ops.Sync();
             return 0;
         }
 

@@ -1,6 +1,7 @@
 using System;
 using Kernel.Arch;
 using Kernel.Fs.Proc;
+using Kernel.Logic.Block;
 using Kernel.Logic.Fs;
 using Kernel.Logic;
 using Kernel.Memory;
@@ -513,6 +514,25 @@ namespace Kernel.Fs
         {
             Span<byte> st = stackalloc byte[120];
             st.Clear();
+            const ulong StRdonly = 1, StValid = 0x20;
+            if (node.Fs?.Operations is FileSystemOperations ops)
+            {
+                int rc = ops.StatFs(out StatFsInfo info);
+                if (rc < 0)
+                    return rc;
+                LittleEndian.Put64(st, 0, info.Type);
+                LittleEndian.Put64(st, 8, info.BlockSize);
+                LittleEndian.Put64(st, 16, info.Blocks);
+                LittleEndian.Put64(st, 24, info.BlocksFree);
+                LittleEndian.Put64(st, 32, info.BlocksAvailable);
+                LittleEndian.Put64(st, 40, info.Files);
+                LittleEndian.Put64(st, 48, info.FilesFree);
+                LittleEndian.Put64(st, 56, node.Fs.Dev);       // f_fsid
+                LittleEndian.Put64(st, 64, info.NameMax);
+                LittleEndian.Put64(st, 72, info.BlockSize);    // f_frsize
+                LittleEndian.Put64(st, 80, StValid | (node.Fs.ReadOnly ? StRdonly : 0)); // f_flags
+                return UserMemory.CopyOut(address, st);
+            }
             ulong total = Memory.MemoryManager.TotalBytes / PageAllocator.PageSize, free = Memory.MemoryManager.Pages.FreeBytes / PageAllocator.PageSize;
             Logic.Fs.FileSystem? fs = node.Fs;
             ulong blocks = fs != null && fs.PageLimit != 0 ? fs.PageLimit : 0;
@@ -555,7 +575,7 @@ namespace Kernel.Fs
             Span<byte> source = stackalloc byte[256];
             Span<byte> type = stackalloc byte[64];
             Span<byte> target = stackalloc byte[Vfs.PathMax];
-            const ulong MsRemount = 32, MsBind = 4096, MsMove = 8192;
+            const ulong MsReadOnly = 1, MsRemount = 32, MsBind = 4096, MsMove = 8192;
             ulong flags = f->X[3];
             int sn = f->X[0] != 0 ? ReadPath(f->X[0], source) : 0;
             int tn = ReadPath(f->X[1], target);
@@ -565,7 +585,7 @@ namespace Kernel.Fs
             if (r < 0)
                 return r;
             if ((flags & MsRemount) != 0)
-                return 0;
+                return FileSystems.Remount(node!, (flags & MsReadOnly) != 0);
             if ((flags & (MsBind | MsMove)) != 0)
                 return -Errno.EINVAL;
             int yn = f->X[2] != 0 ? ReadPath(f->X[2], type) : -Errno.EINVAL;
@@ -576,7 +596,26 @@ namespace Kernel.Fs
             int cn = FileSystems.PathOf(node!, Fsc.Root, canonical);
             if (cn < 0)
                 return cn;
+            if (FileSystems.IsDiskType(type.Slice(0, yn)))
+                return MountDisk(source.Slice(0, sn), node!, canonical.Slice(0, cn), type.Slice(0, yn), (flags & MsReadOnly) != 0);
             return FileSystems.Mount(source.Slice(0, sn), node!, canonical.Slice(0, cn), type.Slice(0, yn));
+        }
+
+        /// <summary>The disk half of mount(2): the source must name a block device of a disk the kernel has.</summary>
+        private static int MountDisk(ReadOnlySpan<byte> source, Inode target, ReadOnlySpan<byte> targetPath, ReadOnlySpan<byte> type, bool readOnly)
+        {
+            if (source.Length == 0)
+                return -Errno.ENOENT;
+            int r = Vfs.Resolve(Fsc.Root, Fsc.Cwd, source, 0, out Inode? device);
+            if (r < 0)
+                return r;
+            if (device!.Type != InodeMode.S_IFBLK)
+                return -Errno.ENOTBLK;
+            ulong rdev = device.Rdev;
+            IBlockDevice? disk = BlockDevices.Find(DeviceNumber.Major(rdev), DeviceNumber.Minor(rdev));
+            if (disk == null)
+                return -Errno.ENXIO;
+            return FileSystems.MountDisk(source, disk, rdev, target, targetPath, type, readOnly, out _);
         }
 
         private static long Umount2(TrapFrame* f)

@@ -1,7 +1,10 @@
 using System;
 using Kernel.Arch;
+using Kernel.Diagnostics;
 using Kernel.Fs.Proc;
+using Kernel.Logic.Block;
 using Kernel.Logic.Fs;
+using Kernel.Logic.Fs.Ext2;
 using Kernel.Logic;
 using Kernel.Memory;
 using Kernel.Time;
@@ -10,7 +13,8 @@ namespace Kernel.Fs
 {
     /// <summary>
     /// The kernel's file systems: the tmpfs root the initramfs unpacks into, mounts of proc,
-    /// devtmpfs, tmpfs and sysfs, and the mount table /proc/mounts shows.
+    /// devtmpfs, tmpfs and sysfs, disks (ext2 read-write, ext4 read-only), and the mount table
+    /// /proc/mounts shows.
     /// </summary>
     public static unsafe class FileSystems
     {
@@ -20,6 +24,8 @@ namespace Kernel.Fs
             public byte[] Target = Array.Empty<byte>();
             public byte[] Type = Array.Empty<byte>();
             public FileSystem? Fs;
+            /// <summary>The disk behind a disk file system (a disk is mounted once at a time).</summary>
+            public IBlockDevice? Device;
             public MountEntry? Next;
         }
 
@@ -52,9 +58,9 @@ namespace Kernel.Fs
             return RootFs.Root;
         }
 
-        private static void AddEntry(ReadOnlySpan<byte> source, ReadOnlySpan<byte> target, ReadOnlySpan<byte> type, FileSystem fs)
+        private static void AddEntry(ReadOnlySpan<byte> source, ReadOnlySpan<byte> target, ReadOnlySpan<byte> type, FileSystem fs, IBlockDevice? device = null)
         {
-            var e = new MountEntry { Source = Copy(source), Target = Copy(target), Type = Copy(type), Fs = fs };
+            var e = new MountEntry { Source = Copy(source), Target = Copy(target), Type = Copy(type), Fs = fs, Device = device };
             if (s_mounts == null)
             {
                 s_mounts = e;
@@ -114,13 +120,114 @@ namespace Kernel.Fs
 
         private static FileSystem? s_devFs, s_sysFs;
 
+        /// <summary>True for the names mount(2) takes for disk file systems (Linux's ext4 driver serves all three).</summary>
+        public static bool IsDiskType(ReadOnlySpan<byte> type)
+            => Bytes.Equal(type, "ext2"u8) || Bytes.Equal(type, "ext3"u8) || Bytes.Equal(type, "ext4"u8);
+
+        /// <summary>
+        /// Mounts the ext2/ext4 file system on <paramref name="device"/> (device number <paramref name="rdev"/>)
+        /// at <paramref name="target"/>. The reason for a refusal goes to the kernel log, as Linux's
+        /// "EXT4-fs (vda): ..." lines do. ext4 mounts only read-only: asked for read-write, -EROFS.
+        /// </summary>
+        public static int MountDisk(ReadOnlySpan<byte> source, IBlockDevice device, ulong rdev, Inode target,
+            ReadOnlySpan<byte> targetPath, ReadOnlySpan<byte> type, bool readOnly, out FileSystem? mounted)
+        {
+            mounted = null;
+            if (!target.IsDirectory)
+                return -Errno.ENOTDIR;
+            for (MountEntry? e = s_mounts; e != null; e = e.Next)
+                if (e.Device == device)
+                    return -Errno.EBUSY;
+            // The buffer cache: an eighth of memory, at most 64 MiB (its blocks are the file system's).
+            ulong cacheBytes = MemoryManager.TotalBytes / 8;
+            if (cacheBytes > 64UL << 20)
+                cacheBytes = 64UL << 20;
+            int r = Ext2FileSystem.Mount(device, readOnly, rdev, out FileSystem? fs, out string? error, (int)(cacheBytes / 4096));
+            if (r < 0)
+            {
+                Log.Line($"{type}: cannot mount {source}: {error} (error {-r})");
+                return r;
+            }
+            fs!.Clock = &Now;
+            fs.ReadOnly = readOnly || device.ReadOnly;
+            r = Vfs.Mount(target, fs.Root);
+            if (r < 0)
+            {
+                fs.Operations!.Unmount();
+                Owned.Free(fs.Operations);
+                Owned.Free(fs);
+                return r;
+            }
+            AddEntry(source, targetPath, type, fs, device);
+            mounted = fs;
+            WriteBack.Start();
+            return 0;
+        }
+
+        /// <summary>mount -o remount[,ro]: switches a disk file system between read-write and read-only.</summary>
+        public static int Remount(Inode target, bool readOnly)
+        {
+            FileSystem? fs = target.Fs;
+            if (fs == null || fs.Root != target)
+                return -Errno.EINVAL;
+            if (fs.Operations == null)
+                return 0;
+            int r = fs.Operations.Remount(readOnly);
+            if (r < 0)
+                return r;
+            fs.ReadOnly = readOnly;
+            return 0;
+        }
+
+        /// <summary>
+        /// sync(2): every disk file system written back (each flushes its disk when it wrote), and with
+        /// <paramref name="flushDisks"/> every disk's cache flushed too (writes to /dev/vda bypass file systems).
+        /// </summary>
+        public static int SyncAll(bool flushDisks = true)
+        {
+            int result = 0;
+            for (MountEntry? e = s_mounts; e != null; e = e.Next)
+            {
+                if (e.Fs?.Operations is FileSystemOperations ops)
+                {
+                    int r = ops.Sync();
+                    if (r < 0 && result == 0)
+                        result = r;
+                }
+            }
+            for (int i = 0; flushDisks && i < BlockDevices.Count; i++)
+                BlockDevices.At(i).Device.Flush();
+            return result;
+        }
+
+        /// <summary>
+        /// Lets disk file systems drop inodes nobody holds (their caches are bounded only here). Called
+        /// where no system call is half-way through a path walk: between system calls.
+        /// </summary>
+        public static void TrimAll()
+        {
+            for (MountEntry? e = s_mounts; e != null; e = e.Next)
+                e.Fs?.Operations?.Trim();
+        }
+
         public static int Unmount(Inode target)
         {
             if (target.MountPoint == null)
                 return -Errno.EINVAL;
+            FileSystemOperations? ops = target.Fs?.Operations;
+            if (ops != null && ops.Busy)
+                return -Errno.EBUSY;
             int r = Vfs.Unmount(target);
             if (r < 0)
                 return r;
+            if (ops != null)
+            {
+                r = ops.Unmount();
+                if (r < 0)
+                    Log.Line($"umount: writing the file system back failed: error {-r}");
+                Owned.Free(ops);
+                Owned.Free(target.Fs);
+            }
             MountEntry? previous = null;
             for (MountEntry? e = s_mounts; e != null; e = e.Next)
             {
@@ -145,7 +252,7 @@ namespace Kernel.Fs
                 t.Append(e.Source); t.Append((byte)' ');
                 t.Append(e.Target); t.Append((byte)' ');
                 t.Append(e.Type);
-                t.Append(" rw,relatime 0 0\n"u8);
+                t.Append(e.Fs != null && e.Fs.ReadOnly ? " ro,relatime 0 0\n"u8 : " rw,relatime 0 0\n"u8);
             }
         }
 

@@ -19,6 +19,9 @@ namespace Kernel.Fs
         }
 
         public override bool IsStream => false;
+
+        /// <summary>fsync/fdatasync: a disk file's data and metadata written back and the disk flushed (tmpfs: nothing to do).</summary>
+        public override int Sync() => Node!.Fs?.Operations is Logic.Fs.FileSystemOperations ops ? ops.FsyncInode(Node) : 0;
         public override long Size => (long)Node!.Size;
 
         private bool IsPathOnly => (Flags & OpenFlags.Path) != 0;

@@ -3,6 +3,7 @@ using Kernel.Arch;
 using Kernel.Crypto;
 using Kernel.Diagnostics;
 using Kernel.Fs;
+using Kernel.Logic.Block;
 using Kernel.Logic.Fs;
 using Kernel.Logic;
 using Kernel.Memory;
@@ -14,9 +15,11 @@ using Kernel.Tty;
 namespace Kernel.Processes
 {
     /// <summary>
-    /// Starts user space as Linux does with an initramfs: the initrd (newc cpio, gzip-compressed or
-    /// not) is unpacked into a tmpfs root, its pages are given back, and pid 1 runs /init (or what
-    /// init= names) with the console as stdin, stdout and stderr.
+    /// Starts user space as Linux does: the initrd (newc cpio, gzip-compressed or not), if any, is
+    /// unpacked into a tmpfs root and its pages are given back; pid 1 runs its /init (or what rdinit=
+    /// or init= names). Without one, the disk root= names is mounted (ro unless "rw", as rootfstype=
+    /// says) and pid 1 runs init= or the first of /sbin/init, /etc/init, /bin/init, /bin/sh. The
+    /// console is stdin, stdout and stderr.
     /// </summary>
     public static unsafe class UserInit
     {
@@ -31,13 +34,33 @@ namespace Kernel.Processes
             Syscalls.Initialize(bootArguments);
 
             Inode root = FileSystems.CreateRoot();
-            int r = Unpack(initrdStart, initrdEnd);
-            if (r < 0)
+            int r;
+            if (initrdEnd > initrdStart)
             {
-                Log.Line($"initramfs: cannot unpack: error {-r}");
-                return;
+                r = Unpack(initrdStart, initrdEnd);
+                if (r < 0)
+                {
+                    Log.Line($"initramfs: cannot unpack: error {-r}");
+                    return;
+                }
+                Log.Line($"initramfs: unpacked {(initrdEnd - initrdStart) / 1024} KiB, {FileSystems.RootFs!.PagesInUse * 4} KiB in files; mem free {MemoryManager.Pages.FreeBytes >> 10} KiB");
             }
-            Log.Line($"initramfs: unpacked {(initrdEnd - initrdStart) / 1024} KiB, {FileSystems.RootFs!.PagesInUse * 4} KiB in files; mem free {MemoryManager.Pages.FreeBytes >> 10} KiB");
+
+            ReadOnlySpan<byte> path = "/init"u8;
+            ReadOnlySpan<byte> args = bootArguments;
+            if (BootArgs.TryGet(args, "rdinit"u8, out ReadOnlySpan<byte> rdinit) && rdinit.Length > 0)
+                path = rdinit;
+            bool namedInit = BootArgs.TryGet(args, "init"u8, out ReadOnlySpan<byte> named) && named.Length > 0;
+            // An initramfs with its init wins; otherwise the root= disk is the root (Linux's order).
+            if (Vfs.Resolve(root, root, path, 0, out _) < 0 && BootArgs.TryGet(args, "root"u8, out ReadOnlySpan<byte> rootDevice))
+            {
+                root = MountRoot(rootDevice, args);
+                path = namedInit ? named : FirstInit(root);
+            }
+            else if (namedInit)
+            {
+                path = named;
+            }
 
             Process? init = Process.CreateInit(new FsContext(root, root));
             if (init == null)
@@ -45,12 +68,6 @@ namespace Kernel.Processes
             for (int fd = 0; fd < 3; fd++)
                 init.Files!.Install(new ConsoleFile(OpenFlags.ReadWrite), false);
 
-            ReadOnlySpan<byte> path = "/init"u8;
-            ReadOnlySpan<byte> args = bootArguments;
-            if (BootArgs.TryGet(args, "rdinit"u8, out ReadOnlySpan<byte> rdinit) && rdinit.Length > 0)
-                path = rdinit;
-            if (BootArgs.TryGet(args, "init"u8, out ReadOnlySpan<byte> named) && named.Length > 0)
-                path = named;
             Exec.Strings strings = InitStrings(path, args);
             r = ExecSyscalls.ExecInit(init, path, strings);
             strings.Free();
@@ -65,6 +82,65 @@ namespace Kernel.Processes
             Scheduler.RunIdle();
         }
 
+        /// <summary>
+        /// Mounts the disk <paramref name="device"/> names (/dev/vda and the like) over the tmpfs root and
+        /// returns the disk's root directory. A root that cannot be mounted ends the boot, as on Linux.
+        /// </summary>
+        private static Inode MountRoot(ReadOnlySpan<byte> device, ReadOnlySpan<byte> args)
+        {
+            ReadOnlySpan<byte> name = device;
+            if (name.Length > 5 && Bytes.Equal(name.Slice(0, 5), "/dev/"u8))
+                name = name.Slice(5);
+            BlockDeviceEntry? entry = BlockDevices.Count > 0 ? BlockDevices.Table.Find(name) : null;
+            if (entry == null)
+            {
+                Log.Line($"VFS: cannot open root device \"{device}\": no such disk (disks: {BlockDevices.Count})");
+                ThrowHelpers.Panic("VFS: unable to mount root fs");
+            }
+            bool readOnly = !BootArgs.TryGet(args, "rw"u8, out _);
+            ulong rdev = DeviceNumber.Make(entry!.Major, entry.Minor);
+            Inode tmpRoot = FileSystems.RootFs!.Root;
+            int r;
+            FileSystem? fs = null;
+            if (BootArgs.TryGet(args, "rootfstype"u8, out ReadOnlySpan<byte> type) && type.Length > 0)
+            {
+                r = FileSystems.IsDiskType(type)
+                    ? FileSystems.MountDisk("/dev/root"u8, entry.Device, rdev, tmpRoot, "/"u8, type, readOnly, out fs)
+                    : -Errno.ENODEV;
+            }
+            else
+            {
+                // As Linux tries each file system in turn: ext2, then ext4 (whose features this kernel reads only).
+                type = "ext2"u8;
+                r = FileSystems.MountDisk("/dev/root"u8, entry.Device, rdev, tmpRoot, "/"u8, type, readOnly, out fs);
+                if (r == -Errno.EROFS)
+                {
+                    type = "ext4"u8;
+                    Log.Line("VFS: the root file system has ext4 features: mounting it read-only");
+                    r = FileSystems.MountDisk("/dev/root"u8, entry.Device, rdev, tmpRoot, "/"u8, type, true, out fs);
+                }
+            }
+            if (r < 0)
+            {
+                Log.Line($"VFS: cannot mount root fs on {device} as {type}: error {-r}");
+                ThrowHelpers.Panic("VFS: unable to mount root fs");
+            }
+            Log.Line($"VFS: mounted root ({type} filesystem) {(fs!.ReadOnly ? "readonly" : "read-write")} on device {entry.Major}:{entry.Minor}");
+            return fs.Root;
+        }
+
+        /// <summary>The init Linux looks for on a root disk when init= names none.</summary>
+        private static ReadOnlySpan<byte> FirstInit(Inode root)
+        {
+            if (Vfs.Resolve(root, root, "/sbin/init"u8, 0, out _) == 0)
+                return "/sbin/init"u8;
+            if (Vfs.Resolve(root, root, "/etc/init"u8, 0, out _) == 0)
+                return "/etc/init"u8;
+            if (Vfs.Resolve(root, root, "/bin/init"u8, 0, out _) == 0)
+                return "/bin/init"u8;
+            return "/bin/sh"u8;
+        }
+
         private static int IndexOf(ReadOnlySpan<byte> text, byte c)
         {
             for (int i = 0; i < text.Length; i++)
@@ -77,7 +153,8 @@ namespace Kernel.Processes
             => Bytes.Equal(key, "hz"u8) || Bytes.Equal(key, "test"u8) || Bytes.Equal(key, "init"u8)
             || Bytes.Equal(key, "rdinit"u8) || Bytes.Equal(key, "systrace"u8) || Bytes.Equal(key, "console"u8)
             || Bytes.Equal(key, "quiet"u8) || Bytes.Equal(key, "panic"u8) || Bytes.Equal(key, "loglevel"u8)
-            || Bytes.Equal(key, "earlycon"u8) || Bytes.Equal(key, "root"u8);
+            || Bytes.Equal(key, "earlycon"u8) || Bytes.Equal(key, "root"u8) || Bytes.Equal(key, "rootfstype"u8)
+            || Bytes.Equal(key, "rootwait"u8) || Bytes.Equal(key, "ro"u8) || Bytes.Equal(key, "rw"u8);
 
         /// <summary>
         /// init's argv and environment as Linux builds them from the command line: words after "--"

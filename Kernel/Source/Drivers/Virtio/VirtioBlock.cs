@@ -13,7 +13,7 @@ namespace Kernel.Drivers.Virtio
     /// A virtio-blk disk (VirtIO 1.2 §5.2) behind one queue. Requests are synchronous for their caller
     /// and may be in flight from several threads at once: each takes a request slot (its header and
     /// status byte in DMA memory), puts header, data and status in the ring, notifies the device, and
-    /// sleeps until the completion interrupt (<see cref="Completion"/>). Data buffers in the linear map
+    /// waits for the completion interrupt (<see cref="WaitForDevice"/>). Data buffers in the linear map
     /// go to the device as they are; others (the image's statics, the boot stack) through bounce pages.
     /// </summary>
     public sealed unsafe class VirtioBlock : IBlockDevice
@@ -36,6 +36,20 @@ namespace Kernel.Drivers.Virtio
         private bool _failed;
 
         public ulong SectorCount => _capacity;
+
+        /// <summary>
+        /// Waits for the device's next interrupt with the CPU (WFI), interrupts masked on entry and exit.
+        /// The thread does not sleep in the scheduler: the file systems above are not re-entrant, and a
+        /// request is always made in the middle of one of their operations, so no other thread may run
+        /// (and enter the same file system) until it completes. Linux sleeps holding the inode's and the
+        /// buffer's locks instead; this kernel has none.
+        /// </summary>
+        private static void WaitForDevice()
+        {
+            Cpu.WaitForInterrupt();
+            Cpu.EnableInterrupts();
+            Cpu.DisableInterrupts();
+        }
         public bool ReadOnly { get; }
         public bool HasFlush { get; }
         public uint LogicalBlockSize => _blockSize;
@@ -256,7 +270,7 @@ namespace Kernel.Drivers.Virtio
                     if (length <= _queue.FreeCount)
                         break;
                 }
-                Completion.WaitOnce(this);
+                WaitForDevice();
             }
             _slotWaiter[slot] = done;
             int head = _queue.Add(chain.Slice(0, length));
@@ -266,7 +280,7 @@ namespace Kernel.Drivers.Virtio
             if (_queue.NeedsNotification())
                 _transport.Notify(0);
             while (!done.Done)
-                Completion.WaitOnce(done);
+                WaitForDevice();
             byte status = _slots[slot * SlotBytes + StatusOffset];
             _slotWaiter[slot] = null;
             Scheduler.WakeAll(this); // a slot and descriptors are free for whoever waits

@@ -75,7 +75,7 @@ namespace Kernel.Fs.Proc
                     t.Append("Linux version 6.1.0-managed (Managed kernel 0.1, C# on NativeAOT) #1 SMP PREEMPT\n"u8);
                     break;
                 case ProcContent.FileSystems:
-                    t.Append("nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\nnodev\tsysfs\n"u8);
+                    t.Append("nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\nnodev\tsysfs\n\text2\n\text4\n"u8);
                     break;
                 case ProcContent.Partitions:
                     Logic.Block.PartitionsText.Render(Logic.Block.BlockDevices.Table, ref t);
