@@ -2,24 +2,20 @@ namespace Kernel.Logic.Block
 {
     /// <summary>
     /// /proc/partitions as Linux prints it (block/genhd.c): a header and a blank line when there is any
-    /// disk, then "%4d  %7d %10llu %s" per disk: major, minor, size in 1 KiB blocks, name. Disks of
+    /// disk (even an empty one), then "%4d  %7d %10llu %s" per disk: major, minor, size in 1 KiB blocks, name. Disks of
     /// no sectors are left out, as Linux leaves them out.
     /// </summary>
     public static class PartitionsText
     {
         public static void Render(BlockDeviceTable table, ref TextBuilder t)
         {
-            bool header = false;
+            if (table.Count > 0)
+                t.Append("major minor  #blocks  name\n\n"u8);
             for (int i = 0; i < table.Count; i++)
             {
                 BlockDeviceEntry e = table.At(i);
                 if (e.Device.SectorCount == 0)
                     continue;
-                if (!header)
-                {
-                    t.Append("major minor  #blocks  name\n\n"u8);
-                    header = true;
-                }
                 t.Decimal(e.Major, 4);
                 t.Append("  "u8);
                 t.Decimal(e.Minor, 7);

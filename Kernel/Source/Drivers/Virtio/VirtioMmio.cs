@@ -75,7 +75,9 @@ namespace Kernel.Drivers.Virtio
         public int Negotiate(ulong supported)
         {
             Write(Status, 0);
-            while (Read(Status) != 0) { }
+            for (int spins = 0; Read(Status) != 0; spins++)
+                if (spins == 1_000_000)
+                    return -Errno.ENODEV; // the reset never completed: leave the device alone
             Write(Status, VirtioStatus.Acknowledge);
             Write(Status, VirtioStatus.Acknowledge | VirtioStatus.Driver);
             Write(DeviceFeaturesSel, 0);
