@@ -48,7 +48,8 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
     private readonly Thread _worker;
     private readonly byte[] _chunk = new byte[ChunkSize];
     private VirtioMmio? _transport;
-    private bool _busy;
+    private bool _busy; // the worker is serving a batch without the lock
+    private bool _pending; // notified, and the worker has not yet found the queue empty
     private volatile bool _stopping;
 
     /// <param name="serial">The drive's serial number (GET_ID); QEMU's <c>serial=</c>, empty by default.</param>
@@ -93,6 +94,7 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
 
     public void QueueNotify(int queue)
     {
+        _pending = true;
         if (_kick.CurrentCount == 0)
         {
             _kick.Release();
@@ -116,7 +118,7 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
         var gate = _transport!.Lock;
         lock (gate)
         {
-            while (_busy || _kick.CurrentCount > 0)
+            while (_busy || _pending)
             {
                 var left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero)
@@ -170,6 +172,8 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
 
             if (batch.Count == 0)
             {
+                _pending = false;
+                Monitor.PulseAll(gate);
                 return false;
             }
 
