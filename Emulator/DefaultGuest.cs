@@ -35,6 +35,8 @@ public static class DefaultGuest
                 InitrdPath = options.Initrd,
                 Append = options.Append,
                 DtbPath = options.Dtb,
+                VirtioDevices = options.VirtioDevices,
+                VirtioLegacy = options.VirtioLegacy,
             };
         }
 
@@ -51,6 +53,8 @@ public static class DefaultGuest
             InitrdPath = options.Initrd ?? Initramfs,
             Append = options.Append ?? DefaultAppend,
             DtbPath = options.Dtb,
+            VirtioDevices = options.VirtioDevices,
+            VirtioLegacy = options.VirtioLegacy,
         };
     }
 }

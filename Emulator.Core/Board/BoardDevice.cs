@@ -20,6 +20,9 @@ public sealed record BoardDevice(
     {
     }
 
+    /// <summary>Whether the device tree declares its interrupt edge-triggered (rising) rather than level-high, as QEMU does for virtio-mmio.</summary>
+    public bool EdgeTriggered { get; init; }
+
     /// <summary>The first window's base: the unit address of the device's node.</summary>
     public ulong Base => Windows[0].Base;
 }

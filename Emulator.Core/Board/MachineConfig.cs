@@ -11,4 +11,14 @@ public sealed record MachineConfig
     public string? InitrdPath { get; init; }
     public string? Append { get; init; }
     public string? DtbPath { get; init; }
+
+    /// <summary>
+    /// virtio devices in command-line order. As in QEMU, the first takes the highest virtio-mmio transport
+    /// (slot 31, 0x0a003e00), the next slot 30, and so on; the other transports are present and empty.
+    /// </summary>
+    public IReadOnlyList<VirtioDeviceSpec> VirtioDevices { get; init; } = [];
+
+    /// <summary>The transports' register layout: legacy version 1 (QEMU's default) or, when false, version 2
+    /// (QEMU's <c>-global virtio-mmio.force-legacy=false</c>).</summary>
+    public bool VirtioLegacy { get; init; } = true;
 }

@@ -13,6 +13,7 @@ public static class VirtDeviceTree
     // Interrupt specifier cells for arm,cortex-a15-gic: type (0 SPI, 1 PPI), number, flags.
     private const uint GicSpi = 0;
     private const uint GicPpi = 1;
+    private const uint EdgeRising = 1;
     private const uint LevelHigh = 4;
 
     /// <summary>PPI flags: level-high (4) with the mask of CPUs it goes to (one CPU) in bits 8..15.</summary>
@@ -78,7 +79,7 @@ public static class VirtDeviceTree
 
             if (device.Spi is { } spi)
             {
-                node.SetU32("interrupts", GicSpi, (uint)spi, LevelHigh);
+                node.SetU32("interrupts", GicSpi, (uint)spi, device.EdgeTriggered ? EdgeRising : LevelHigh);
             }
         }
 

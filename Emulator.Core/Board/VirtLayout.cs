@@ -17,6 +17,14 @@ public static class VirtLayout
     public const ulong FwCfgSize = 0x18;
     public const ulong RamBase = 0x4000_0000;
 
+    /// <summary>virtio-mmio transports: <see cref="VirtioCount"/> windows from here, <see cref="VirtioSize"/> apart.</summary>
+    public const ulong VirtioBase = 0x0a00_0000;
+    public const ulong VirtioSize = 0x200;
+    public const int VirtioCount = 32;
+
+    /// <summary>Transport i raises SPI VirtioSpiBase + i.</summary>
+    public const int VirtioSpiBase = 16;
+
     public const int UartSpi = 1;
     public const int RtcSpi = 2;
 

@@ -3,6 +3,8 @@ using Emulator.Core.Cpu;
 using Emulator.Core.Memory;
 using Emulator.Core.Unicorn;
 using Emulator.Devices;
+using Emulator.Devices.Storage;
+using Emulator.Devices.Virtio;
 
 namespace Emulator.Core.Board;
 
@@ -23,6 +25,7 @@ public sealed class VirtMachine : IDisposable
     private readonly Pl031 _rtc;
     private readonly GuestClock _clock = new();
     private readonly BootLayout _boot;
+    private readonly List<IDisposable> _backends = [];
     private Thread? _timerThread;
     private volatile bool _stopping;
 
@@ -72,6 +75,7 @@ public sealed class VirtMachine : IDisposable
                     VirtDeviceTree.DescribePrimeCell("arm,pl031", uartClock: false)),
                 new BoardDevice("fw-cfg", VirtLayout.FwCfgBase, VirtLayout.FwCfgSize, fwCfg, null,
                     node => node.SetString("compatible", "qemu,fw-cfg-mmio").SetEmpty("dma-coherent")),
+                .. CreateVirtioTransports(config),
             ];
 
             unsafe
@@ -79,10 +83,7 @@ public sealed class VirtMachine : IDisposable
                 _engine.MapRam(_ram.Base, _ram.Size, _ram.Pointer);
             }
 
-            foreach (var window in Devices.SelectMany(d => d.Windows))
-            {
-                _bus.Map(_engine, window.Base, window.Size, window.Model);
-            }
+            MapWindows(Devices.SelectMany(d => d.Windows));
 
             // The bus rounds each window up to whole pages; the holes fill what is left.
             MapHoles([.. _bus.Windows.Select(w => (w.Base, w.Size)), (_ram.Base, _ram.Size)]);
@@ -108,6 +109,101 @@ public sealed class VirtMachine : IDisposable
             Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The 32 virtio-mmio transports, all present as on QEMU's board; the requested devices fill them from the
+    /// highest slot down, in command-line order (QEMU's -device placement). The images are opened and locked here.
+    /// </summary>
+    private List<BoardDevice> CreateVirtioTransports(MachineConfig config)
+    {
+        if (config.VirtioDevices.Count > VirtLayout.VirtioCount)
+        {
+            throw new BootException($"too many virtio devices ({config.VirtioDevices.Count}): the board has {VirtLayout.VirtioCount} virtio-mmio transports");
+        }
+
+        var slots = new IVirtioDevice?[VirtLayout.VirtioCount];
+        for (var k = 0; k < config.VirtioDevices.Count; k++)
+        {
+            slots[VirtLayout.VirtioCount - 1 - k] = CreateVirtioDevice(config.VirtioDevices[k]);
+        }
+
+        var transports = new List<BoardDevice>();
+        for (var i = 0; i < VirtLayout.VirtioCount; i++)
+        {
+            var windowBase = VirtLayout.VirtioBase + ((ulong)i * VirtLayout.VirtioSize);
+            var spi = VirtLayout.VirtioSpiBase + i;
+            var transport = new VirtioMmio(slots[i], _ram, _gic.Line(VirtLayout.SpiBase + spi), config.VirtioLegacy, _gate, windowBase);
+            transports.Add(new BoardDevice("virtio_mmio", windowBase, VirtLayout.VirtioSize, transport, spi,
+                node => node.SetString("compatible", "virtio,mmio").SetEmpty("dma-coherent"))
+            {
+                EdgeTriggered = true,
+            });
+        }
+
+        return transports;
+    }
+
+    private IVirtioDevice CreateVirtioDevice(VirtioDeviceSpec spec)
+    {
+        switch (spec)
+        {
+            case VirtioBlockSpec block:
+                RawImage image;
+                try
+                {
+                    image = RawImage.Open(block.ImagePath, block.ReadOnly);
+                }
+                catch (ImageException e)
+                {
+                    throw new BootException(e.Message);
+                }
+
+                var device = new VirtioBlock(image, block.Serial);
+                _backends.Add(device);
+                return device;
+            case VirtioRngSpec:
+                return new VirtioRng();
+            default:
+                throw new BootException($"unsupported virtio device {spec.GetType().Name}");
+        }
+    }
+
+    /// <summary>
+    /// Maps every device window on the bus. Unicorn maps whole pages, so windows that share a page (the
+    /// 0x200-byte virtio transports) are mapped together as one <see cref="MmioBank"/>.
+    /// </summary>
+    private void MapWindows(IEnumerable<BoardWindow> windows)
+    {
+        const ulong Page = 0x1000;
+        var run = new List<BoardWindow>();
+        void MapRun()
+        {
+            if (run.Count == 1)
+            {
+                _bus.Map(_engine, run[0].Base, run[0].Size, run[0].Model);
+            }
+            else if (run.Count > 1)
+            {
+                var start = run[0].Base & ~(Page - 1);
+                var end = run.Max(w => w.Base + w.Size);
+                _bus.Map(_engine, start, end - start, new MmioBank(start, run.Select(w => (w.Base, w.Size, w.Model))));
+            }
+
+            run.Clear();
+        }
+
+        foreach (var window in windows.OrderBy(w => w.Base))
+        {
+            if (run.Count > 0 && window.Base >= ((run.Max(w => w.Base + w.Size) + Page - 1) & ~(Page - 1)))
+            {
+                MapRun();
+            }
+
+            run.Add(window);
+        }
+
+        MapRun();
     }
 
     /// <summary>Guest RAM, or the one-line refusal QEMU gives when the host cannot provide it.</summary>
@@ -272,6 +368,11 @@ public sealed class VirtMachine : IDisposable
         }
 
         _vcpu?.Dispose();
+        foreach (var backend in _backends)
+        {
+            backend.Dispose();
+        }
+
         _engine?.Dispose();
         _bus?.Dispose();
         _ram?.Dispose();

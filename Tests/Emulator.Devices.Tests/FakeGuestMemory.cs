@@ -29,6 +29,8 @@ internal sealed class FakeGuestMemory(ulong baseAddress, int size) : IGuestMemor
 
     public Span<byte> At(ulong address, int length) => Bytes.AsSpan((int)(address - baseAddress), length);
 
-    private bool Contains(ulong address, int length) =>
-        address >= baseAddress && address - baseAddress <= (ulong)Bytes.Length && (ulong)length <= (ulong)Bytes.Length - (address - baseAddress);
+    public bool Contains(ulong address, ulong length) =>
+        address >= baseAddress && address - baseAddress <= (ulong)Bytes.Length && length <= (ulong)Bytes.Length - (address - baseAddress);
+
+    private bool Contains(ulong address, int length) => Contains(address, (ulong)length);
 }

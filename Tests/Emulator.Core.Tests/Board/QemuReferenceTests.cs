@@ -95,4 +95,19 @@ public class QemuReferenceTests
         Assert.Equal(Qemu("/apb-pclk").Raw("clock-frequency"), Ours("/apb-pclk").Raw("clock-frequency"));
         Assert.Equal(Qemu("/chosen").Raw("stdout-path"), Ours("/chosen").Raw("stdout-path"));
     }
+
+    [Fact]
+    public void VirtioTransports_AreQemusNodes_InQemusOrder_WithQemusProperties()
+    {
+        static List<DtsNode> Virtio(DtsNode root) => [.. root.Children.Where(c => c.Name.StartsWith("virtio_mmio@", StringComparison.Ordinal))];
+        var qemu = Virtio(Trees.Value.Qemu);
+        var ours = Virtio(Trees.Value.Ours);
+
+        Assert.Equal(32, qemu.Count);
+        Assert.Equal(qemu.Select(n => n.Name), ours.Select(n => n.Name));
+        foreach (var (q, o) in qemu.Zip(ours))
+        {
+            Assert.Equal(q.Properties.OrderBy(p => p.Key), o.Properties.OrderBy(p => p.Key));
+        }
+    }
 }

@@ -48,7 +48,26 @@ public class VirtDeviceTreeTests
     [Fact]
     public void Board_DeclaresTheVirtDevicesTheEmulatorModels()
     {
-        Assert.Equal(["intc", "pl011", "pl031", "fw-cfg"], Devices.Select(d => d.NodeName));
+        Assert.Equal(["intc", "pl011", "pl031", "fw-cfg", .. Enumerable.Repeat("virtio_mmio", VirtLayout.VirtioCount)], Devices.Select(d => d.NodeName));
+    }
+
+    [Fact]
+    public void Board_HasQemus32VirtioTransports_0x200Apart_WithSpis16To47()
+    {
+        var transports = Devices.Where(d => d.NodeName == "virtio_mmio").ToList();
+
+        Assert.Equal(Enumerable.Range(0, 32).Select(i => 0x0a00_0000UL + ((ulong)i * 0x200)), transports.Select(t => t.Base));
+        Assert.All(transports, t => Assert.Equal(0x200UL, t.Size));
+        Assert.Equal(Enumerable.Range(16, 32).Select(i => (int?)i), transports.Select(t => t.Spi));
+    }
+
+    [Fact]
+    public void VirtioTransports_AreDmaCoherentVirtioMmioNodes()
+    {
+        var node = Node("/virtio_mmio@a000200");
+
+        Assert.Equal("virtio,mmio", node.String("compatible"));
+        Assert.True(node.Has("dma-coherent"));
     }
 
     [Fact]
@@ -64,7 +83,7 @@ public class VirtDeviceTreeTests
     }
 
     [Fact]
-    public void EveryBoardDeviceWithAnSpi_DeclaresItAsALevelHighSpi()
+    public void EveryBoardDeviceWithAnSpi_DeclaresItAsALevelHighSpi_OrRisingEdgeForVirtio()
     {
         Assert.Contains(Devices, d => d.Spi != null);
         foreach (var device in Devices)
@@ -72,7 +91,7 @@ public class VirtDeviceTreeTests
             var node = Node($"/{device.NodeName}@{device.Base:x}");
             if (device.Spi is { } spi)
             {
-                Assert.Equal([0u, (uint)spi, 4u], node.Cells("interrupts"));
+                Assert.Equal([0u, (uint)spi, device.EdgeTriggered ? 1u : 4u], node.Cells("interrupts"));
             }
             else
             {
