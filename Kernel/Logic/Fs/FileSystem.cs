@@ -11,7 +11,7 @@ namespace Kernel.Logic.Fs
         private ulong _nextIno = 1;
         private ulong _liveInodes;
         private ulong _pagesInUse;
-        private readonly delegate*<void*, ulong, void> _clear;
+        private delegate*<void*, ulong, void> _clear;
 
         /// <summary>A file system whose root the caller sets with <see cref="SetRoot"/> (for /proc, /dev and the like).</summary>
         public FileSystem(ulong dev)
@@ -104,9 +104,24 @@ namespace Kernel.Logic.Fs
         /// <summary>Counts an inode a disk file system dropped from its cache.</summary>
         internal void InodeEvicted() => _liveInodes--;
 
-        // ---- pages (tmpfs) ----
+        // ---- pages (tmpfs data, a disk file system's page cache) ----
 
-        public PageAllocator? Pages { get; }
+        public PageAllocator? Pages { get; private set; }
+
+        /// <summary>
+        /// Gives a disk file system (ext2/ext4) the memory of its page cache, as a tmpfs gets it at
+        /// creation: pages from <paramref name="pages"/>, seen at physical + <paramref name="linearOffset"/>;
+        /// <paramref name="clear"/> zeroes whole pages fast (null: a plain loop). Without it, a disk
+        /// file's <see cref="Inode.PhysicalPage"/> answers 0. Only while no page is held.
+        /// </summary>
+        public void SetPageMemory(PageAllocator pages, ulong linearOffset, delegate*<void*, ulong, void> clear = null)
+        {
+            if (_pagesInUse != 0)
+                Fatal.Panic("fs: changing the page memory while pages are in use");
+            Pages = pages;
+            LinearOffset = linearOffset;
+            _clear = clear;
+        }
 
         /// <summary>Virtual = physical + LinearOffset for file pages (the kernel changes it when it switches maps).</summary>
         public ulong LinearOffset { get; set; }
@@ -122,12 +137,25 @@ namespace Kernel.Logic.Fs
 
         internal byte* PageAddress(ulong phys) => (byte*)(phys + LinearOffset);
 
-        /// <summary>A zeroed page, or 0 when memory or the size limit is exhausted (or this is not a tmpfs).</summary>
-        internal ulong AllocateZeroedPage()
+        /// <summary>True when <see cref="PageLimit"/> is reached.</summary>
+        internal bool AtPageLimit => PageLimit != 0 && _pagesInUse >= PageLimit;
+
+        /// <summary>A page with undefined contents, or 0 when memory or the size limit is exhausted (or there is no page memory).</summary>
+        internal ulong AllocatePage()
         {
-            if (Pages == null || PageLimit != 0 && _pagesInUse >= PageLimit)
+            if (Pages == null || AtPageLimit)
                 return 0;
             ulong phys = Pages.AllocateUserPage();
+            if (phys == 0)
+                return 0;
+            _pagesInUse++;
+            return phys;
+        }
+
+        /// <summary>A zeroed page, or 0 when memory or the size limit is exhausted (or there is no page memory).</summary>
+        internal ulong AllocateZeroedPage()
+        {
+            ulong phys = AllocatePage();
             if (phys == 0)
                 return 0;
             byte* p = PageAddress(phys);
@@ -136,14 +164,13 @@ namespace Kernel.Logic.Fs
             else
                 for (ulong* q = (ulong*)p, end = (ulong*)(p + PageAllocator.PageSize); q < end; q++)
                     *q = 0;
-            _pagesInUse++;
             return phys;
         }
 
         internal void FreePage(ulong phys)
         {
             if (Pages!.FreePages(phys, 1) < 0)
-                Fatal.Panic("tmpfs: freeing a page twice");
+                Fatal.Panic("fs: freeing a page twice");
             _pagesInUse--;
         }
     }

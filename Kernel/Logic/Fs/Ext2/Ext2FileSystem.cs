@@ -15,6 +15,9 @@ namespace Kernel.Logic.Fs.Ext2
         /// <summary>Default bounds: blocks in the buffer cache, unreferenced inodes kept by <see cref="Trim"/>.</summary>
         public const int DefaultCacheBlocks = 1024, DefaultInodeBound = 512;
 
+        /// <summary>Default <see cref="FileSystem.PageLimit"/> of the page cache: 16 MiB.</summary>
+        public const ulong DefaultPageLimit = 4096;
+
         private readonly IBlockDevice _dev;
         private readonly byte[] _sb = new byte[L.SuperblockSize];
         internal FileSystem Vfs = null!;
@@ -206,6 +209,7 @@ namespace Kernel.Logic.Fs.Ext2
 
             Vfs = new FileSystem(devNumber);
             Vfs.Operations = this;
+            Vfs.PageLimit = DefaultPageLimit;
             int capacity = cacheBlocks < 16 ? 16 : cacheBlocks;
             Cache = new BufferCache(_dev, BlockSize, capacity);
 
@@ -911,6 +915,28 @@ namespace Kernel.Logic.Fs.Ext2
             Vfs.InodeEvicted();
             n.DropForEviction();
             Owned.Free(n);
+        }
+
+        // ---- page cache ----
+
+        /// <summary>
+        /// A page for <paramref name="requester"/>'s page cache. At the page limit (or when memory is
+        /// out) the pages of unreferenced inodes go first, least recently used first: a mapping holds
+        /// its inode, so those pages are mapped nowhere. 0 when nothing can be freed.
+        /// </summary>
+        internal ulong AllocateCachePage(Ext2Inode requester)
+        {
+            if (Vfs.Pages == null || _unmounted)
+                return 0;
+            ulong phys = Vfs.AllocatePage();
+            for (Ext2Inode? n = _lruTail; phys == 0 && n != null; n = n.LruPrev)
+            {
+                if (n == requester || n.RefCount != 0 || n.CachedPages == 0)
+                    continue;
+                n.FreeCachedPagesFrom(0);
+                phys = Vfs.AllocatePage();
+            }
+            return phys;
         }
 
         /// <summary>

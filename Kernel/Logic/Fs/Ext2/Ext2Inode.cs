@@ -8,7 +8,8 @@ namespace Kernel.Logic.Fs.Ext2
     /// and the attributes as <see cref="Inode"/> fields; <see cref="WriteBack"/> folds the fields
     /// into the image and the image into the inode table (the VFS changes attributes directly, so
     /// write-back compares instead of tracking changes). This file: life cycle and attributes;
-    /// Ext2InodeData.cs: block maps and file data; Ext2InodeDirectory.cs: directories.
+    /// Ext2InodeData.cs: block maps and file data; Ext2InodeDirectory.cs: directories;
+    /// Ext2InodePages.cs: the page cache.
     /// </summary>
     public sealed partial class Ext2Inode : Inode
     {
@@ -228,6 +229,7 @@ namespace Kernel.Logic.Fs.Ext2
         /// <summary>Eviction: lets go of the parent and the image (the caller wrote it back).</summary>
         internal void DropForEviction()
         {
+            FreeCachedPagesFrom(0);
             SetParent(null);
             DropRaw();
         }
@@ -235,6 +237,7 @@ namespace Kernel.Logic.Fs.Ext2
         /// <summary>The last name and the last holder are gone: free the blocks and the inode on disk.</summary>
         protected override void FreeStorage()
         {
+            FreeCachedPagesFrom(0);
             if (!Ext.ReadOnly && Raw != null)
             {
                 bool dir = IsDirectory;

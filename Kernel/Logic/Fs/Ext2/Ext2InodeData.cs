@@ -394,6 +394,7 @@ namespace Kernel.Logic.Fs.Ext2
                 end = max;
             int bs = Ext.BlockSize;
             ulong pos = offset;
+            ulong oldSize = Size;
             int rc = 0;
             while (pos < end)
             {
@@ -417,7 +418,11 @@ namespace Kernel.Logic.Fs.Ext2
                     Size = pos;
             }
             if (pos > offset)
+            {
+                ResizeCachedPages(oldSize);
+                UpdateCachedPages(offset, src.Slice(0, (int)(pos - offset)));
                 TouchModified();
+            }
             return pos > offset ? (long)(pos - offset) : rc;
         }
 
@@ -452,7 +457,9 @@ namespace Kernel.Logic.Fs.Ext2
                         rc = r2;
                 }
             }
+            ulong oldSize = Size;
             Size = size;
+            ResizeCachedPages(oldSize);
             TouchModified();
             return rc;
         }
