@@ -150,6 +150,9 @@ namespace Kernel.Fs
             }
             fs!.Clock = &Now;
             fs.ReadOnly = readOnly || device.ReadOnly;
+            // File pages that programs run from and map (the page cache): at most an eighth of memory.
+            fs.SetPageMemory(MemoryManager.Pages, MemoryManager.LinearBase, &Cpu.ZeroPages);
+            fs.PageLimit = MemoryManager.TotalBytes / PageAllocator.PageSize / 8;
             r = Vfs.Mount(target, fs.Root);
             if (r < 0)
             {
