@@ -48,6 +48,8 @@ namespace Kernel.Processes
             Syscalls.Register("setrlimit"u8, &SetRlimit);
             Syscalls.Register("getrusage"u8, &GetRusage);
             Syscalls.Register("uname"u8, &Uname);
+            Syscalls.Register("sethostname"u8, &SetHostname);
+            Syscalls.Register("setdomainname"u8, &SetDomainname);
             Syscalls.Register("sysinfo"u8, &SysInfo);
             Syscalls.Register("getrandom"u8, &GetRandom);
             Syscalls.Register("clone"u8, &Clone);
@@ -368,16 +370,45 @@ namespace Kernel.Processes
             return UserMemory.CopyOut(address, ru);
         }
 
+        // uname's nodename and domainname (NUL-padded, at most 64 bytes each), as sethostname and setdomainname set them.
+        private static readonly byte[] HostName = NewName("managed"u8);
+        private static readonly byte[] DomainName = NewName("(none)"u8);
+
+        private static byte[] NewName(ReadOnlySpan<byte> initial)
+        {
+            byte[] name = new byte[65];
+            initial.CopyTo(name);
+            return name;
+        }
+
+        private static long SetHostname(TrapFrame* f) => SetName(HostName, f->X[0], (long)f->X[1]);
+
+        private static long SetDomainname(TrapFrame* f) => SetName(DomainName, f->X[0], (long)f->X[1]);
+
+        private static long SetName(byte[] name, ulong address, long length)
+        {
+            if (Current.Euid != 0)
+                return -Errno.EPERM;
+            if (length < 0 || length > 64)
+                return -Errno.EINVAL;
+            Span<byte> text = stackalloc byte[64];
+            if (length > 0 && UserMemory.CopyIn(address, text.Slice(0, (int)length)) < 0)
+                return -Errno.EFAULT;
+            new Span<byte>(name).Clear();
+            text.Slice(0, (int)length).CopyTo(name);
+            return 0;
+        }
+
         private static long Uname(TrapFrame* f)
         {
             Span<byte> u = stackalloc byte[65 * 6];
             u.Clear();
             Put(u, 0, "Linux"u8);
-            Put(u, 65, "managed"u8);
+            Put(u, 65, new ReadOnlySpan<byte>(HostName, 0, 64));
             Put(u, 130, "6.1.0-managed"u8);
             Put(u, 195, "#1 SMP PREEMPT Managed kernel 0.1 (C# on NativeAOT)"u8);
             Put(u, 260, "aarch64"u8);
-            Put(u, 325, "(none)"u8);
+            Put(u, 325, new ReadOnlySpan<byte>(DomainName, 0, 64));
             return UserMemory.CopyOut(f->X[0], u);
         }
 
