@@ -1,15 +1,19 @@
+using System.Reflection;
 using Emulator.Core.Board;
 using Emulator.Core.Boot;
 
 namespace Emulator;
 
 /// <summary>
-/// What boots when the user names no kernel: Debian's arm64 Linux with an initramfs around Debian's
-/// busybox, downloaded and built once by scripts/setup.sh into the cache folder (outside the repository).
+/// What boots when the user names no kernel: the managed kernel (built with the emulator) or, with
+/// -guest linux, Debian's arm64 Linux with the set-up's initramfs; either way with its root on the
+/// default disk and a virtio-rng. scripts/setup.sh builds the pristine disk image from disk-images/
+/// into the cache folder (outside the repository); the first boot copies it to a working image, which
+/// keeps what the guest writes from one run to the next.
 /// </summary>
 public static class DefaultGuest
 {
-    public const string DefaultAppend = "console=ttyAMA0";
+    public const string DefaultAppend = "console=ttyAMA0 root=/dev/vda rw";
 
     public static string CacheFolder =>
         Environment.GetEnvironmentVariable("VIRT_EMULATOR_CACHE") is { Length: > 0 } dir
@@ -19,11 +23,23 @@ public static class DefaultGuest
                 : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
                 "virt-emulator");
 
-    public static string Kernel => Path.Combine(CacheFolder, "guest", "Image");
+    /// <summary>Debian's Linux Image and its initramfs.</summary>
+    public static string LinuxKernel => Path.Combine(CacheFolder, "guest", "Image");
 
     public static string Initramfs => Path.Combine(CacheFolder, "guest", "initramfs.cpio.gz");
 
-    public static MachineConfig Complete(Options options)
+    /// <summary>The managed kernel's Image, built by Kernel/Kernel.csproj with this program.</summary>
+    public static string ManagedKernel =>
+        typeof(DefaultGuest).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "ManagedKernelImage")?.Value ?? "Kernel/bin/Image";
+
+    /// <summary>The disk as the set-up built it; never written.</summary>
+    public static string PristineDisk => Path.Combine(CacheFolder, "disk", "rootfs.ext2");
+
+    /// <summary>The disk the default guest runs on (a copy of the pristine one).</summary>
+    public static string WorkingDisk => Path.Combine(CacheFolder, "disk", "work.ext2");
+
+    public static MachineConfig Complete(Options options, TextWriter notes)
     {
         if (options.Kernel != null)
         {
@@ -40,21 +56,77 @@ public static class DefaultGuest
             };
         }
 
-        if (!File.Exists(Kernel) || !File.Exists(Initramfs))
+        bool linux = options.Guest == DefaultGuestKind.Linux;
+        string kernel = linux ? LinuxKernel : ManagedKernel;
+        if (!File.Exists(kernel) || (linux && !File.Exists(Initramfs)))
         {
-            throw new BootException($"no -kernel given and the default guest is not set up ({Kernel}); run: bash scripts/setup.sh");
+            throw new BootException(linux
+                ? $"no -kernel given and the default Linux guest is not set up ({kernel}); run: bash scripts/setup.sh"
+                : $"no -kernel given and the managed kernel is not built ({kernel}); run: dotnet build Kernel/Kernel.csproj");
         }
 
+        PrepareWorkingDisk(notes);
+        // The default disk is added last so that it takes the lowest transport and is probed first:
+        // it is vda for Linux and for the managed kernel; the user's own -drive disks come after it.
+        VirtioDeviceSpec[] devices = [.. options.VirtioDevices, new VirtioRngSpec(), new VirtioBlockSpec(WorkingDisk, Serial: "root")];
         return new MachineConfig
         {
             Cpu = options.Cpu,
             RamSize = options.RamSize,
-            KernelPath = Kernel,
-            InitrdPath = options.Initrd ?? Initramfs,
+            KernelPath = kernel,
+            InitrdPath = linux ? options.Initrd ?? Initramfs : options.Initrd,
             Append = options.Append ?? DefaultAppend,
             DtbPath = options.Dtb,
-            VirtioDevices = options.VirtioDevices,
+            VirtioDevices = devices,
             VirtioLegacy = options.VirtioLegacy,
         };
+    }
+
+    /// <summary>Creates the working disk from the pristine one on first use (a sparse copy).</summary>
+    private static void PrepareWorkingDisk(TextWriter notes)
+    {
+        if (!File.Exists(PristineDisk))
+        {
+            throw new BootException($"the default disk is not built ({PristineDisk}); run: bash scripts/setup.sh");
+        }
+
+        if (File.Exists(WorkingDisk))
+        {
+            if (File.GetLastWriteTimeUtc(PristineDisk) > File.GetLastWriteTimeUtc(WorkingDisk))
+            {
+                notes.WriteLine($"note: the disk recipe changed since {WorkingDisk} was made; it is kept (delete it to start again from the new disk)");
+            }
+
+            return;
+        }
+
+        string partial = WorkingDisk + ".partial";
+        SparseCopy(PristineDisk, partial);
+        File.Move(partial, WorkingDisk);
+        notes.WriteLine($"note: created the working disk {WorkingDisk} from {PristineDisk}");
+    }
+
+    /// <summary>Copies a disk image leaving runs of zeros as holes, as `cp --sparse=always` does.</summary>
+    public static void SparseCopy(string source, string destination)
+    {
+        const int Chunk = 64 * 1024;
+        using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, Chunk);
+        using var output = new FileStream(destination, FileMode.Create, FileAccess.Write, FileShare.None, Chunk);
+        output.SetLength(input.Length);
+        var buffer = new byte[Chunk];
+        long offset = 0;
+        int read;
+        while ((read = input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false)) > 0)
+        {
+            if (buffer.AsSpan(0, read).ContainsAnyExcept((byte)0))
+            {
+                output.Position = offset;
+                output.Write(buffer, 0, read);
+            }
+
+            offset += read;
+        }
+
+        output.Flush(flushToDisk: true);
     }
 }

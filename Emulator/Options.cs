@@ -23,16 +23,21 @@ public sealed record Options
     public bool VirtioLegacy { get; init; } = true;
     public bool Help { get; init; }
 
+    /// <summary>What boots when no -kernel is given: our managed kernel (default) or Debian's Linux, both on the default disk.</summary>
+    public DefaultGuestKind Guest { get; init; } = DefaultGuestKind.Managed;
+
     public const string Supported =
         "-M/-machine virt[,dumpdtb=FILE], -cpu cortex-a57|cortex-a53|cortex-a72|max, -m SIZE, -kernel FILE, " +
         "-initrd FILE, -append CMDLINE, -dtb FILE, -drive file=F,format=raw,if=none|virtio[,id=X][,readonly=on], " +
         "-device virtio-blk-device,drive=X[,serial=S]|virtio-rng-device, -global virtio-mmio.force-legacy=false, " +
-        "-nographic, -serial stdio, -nic none, -no-reboot, -help";
+        "-nographic, -serial stdio, -nic none, -no-reboot, -guest managed|linux, -help";
 
     public const string Usage = """
         usage: Emulator [options]
-        Emulates QEMU's 'virt' AArch64 board. With no -kernel it boots the default guest
-        (Debian's Linux with a busybox initramfs, prepared by scripts/setup.sh).
+        Emulates QEMU's 'virt' AArch64 board. With no -kernel it boots the default guest: the
+        managed kernel (Kernel/) with its root on the default disk (busybox, built from disk-images/
+        by scripts/setup.sh; a working copy of it lives in the cache folder), or with -guest linux
+        Debian's Linux on the same disk.
 
           -M, -machine virt[,dumpdtb=FILE]   the board (only 'virt'); dumpdtb writes the device tree and exits
           -cpu NAME       cortex-a57 (default), cortex-a53, cortex-a72, max
@@ -55,8 +60,17 @@ public sealed record Options
           -serial stdio   serial console on the terminal (the only choice)
           -nic none       no network (the only choice so far; also -net none)
           -no-reboot      exit instead of rebooting when the guest resets
+          -guest managed|linux
+                          the default guest (no -kernel): the managed kernel (default) or Debian's Linux
         Console: Ctrl-A x quits, Ctrl-A h helps, Ctrl-A Ctrl-A sends Ctrl-A.
         """;
+
+    private static DefaultGuestKind ParseGuest(string value) => value switch
+    {
+        "managed" => DefaultGuestKind.Managed,
+        "linux" => DefaultGuestKind.Linux,
+        _ => throw new UsageException($"-guest '{value}': choose managed (the managed kernel) or linux (Debian's Linux)"),
+    };
 
     public static Options Parse(IReadOnlyList<string> args)
     {
@@ -96,6 +110,7 @@ public sealed record Options
                 "-serial" => Value() == "stdio" ? options : throw new UsageException("only '-serial stdio' is supported"),
                 "-no-reboot" => options with { NoReboot = true },
                 "-h" or "-help" => options with { Help = true },
+                "-guest" => options with { Guest = ParseGuest(Value()) },
                 _ => throw new UsageException($"unknown option '{arg}'; supported: {Supported}"),
             };
         }

@@ -15,7 +15,7 @@ try
         return 0;
     }
 
-    config = DefaultGuest.Complete(options);
+    config = DefaultGuest.Complete(options, Console.Error);
 }
 catch (Exception e) when (e is UsageException or BootException)
 {

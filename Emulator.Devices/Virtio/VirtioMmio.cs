@@ -82,6 +82,8 @@ public sealed class VirtioMmio : IMmioDevice
     private uint _deviceFeaturesSel;
     private uint _driverFeaturesSel;
     private readonly uint[] _driverFeatures = new uint[2];
+    // Legacy GuestPageSize as log2. A device reset (status 0) keeps it, as QEMU's does: Linux writes it
+    // once when it probes the transport, then resets the device before every driver binds.
     private int _guestPageShift;
     private uint _queueSel;
     private uint _interruptStatus;
@@ -471,7 +473,6 @@ public sealed class VirtioMmio : IMmioDevice
     {
         _deviceFeaturesSel = _driverFeaturesSel = 0;
         _driverFeatures[0] = _driverFeatures[1] = 0;
-        _guestPageShift = 0;
         _queueSel = 0;
         _interruptStatus = 0;
         _status = 0;

@@ -197,6 +197,19 @@ public sealed class VirtioMmioTests
     }
 
     [Fact]
+    public void Legacy_GuestPageSize_SurvivesADeviceReset_AsLinuxWritesItOnlyAtProbe()
+    {
+        var driver = Started(legacy: true);
+        driver.Write(0x070, 0); // reset, as the virtio core does before a driver binds
+        driver.Write(0x030, 0);
+        driver.Write(0x038, 16);
+        driver.Write(0x03c, 4096);
+        driver.Write(0x040, (uint)(driver.DescriptorTable >> 12));
+
+        Assert.Equal(driver.DescriptorTable, driver.Transport.Queue(0).DescriptorTable);
+    }
+
+    [Fact]
     public void ConfigGeneration_ChangesWithAConfigurationChange()
     {
         var driver = Started(legacy: false);

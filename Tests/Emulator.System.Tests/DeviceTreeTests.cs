@@ -16,7 +16,7 @@ public sealed class DeviceTreeTests : IDisposable
         TestEnvironment.RequireDefaultGuest();
         var blob = _folder.File("virt.dtb");
 
-        var dump = TestEnvironment.RunEmulator(Timeout, "-machine", $"virt,dumpdtb={blob}");
+        var dump = TestEnvironment.RunEmulator(Timeout, "-machine", $"virt,dumpdtb={blob}", "-kernel", TestEnvironment.DefaultKernel);
         Assert.True(dump.ExitCode == 0, dump.ToString());
         Assert.True(File.Exists(blob), $"no device tree written to {blob}\n{dump}");
 

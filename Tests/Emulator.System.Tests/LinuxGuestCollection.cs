@@ -17,11 +17,11 @@ public sealed class LinuxGuestCollection
     /// <summary>How Linux reports that it is broken: an oops or a panic, for a boot or any later command.</summary>
     public static readonly Regex KernelFailure = new(@"Unable to handle kernel|Internal error: Oops|Kernel panic - not syncing|\] BUG: ");
 
-    /// <summary>Boots the default guest and waits for its shell prompt.</summary>
+    /// <summary>Boots Debian's Linux with the set-up's busybox initramfs (no disk) and waits for its shell prompt.</summary>
     public static GuestConsole BootToShell()
     {
         TestEnvironment.RequireDefaultGuest();
-        var console = GuestConsole.Start();
+        var console = GuestConsole.Start("-kernel", TestEnvironment.DefaultKernel, "-initrd", TestEnvironment.DefaultInitramfs, "-append", "console=ttyAMA0");
         console.FailOn = KernelFailure;
         try
         {

@@ -25,7 +25,7 @@ public static class TestEnvironment
     }
 
     /// <summary>The default guest's kernel (an arm64 Linux Image), which the emulator boots when given no -kernel.</summary>
-    public static string DefaultKernel => RequireFile(DefaultGuest.Kernel, "the default guest's kernel");
+    public static string DefaultKernel => RequireFile(DefaultGuest.LinuxKernel, "the default guest's kernel");
 
     public static string DefaultInitramfs => RequireFile(DefaultGuest.Initramfs, "the default guest's initramfs");
 

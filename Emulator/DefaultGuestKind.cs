@@ -1,0 +1,11 @@
+namespace Emulator;
+
+/// <summary>The kernel the default guest boots on the default disk.</summary>
+public enum DefaultGuestKind
+{
+    /// <summary>This project's managed kernel (Kernel/bin/Image).</summary>
+    Managed,
+
+    /// <summary>Debian's arm64 Linux with the set-up's initramfs (virtio and ext4 modules), root on the disk.</summary>
+    Linux,
+}
