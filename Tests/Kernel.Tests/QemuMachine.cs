@@ -181,6 +181,25 @@ public sealed class QemuMachine : IDisposable
         return start >= end.Index ? "" : output[start..end.Index];
     }
 
+    /// <summary>Waits for the machine to end by itself (a guest power-off); its exit code, or null on timeout.</summary>
+    public int? WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+            return null;
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    /// <summary>Ends the machine at once (SIGKILL), as a power cut would.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
     /// <summary>Types characters as they are (control characters included, no line end).</summary>
     public void SendRaw(string text)
     {
