@@ -69,6 +69,7 @@ trap 'rm -rf "$tmp"' EXIT
 compile conform
 compile init
 compile forkexec
+compile fsstress
 tools=()
 for src in "$here"/tools/*.c; do
   tools+=("$(basename "${src%.c}")")
@@ -76,7 +77,7 @@ for src in "$here"/tools/*.c; do
 done
 
 mkdir -p "$out"
-for prog in conform init forkexec "${tools[@]}"; do
+for prog in conform init forkexec fsstress "${tools[@]}"; do
   mv -f "$tmp/$prog" "$out/$prog.new" && mv -f "$out/$prog.new" "$out/$prog"
 done
-echo "Userspace/build.sh: built $(cd "$out" && echo conform init forkexec "${tools[@]}") in $out" >&2
+echo "Userspace/build.sh: built $(cd "$out" && echo conform init forkexec fsstress "${tools[@]}") in $out" >&2
