@@ -378,13 +378,14 @@ int main(int argc, char **argv)
         printf("fsstress: in %s, seed %llu, %ld files, %ld MiB, %ld operations\n", opt_dir, (unsigned long long)opt_seed,
                opt_files, opt_big_mib, opt_ops);
 
-    int passed = 0, failed = 0;
-    for (int i = 0; i < PHASE_COUNT; i++) {
+    /* volatile: they live across the longjmp out of a failed phase. */
+    volatile int passed = 0, failed = 0;
+    for (volatile int i = 0; i < PHASE_COUNT; i++) {
         if (!selected[i]) continue;
         phase_name = s_phases[i].name;
         phase_ops = 0;
         s_oplog_used = s_oplog_next = 0;
-        double start = now();
+        volatile double start = now();
         if (setjmp(s_phase_exit) == 0) {
             long ops = s_phases[i].run();
             printf("ok %s (%ld ops, %.1f s)\n", phase_name, ops, now() - start);
