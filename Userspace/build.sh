@@ -4,6 +4,7 @@
 #   bin/init     the tiny test init (init/*.c)
 #   bin/NAME     one small test tool per tools/NAME.c (nullderef, forkbomb, spawnloop, badptr, sysfuzz, limits)
 #   bin/forkexec times N x fork+execve+waitpid (forkexec/*.c; the kernel benchmark in Benchmarks/)
+#   bin/fsstress the file-system stress test (fsstress/*.c)
 # with Debian's aarch64-linux-gnu-gcc against Debian 12's musl (musl-dev:arm64, unpacked by
 # scripts/setup.sh into .deps/musl; MUSL_DIR overrides). Static, non-PIE, no glibc anywhere: musl's
 # headers replace the system ones (-nostdinc) and musl's crt files and libc.a replace glibc's (-nostdlib).
@@ -43,7 +44,7 @@ link() {
     "$crtend" "$lib/crtn.o"
 }
 
-# compile PROGRAM: every PROGRAM/*.c (conform/, init/, forkexec/) to objects under the temporary folder, then link.
+# compile PROGRAM: every PROGRAM/*.c (conform/, init/, forkexec/, fsstress/) to objects under the temporary folder, then link.
 compile() {
   local prog=$1 src obj objs=()
   mkdir -p "$tmp/obj/$prog"
