@@ -9,7 +9,8 @@ namespace Kernel.Tests;
 /// virtio-blk, runs Userspace's fsstress from its shell and powers off. fsstress must pass, the host's
 /// e2fsck -fn must find the image clean, and debugfs must read back what fsstress left: the file
 /// sync.txt, whose content the test knows, and the model phase's final tree, which must equal the tree
-/// the same program with the same seed leaves on the host (under qemu-aarch64-static). Our kernel is
+/// the same program with the same seed leaves on the host (under qemu-aarch64-static). A second test
+/// runs it on an ext2 disk with 1 KiB blocks mounted on /mnt. Our kernel is
 /// held to the same program and checks later. The pristine image in the cache is never written: the
 /// test works on a copy with the current fsstress put in by debugfs.
 /// </summary>
@@ -30,44 +31,14 @@ public class LinuxDiskReferenceTests
     public void Fsstress_PassesOnLinuxWithItsRootOnVirtioBlk_AndTheDiskChecksClean()
     {
         string fsstress = UserspaceGuest.Binary("fsstress");
-        string linux = UserspaceGuest.DebianLinuxImage();
-        string cache = BusyboxGuestRoot.CacheFolder;
-        string pristine = Path.Combine(cache, "disk", "rootfs.ext2");
-        string initramfs = Path.Combine(cache, "guest", "initramfs.cpio.gz");
-        Assert.True(File.Exists(pristine), $"the root disk image is missing at {pristine}; run: bash scripts/setup.sh");
-        Assert.True(File.Exists(initramfs), $"the Linux guest's initramfs is missing at {initramfs}; run: bash scripts/setup.sh");
-
         string dir = Path.Combine(Path.GetTempPath(), $"linux-disk-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         try
         {
-            string image = Path.Combine(dir, "rootfs.ext2");
-            Tool("cp", "--sparse=always", pristine, image);
-            InstallFsstress(image, fsstress, dir);
-
-            string console;
-            string output;
-            using (var machine = QemuMachine.WithKernel(BootMachine.Qemu, linux, "console=ttyAMA0 root=/dev/vda rw", "512M",
-                       "-initrd", initramfs, "-drive", $"file={image},format=raw,if=none,id=d0", "-device", "virtio-blk-device,drive=d0"))
-            {
-                machine.WaitForShellPrompt(@"^virt:/# ", TimeSpan.FromMinutes(2));
-                output = machine.RunShellCommand($"fsstress {string.Join(' ', Options)} /root/t; echo rc=$?", TimeSpan.FromMinutes(8));
-                machine.SendLine("sync; poweroff");
-                bool off = machine.WaitForExit(TimeSpan.FromMinutes(2));
-                console = machine.Output;
-                Assert.True(off, $"Linux did not power off after 'sync; poweroff':\n{Tail(console)}");
-            }
-
-            string[] lines = output.Replace("\r", "").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.True(lines.Contains("fsstress: 4 passed, 0 failed") && lines.Contains("rc=0"),
-                $"fsstress failed on Linux:\n{output}");
-            foreach (string phase in new[] { "many", "big", "model", "sync" })
-                Assert.Contains(lines, l => l.StartsWith($"ok {phase} (", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.StartsWith("ok model (20000 ops, ", StringComparison.Ordinal));
-            Assert.DoesNotContain("EXT4-fs error", console);
-
-            HostResult fsck = HostCommand.Run(E2fsck, ["-fn", image], null, ToolTimeout);
-            Assert.True(fsck.ExitCode == 0, $"e2fsck -fn found the image not clean after Linux's run (exit {fsck.ExitCode}):\n{fsck.Stdout}{fsck.Stderr}");
+            string image = RootDiskCopy(dir, fsstress);
+            string output = RunOnLinux(image, null, $"fsstress {string.Join(' ', Options)} /root/t; echo rc=$?");
+            AssertPassed(output, 20000);
+            AssertClean(image);
 
             // What fsstress left in /root/t: its model tree and sync.txt; the many files and the big one are gone.
             string listing = Tool(Debugfs, "-R", "ls -p /root/t", image);
@@ -98,6 +69,88 @@ public class LinuxDiskReferenceTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// ext2 with 1 KiB blocks (indirect blocks from 12 KiB, double-indirect from 268 KiB, which the
+    /// model phase's far writes reach) as a second disk, mounted by Linux on /mnt: fsstress passes and
+    /// e2fsck -fn finds both disks clean after umount and poweroff.
+    /// </summary>
+    [Fact]
+    public void Fsstress_PassesOnLinuxOnExt2With1KiBBlocks()
+    {
+        string fsstress = UserspaceGuest.Binary("fsstress");
+        string dir = Path.Combine(Path.GetTempPath(), $"linux-disk-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string image = RootDiskCopy(dir, fsstress);
+            string data = Path.Combine(dir, "data.ext2");
+            Tool("truncate", "-s", "200M", data);
+            Tool("/usr/sbin/mke2fs", "-q", "-F", "-t", "ext2", "-b", "1024", data);
+            string output = RunOnLinux(image, data,
+                "mount -t ext2 /dev/vdb /mnt && fsstress -q -s 3 -n 10000 /mnt/t; echo rc=$?; umount /mnt && echo unmounted");
+            AssertPassed(output, 10000);
+            Assert.Contains("unmounted", output);
+            AssertClean(data);
+            AssertClean(image);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>A copy of the set-up's root disk in dir with the current fsstress on it.</summary>
+    private static string RootDiskCopy(string dir, string fsstress)
+    {
+        string pristine = Path.Combine(BusyboxGuestRoot.CacheFolder, "disk", "rootfs.ext2");
+        Assert.True(File.Exists(pristine), $"the root disk image is missing at {pristine}; run: bash scripts/setup.sh");
+        string image = Path.Combine(dir, "rootfs.ext2");
+        Tool("cp", "--sparse=always", pristine, image);
+        InstallFsstress(image, fsstress, dir);
+        return image;
+    }
+
+    /// <summary>
+    /// Boots Debian's Linux with its root on <paramref name="root"/> (/dev/vda) and, if given,
+    /// <paramref name="second"/> as /dev/vdb, runs <paramref name="command"/> at its shell, then
+    /// "sync; poweroff"; returns what the command printed. Linux must power off and log no ext4 error.
+    /// </summary>
+    private static string RunOnLinux(string root, string? second, string command)
+    {
+        string linux = UserspaceGuest.DebianLinuxImage();
+        string initramfs = Path.Combine(BusyboxGuestRoot.CacheFolder, "guest", "initramfs.cpio.gz");
+        Assert.True(File.Exists(initramfs), $"the Linux guest's initramfs is missing at {initramfs}; run: bash scripts/setup.sh");
+        var options = new List<string> { "-initrd", initramfs };
+        // QEMU's virt fills the virtio-mmio transports from the top: the device given last is vda.
+        if (second != null)
+            options.AddRange(["-drive", $"file={second},format=raw,if=none,id=d1", "-device", "virtio-blk-device,drive=d1"]);
+        options.AddRange(["-drive", $"file={root},format=raw,if=none,id=d0", "-device", "virtio-blk-device,drive=d0"]);
+        using var machine = QemuMachine.WithKernel(BootMachine.Qemu, linux, "console=ttyAMA0 root=/dev/vda rw", "512M", options.ToArray());
+        machine.WaitForShellPrompt(@"^virt:/# ", TimeSpan.FromMinutes(2));
+        string output = machine.RunShellCommand(command, TimeSpan.FromMinutes(8));
+        machine.SendLine("sync; poweroff");
+        bool off = machine.WaitForExit(TimeSpan.FromMinutes(2));
+        string console = machine.Output;
+        Assert.True(off, $"Linux did not power off after 'sync; poweroff':\n{Tail(console)}");
+        Assert.DoesNotContain("EXT4-fs error", console);
+        return output;
+    }
+
+    private static void AssertPassed(string output, int operations)
+    {
+        string[] lines = output.Replace("\r", "").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Contains("fsstress: 4 passed, 0 failed") && lines.Contains("rc=0"), $"fsstress failed on Linux:\n{output}");
+        foreach (string phase in new[] { "many", "big", "model", "sync" })
+            Assert.Contains(lines, l => l.StartsWith($"ok {phase} (", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"ok model ({operations} ops, ", StringComparison.Ordinal));
+    }
+
+    private static void AssertClean(string image)
+    {
+        HostResult fsck = HostCommand.Run(E2fsck, ["-fn", image], null, ToolTimeout);
+        Assert.True(fsck.ExitCode == 0, $"e2fsck -fn found {Path.GetFileName(image)} not clean after Linux's run (exit {fsck.ExitCode}):\n{fsck.Stdout}{fsck.Stderr}");
     }
 
     /// <summary>Replaces /usr/local/bin/fsstress on the image with the current build and checks it is there, byte for byte.</summary>
