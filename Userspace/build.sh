@@ -4,6 +4,7 @@
 #   bin/init     the tiny test init (init/*.c)
 #   bin/NAME     one small test tool per tools/NAME.c (nullderef, forkbomb, spawnloop, badptr, sysfuzz, limits)
 #   bin/forkexec times N x fork+execve+waitpid (forkexec/*.c; the kernel benchmark in Benchmarks/)
+#   bin/fsstress the file-system stress test (fsstress/*.c)
 # with Debian's aarch64-linux-gnu-gcc against Debian 12's musl (musl-dev:arm64, unpacked by
 # scripts/setup.sh into .deps/musl; MUSL_DIR overrides). Static, non-PIE, no glibc anywhere: musl's
 # headers replace the system ones (-nostdinc) and musl's crt files and libc.a replace glibc's (-nostdlib).
@@ -43,7 +44,7 @@ link() {
     "$crtend" "$lib/crtn.o"
 }
 
-# compile PROGRAM: every PROGRAM/*.c (conform/, init/, forkexec/) to objects under the temporary folder, then link.
+# compile PROGRAM: every PROGRAM/*.c (conform/, init/, forkexec/, fsstress/) to objects under the temporary folder, then link.
 compile() {
   local prog=$1 src obj objs=()
   mkdir -p "$tmp/obj/$prog"
@@ -69,6 +70,7 @@ trap 'rm -rf "$tmp"' EXIT
 compile conform
 compile init
 compile forkexec
+compile fsstress
 tools=()
 for src in "$here"/tools/*.c; do
   tools+=("$(basename "${src%.c}")")
@@ -76,7 +78,7 @@ for src in "$here"/tools/*.c; do
 done
 
 mkdir -p "$out"
-for prog in conform init forkexec "${tools[@]}"; do
+for prog in conform init forkexec fsstress "${tools[@]}"; do
   mv -f "$tmp/$prog" "$out/$prog.new" && mv -f "$out/$prog.new" "$out/$prog"
 done
-echo "Userspace/build.sh: built $(cd "$out" && echo conform init forkexec "${tools[@]}") in $out" >&2
+echo "Userspace/build.sh: built $(cd "$out" && echo conform init forkexec fsstress "${tools[@]}") in $out" >&2

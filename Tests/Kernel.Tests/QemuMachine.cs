@@ -34,11 +34,25 @@ public sealed class QemuMachine : IDisposable
     }
 
     public QemuMachine(BootMachine machine, string bootArguments = "", string memory = "512M", params string[] extraOptions)
+        : this(machine, OurKernelImage(), bootArguments, memory, extraOptions)
     {
-        if (!File.Exists(ImagePath))
-            throw new InvalidOperationException($"kernel image not found at {ImagePath}: build Kernel/Kernel.csproj first");
+    }
+
+    /// <summary>Boots another kernel (Debian's Linux, say) on the machine, with the same console handling.</summary>
+    public static QemuMachine WithKernel(BootMachine machine, string kernel, string bootArguments, string memory, params string[] extraOptions)
+    {
+        if (!File.Exists(kernel))
+            throw new InvalidOperationException($"kernel image not found at {kernel}");
+        return new QemuMachine(machine, kernel, bootArguments, memory, extraOptions);
+    }
+
+    private static string OurKernelImage() =>
+        File.Exists(ImagePath) ? ImagePath : throw new InvalidOperationException($"kernel image not found at {ImagePath}: build Kernel/Kernel.csproj first");
+
+    private QemuMachine(BootMachine machine, string kernel, string bootArguments, string memory, string[] extraOptions)
+    {
         _name = machine.Name;
-        ProcessStartInfo start = machine.StartInfo(memory, new[] { "-kernel", ImagePath, "-append", bootArguments }.Concat(extraOptions));
+        ProcessStartInfo start = machine.StartInfo(memory, new[] { "-kernel", kernel, "-append", bootArguments }.Concat(extraOptions));
         try
         {
             _process = Process.Start(start) ?? throw new InvalidOperationException($"{machine.Name} did not start");
@@ -99,6 +113,14 @@ public sealed class QemuMachine : IDisposable
 
     /// <summary>Waits for the console prompt "&gt; " at the start of a line, at or after <paramref name="from"/>.</summary>
     public Match WaitForPrompt(TimeSpan? timeout = null, int from = 0) => Wait(@"^> ", timeout, from, partialLine: true);
+
+    /// <summary>Waits for a shell prompt given as a pattern (another guest's, such as "^virt:/# "), which no newline follows.</summary>
+    public Match WaitForShellPrompt(string pattern, TimeSpan? timeout = null, int from = 0) => Wait(pattern, timeout, from, partialLine: true);
+
+    /// <summary>Waits until the machine has exited (the guest powered off) and its console is fully read.</summary>
+    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout) && _reader.Join(timeout);
+
+    public int ExitCode => _process.ExitCode;
 
     private Match Wait(string pattern, TimeSpan? timeout, int from, bool partialLine)
     {
