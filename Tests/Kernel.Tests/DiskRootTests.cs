@@ -83,9 +83,8 @@ public abstract class DiskRootTests : IDisposable
     private void PowerOff()
     {
         _machine!.SendLine("poweroff");
-        int? code = _machine.WaitForExit(TimeSpan.FromSeconds(60));
-        Assert.True(code != null, $"the machine did not power off\n{_machine.Output}");
-        Assert.Equal(0, code);
+        Assert.True(_machine.WaitForExit(TimeSpan.FromSeconds(60)), $"the machine did not power off\n{_machine.Output}");
+        Assert.Equal(0, _machine.ExitCode);
     }
 
     private static string Tool(string name, params string[] arguments) => RunTool(name, arguments, withErrors: false);

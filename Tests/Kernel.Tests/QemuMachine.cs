@@ -203,15 +203,6 @@ public sealed class QemuMachine : IDisposable
         return start >= end.Index ? "" : output[start..end.Index];
     }
 
-    /// <summary>Waits for the machine to end by itself (a guest power-off); its exit code, or null on timeout.</summary>
-    public int? WaitForExit(TimeSpan timeout)
-    {
-        if (!_process.WaitForExit(timeout))
-            return null;
-        _process.WaitForExit();
-        return _process.ExitCode;
-    }
-
     /// <summary>Ends the machine at once (SIGKILL), as a power cut would.</summary>
     public void Kill()
     {
