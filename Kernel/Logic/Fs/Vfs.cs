@@ -443,13 +443,14 @@ namespace Kernel.Logic.Fs
         /// <summary>A new name for <paramref name="target"/> (linkat with AT_EMPTY_PATH, and the initramfs's hard links).</summary>
         public static int LinkInode(Inode target, Inode root, Inode newStart, ReadOnlySpan<byte> newPath)
         {
-            if (target.IsDirectory)
-                return -Errno.EPERM;
+            // Linux's order: the new name first (EEXIST, ENOENT), then the file systems (EXDEV), then the kind (EPERM).
             int rc = PrepareCreate(root, newStart, newPath, false, out Inode? dir, out ReadOnlySpan<byte> name);
             if (rc < 0)
                 return rc;
             if (dir!.Fs != target.Fs)
                 return -Errno.EXDEV;
+            if (target.IsDirectory)
+                return -Errno.EPERM;
             if (target.Nlink == 0)
                 return -Errno.ENOENT;
             return dir.Link(name, target);

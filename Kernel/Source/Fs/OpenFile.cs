@@ -33,8 +33,8 @@ namespace Kernel.Fs
         public virtual long WriteAt(ReadOnlySpan<byte> source, long offset) => -Errno.ESPIPE;
         public virtual long Seek(long offset, int whence) => -Errno.ESPIPE;
         public virtual int Ioctl(uint command, ulong argument) => -Errno.ENOTTY;
-        /// <summary>fsync: makes written data durable (a disk's flush); 0 when there is nothing to do.</summary>
-        public virtual int Sync() => 0;
+        /// <summary>fsync: makes written data durable (a disk's flush). Pipes, sockets and character devices have nothing to sync: EINVAL, as on Linux.</summary>
+        public virtual int Sync() => -Errno.EINVAL;
         /// <summary>Readiness now (poll bits).</summary>
         public virtual int Poll() => OpenFlags.PollIn | OpenFlags.PollOut;
         /// <summary>What a poller blocks on: woken through <see cref="Scheduler.WakeAll"/>.</summary>
