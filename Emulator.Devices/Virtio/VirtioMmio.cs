@@ -82,6 +82,7 @@ public sealed class VirtioMmio : IMmioDevice
     private uint _deviceFeaturesSel;
     private uint _driverFeaturesSel;
     private readonly uint[] _driverFeatures = new uint[2];
+    /// <summary>log2 of the legacy GuestPageSize; a transport register that a device reset leaves alone (QEMU's proxy state).</summary>
     private int _guestPageShift;
     private uint _queueSel;
     private uint _interruptStatus;
@@ -112,6 +113,7 @@ public sealed class VirtioMmio : IMmioDevice
 
         _legacyAlign = new uint[count];
         _legacyPfn = new uint[count];
+        _guestPageShift = 0;
         ResetState();
         device?.Attach(this);
     }
@@ -388,7 +390,12 @@ public sealed class VirtioMmio : IMmioDevice
         {
             if (_driverFeaturesSel != 0)
             {
-                DeviceLog.Once($"{_where}: legacy driver features written with DriverFeaturesSel {_driverFeaturesSel}; ignored");
+                // Linux writes the upper half (zero) on every transport version; only a feature asked for is lost.
+                if (word != 0)
+                {
+                    DeviceLog.Once($"{_where}: legacy driver features 0x{word:x} written with DriverFeaturesSel {_driverFeaturesSel}; ignored");
+                }
+
                 return;
             }
 
@@ -471,7 +478,6 @@ public sealed class VirtioMmio : IMmioDevice
     {
         _deviceFeaturesSel = _driverFeaturesSel = 0;
         _driverFeatures[0] = _driverFeatures[1] = 0;
-        _guestPageShift = 0;
         _queueSel = 0;
         _interruptStatus = 0;
         _status = 0;
