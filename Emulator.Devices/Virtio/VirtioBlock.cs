@@ -52,6 +52,7 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
     private VirtioMmio? _transport;
     private readonly VirtioBlockStatistics _statistics = new();
     private long _notifiedAt; // Stopwatch timestamp of the first notification the worker has not yet answered
+    private long _idleSince; // Stopwatch timestamp of the last completion that left nothing in flight
     private bool _busy; // the worker is serving a batch without the lock
     private bool _pending; // notified, and the worker has not yet found the queue empty
     private volatile bool _stopping;
@@ -105,6 +106,13 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
         if (_notifiedAt == 0)
         {
             _notifiedAt = Stopwatch.GetTimestamp();
+            // The guest's turn between two requests; a longer pause is the guest doing other things.
+            if (_idleSince != 0 && _notifiedAt - _idleSince < Stopwatch.Frequency / 10)
+            {
+                _statistics.GuestTicks += _notifiedAt - _idleSince;
+            }
+
+            _idleSince = 0;
         }
 
         _pending = true;
@@ -230,6 +238,7 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
                     }
 
                     transport.SignalUsed(queue);
+                    _idleSince = _notifiedAt == 0 ? Stopwatch.GetTimestamp() : 0;
                 }
 
                 _busy = false;
