@@ -3,6 +3,7 @@ using Benchmarks;
 
 // Default: the same Linux guest on qemu-system-aarch64 and on our machine, side by side, with ratios.
 // "kernel [runs]": our managed kernel against Linux (fork+exec and a sh loop), on our machine and on QEMU.
+// "storage [runs]": 64 MiB written to and read from a virtio-blk disk by Linux's dd, on QEMU and on ours.
 // "micro": BenchmarkDotNet micro-benchmarks of the device models.
 if (args.Length > 0 && args[0] == "micro")
 {
@@ -13,6 +14,11 @@ if (args.Length > 0 && args[0] == "micro")
 if (args.Length > 0 && args[0] == "kernel")
 {
     return KernelSideBySide.Run(args.Length > 1 && int.TryParse(args[1], out var k) && k > 0 ? k : 3);
+}
+
+if (args.Length > 0 && args[0] == "storage")
+{
+    return StorageSideBySide.Run(args.Length > 1 && int.TryParse(args[1], out var s) && s > 0 ? s : 3);
 }
 
 var runs = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 3;

@@ -12,4 +12,11 @@ public interface IGuestMemory
     bool TryRead(ulong address, Span<byte> destination);
 
     bool TryWrite(ulong address, ReadOnlySpan<byte> source);
+
+    /// <summary>
+    /// Where [address, address + length) of guest RAM lies in this process, so that a device can move file
+    /// data straight between the file and guest RAM (preadv/pwritev) without a copy; 0 when the range is not
+    /// in RAM or RAM cannot be reached that way (then TryRead/TryWrite copy). Valid while the machine runs.
+    /// </summary>
+    nint HostAddress(ulong address, ulong length) => 0;
 }

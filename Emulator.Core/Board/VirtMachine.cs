@@ -370,6 +370,11 @@ public sealed class VirtMachine : IDisposable
         _vcpu?.Dispose();
         foreach (var backend in _backends)
         {
+            if (backend is VirtioBlock block && Environment.GetEnvironmentVariable("VIRT_EMULATOR_TRACE") == "1")
+            {
+                Console.Error.WriteLine($"trace: virtio-blk: {block.Statistics}");
+            }
+
             backend.Dispose();
         }
 

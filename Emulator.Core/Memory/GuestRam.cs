@@ -36,6 +36,8 @@ public sealed unsafe class GuestRam : IGuestMemory, IDisposable
     public bool Contains(ulong address, ulong length) =>
         address >= Base && length <= Size && address - Base <= Size - length;
 
+    public nint HostAddress(ulong address, ulong length) => Contains(address, length) ? (nint)(Pointer + (address - Base)) : 0;
+
     public Span<byte> Slice(ulong address, int length)
     {
         if (length < 0 || !Contains(address, (ulong)length))

@@ -27,6 +27,11 @@ public sealed partial class RawImage : IDisposable
     private const short F_WRLCK = 1;
     private const short F_UNLCK = 2;
 
+    private const int EINTR = 4;
+
+    /// <summary>The most vectors one preadv/pwritev takes (Linux's IOV_MAX, UIO_MAXIOV).</summary>
+    public const int IovMax = 1024;
+
     private readonly SafeFileHandle _handle;
 
     private RawImage(string path, SafeFileHandle handle, bool readOnly, long length)
@@ -152,6 +157,96 @@ public sealed partial class RawImage : IDisposable
 
     public void Write(long offset, ReadOnlySpan<byte> source) => RandomAccess.Write(_handle, source, offset);
 
+    /// <summary>
+    /// Reads from <paramref name="offset"/> straight into the host memory <paramref name="vectors"/> name, in
+    /// order (preadv); bytes past the end of the file read as zeros. The vectors are used up as scratch.
+    /// </summary>
+    public unsafe void ReadInto(long offset, Span<IoVector> vectors)
+    {
+        var fd = (int)_handle.DangerousGetHandle();
+        while (vectors.Length > 0)
+        {
+            long count;
+            fixed (IoVector* first = vectors)
+            {
+                count = Preadv(fd, first, Math.Min(vectors.Length, IovMax), offset);
+            }
+
+            if (count < 0)
+            {
+                ThrowUnlessInterrupted("read");
+                continue;
+            }
+
+            if (count == 0)
+            {
+                foreach (var vector in vectors)
+                {
+                    new Span<byte>((void*)vector.Base, (int)vector.Length).Clear();
+                }
+
+                return;
+            }
+
+            offset += count;
+            vectors = Consume(vectors, count);
+        }
+    }
+
+    /// <summary>Writes the host memory <paramref name="vectors"/> name, in order, at <paramref name="offset"/> (pwritev). The vectors are used up as scratch.</summary>
+    public unsafe void WriteFrom(long offset, Span<IoVector> vectors)
+    {
+        var fd = (int)_handle.DangerousGetHandle();
+        while (vectors.Length > 0)
+        {
+            long count;
+            fixed (IoVector* first = vectors)
+            {
+                count = Pwritev(fd, first, Math.Min(vectors.Length, IovMax), offset);
+            }
+
+            if (count < 0)
+            {
+                ThrowUnlessInterrupted("write");
+                continue;
+            }
+
+            if (count == 0)
+            {
+                throw new IOException($"write to '{Path}' made no progress");
+            }
+
+            offset += count;
+            vectors = Consume(vectors, count);
+        }
+    }
+
+    /// <summary>Drops the first <paramref name="count"/> bytes from the vectors (a short read or write).</summary>
+    private static Span<IoVector> Consume(Span<IoVector> vectors, long count)
+    {
+        while (vectors.Length > 0 && count >= vectors[0].Length)
+        {
+            count -= vectors[0].Length;
+            vectors = vectors[1..];
+        }
+
+        if (count > 0)
+        {
+            vectors[0] = new IoVector(vectors[0].Base + (nint)count, vectors[0].Length - (nint)count);
+        }
+
+        return vectors;
+    }
+
+    private void ThrowUnlessInterrupted(string what)
+    {
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno != EINTR)
+        {
+            throw new IOException($"{what} of '{Path}' failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+        }
+    }
+
     /// <summary>Makes everything written so far durable (fsync): a completed flush survives a host crash.</summary>
     public void Flush()
     {
@@ -166,6 +261,12 @@ public sealed partial class RawImage : IDisposable
 
     [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, ref Flock argument);
+
+    [LibraryImport("libc", EntryPoint = "preadv", SetLastError = true)]
+    private static unsafe partial long Preadv(int fd, IoVector* vectors, int count, long offset);
+
+    [LibraryImport("libc", EntryPoint = "pwritev", SetLastError = true)]
+    private static unsafe partial long Pwritev(int fd, IoVector* vectors, int count, long offset);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Text;
 using Emulator.Devices.Storage;
 
@@ -47,7 +48,11 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
     private readonly SemaphoreSlim _kick = new(0);
     private readonly Thread _worker;
     private readonly byte[] _chunk = new byte[ChunkSize];
+    private readonly IoVector[] _vectors = new IoVector[VirtQueue.MaxSize]; // a chain has at most one buffer per queue entry
     private VirtioMmio? _transport;
+    private readonly VirtioBlockStatistics _statistics = new();
+    private long _notifiedAt; // Stopwatch timestamp of the first notification the worker has not yet answered
+    private long _idleSince; // Stopwatch timestamp of the last completion that left nothing in flight
     private bool _busy; // the worker is serving a batch without the lock
     private bool _pending; // notified, and the worker has not yet found the queue empty
     private volatile bool _stopping;
@@ -92,8 +97,24 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
     public void WriteConfig(int offset, ReadOnlySpan<byte> source) =>
         DeviceLog.Once($"virtio-blk: write to configuration byte 0x{offset:x} ignored (no writable fields are offered)");
 
+    /// <summary>What the worker has done so far (requests, bytes, where its time went); read it under the machine lock.</summary>
+    public VirtioBlockStatistics Statistics => _statistics;
+
     public void QueueNotify(int queue)
     {
+        _statistics.Notifications++;
+        if (_notifiedAt == 0)
+        {
+            _notifiedAt = Stopwatch.GetTimestamp();
+            // The guest's turn between two requests; a longer pause is the guest doing other things.
+            if (_idleSince != 0 && _notifiedAt - _idleSince < Stopwatch.Frequency / 10)
+            {
+                _statistics.GuestTicks += _notifiedAt - _idleSince;
+            }
+
+            _idleSince = 0;
+        }
+
         _pending = true;
         if (_kick.CurrentCount == 0)
         {
@@ -156,8 +177,17 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
         var gate = transport.Lock;
         var batch = new List<Request>();
         int epoch;
+        var asked = Stopwatch.GetTimestamp();
         lock (gate)
         {
+            var got = Stopwatch.GetTimestamp();
+            _statistics.LockWaitTicks += got - asked;
+            if (_notifiedAt != 0)
+            {
+                _statistics.WakeTicks += got - _notifiedAt;
+                _notifiedAt = 0;
+            }
+
             epoch = transport.ResetCount;
             var queue = transport.Queue(RequestQueue);
             while (batch.Count < MaxBatch && transport.IsLive && queue.Pop() is { } chain)
@@ -178,8 +208,11 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
             }
 
             _busy = true;
+            _statistics.Batches++;
+            _statistics.Requests += batch.Count;
         }
 
+        var served = Stopwatch.GetTimestamp();
         try
         {
             foreach (var request in batch)
@@ -189,8 +222,12 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
         }
         finally
         {
+            var done = Stopwatch.GetTimestamp();
             lock (gate)
             {
+                var relocked = Stopwatch.GetTimestamp();
+                _statistics.IoTicks += done - served;
+                _statistics.LockWaitTicks += relocked - done;
                 if (epoch == transport.ResetCount)
                 {
                     var queue = transport.Queue(RequestQueue);
@@ -201,6 +238,7 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
                     }
 
                     transport.SignalUsed(queue);
+                    _idleSince = _notifiedAt == 0 ? Stopwatch.GetTimestamp() : 0;
                 }
 
                 _busy = false;
@@ -254,6 +292,13 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
                             return VIRTIO_BLK_S_IOERR;
                         }
 
+                        _statistics.BytesRead += length;
+                        if (HostVectors(memory, chain.Writable, 0, length) is var into and >= 0)
+                        {
+                            _image.ReadInto((long)request.Sector * SectorSize, _vectors.AsSpan(0, into));
+                            return VIRTIO_BLK_S_OK;
+                        }
+
                         for (var done = 0L; done < length;)
                         {
                             var count = (int)Math.Min(ChunkSize, length - done);
@@ -271,6 +316,13 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
                         if (_image.ReadOnly || !InRange(request.Sector, length))
                         {
                             return VIRTIO_BLK_S_IOERR;
+                        }
+
+                        _statistics.BytesWritten += length;
+                        if (HostVectors(memory, chain.Readable, HeaderSize, length) is var from and >= 0)
+                        {
+                            _image.WriteFrom((long)request.Sector * SectorSize, _vectors.AsSpan(0, from));
+                            return VIRTIO_BLK_S_OK;
                         }
 
                         for (var done = 0L; done < length;)
@@ -312,6 +364,54 @@ public sealed class VirtioBlock : IVirtioDevice, IDisposable
             DeviceLog.Once($"virtio-blk: I/O error on '{_image.Path}': {e.Message}");
             return VIRTIO_BLK_S_IOERR;
         }
+    }
+
+    /// <summary>
+    /// The host memory of <paramref name="length"/> bytes of <paramref name="buffers"/> from byte
+    /// <paramref name="skip"/> on, as I/O vectors (guest-contiguous buffers merged), so the file I/O goes
+    /// straight to or from guest RAM. Fills the first entries of the vector array and returns their count, or
+    /// -1 when the memory cannot be reached that way (then the data is copied).
+    /// </summary>
+    private int HostVectors(IGuestMemory memory, IReadOnlyList<VirtioBuffer> buffers, long skip, long length)
+    {
+        var count = 0;
+        var nextGuest = 0UL;
+        foreach (var buffer in buffers)
+        {
+            if (length == 0)
+            {
+                break;
+            }
+
+            if (skip >= buffer.Length)
+            {
+                skip -= buffer.Length;
+                continue;
+            }
+
+            var guest = buffer.Address + (ulong)skip;
+            var size = Math.Min(buffer.Length - skip, length);
+            skip = 0;
+            length -= size;
+            var host = memory.HostAddress(guest, (ulong)size);
+            if (host == 0)
+            {
+                return -1;
+            }
+
+            if (count > 0 && guest == nextGuest && _vectors[count - 1].Base + _vectors[count - 1].Length == host)
+            {
+                _vectors[count - 1] = _vectors[count - 1] with { Length = _vectors[count - 1].Length + (nint)size };
+            }
+            else
+            {
+                _vectors[count++] = new IoVector(host, (nint)size);
+            }
+
+            nextGuest = guest + (ulong)size;
+        }
+
+        return count;
     }
 
     /// <summary>A whole number of sectors from <paramref name="sector"/>, all within the disk (QEMU's virtio_blk_sect_range_ok).</summary>

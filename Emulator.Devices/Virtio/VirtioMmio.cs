@@ -82,8 +82,7 @@ public sealed class VirtioMmio : IMmioDevice
     private uint _deviceFeaturesSel;
     private uint _driverFeaturesSel;
     private readonly uint[] _driverFeatures = new uint[2];
-    // Legacy GuestPageSize as log2. A device reset (status 0) keeps it, as QEMU's does: Linux writes it
-    // once when it probes the transport, then resets the device before every driver binds.
+    /// <summary>log2 of the legacy GuestPageSize; a transport register that a device reset leaves alone (QEMU's proxy state).</summary>
     private int _guestPageShift;
     private uint _queueSel;
     private uint _interruptStatus;
@@ -114,6 +113,7 @@ public sealed class VirtioMmio : IMmioDevice
 
         _legacyAlign = new uint[count];
         _legacyPfn = new uint[count];
+        _guestPageShift = 0;
         ResetState();
         device?.Attach(this);
     }
@@ -390,7 +390,12 @@ public sealed class VirtioMmio : IMmioDevice
         {
             if (_driverFeaturesSel != 0)
             {
-                DeviceLog.Once($"{_where}: legacy driver features written with DriverFeaturesSel {_driverFeaturesSel}; ignored");
+                // Linux writes the upper half (zero) on every transport version; only a feature asked for is lost.
+                if (word != 0)
+                {
+                    DeviceLog.Once($"{_where}: legacy driver features 0x{word:x} written with DriverFeaturesSel {_driverFeaturesSel}; ignored");
+                }
+
                 return;
             }
 

@@ -1,9 +1,15 @@
 namespace Emulator.Devices.Tests;
 
-/// <summary>A block of guest RAM at a base address; anything outside it is unmapped.</summary>
+/// <summary>
+/// A block of guest RAM at a base address; anything outside it is unmapped. Like the machine's RAM it can
+/// be reached by host address (the array is pinned), so devices do their file I/O straight into it.
+/// </summary>
 internal sealed class FakeGuestMemory(ulong baseAddress, int size) : IGuestMemory
 {
-    public byte[] Bytes { get; } = new byte[size];
+    public byte[] Bytes { get; } = GC.AllocateArray<byte>(size, pinned: true);
+
+    public nint HostAddress(ulong address, ulong length) =>
+        Contains(address, length) ? global::System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(Bytes, (int)(address - baseAddress)) : 0;
 
     public bool TryRead(ulong address, Span<byte> destination)
     {

@@ -133,6 +133,53 @@ public sealed class VirtioBlockTests : IDisposable
         Assert.Equal(1u, driver.Used(0).Length);
     }
 
+    /// <summary>
+    /// A request whose data is scattered over several guest buffers (two of them adjacent, one 4 KiB page
+    /// apart), read and written through the file straight into guest RAM, and through copies when guest RAM
+    /// cannot be reached by host address: the same bytes either way.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ScatteredBuffers_ReadAndWriteTheRightSectors(bool hostAddressable)
+    {
+        var path = Image();
+        var ram = new FakeGuestMemory(VirtioTestDriver.RamBase, VirtioTestDriver.RamSize);
+        IGuestMemory memory = hostAddressable ? ram : new WideGuestMemory(ram, VirtioTestDriver.RamBase, VirtioTestDriver.RamSize);
+        Assert.Equal(hostAddressable, memory.HostAddress(Data, 512) != 0);
+        var device = new VirtioBlock(RawImage.Open(path, readOnly: false));
+        _devices.Add(device);
+        var driver = new VirtioTestDriver(device, legacy: false, memory, ram);
+        driver.Start();
+        (ulong Address, uint Length)[] pieces = [(Data, 512), (Data + 512, 1024), (Data + 0x2000, 1536)];
+        var header = driver.Ram.At(Header, 16);
+
+        BinaryPrimitives.WriteUInt32LittleEndian(header, VirtioBlock.VIRTIO_BLK_T_IN);
+        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], 5);
+        driver.AddChain([(Header, 16, false), .. pieces.Select(p => (p.Address, p.Length, true)), (StatusByte, 1, true)]);
+        driver.Notify();
+        Assert.True(device.WaitUntilIdle(Timeout));
+
+        var image = File.ReadAllBytes(path);
+        Assert.Equal(VirtioBlock.VIRTIO_BLK_S_OK, driver.Ram.At(StatusByte, 1)[0]);
+        Assert.Equal(image.AsSpan(5 * 512, 1536).ToArray(), driver.Ram.At(Data, 1536).ToArray());
+        Assert.Equal(image.AsSpan(8 * 512, 1536).ToArray(), driver.Ram.At(Data + 0x2000, 1536).ToArray());
+
+        var written = Enumerable.Range(0, 3072).Select(i => (byte)(i * 13)).ToArray();
+        written.AsSpan(0, 1536).CopyTo(driver.Ram.At(Data, 1536));
+        written.AsSpan(1536).CopyTo(driver.Ram.At(Data + 0x2000, 1536));
+        BinaryPrimitives.WriteUInt32LittleEndian(header, VirtioBlock.VIRTIO_BLK_T_OUT);
+        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], 40);
+        driver.AddChain([(Header, 16, false), .. pieces.Select(p => (p.Address, p.Length, false)), (StatusByte, 1, true)]);
+        driver.Notify();
+        Assert.True(device.WaitUntilIdle(Timeout));
+
+        Assert.Equal(VirtioBlock.VIRTIO_BLK_S_OK, driver.Ram.At(StatusByte, 1)[0]);
+        var after = File.ReadAllBytes(path);
+        Assert.Equal(written, after.AsSpan(40 * 512, 3072).ToArray());
+        Assert.Equal(image.AsSpan(0, 40 * 512).ToArray(), after.AsSpan(0, 40 * 512).ToArray());
+    }
+
     [Fact]
     public void Flush_CompletesOk()
     {

@@ -197,16 +197,32 @@ public sealed class VirtioMmioTests
     }
 
     [Fact]
-    public void Legacy_GuestPageSize_SurvivesADeviceReset_AsLinuxWritesItOnlyAtProbe()
+    public void Legacy_GuestPageSize_SurvivesTheDriversReset_AsLinuxSetsItOnlyAtProbe()
     {
-        var driver = Started(legacy: true);
-        driver.Write(0x070, 0); // reset, as the virtio core does before a driver binds
+        // Linux's virtio_mmio writes GuestPageSize once at probe, then the core resets the device (status 0)
+        // before it negotiates and places the rings with QueuePFN.
+        using var log = new CapturedDeviceLog();
+        var driver = new VirtioTestDriver(new VirtioRng(), legacy: true);
+        driver.Write(0x028, 4096);
+        driver.Write(0x070, 0);
+        driver.Write(0x070, VirtioMmio.ACKNOWLEDGE | VirtioMmio.DRIVER);
+        driver.Write(0x024, 1);
+        driver.Write(0x020, 0); // the upper feature word, which a legacy device does not have
+        driver.Write(0x024, 0);
+        driver.Write(0x020, (uint)driver.DeviceFeatures);
         driver.Write(0x030, 0);
-        driver.Write(0x038, 16);
+        driver.Write(0x038, VirtioTestDriver.QueueSize);
         driver.Write(0x03c, 4096);
         driver.Write(0x040, (uint)(driver.DescriptorTable >> 12));
+        driver.Write(0x070, VirtioMmio.ACKNOWLEDGE | VirtioMmio.DRIVER | VirtioMmio.DRIVER_OK);
+
+        driver.AddChain((Buffer, 8, true));
+        driver.Notify();
 
         Assert.Equal(driver.DescriptorTable, driver.Transport.Queue(0).DescriptorTable);
+        Assert.Equal(1, driver.UsedIndex);
+        Assert.Equal(0u, driver.Status & VirtioMmio.DEVICE_NEEDS_RESET);
+        Assert.Empty(log.Messages);
     }
 
     [Fact]

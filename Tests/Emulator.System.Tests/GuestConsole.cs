@@ -59,6 +59,29 @@ public sealed partial class GuestConsole : IDisposable
         return new GuestConsole(process);
     }
 
+    /// <summary>
+    /// Starts QEMU's own `virt` board (the reference) with the emulator's defaults (cortex-a57, 512 MiB,
+    /// the serial console on standard input and output, no network) and <paramref name="arguments"/>.
+    /// </summary>
+    public static GuestConsole StartQemu(params string[] arguments)
+    {
+        var qemu = TestEnvironment.RequireTool("qemu-system-aarch64", "qemu-system-arm");
+        var startInfo = new ProcessStartInfo(qemu)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in (string[])["-M", "virt", "-cpu", "cortex-a57", "-m", "512M", "-nographic", "-nic", "none", .. arguments])
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"could not start {qemu}");
+        return new GuestConsole(process);
+    }
+
     /// <summary>Everything the guest has printed so far.</summary>
     public string Output
     {
@@ -203,13 +226,53 @@ public sealed partial class GuestConsole : IDisposable
             .Replace("\r", "", StringComparison.Ordinal);
         var prompt = ShellPrompt.Match(output);
         output = output[..prompt.Index];
-        var echo = output.IndexOf(command + "\n", StringComparison.Ordinal);
-        if (echo >= 0)
+        var echoEnd = EchoEnd(output, command);
+        if (echoEnd >= 0)
         {
-            output = output[(echo + command.Length + 1)..];
+            output = output[echoEnd..];
         }
 
         return output.TrimEnd('\n');
+    }
+
+    /// <summary>
+    /// Where the shell's echo of <paramref name="command"/> ends in <paramref name="output"/> (after its line
+    /// feed), or -1. Busybox ash wraps a long line at the terminal's 80 columns, so the echo may carry line
+    /// feeds of its own.
+    /// </summary>
+    private static int EchoEnd(string output, string command)
+    {
+        var exact = output.IndexOf(command + "\n", StringComparison.Ordinal);
+        if (exact >= 0)
+        {
+            return exact + command.Length + 1;
+        }
+
+        for (var start = output.IndexOf(command[0]); start >= 0; start = output.IndexOf(command[0], start + 1))
+        {
+            var i = start;
+            var j = 0;
+            while (i < output.Length && j < command.Length)
+            {
+                if (output[i] == command[j])
+                {
+                    j++;
+                }
+                else if (output[i] != '\n')
+                {
+                    break;
+                }
+
+                i++;
+            }
+
+            if (j == command.Length && i < output.Length && output[i] == '\n')
+            {
+                return i + 1;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Waits for the emulator to exit and for its output to be read to the end; returns the exit code.</summary>
@@ -277,6 +340,13 @@ public sealed partial class GuestConsole : IDisposable
                 Monitor.PulseAll(_gate);
             }
         }
+    }
+
+    /// <summary>Kills the emulator at once (SIGKILL), as a power cut would stop a machine, and waits for it to be gone.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(TimeSpan.FromSeconds(10));
     }
 
     public void Dispose()

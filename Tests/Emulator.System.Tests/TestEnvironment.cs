@@ -29,6 +29,9 @@ public static class TestEnvironment
 
     public static string DefaultInitramfs => RequireFile(DefaultGuest.Initramfs, "the default guest's initramfs");
 
+    /// <summary>The guest's root disk image that scripts/setup.sh builds from disk-images/ (ext2, Debian's busybox).</summary>
+    public static string RootDiskImage => RequireFile(Path.Combine(DefaultGuest.CacheFolder, "disk", "rootfs.ext2"), "the root disk image");
+
     /// <summary>Fails unless both files of the default guest are in place.</summary>
     public static void RequireDefaultGuest()
     {

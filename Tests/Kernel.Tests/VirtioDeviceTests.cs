@@ -208,3 +208,6 @@ public abstract class VirtioDeviceTests : IClassFixture<BusyboxGuestRoot>, IDisp
 
 [Collection("Qemu")]
 public class VirtioDeviceTestsOnQemu(BusyboxGuestRoot root) : VirtioDeviceTests(root, BootMachine.Qemu);
+
+[Collection("Emulator")]
+public class VirtioDeviceTestsOnEmulator(BusyboxGuestRoot root) : VirtioDeviceTests(root, BootMachine.Emulator);
