@@ -224,6 +224,49 @@ public abstract class DiskRootTests : IDisposable
     }
 
     [Fact]
+    public void Fsstress_PassesOnTheRootDisk_AndTheDiskChecksClean()
+    {
+        // The same program and seed pass on Debian's Linux (LinuxDiskReferenceTests).
+        string image = CopyOfRootDisk();
+        Boot(image);
+        string output = Run("fsstress -q -s 7 /root/t 2>&1", 600);
+        Assert.True(output.Contains("fsstress: 4 passed, 0 failed"), output);
+        PowerOff();
+        AssertClean(image);
+    }
+
+    [Fact]
+    public void Fsstress_OnA1KiBBlockDisk_ThenUmount_GivesBackAllMemory()
+    {
+        string data = Path.Combine(_folder, "data1k.img");
+        Tool("mke2fs", "-q", "-F", "-t", "ext2", "-b", "1024", data, "128M");
+        Boot(CopyOfRootDisk(), data);
+
+        // A first small run warms up what the kernel keeps for good (tables that grow once).
+        Run("mkdir -p /mnt/d; mount -t ext2 /dev/vdb /mnt/d && fsstress -q -s 1 -n 500 -f 100 -b 1 /mnt/d/warm >/dev/null; umount /mnt/d; sync");
+        (long slabBefore, long freeBefore) = KernelMemory();
+        Assert.Equal("", Run("mount -t ext2 /dev/vdb /mnt/d 2>&1"));
+        string output = Run("fsstress -q -s 3 -n 10000 -f 3000 -b 16 /mnt/d/t 2>&1", 600);
+        Assert.True(output.Contains("fsstress: 4 passed, 0 failed"), output);
+        Assert.Equal("", Run("umount /mnt/d 2>&1"));
+        (long slabAfter, long freeAfter) = KernelMemory();
+        // The mount's caches, inodes and pages are the mount's: umount gives every one of them back.
+        Assert.True(slabAfter <= slabBefore + 8, $"the kernel heap held {slabBefore} KiB before the mount and {slabAfter} KiB after umount");
+        Assert.True(freeAfter >= freeBefore - 64, $"MemFree {freeBefore} KiB before the mount, {freeAfter} KiB after umount");
+        PowerOff();
+        AssertClean(data);
+    }
+
+    /// <summary>/proc/meminfo's Slab (the kernel heap in use) and MemFree, in KiB.</summary>
+    private (long Slab, long Free) KernelMemory()
+    {
+        string text = Run("grep -E '^(Slab|MemFree):' /proc/meminfo");
+        long Value(string key) => long.Parse(text.Split('\n').First(l => l.StartsWith(key, StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        return (Value("Slab:"), Value("MemFree:"));
+    }
+
+    [Fact]
     public void CorruptDisks_AreRefusedOrGiveErrors_AndTheKernelCarriesOn()
     {
         // Images with bytes flipped in the superblock, the group descriptors, the inode table and

@@ -82,7 +82,13 @@ namespace Kernel.Logic.Fs.Ext2
             int rc = ext.Load(readOnly || dev.ReadOnly, devNumber, cacheBlocks, out error);
             if (rc < 0)
             {
+                // Nothing of a refused mount may stay behind: inodes it loaded, its caches, the objects.
+                ext._unmounted = true;
+                while (ext._lruHead != null)
+                    ext.Evict(ext._lruHead);
                 ext.Release();
+                Owned.Free(ext.Vfs);
+                Owned.Free(ext);
                 return rc;
             }
             fs = ext.Vfs;
@@ -568,6 +574,8 @@ namespace Kernel.Logic.Fs.Ext2
             Owned.Free(_gdFreeBlocks);
             Owned.Free(_gdFreeInodes);
             Owned.Free(_gdUsedDirs);
+            Owned.Free(_sb);
+            Owned.Free(_buckets);
         }
 
         // ---- allocation ----

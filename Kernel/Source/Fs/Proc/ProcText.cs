@@ -29,6 +29,9 @@ namespace Kernel.Fs.Proc
                         MemLine(ref t, "SwapTotal:"u8, 0);
                         MemLine(ref t, "SwapFree:"u8, 0);
                         MemLine(ref t, "Shmem:"u8, 0);
+                        // The kernel's own objects (Linux's slab): what a leak test watches.
+                        MemLine(ref t, "Slab:"u8, MemoryManager.Heap.BytesInUse >> 10);
+                        MemLine(ref t, "SUnreclaim:"u8, MemoryManager.Heap.BytesInUse >> 10);
                         break;
                     }
                 case ProcContent.Uptime:
