@@ -47,7 +47,8 @@ userspace_sources() {
   (cd "$repo" && find Userspace disk-images -path Userspace/bin -prune -o -type f -print0 2>/dev/null | LC_ALL=C sort -z |
     xargs -0 -r sha256sum)
 }
-want=$({ cat "${BASH_SOURCE[0]}" "$repo/scripts/guest-init.sh"; userspace_sources; } | sha256sum | cut -c1-64)
+# The cache folder is part of it: the stamp lives in the repository, the guest files in the cache.
+want=$({ cat "${BASH_SOURCE[0]}" "$repo/scripts/guest-init.sh"; userspace_sources; echo "$cache"; } | sha256sum | cut -c1-64)
 up_to_date() {
   [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$cache/guest/Image" && -f "$cache/guest/initramfs.cpio.gz" &&
     -x "$repo/Userspace/bin/conform" && -x "$repo/Userspace/bin/init" && -f "$cache/disk/rootfs.ext2" ]]
