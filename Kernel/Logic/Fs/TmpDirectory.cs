@@ -298,12 +298,9 @@ namespace Kernel.Logic.Fs
             {
                 if (victim != null)
                 {
-                    if ((flags & Vfs.RenameNoReplace) != 0)
-                        return -Errno.EEXIST;
-                    if (src.IsDirectory != victim.IsDirectory)
-                        return src.IsDirectory ? -Errno.ENOTDIR : -Errno.EISDIR;
-                    if (victim.IsDirectory && !victim.IsEmptyDirectory)
-                        return -Errno.ENOTEMPTY;
+                    int rc = Vfs.CheckReplace(src, victim, flags);
+                    if (rc < 0)
+                        return rc;
                     dst._slots![di].Node = src; // the entry keeps its name and cookie
                 }
                 else

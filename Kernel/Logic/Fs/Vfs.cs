@@ -655,6 +655,21 @@ namespace Kernel.Logic.Fs
             return node.Truncate((ulong)size);
         }
 
+        /// <summary>
+        /// rename's checks when the new name exists (for file systems' Rename): EEXIST with
+        /// RENAME_NOREPLACE, a directory only over a directory (ENOTDIR/EISDIR), and only an empty one (ENOTEMPTY).
+        /// </summary>
+        public static int CheckReplace(Inode source, Inode victim, uint flags)
+        {
+            if ((flags & RenameNoReplace) != 0)
+                return -Errno.EEXIST;
+            if (source.IsDirectory != victim.IsDirectory)
+                return source.IsDirectory ? -Errno.ENOTDIR : -Errno.EISDIR;
+            if (victim.IsDirectory && !victim.IsEmptyDirectory)
+                return -Errno.ENOTEMPTY;
+            return 0;
+        }
+
         /// <summary>True for an inode of a file system mounted read-only (changes answer EROFS).</summary>
         public static bool OnReadOnly(Inode node) => node.Fs != null && node.Fs.ReadOnly;
 

@@ -569,12 +569,9 @@ namespace Kernel.Logic.Fs.Ext2
             {
                 if (victim != null)
                 {
-                    if ((flags & Vfs.RenameNoReplace) != 0)
-                        return -Errno.EEXIST;
-                    if (src.IsDirectory != victim.IsDirectory)
-                        return src.IsDirectory ? -Errno.ENOTDIR : -Errno.EISDIR;
-                    if (victim.IsDirectory && !victim.IsEmptyDirectory)
-                        return -Errno.ENOTEMPTY;
+                    rc = Vfs.CheckReplace(src, victim, flags);
+                    if (rc < 0)
+                        return rc;
                     rc = dst.RetargetEntry(newName, src.Ino32, src.Mode);
                 }
                 else
