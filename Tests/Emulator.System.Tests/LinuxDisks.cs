@@ -23,7 +23,13 @@ public abstract class LinuxDisks : IDisposable
         ReadOnlyImage = HostDisk.Make(_folder.File("ro.img"), "ext2", 8, content);
         ReadOnlyHashBefore = HostDisk.Sha256(ReadOnlyImage);
 
-        List<string> arguments = legacy ? [] : ["-global", "virtio-mmio.force-legacy=false"];
+        // Debian's Linux with the set-up's initramfs (its virtio and ext4 modules), its shell on the console.
+        List<string> arguments = ["-kernel", TestEnvironment.DefaultKernel, "-initrd", TestEnvironment.DefaultInitramfs, "-append", "console=ttyAMA0"];
+        if (!legacy)
+        {
+            arguments.AddRange(["-global", "virtio-mmio.force-legacy=false"]);
+        }
+
         foreach (var (id, image, options) in new[] { ("ext2", Ext2Image, ""), ("ext4", Ext4Image, ""), ("ro", ReadOnlyImage, ",readonly=on") })
         {
             arguments.AddRange(["-drive", $"file={image},format=raw,if=none,id={id}{options}", "-device", $"virtio-blk-device,drive={id},serial={id}"]);

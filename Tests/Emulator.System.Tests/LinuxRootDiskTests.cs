@@ -39,7 +39,8 @@ public sealed partial class LinuxRootDiskTests(LinuxRootDiskTests.Runs runs) : I
 
         public Runs()
         {
-            _ours = new(() => RootDiskRun.Boot(_folder, "ours", GuestConsole.Start));
+            _ours = new(() => RootDiskRun.Boot(_folder, "ours", arguments =>
+                GuestConsole.Start(["-kernel", TestEnvironment.DefaultKernel, "-initrd", TestEnvironment.DefaultInitramfs, .. arguments])));
             _qemu = new(() => RootDiskRun.Boot(_folder, "qemu", arguments =>
                 GuestConsole.StartQemu(["-kernel", TestEnvironment.DefaultKernel, "-initrd", TestEnvironment.DefaultInitramfs, .. arguments])));
         }

@@ -252,6 +252,9 @@ namespace Kernel.Fs
         {
             for (MountEntry? e = s_mounts; e != null; e = e.Next)
             {
+                // Under a root disk the initial tmpfs is out of every process's sight, as on Linux.
+                if (e.Fs == RootFs && RootFs!.Root.MountedHere != null)
+                    continue;
                 t.Append(e.Source); t.Append((byte)' ');
                 t.Append(e.Target); t.Append((byte)' ');
                 t.Append(e.Type);
