@@ -4,6 +4,8 @@ using Benchmarks;
 // Default: the same Linux guest on qemu-system-aarch64 and on our machine, side by side, with ratios.
 // "kernel [runs]": our managed kernel against Linux (fork+exec and a sh loop), on our machine and on QEMU.
 // "storage [runs]": 64 MiB written to and read from a virtio-blk disk by Linux's dd, on QEMU and on ours.
+// "files [runs]": a file workload on the root disk (unpack, find, read back, remove a tree of 3,000 files),
+//   our kernel against Linux, both on our machine.
 // "micro": BenchmarkDotNet micro-benchmarks of the device models.
 if (args.Length > 0 && args[0] == "micro")
 {
@@ -19,6 +21,11 @@ if (args.Length > 0 && args[0] == "kernel")
 if (args.Length > 0 && args[0] == "storage")
 {
     return StorageSideBySide.Run(args.Length > 1 && int.TryParse(args[1], out var s) && s > 0 ? s : 3);
+}
+
+if (args.Length > 0 && args[0] == "files")
+{
+    return FilesSideBySide.Run(args.Length > 1 && int.TryParse(args[1], out var f) && f > 0 ? f : 3);
 }
 
 var runs = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 3;

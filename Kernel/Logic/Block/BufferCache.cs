@@ -37,10 +37,14 @@ namespace Kernel.Logic.Block
         private int _count;
         private int _hand;
         private int _dirty;
+        // The last block a miss read from the device (read-ahead starts when the next miss follows it).
+        private ulong _lastMiss = ulong.MaxValue - 1;
         // Written since the last flush: fsync and sync flush the disk only then.
         private bool _unflushed;
         // Where neighbouring dirty blocks are gathered into one write (allocated on first use).
         private byte[]? _staging;
+        // Where a read-ahead run lands (not the staging buffer: installing it may write dirty blocks back).
+        private byte[]? _readAhead;
 
         private const byte Valid = 1, Dirty = 2, Referenced = 4;
 
@@ -79,6 +83,8 @@ namespace Kernel.Logic.Block
         /// <summary>Blocks read from and written to the device.</summary>
         public ulong DeviceReads { get; private set; }
         public ulong DeviceWrites { get; private set; }
+        /// <summary>Blocks read ahead of a sequential stream of misses (counted in <see cref="DeviceReads"/> too).</summary>
+        public ulong ReadAheadBlocks { get; private set; }
         /// <summary>Blocks in the device.</summary>
         public ulong DeviceBlocks => _dev.SectorCount / _sectorsPerBlock;
 
@@ -139,20 +145,35 @@ namespace Kernel.Logic.Block
                 int rc = FreeSlot(out s);
                 if (rc < 0)
                     return rc;
+                int ahead = 0;
                 if (read)
                 {
-                    DeviceReads++;
-                    rc = _dev.Read(block * _sectorsPerBlock, Data(s));
+                    // A miss right after the block before it: a sequential stream (a file's blocks, a
+                    // directory, a table) reads the next blocks too, in the same request.
+                    ahead = block == _lastMiss + 1 ? ReadAheadRun(block) : 0;
+                    rc = ahead > 0 ? ReadRun(block, ahead + 1) : -Errno.EIO;
+                    if (rc < 0)
+                    {
+                        // No read-ahead, or it failed (a bad block further on must not fail this one).
+                        ahead = 0;
+                        rc = _dev.Read(block * _sectorsPerBlock, Data(s));
+                    }
+                    _lastMiss = block + (ulong)ahead;
                     if (rc < 0)
                         return rc; // the slot stays free (state 0, not hashed)
+                    DeviceReads++;
+                    if (ahead > 0)
+                        new ReadOnlySpan<byte>(_readAhead!, 0, _blockSize).CopyTo(Data(s));
                 }
-                _block[s] = block;
-                _owner[s] = 0;
-                _state[s] = Valid;
-                int b = Bucket(block);
-                _next[s] = _buckets[b];
-                _buckets[b] = s;
-                Cached++;
+                Install(s, block);
+                _state[s] |= Referenced;
+                if (_pins[s]++ == 0)
+                    Pinned++;
+                handle = s;
+                // After the pin: making room for the read-ahead must not evict the block asked for.
+                if (ahead > 0)
+                    InstallAhead(block, ahead);
+                return 0;
             }
             _state[s] |= Referenced;
             if (_pins[s]++ == 0)
@@ -161,16 +182,65 @@ namespace Kernel.Logic.Block
             return 0;
         }
 
+        private void Install(int s, ulong block)
+        {
+            _block[s] = block;
+            _owner[s] = 0;
+            _state[s] = Valid;
+            int b = Bucket(block);
+            _next[s] = _buckets[b];
+            _buckets[b] = s;
+            Cached++;
+        }
+
+        // How many blocks after `block` to read with it: up to the request's limit, stopping at the
+        // device's end and at the first block already held (it may be newer than the disk).
+        private int ReadAheadRun(ulong block)
+        {
+            int max = MaxRunBytes / _blockSize - 1;
+            if (max > _capacity / 4)
+                max = _capacity / 4;
+            int n = 0;
+            while (n < max && block + (ulong)n + 1 < DeviceBlocks && Find(block + (ulong)n + 1) == NoSlot)
+                n++;
+            return n;
+        }
+
+        private int ReadRun(ulong block, int blocks)
+        {
+            _readAhead ??= new byte[MaxRunBytes];
+            return _dev.Read(block * _sectorsPerBlock, new Span<byte>(_readAhead, 0, blocks * _blockSize));
+        }
+
+        // The read-ahead blocks (in the read-ahead buffer after `block`) into free slots, not marked
+        // referenced: the clock takes them first when nobody asks for them. Best effort: with no slot
+        // to spare the rest is dropped.
+        private void InstallAhead(ulong block, int ahead)
+        {
+            for (int k = 1; k <= ahead; k++)
+            {
+                ulong b = block + (ulong)k;
+                if (Find(b) != NoSlot || FreeSlot(out int s) < 0)
+                    return;
+                new ReadOnlySpan<byte>(_readAhead!, k * _blockSize, _blockSize).CopyTo(Data(s));
+                Install(s, b);
+                DeviceReads++;
+                ReadAheadBlocks++;
+            }
+        }
+
         // A slot with no valid block in it: a new one while the cache grows, else the clock's choice.
         private int FreeSlot(out int slot)
         {
             slot = NoSlot;
-            for (int i = 0; i < _count; i++)
-                if (_state[i] == 0)
-                {
-                    slot = i;
-                    return 0;
-                }
+            // Slots emptied by Forget or a failed read (Cached counts the valid ones below _count).
+            if (Cached < _count)
+                for (int i = 0; i < _count; i++)
+                    if (_state[i] == 0)
+                    {
+                        slot = i;
+                        return 0;
+                    }
             if (_count < _capacity)
             {
                 int s = _count;
@@ -194,9 +264,17 @@ namespace Kernel.Logic.Block
                 }
                 if ((_state[s] & Dirty) != 0)
                 {
-                    int rc = WriteBack(s);
+                    // Cleaning one block per eviction would make a large write one request per block:
+                    // write every dirty block nobody holds, in block order and runs, as sync does.
+                    int rc = WriteBackUnpinned();
                     if (rc < 0)
                         return rc;
+                    if ((_state[s] & Dirty) != 0)
+                    {
+                        rc = WriteBack(s);
+                        if (rc < 0)
+                            return rc;
+                    }
                 }
                 Unhash(s);
                 _state[s] = 0;
@@ -241,6 +319,20 @@ namespace Kernel.Logic.Block
             _state[s] &= unchecked((byte)~Dirty);
             _dirty--;
             return 0;
+        }
+
+        // Every dirty block that is not taken (a taken one may be half changed), in runs; no flush.
+        private int WriteBackUnpinned()
+        {
+            int[] order = new int[_dirty];
+            int count = 0;
+            for (int s = 0; s < _count && count < order.Length; s++)
+                if ((_state[s] & Dirty) != 0 && _pins[s] == 0)
+                    order[count++] = s;
+            SortByBlock(order, count);
+            int rc = WriteRuns(order, count);
+            Owned.Free(order);
+            return rc;
         }
 
         /// <summary>Writes every dirty block back (in block order), then flushes the device. Stops at the first error.</summary>
@@ -377,6 +469,8 @@ namespace Kernel.Logic.Block
             Owned.Free(_slabs);
             Owned.Free(_staging);
             _staging = null;
+            Owned.Free(_readAhead);
+            _readAhead = null;
             Owned.Free(_block);
             Owned.Free(_owner);
             Owned.Free(_pins);

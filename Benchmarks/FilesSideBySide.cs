@@ -1,0 +1,400 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Benchmarks;
+
+/// <summary>
+/// A file workload on the root disk: our managed kernel against Debian's Linux, both on our emulator,
+/// both booted from a fresh copy of the set-up's root disk (disk-images/, ext2) on virtio-blk with
+/// root=/dev/vda rw, into the disk's busybox shell. The host writes a tar archive of a tree of
+/// <see cref="Files"/> small files in nested directories (deterministic: the same bytes every run) to
+/// the copy with debugfs; the guest then, each phase timed by its own clock (busybox ash's
+/// $EPOCHREALTIME, read before and after, forks nothing): (1) unpacks it with busybox tar and syncs,
+/// (2) walks the tree with find and counts the names, (3) reads every file back (md5sum of each, in
+/// sorted order, hashed again), (4) removes the tree and syncs. Every phase's result is checked against
+/// the host's: tar's status, the count of names, the hash of every file's name and contents, the tree
+/// gone and the file system's free blocks and inodes back to what they were; after poweroff, host
+/// e2fsck finds the disk clean. A kernel that skips work or loses data fails the run, not looks fast.
+/// </summary>
+public static partial class FilesSideBySide
+{
+    private const int TopDirs = 20;
+    private const int SubDirs = 10;
+    private const int FilesPerDir = 15;
+    private const int Files = TopDirs * SubDirs * FilesPerDir;
+
+    /// <summary>Names find prints: /bench, the directories and the files.</summary>
+    private const int Names = 1 + TopDirs + TopDirs * SubDirs + Files;
+
+    private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(10);
+
+    private static readonly (string Name, string Label)[] Phases =
+    [
+        ("unpack", "tar -xf + sync"),
+        ("walk", "find | wc -l"),
+        ("read", "md5sum of every file"),
+        ("remove", "rm -rf + sync"),
+    ];
+
+    private sealed record Side(string Title, string[] Command);
+
+    public static int Run(int runs)
+    {
+        var repo = FindRepository();
+        var cache = Environment.GetEnvironmentVariable("VIRT_EMULATOR_CACHE") is { Length: > 0 } c
+            ? c
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "virt-emulator");
+        var linux = Path.Combine(cache, "guest", "Image");
+        var initrd = Path.Combine(cache, "guest", "initramfs.cpio.gz");
+        var rootfs = Path.Combine(cache, "disk", "rootfs.ext2");
+        var ourKernel = repo is null ? "Kernel/bin/Image" : Path.Combine(repo, "Kernel", "bin", "Image");
+        foreach (var (file, hint) in new[]
+                 {
+                     (linux, "bash scripts/setup.sh"), (initrd, "bash scripts/setup.sh"), (rootfs, "bash scripts/setup.sh"),
+                     (ourKernel, "nice dotnet build Kernel/Kernel.csproj"),
+                 })
+        {
+            if (!File.Exists(file))
+            {
+                Console.Error.WriteLine($"benchmark: {file} is missing; run: {hint}");
+                return 1;
+            }
+        }
+
+        var temp = Directory.CreateTempSubdirectory("files-bench-").FullName;
+        try
+        {
+            var tar = Path.Combine(temp, "bench.tar");
+            var (bytes, expected) = WriteTree(tar);
+            string[] disk = ["-append", "console=ttyAMA0 root=/dev/vda rw", "-drive", $"file={Path.Combine(temp, "disk.img")},format=raw,if=none,id=d0",
+                "-device", "virtio-blk-device,drive=d0", "-device", "virtio-rng-device"];
+            string[] emulator = ["dotnet", Path.Combine(AppContext.BaseDirectory, "Emulator.dll"), "-M", "virt", "-m", "512M", "-nographic"];
+            Side[] sides =
+            [
+                new("ours", [.. emulator, "-kernel", ourKernel, .. disk]),
+                new("Linux", [.. emulator, "-kernel", linux, "-initrd", initrd, .. disk]),
+            ];
+
+            Console.WriteLine($"our kernel: {ourKernel} (built {File.GetLastWriteTime(ourKernel):yyyy-MM-dd HH:mm})");
+            Console.WriteLine($"Linux: {linux}; root disk {rootfs}");
+            Console.WriteLine($"tree: {Files} files in {TopDirs + TopDirs * SubDirs} directories, {bytes / 1024.0 / 1024.0:F2} MiB of data, " +
+                $"tar {new FileInfo(tar).Length / 1024.0 / 1024.0:F2} MiB");
+            var samples = sides.ToDictionary(s => s, _ => new List<Dictionary<string, double>>());
+            for (var run = 1; run <= runs; run++)
+            {
+                // Alternate so that slow drift of the machine's load affects both sides alike.
+                foreach (var side in sides)
+                {
+                    var image = Path.Combine(temp, "disk.img");
+                    File.Copy(rootfs, image, overwrite: true);
+                    Tool("debugfs", "-w", "-R", $"write {tar} bench.tar", image);
+                    var sample = Measure(side, expected);
+                    Fsck(side, image);
+                    samples[side].Add(sample);
+                    Console.WriteLine($"run {run}/{runs} {side.Title,-6}" +
+                        string.Join(";", Phases.Select(p => $" {p.Name} {sample[p.Name],6:F3} s")) + $"; total {sample.Values.Sum(),6:F3} s");
+                }
+            }
+
+            Print(sides, samples, runs);
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    private static void Print(Side[] sides, Dictionary<Side, List<Dictionary<string, double>>> samples, int runs)
+    {
+        var (ours, linux) = (sides[0], sides[1]);
+        Console.WriteLine();
+        Console.WriteLine($"Our kernel vs Linux 6.1, both on our emulator, -M virt -m 512M, root on virtio-blk (ext2, fresh copy each run); " +
+            $"{Files} files; median of {runs} alternating runs (s)");
+        Console.WriteLine($"{"",-30}{"ours",10}{"Linux",10}{"ours/Linux",12}");
+        void Row(string label, Func<Dictionary<string, double>, double> pick)
+        {
+            var (o, l) = (Median(samples[ours].Select(pick)), Median(samples[linux].Select(pick)));
+            Console.WriteLine($"{label,-30}{o,10:F3}{l,10:F3}{o / l,12:F2}");
+        }
+
+        foreach (var (name, label) in Phases)
+        {
+            Row($"{name}: {label}", s => s[name]);
+        }
+
+        Row("total", s => s.Values.Sum());
+        var ratio = Median(samples[ours].Select(s => s.Values.Sum())) / Median(samples[linux].Select(s => s.Values.Sum()));
+        Console.WriteLine();
+        Console.WriteLine($"Target (the issue): ours faster than Linux on the same machine (ours/Linux < 1): {(ratio < 1 ? "met" : "not met")} ({ratio:F2}).");
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    /// <summary>
+    /// The tree's archive: bench/dNN/sNN/fNNN, every file's size and text drawn from a fixed seed (most of
+    /// them 0.1-3 KiB, every 40th 8-40 KiB). Returns the data's size and what md5sum of every file, in
+    /// sorted order, hashed once more gives on the guest.
+    /// </summary>
+    private static (long Bytes, string Md5) WriteTree(string path)
+    {
+        var random = new Random(20261206);
+        var mtime = DateTimeOffset.FromUnixTimeSeconds(1764979200);
+        var listing = new StringBuilder();
+        long bytes = 0;
+        using var stream = File.Create(path);
+        using (var writer = new TarWriter(stream, TarEntryFormat.Ustar, leaveOpen: true))
+        {
+            void Directory(string name) => writer.WriteEntry(new UstarTarEntry(TarEntryType.Directory, name)
+            {
+                Mode = (UnixFileMode)Convert.ToInt32("755", 8),
+                ModificationTime = mtime,
+            });
+
+            Directory("bench/");
+            for (var d = 0; d < TopDirs; d++)
+            {
+                Directory($"bench/d{d:D2}/");
+                for (var s = 0; s < SubDirs; s++)
+                {
+                    Directory($"bench/d{d:D2}/s{s:D2}/");
+                    for (var f = 0; f < FilesPerDir; f++)
+                    {
+                        var name = $"bench/d{d:D2}/s{s:D2}/f{f:D3}";
+                        var size = random.Next(40) == 0 ? random.Next(8 << 10, 40 << 10) : random.Next(100, 3 << 10);
+                        var data = new byte[size];
+                        for (var i = 0; i < size; i++)
+                        {
+                            data[i] = (byte)(i % 64 == 63 ? '\n' : 'a' + random.Next(26));
+                        }
+
+                        bytes += size;
+                        listing.Append(CultureInfo.InvariantCulture, $"{Convert.ToHexStringLower(MD5.HashData(data))}  /{name}\n");
+                        writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name)
+                        {
+                            Mode = (UnixFileMode)Convert.ToInt32("644", 8),
+                            ModificationTime = mtime,
+                            DataStream = new MemoryStream(data),
+                        });
+                    }
+                }
+            }
+        }
+
+        // Names are fixed-width: their ordinal order is the order of the guest's sort.
+        return (bytes, Convert.ToHexStringLower(MD5.HashData(Encoding.ASCII.GetBytes(listing.ToString()))));
+    }
+
+    /// <summary>One boot: the four phases typed into the disk's shell, each checked; the guest's seconds per phase.</summary>
+    private static Dictionary<string, double> Measure(Side side, string md5)
+    {
+        var start = new ProcessStartInfo(side.Command[0])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in side.Command[1..])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var output = new StringBuilder();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {side.Command[0]}");
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        var reader = Task.Run(() =>
+        {
+            var buffer = new char[4096];
+            int count;
+            while ((count = process.StandardOutput.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                lock (output)
+                {
+                    output.Append(buffer, 0, count);
+                }
+            }
+        });
+        try
+        {
+            var motd = WaitFor(output, "Its recipe is disk-images/", 0, BootTimeout, side.Title).Length;
+            WaitFor(output, "virt:/# ", motd, BootTimeout, side.Title);
+            var step = 0;
+            string Shell(string line)
+            {
+                int mark;
+                lock (output)
+                {
+                    mark = output.Length;
+                }
+
+                var marker = $"@@{++step}@@";
+                process.StandardInput.WriteLine($"{line}; echo @@{step}\"\"@@");
+                process.StandardInput.Flush();
+                return WaitFor(output, marker, mark, CommandTimeout, side.Title);
+            }
+
+            Shell("dmesg -n 1 2>/dev/null");
+            var before = Free(Shell(Stat), side);
+            var times = new Dictionary<string, double>();
+            var (unpack, status) = Timed(Shell(Time("tar -xf /bench.tar -C /; s=$?; sync", "$s")), side);
+            Check(side, "unpack", status == "0", $"tar's status {status}");
+            times["unpack"] = unpack;
+            var (walk, names) = Timed(Shell(Time("n=$(find /bench -xdev | wc -l)", "$n")), side);
+            Check(side, "walk", names == Names.ToString(CultureInfo.InvariantCulture), $"{names} names, not {Names}");
+            times["walk"] = walk;
+            var (read, hash) = Timed(Shell(Time("m=$(find /bench -xdev -type f | sort | xargs md5sum | md5sum)", "$m")), side);
+            Check(side, "read", hash.StartsWith(md5, StringComparison.Ordinal), $"hash {hash}, not {md5}");
+            times["read"] = read;
+            var (remove, left) = Timed(Shell(Time("rm -rf /bench; sync", "$(ls -d /bench 2>/dev/null | wc -l)")), side);
+            Check(side, "remove", left == "0", "/bench is still there");
+            times["remove"] = remove;
+            var after = Free(Shell(Stat), side);
+            Check(side, "remove", after == before, $"free blocks and inodes {after}, before the unpack {before}");
+
+            // A clean shutdown (the disk's inittab syncs and unmounts) so that e2fsck may check the image.
+            process.StandardInput.WriteLine("poweroff");
+            process.StandardInput.Flush();
+            if (!process.WaitForExit(60_000))
+            {
+                throw new TimeoutException($"{side.Title}: the guest did not power off; last output: {Tail(output)}");
+            }
+
+            return times;
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            reader.Wait(5000);
+        }
+    }
+
+    /// <summary>The root's free 1 KiB blocks and free inodes (busybox df: the 4th column).</summary>
+    private const string Stat = "echo \"@F $(df -k / | tail -n 1 | tr -s ' ' | cut -d ' ' -f 4) $(df -i / | tail -n 1 | tr -s ' ' | cut -d ' ' -f 4)\"";
+
+    private static string Free(string output, Side side) =>
+        FreeLine().Match(output) is { Success: true } m ? m.Groups[1].Value : throw new InvalidOperationException($"{side.Title}: no df figures:\n{output}");
+
+    /// <summary><paramref name="command"/> between two readings of the guest's clock, then <paramref name="result"/>.</summary>
+    private static string Time(string command, string result) => $"t0=$EPOCHREALTIME; {command}; t1=$EPOCHREALTIME; echo \"@T $t0 $t1 {result}\"";
+
+    private static (double Seconds, string Result) Timed(string output, Side side)
+    {
+        var match = TimedLine().Match(output);
+        if (!match.Success)
+        {
+            throw new InvalidOperationException($"{side.Title}: no timing line:\n{output}");
+        }
+
+        var seconds = double.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture) - double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        return (seconds, match.Groups[3].Value.Trim());
+    }
+
+    private static void Check(Side side, string phase, bool ok, string what)
+    {
+        if (!ok)
+        {
+            throw new InvalidOperationException($"{side.Title}: {phase}: {what}");
+        }
+    }
+
+    /// <summary>Host e2fsck -fn of the image the guest used: a kernel that left the file system damaged fails the run.</summary>
+    private static void Fsck(Side side, string image)
+    {
+        var (code, text) = Run("e2fsck", "-fn", image);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"{side.Title}: e2fsck -fn finds the disk unclean after the run ({code}):\n{text}");
+        }
+    }
+
+    private static void Tool(string tool, params string[] args)
+    {
+        var (code, text) = Run(tool, args);
+        if (code != 0 || text.Contains("error", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"{tool} {string.Join(' ', args)} failed ({code}): {text}");
+        }
+    }
+
+    private static (int Code, string Text) Run(string tool, params string[] args)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {tool}");
+        var error = process.StandardError.ReadToEndAsync();
+        var text = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, text + error.Result);
+    }
+
+    /// <summary>The repository: the first folder above the benchmark's binaries (or the current one) with Kernel/Kernel.csproj.</summary>
+    private static string? FindRepository()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Kernel", "Kernel.csproj")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static string Tail(StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString(Math.Max(0, output.Length - 800), Math.Min(800, output.Length));
+        }
+    }
+
+    /// <summary>Waits for <paramref name="marker"/> after <paramref name="from"/>; returns the output in between.</summary>
+    private static string WaitFor(StringBuilder output, string marker, int from, TimeSpan timeout, string who)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            lock (output)
+            {
+                var text = output.ToString(from, output.Length - from);
+                var at = text.IndexOf(marker, StringComparison.Ordinal);
+                if (at >= 0)
+                {
+                    return text[..at];
+                }
+            }
+
+            Thread.Sleep(5);
+        }
+
+        throw new TimeoutException($"{who}: '{marker}' did not appear within {timeout.TotalSeconds} s; last output: {Tail(output)}");
+    }
+
+    [GeneratedRegex(@"(?m)^@T ([0-9.]+) ([0-9.]+)(.*)$")]
+    private static partial Regex TimedLine();
+
+    [GeneratedRegex(@"(?m)^@F (\d+ \d+)\s*$")]
+    private static partial Regex FreeLine();
+}
