@@ -16,6 +16,8 @@ namespace Kernel.Fs
             node.Acquire();
         }
 
+        public override ulong Size => _node.Size;
+
         public override ulong PageAt(ulong index)
             => index * PageAllocator.PageSize < _node.Size ? _node.PhysicalPage(index, true) : 0;
 

@@ -527,6 +527,12 @@ namespace Kernel.Memory
                     if (chunk > count - done)
                         chunk = count - done;
                     ulong src = v.File.PageAt(off >> 12);
+                    if (src == 0 && off < v.File.Size)
+                    {
+                        // The file's page could not be had: fail the fault rather than show zeros.
+                        PageRefs.Release(fresh);
+                        return -Errno.ENOMEM;
+                    }
                     if (src != 0)
                     {
                         byte* s = (byte*)MemoryManager.PhysicalToVirtual(src) + inPage;

@@ -5,6 +5,13 @@ namespace Kernel.Memory
     {
         /// <summary>Physical address of the page holding bytes [index*4096, +4096) of the file, or 0.</summary>
         public abstract ulong PageAt(ulong index);
+
+        /// <summary>
+        /// Bytes the source holds now. <see cref="PageAt"/> gives 0 past them (no page: mappings see zeros
+        /// or SIGBUS there); a 0 for a page below them means the page could not be had (no memory, a
+        /// disk's read error), which callers must report instead of showing zeros.
+        /// </summary>
+        public abstract ulong Size { get; }
         public abstract void Hold();
         public abstract void Drop();
     }

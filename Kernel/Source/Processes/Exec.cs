@@ -59,6 +59,8 @@ namespace Kernel.Processes
                 int chunk = (int)PageAllocator.PageSize - inPage;
                 if (chunk > destination.Length - done)
                     chunk = destination.Length - done;
+                if (page == 0 && at < file.Size)
+                    return -Errno.EIO; // the file's page could not be read (or no memory for it)
                 if (page == 0)
                     destination.Slice(done, chunk).Clear();
                 else
