@@ -217,24 +217,17 @@ namespace Kernel.Fs
         {
             if (target.MountPoint == null)
                 return -Errno.EINVAL;
-            FileSystemOperations? ops = target.Fs?.Operations;
+            FileSystem? fs = target.Fs;
+            FileSystemOperations? ops = fs?.Operations;
             if (ops != null && ops.Busy)
                 return -Errno.EBUSY;
             int r = Vfs.Unmount(target);
             if (r < 0)
                 return r;
-            if (ops != null)
-            {
-                r = ops.Unmount();
-                if (r < 0)
-                    Log.Line($"umount: writing the file system back failed: error {-r}");
-                Owned.Free(ops);
-                Owned.Free(target.Fs);
-            }
             MountEntry? previous = null;
             for (MountEntry? e = s_mounts; e != null; e = e.Next)
             {
-                if (e.Fs != null && e.Fs.Root == target)
+                if (e.Fs != null && e.Fs == fs)
                 {
                     if (previous == null) s_mounts = e.Next; else previous.Next = e.Next;
                     Owned.Free(e.Source);
@@ -244,6 +237,16 @@ namespace Kernel.Fs
                     break;
                 }
                 previous = e;
+            }
+            // A disk file system ends here: written back, marked clean, its caches, inodes (the root
+            // included) and objects freed. Nothing may touch target or fs after this.
+            if (ops != null)
+            {
+                r = ops.Unmount();
+                if (r < 0)
+                    Log.Line($"umount: writing the file system back failed: error {-r}");
+                Owned.Free(ops);
+                Owned.Free(fs);
             }
             return 0;
         }
