@@ -197,89 +197,37 @@ public static partial class FilesSideBySide
     /// <summary>One boot: the four phases typed into the disk's shell, each checked; the guest's seconds per phase.</summary>
     private static Dictionary<string, double> Measure(Side side, string md5)
     {
-        var start = new ProcessStartInfo(side.Command[0])
+        using var guest = new GuestProcess(side.Command, side.Title);
+        var motd = guest.WaitFor("Its recipe is disk-images/", 0, BootTimeout).Length;
+        guest.WaitFor("virt:/# ", motd, BootTimeout);
+        string Shell(string line) => guest.Shell(line, CommandTimeout);
+
+        Shell("dmesg -n 1 2>/dev/null");
+        var before = Free(Shell(Stat), side);
+        var times = new Dictionary<string, double>();
+        var (unpack, status) = Timed(Shell(Time("tar -xf /bench.tar -C /; s=$?; sync", "$s")), side);
+        Check(side, "unpack", status == "0", $"tar's status {status}");
+        times["unpack"] = unpack;
+        var (walk, names) = Timed(Shell(Time("n=$(find /bench -xdev | wc -l)", "$n")), side);
+        Check(side, "walk", names == Names.ToString(CultureInfo.InvariantCulture), $"{names} names, not {Names}");
+        times["walk"] = walk;
+        var (read, hash) = Timed(Shell(Time("m=$(find /bench -xdev -type f | sort | xargs md5sum | md5sum)", "$m")), side);
+        Check(side, "read", hash.StartsWith(md5, StringComparison.Ordinal), $"hash {hash}, not {md5}");
+        times["read"] = read;
+        var (remove, left) = Timed(Shell(Time("rm -rf /bench; sync", "$(ls -d /bench 2>/dev/null | wc -l)")), side);
+        Check(side, "remove", left == "0", "/bench is still there");
+        times["remove"] = remove;
+        var after = Free(Shell(Stat), side);
+        Check(side, "remove", after == before, $"free blocks and inodes {after}, before the unpack {before}");
+
+        // A clean shutdown (the disk's inittab syncs and unmounts) so that e2fsck may check the image.
+        guest.SendLine("poweroff");
+        if (!guest.WaitForExit(TimeSpan.FromMinutes(1)))
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in side.Command[1..])
-        {
-            start.ArgumentList.Add(arg);
+            throw new TimeoutException($"{side.Title}: the guest did not power off; last output: {guest.Tail()}");
         }
 
-        var output = new StringBuilder();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {side.Command[0]}");
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        var reader = Task.Run(() =>
-        {
-            var buffer = new char[4096];
-            int count;
-            while ((count = process.StandardOutput.Read(buffer, 0, buffer.Length)) > 0)
-            {
-                lock (output)
-                {
-                    output.Append(buffer, 0, count);
-                }
-            }
-        });
-        try
-        {
-            var motd = WaitFor(output, "Its recipe is disk-images/", 0, BootTimeout, side.Title).Length;
-            WaitFor(output, "virt:/# ", motd, BootTimeout, side.Title);
-            var step = 0;
-            string Shell(string line)
-            {
-                int mark;
-                lock (output)
-                {
-                    mark = output.Length;
-                }
-
-                var marker = $"@@{++step}@@";
-                process.StandardInput.WriteLine($"{line}; echo @@{step}\"\"@@");
-                process.StandardInput.Flush();
-                return WaitFor(output, marker, mark, CommandTimeout, side.Title);
-            }
-
-            Shell("dmesg -n 1 2>/dev/null");
-            var before = Free(Shell(Stat), side);
-            var times = new Dictionary<string, double>();
-            var (unpack, status) = Timed(Shell(Time("tar -xf /bench.tar -C /; s=$?; sync", "$s")), side);
-            Check(side, "unpack", status == "0", $"tar's status {status}");
-            times["unpack"] = unpack;
-            var (walk, names) = Timed(Shell(Time("n=$(find /bench -xdev | wc -l)", "$n")), side);
-            Check(side, "walk", names == Names.ToString(CultureInfo.InvariantCulture), $"{names} names, not {Names}");
-            times["walk"] = walk;
-            var (read, hash) = Timed(Shell(Time("m=$(find /bench -xdev -type f | sort | xargs md5sum | md5sum)", "$m")), side);
-            Check(side, "read", hash.StartsWith(md5, StringComparison.Ordinal), $"hash {hash}, not {md5}");
-            times["read"] = read;
-            var (remove, left) = Timed(Shell(Time("rm -rf /bench; sync", "$(ls -d /bench 2>/dev/null | wc -l)")), side);
-            Check(side, "remove", left == "0", "/bench is still there");
-            times["remove"] = remove;
-            var after = Free(Shell(Stat), side);
-            Check(side, "remove", after == before, $"free blocks and inodes {after}, before the unpack {before}");
-
-            // A clean shutdown (the disk's inittab syncs and unmounts) so that e2fsck may check the image.
-            process.StandardInput.WriteLine("poweroff");
-            process.StandardInput.Flush();
-            if (!process.WaitForExit(60_000))
-            {
-                throw new TimeoutException($"{side.Title}: the guest did not power off; last output: {Tail(output)}");
-            }
-
-            return times;
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            reader.Wait(5000);
-        }
+        return times;
     }
 
     /// <summary>The root's free 1 KiB blocks and free inodes (busybox df: the 4th column).</summary>
@@ -360,36 +308,6 @@ public static partial class FilesSideBySide
         }
 
         return null;
-    }
-
-    private static string Tail(StringBuilder output)
-    {
-        lock (output)
-        {
-            return output.ToString(Math.Max(0, output.Length - 800), Math.Min(800, output.Length));
-        }
-    }
-
-    /// <summary>Waits for <paramref name="marker"/> after <paramref name="from"/>; returns the output in between.</summary>
-    private static string WaitFor(StringBuilder output, string marker, int from, TimeSpan timeout, string who)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            lock (output)
-            {
-                var text = output.ToString(from, output.Length - from);
-                var at = text.IndexOf(marker, StringComparison.Ordinal);
-                if (at >= 0)
-                {
-                    return text[..at];
-                }
-            }
-
-            Thread.Sleep(5);
-        }
-
-        throw new TimeoutException($"{who}: '{marker}' did not appear within {timeout.TotalSeconds} s; last output: {Tail(output)}");
     }
 
     [GeneratedRegex(@"(?m)^@T ([0-9.]+) ([0-9.]+)(.*)$")]

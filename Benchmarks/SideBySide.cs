@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Benchmarks;
 
@@ -55,93 +54,18 @@ public static class SideBySide
 
     private static (double Boot, double Loop) Measure(string[] command)
     {
-        var start = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in command[1..])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var output = new StringBuilder();
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {command[0]}");
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        // The prompt has no newline after it: read characters, not lines.
-        var reader = Task.Run(() =>
-        {
-            var buffer = new char[4096];
-            int count;
-            while ((count = process.StandardOutput.Read(buffer, 0, buffer.Length)) > 0)
-            {
-                lock (output)
-                {
-                    output.Append(buffer, 0, count);
-                }
-            }
-        });
-        try
-        {
-            WaitFor(output, "/ # ", 0, TimeSpan.FromSeconds(120), command[0]);
-            var boot = clock.Elapsed.TotalSeconds;
-            Thread.Sleep(500);
-            int mark;
-            lock (output)
-            {
-                mark = output.Length;
-            }
-
-            var loopClock = Stopwatch.StartNew();
-            process.StandardInput.WriteLine(Loop);
-            process.StandardInput.Flush();
-            WaitFor(output, "LOOPDONE", mark, TimeSpan.FromSeconds(300), command[0]);
-            var loop = loopClock.Elapsed.TotalSeconds;
-            process.StandardInput.WriteLine("poweroff -f");
-            process.StandardInput.Flush();
-            if (!process.WaitForExit(30_000))
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            return (boot, loop);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            reader.Wait(5000);
-        }
-    }
-
-    private static void WaitFor(StringBuilder output, string marker, int from, TimeSpan timeout, string who)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            lock (output)
-            {
-                if (output.ToString(from, output.Length - from).Contains(marker, StringComparison.Ordinal))
-                {
-                    return;
-                }
-            }
-
-            Thread.Sleep(10);
-        }
-
-        string tail;
-        lock (output)
-        {
-            tail = output.ToString(Math.Max(0, output.Length - 500), Math.Min(500, output.Length));
-        }
-
-        throw new TimeoutException($"{who}: '{marker}' did not appear within {timeout.TotalSeconds} s; last output: {tail}");
+        using var guest = new GuestProcess(command, command[0]);
+        guest.WaitFor("/ # ", 0, TimeSpan.FromSeconds(120));
+        var boot = clock.Elapsed.TotalSeconds;
+        Thread.Sleep(500);
+        var mark = guest.Length;
+        var loopClock = Stopwatch.StartNew();
+        guest.SendLine(Loop);
+        guest.WaitFor("LOOPDONE", mark, TimeSpan.FromSeconds(300));
+        var loop = loopClock.Elapsed.TotalSeconds;
+        guest.SendLine("poweroff -f");
+        guest.WaitForExit(TimeSpan.FromSeconds(30));
+        return (boot, loop);
     }
 }

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Benchmarks;
@@ -111,82 +109,26 @@ public static partial class StorageSideBySide
     /// <summary>One boot: a warm-up write and read, then the measured passes; dd's own seconds.</summary>
     private static (List<double> Writes, List<double> Reads, List<double> Zeros) Measure(string name, string[] command)
     {
-        var start = new ProcessStartInfo(command[0])
+        using var guest = new GuestProcess(command, name);
+        guest.WaitFor("/ # ", 0, TimeSpan.FromSeconds(120));
+        string Shell(string line) => guest.Shell(line, CommandTimeout);
+
+        Shell("dmesg -n 1");
+        Dd(Shell(Timed(Write)), name);
+        Dd(Shell(Timed(Read)), name);
+        var writes = new List<double>();
+        var reads = new List<double>();
+        var zeros = new List<double>();
+        for (var i = 0; i < Passes; i++)
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in command[1..])
-        {
-            start.ArgumentList.Add(arg);
+            writes.Add(Dd(Shell(Timed(Write)), name));
+            reads.Add(Dd(Shell(Timed(Read)), name));
+            zeros.Add(Dd(Shell(Timed(Zeros)), name));
         }
 
-        var output = new StringBuilder();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {command[0]}");
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        var reader = Task.Run(() =>
-        {
-            var buffer = new char[4096];
-            int count;
-            while ((count = process.StandardOutput.Read(buffer, 0, buffer.Length)) > 0)
-            {
-                lock (output)
-                {
-                    output.Append(buffer, 0, count);
-                }
-            }
-        });
-        try
-        {
-            WaitFor(output, "/ # ", 0, TimeSpan.FromSeconds(120), name);
-            var step = 0;
-            string Shell(string line)
-            {
-                int mark;
-                lock (output)
-                {
-                    mark = output.Length;
-                }
-
-                var marker = $"@@{++step}@@";
-                process.StandardInput.WriteLine($"{line}; echo @@{step}\"\"@@");
-                process.StandardInput.Flush();
-                return WaitFor(output, marker, mark, CommandTimeout, name);
-            }
-
-            Shell("dmesg -n 1");
-            Dd(Shell(Timed(Write)), name);
-            Dd(Shell(Timed(Read)), name);
-            var writes = new List<double>();
-            var reads = new List<double>();
-            var zeros = new List<double>();
-            for (var i = 0; i < Passes; i++)
-            {
-                writes.Add(Dd(Shell(Timed(Write)), name));
-                reads.Add(Dd(Shell(Timed(Read)), name));
-                zeros.Add(Dd(Shell(Timed(Zeros)), name));
-            }
-
-            process.StandardInput.WriteLine("poweroff -f");
-            process.StandardInput.Flush();
-            if (!process.WaitForExit(30_000))
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            return (writes, reads, zeros);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            reader.Wait(5000);
-        }
+        guest.SendLine("poweroff -f");
+        guest.WaitForExit(TimeSpan.FromSeconds(30));
+        return (writes, reads, zeros);
     }
 
     /// <summary>The command that runs <paramref name="dd"/> between two readings of the guest's clock.</summary>
@@ -202,34 +144,6 @@ public static partial class StorageSideBySide
         }
 
         return double.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture) - double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Waits for <paramref name="marker"/> after <paramref name="from"/>; returns the output in between.</summary>
-    private static string WaitFor(StringBuilder output, string marker, int from, TimeSpan timeout, string who)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            lock (output)
-            {
-                var text = output.ToString(from, output.Length - from);
-                var at = text.IndexOf(marker, StringComparison.Ordinal);
-                if (at >= 0)
-                {
-                    return text[..at];
-                }
-            }
-
-            Thread.Sleep(5);
-        }
-
-        string tail;
-        lock (output)
-        {
-            tail = output.ToString(Math.Max(0, output.Length - 500), Math.Min(500, output.Length));
-        }
-
-        throw new TimeoutException($"{who}: '{marker}' did not appear within {timeout.TotalSeconds} s; last output: {tail}");
     }
 
     [GeneratedRegex(@"(?m)^@T ([0-9.]+) ([0-9.]+) (.*)$")]
