@@ -24,21 +24,9 @@ namespace Kernel.Fs
         public override bool IsStream => false;
         public override long Size => (long)BlockIo.SizeInBytes(_device);
 
-        public override long Read(Span<byte> destination)
-        {
-            long n = ReadAt(destination, Offset);
-            if (n > 0)
-                Offset += n;
-            return n;
-        }
+        public override long Read(Span<byte> destination) => ReadAtOffset(destination);
 
-        public override long Write(ReadOnlySpan<byte> source)
-        {
-            long n = WriteAt(source, Offset);
-            if (n > 0)
-                Offset += n;
-            return n;
-        }
+        public override long Write(ReadOnlySpan<byte> source) => WriteAtOffset(source);
 
         public override long ReadAt(Span<byte> destination, long offset)
         {

@@ -204,8 +204,9 @@ namespace Kernel.Fs
         }
 
         /// <summary>
-        /// Lets disk file systems drop inodes nobody holds (their caches are bounded only here). Called
-        /// where no system call is half-way through a path walk: between system calls.
+        /// Lets disk file systems drop inodes nobody holds (their caches are bounded only here). Called by
+        /// the write-back thread: it runs only while every other thread is in user mode or asleep, and no
+        /// system call sleeps half-way through a path walk (disk waits keep the CPU).
         /// </summary>
         public static void TrimAll()
         {

@@ -26,22 +26,13 @@ namespace Kernel.Fs
 
         private bool IsPathOnly => (Flags & OpenFlags.Path) != 0;
 
-        public override long Read(Span<byte> destination)
-        {
-            long n = ReadAt(destination, Offset);
-            if (n > 0)
-                Offset += n;
-            return n;
-        }
+        public override long Read(Span<byte> destination) => ReadAtOffset(destination);
 
         public override long Write(ReadOnlySpan<byte> source)
         {
             if ((Flags & OpenFlags.Append) != 0)
                 Offset = (long)Node!.Size;
-            long n = WriteAt(source, Offset);
-            if (n > 0)
-                Offset += n;
-            return n;
+            return WriteAtOffset(source);
         }
 
         public override long ReadAt(Span<byte> destination, long offset)

@@ -32,6 +32,24 @@ namespace Kernel.Fs
         public virtual long ReadAt(Span<byte> destination, long offset) => -Errno.ESPIPE;
         public virtual long WriteAt(ReadOnlySpan<byte> source, long offset) => -Errno.ESPIPE;
         public virtual long Seek(long offset, int whence) => -Errno.ESPIPE;
+
+        /// <summary>read(2) of a file with a position: <see cref="ReadAt"/> at <see cref="Offset"/>, which moves past what was read.</summary>
+        protected long ReadAtOffset(Span<byte> destination)
+        {
+            long n = ReadAt(destination, Offset);
+            if (n > 0)
+                Offset += n;
+            return n;
+        }
+
+        /// <summary>write(2) of a file with a position: <see cref="WriteAt"/> at <see cref="Offset"/>, which moves past what was written.</summary>
+        protected long WriteAtOffset(ReadOnlySpan<byte> source)
+        {
+            long n = WriteAt(source, Offset);
+            if (n > 0)
+                Offset += n;
+            return n;
+        }
         public virtual int Ioctl(uint command, ulong argument) => -Errno.ENOTTY;
         /// <summary>fsync: makes written data durable (a disk's flush). Pipes, sockets and character devices have nothing to sync: EINVAL, as on Linux.</summary>
         public virtual int Sync() => -Errno.EINVAL;
