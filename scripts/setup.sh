@@ -39,6 +39,7 @@ DEBIAN_PACKAGES=(
   "gcc-aarch64-linux-gnu=4:12.2.0-3"
   "tmux=3.3a-3"
   "e2fsprogs=1.47.0-2+b2"
+  "libslirp0=4.7.0-1"
 )
 
 # The stamp: this script, the guest's init, every Userspace source (names and contents; not the
@@ -183,7 +184,7 @@ fi
 # Linux's modules the guest's initramfs carries (Debian builds these drivers as modules), from the
 # same kernel package, with what they depend on, in the order they must be loaded. crc32c is not a
 # declared dependency of ext4 but ext4 asks for it at mount time when the metadata has checksums.
-GUEST_MODULES=(virtio_mmio virtio_blk virtio-rng crc32c_generic ext4)
+GUEST_MODULES=(virtio_mmio failover net_failover virtio_net virtio_blk virtio-rng crc32c_generic ext4)
 modules="$guest/modules"
 if [[ "$(cat "$modules/load-order" 2>/dev/null | tr '\n' ' ')" != *ext4* || "$(cat "$modules/wanted" 2>/dev/null)" != "${GUEST_MODULES[*]}" ]]; then
   deb=$(fetch_deb "$LINUX_PACKAGE:arm64" "$LINUX_VERSION" "6.1.")
