@@ -1,6 +1,9 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Reflection;
 using Emulator.Core.Board;
 using Emulator.Core.Boot;
+using Emulator.Devices.Net;
 
 namespace Emulator;
 
@@ -14,6 +17,9 @@ namespace Emulator;
 public static class DefaultGuest
 {
     public const string DefaultAppend = "console=ttyAMA0 root=/dev/vda rw";
+
+    /// <summary>The host port forwarded to the guest's SSH port when the user gives no network options.</summary>
+    public const ushort SshPort = 2222;
 
     public static string CacheFolder =>
         Environment.GetEnvironmentVariable("VIRT_EMULATOR_CACHE") is { Length: > 0 } dir
@@ -68,7 +74,8 @@ public static class DefaultGuest
         PrepareWorkingDisk(notes);
         // The default disk is added last so that it takes the lowest transport and is probed first:
         // it is vda for Linux and for the managed kernel; the user's own -drive disks come after it.
-        VirtioDeviceSpec[] devices = [.. options.VirtioDevices, new VirtioRngSpec(), new VirtioBlockSpec(WorkingDisk, Serial: "root")];
+        VirtioDeviceSpec[] network = options.NetworkGiven ? [] : [DefaultNetwork(notes)];
+        VirtioDeviceSpec[] devices = [.. options.VirtioDevices, .. network, new VirtioRngSpec(), new VirtioBlockSpec(WorkingDisk, Serial: "root")];
         return new MachineConfig
         {
             Cpu = options.Cpu,
@@ -80,6 +87,44 @@ public static class DefaultGuest
             VirtioDevices = devices,
             VirtioLegacy = options.VirtioLegacy,
         };
+    }
+
+    /// <summary>
+    /// The default guest's network when the user chose none: <c>-netdev user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22
+    /// -device virtio-net-device,netdev=net0</c>, and one line saying how to log in; with port 2222 taken, one line
+    /// saying so, and the network without the forward.
+    /// </summary>
+    private static VirtioNetSpec DefaultNetwork(TextWriter notes)
+    {
+        var network = new UserNetworkConfig();
+        if (PortIsFree(SshPort))
+        {
+            network = network with { Forwards = [new HostForward(false, 0x7F00_0001, SshPort, 0, 22)] };
+            notes.WriteLine($"note: log in to the guest with: ssh -p {SshPort} root@localhost (host port {SshPort} forwards to the guest's port 22)");
+        }
+        else
+        {
+            notes.WriteLine($"note: port {SshPort} on 127.0.0.1 is in use, so the guest's SSH port is not forwarded (the guest still has a network)");
+        }
+
+        return new VirtioNetSpec(MacAddress.QemuDefault(0), network);
+    }
+
+    /// <summary>Whether a listening socket could take <paramref name="port"/> on 127.0.0.1 now (as libslirp's would).</summary>
+    private static bool PortIsFree(ushort port)
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            socket.Listen();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Creates the working disk from the pristine one on first use (a sparse copy).</summary>

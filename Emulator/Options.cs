@@ -1,6 +1,7 @@
 using System.Globalization;
 using Emulator.Core.Board;
 using Emulator.Core.Unicorn;
+using Emulator.Devices.Net;
 
 namespace Emulator;
 
@@ -21,6 +22,10 @@ public sealed record Options
 
     /// <summary>virtio-mmio's register layout: legacy unless -global virtio-mmio.force-legacy=false.</summary>
     public bool VirtioLegacy { get; init; } = true;
+
+    /// <summary>The user chose the network (-netdev, -nic or -net, including 'none'): the default guest then gets no network of its own.</summary>
+    public bool NetworkGiven { get; init; }
+
     public bool Help { get; init; }
 
     /// <summary>What boots when no -kernel is given: our managed kernel (default) or Debian's Linux, both on the default disk.</summary>
@@ -29,8 +34,9 @@ public sealed record Options
     public const string Supported =
         "-M/-machine virt[,dumpdtb=FILE], -cpu cortex-a57|cortex-a53|cortex-a72|max, -m SIZE, -kernel FILE, " +
         "-initrd FILE, -append CMDLINE, -dtb FILE, -drive file=F,format=raw,if=none|virtio[,id=X][,readonly=on], " +
-        "-device virtio-blk-device,drive=X[,serial=S]|virtio-rng-device, -global virtio-mmio.force-legacy=false, " +
-        "-nographic, -serial stdio, -nic none, -no-reboot, -guest managed|linux, -help";
+        "-device virtio-blk-device,drive=X[,serial=S]|virtio-rng-device|virtio-net-device,netdev=N[,mac=M], " +
+        "-netdev user,id=N[,hostfwd=[tcp|udp]:[ADDR]:PORT-[ADDR]:PORT][,restrict=on|off][,net=ADDR/MASK][,host=ADDR][,dhcpstart=ADDR][,dns=ADDR][,hostname=NAME], " +
+        "-nic user[,...]|none, -global virtio-mmio.force-legacy=false, -nographic, -serial stdio, -no-reboot, -guest managed|linux, -help";
 
     public const string Usage = """
         usage: Emulator [options]
@@ -54,11 +60,19 @@ public sealed record Options
                           a virtio block device (virtio-mmio) on the drive ID
           -device virtio-rng-device
                           a virtio entropy source fed by the host's random number generator
+          -netdev user,id=ID[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:PORT]...[,restrict=on|off]
+                 [,net=ADDR[/MASK]][,host=ADDR][,dhcpstart=ADDR][,dns=ADDR][,hostname=NAME]
+                          user-mode networking (libslirp, as QEMU): DHCP, DNS, outbound TCP/UDP; hostfwd
+                          forwards a host port into the guest, on 127.0.0.1 unless HOSTADDR is given
+          -device virtio-net-device,netdev=ID[,mac=52:54:00:12:34:56]
+                          a virtio network card (virtio-mmio) on the network ID
+          -nic user[,NETDEV SETTINGS][,mac=MAC][,model=virtio-net-device]
+                          both at once (QEMU's virt makes a PCI card; this board has no PCI)
+          -nic none       no network (also -net none)
           -global virtio-mmio.force-legacy=false
                           virtio-mmio version 2 registers instead of the legacy version 1
           -nographic      serial console on the terminal (the default; there is no display yet)
           -serial stdio   serial console on the terminal (the only choice)
-          -nic none       no network (the only choice so far; also -net none)
           -no-reboot      exit instead of rebooting when the guest resets
           -guest managed|linux
                           the default guest (no -kernel): the managed kernel (default) or Debian's Linux
@@ -77,6 +91,8 @@ public sealed record Options
         var options = new Options();
         var drives = new List<Drive>();
         var devices = new List<(string Driver, Dictionary<string, string> Properties)>();
+        var netdevs = new Dictionary<string, UserNetworkConfig>(StringComparer.Ordinal);
+        var nics = new List<(string Driver, Dictionary<string, string> Properties)>();
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -105,8 +121,9 @@ public sealed record Options
                 "-device" => AddDevice(options, devices, Value()),
                 "-global" => ParseGlobal(options, Value()),
                 "-nographic" => options,
-                // The board has no network device yet, so "none" is the only network a QEMU user can ask for.
-                "-nic" or "-net" => Value() == "none" ? options : throw new UsageException($"'{arg}' supports only 'none' (there is no network device yet)"),
+                "-netdev" => AddNetdev(options, netdevs, Value()),
+                "-nic" => AddNic(options, netdevs, nics, Value()),
+                "-net" => Value() == "none" ? options with { NetworkGiven = true } : throw new UsageException("-net supports only 'none'; use -netdev user,id=N with -device virtio-net-device,netdev=N, or -nic user"),
                 "-serial" => Value() == "stdio" ? options : throw new UsageException("only '-serial stdio' is supported"),
                 "-no-reboot" => options with { NoReboot = true },
                 "-h" or "-help" => options with { Help = true },
@@ -115,7 +132,7 @@ public sealed record Options
             };
         }
 
-        return options with { VirtioDevices = ResolveVirtio(drives, devices) };
+        return options with { VirtioDevices = ResolveVirtio(drives, [.. devices, .. nics], netdevs) };
     }
 
     /// <summary>A -drive option: the image and how it is attached.</summary>
@@ -126,6 +143,22 @@ public sealed record Options
 
     /// <summary>QEMU's KEY=VALUE[,KEY=VALUE] option syntax (a doubled comma is a comma in a value); the first part may be a bare name.</summary>
     private static (string? Name, Dictionary<string, string> Properties) SplitProperties(string option, string value)
+    {
+        var (name, list) = SplitPropertyList(option, value);
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, text) in list)
+        {
+            if (!properties.TryAdd(key, text))
+            {
+                throw new UsageException($"{option} '{value}': '{key}' is given twice");
+            }
+        }
+
+        return (name, properties);
+    }
+
+    /// <summary>As <see cref="SplitProperties"/>, keeping the order and repeated keys (-netdev's hostfwd).</summary>
+    private static (string? Name, List<(string Key, string Value)> Properties) SplitPropertyList(string option, string value)
     {
         var parts = new List<string>();
         var current = new System.Text.StringBuilder();
@@ -149,7 +182,7 @@ public sealed record Options
 
         parts.Add(current.ToString());
         string? name = null;
-        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+        var properties = new List<(string, string)>();
         for (var i = 0; i < parts.Count; i++)
         {
             var equals = parts[i].IndexOf('=');
@@ -164,11 +197,7 @@ public sealed record Options
                 throw new UsageException($"{option} '{value}': '{parts[i]}' is not KEY=VALUE");
             }
 
-            var key = parts[i][..equals];
-            if (!properties.TryAdd(key, parts[i][(equals + 1)..]))
-            {
-                throw new UsageException($"{option} '{value}': '{key}' is given twice");
-            }
+            properties.Add((parts[i][..equals], parts[i][(equals + 1)..]));
         }
 
         return (name, properties);
@@ -267,12 +296,256 @@ public sealed record Options
                 }
 
                 break;
+            case "virtio-net-device":
+                foreach (var key in properties.Keys.Where(k => k is not ("netdev" or "mac")))
+                {
+                    throw new UsageException($"-device virtio-net-device: unsupported property '{key}' (netdev, mac)");
+                }
+
+                break;
             default:
-                throw new UsageException($"-device '{driver}' is not supported (virtio-blk-device, virtio-rng-device)");
+                throw new UsageException($"-device '{driver}' is not supported (virtio-blk-device, virtio-rng-device, virtio-net-device)");
         }
 
         devices.Add((driver, properties));
         return options;
+    }
+
+    /// <summary>A virtio-net-device: its netdev (each used once) and MAC (QEMU's 52:54:00:12:34:56 plus the count of NICs given none).</summary>
+    private static VirtioNetSpec ResolveNic(Dictionary<string, string> properties, Dictionary<string, UserNetworkConfig> netdevs,
+        HashSet<string> used, ref int defaultMacs)
+    {
+        if (!properties.TryGetValue("netdev", out var id))
+        {
+            throw new UsageException("-device virtio-net-device: netdev property not set (netdev=ID of a -netdev)");
+        }
+
+        if (!netdevs.TryGetValue(id, out var network))
+        {
+            throw new UsageException($"-device virtio-net-device: no -netdev with id '{id}'");
+        }
+
+        if (!used.Add(id))
+        {
+            throw new UsageException($"-device virtio-net-device: netdev '{id}' is already in use by another device");
+        }
+
+        MacAddress mac;
+        if (properties.TryGetValue("mac", out var text))
+        {
+            if (!MacAddress.TryParse(text, out mac) || mac.IsMulticast)
+            {
+                throw new UsageException($"-device virtio-net-device: mac '{text}' is not a unicast MAC address (like 52:54:00:12:34:56)");
+            }
+        }
+        else
+        {
+            mac = MacAddress.QemuDefault(defaultMacs++);
+        }
+
+        return new VirtioNetSpec(mac, network);
+    }
+
+    private static Options AddNetdev(Options options, Dictionary<string, UserNetworkConfig> netdevs, string value)
+    {
+        var (type, list) = SplitPropertyList("-netdev", value);
+        if (type != "user")
+        {
+            throw new UsageException($"-netdev '{value}': only 'user' networking is supported (-netdev user,id=ID,...)");
+        }
+
+        var id = list.Where(p => p.Key == "id").Select(p => p.Value).LastOrDefault();
+        if (string.IsNullOrEmpty(id))
+        {
+            throw new UsageException($"-netdev '{value}': no id= given");
+        }
+
+        if (netdevs.ContainsKey(id))
+        {
+            throw new UsageException($"-netdev '{value}': duplicate netdev id '{id}'");
+        }
+
+        netdevs[id] = ParseUserNetwork("-netdev", value, list.Where(p => p.Key != "id"));
+        return options with { NetworkGiven = true };
+    }
+
+    /// <summary>-nic user,...: a netdev and a virtio-net-device at once; -nic none: no network.</summary>
+    private static Options AddNic(Options options, Dictionary<string, UserNetworkConfig> netdevs,
+        List<(string Driver, Dictionary<string, string> Properties)> nics, string value)
+    {
+        var (type, list) = SplitPropertyList("-nic", value);
+        if (type == "none" && list.Count == 0)
+        {
+            return options with { NetworkGiven = true };
+        }
+
+        if (type != "user")
+        {
+            throw new UsageException($"-nic '{value}': only 'user' networking or 'none' is supported");
+        }
+
+        var device = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, text) in list.Where(p => p.Key is "mac" or "model"))
+        {
+            if (key == "model" && text is not ("virtio-net-device" or "virtio"))
+            {
+                throw new UsageException($"-nic: model '{text}' is not supported (virtio-net-device: this board has no PCI)");
+            }
+
+            if (key == "mac")
+            {
+                device["mac"] = text;
+            }
+        }
+
+        var id = $"nic{nics.Count}";
+        while (netdevs.ContainsKey(id))
+        {
+            id += "_";
+        }
+
+        netdevs[id] = ParseUserNetwork("-nic", value, list.Where(p => p.Key is not ("mac" or "model")));
+        device["netdev"] = id;
+        nics.Add(("virtio-net-device", device));
+        return options with { NetworkGiven = true };
+    }
+
+    /// <summary>
+    /// -netdev user's settings, with QEMU's defaults and checks: net=ADDR[/MASK] (10.0.2.0/24; a mask is a
+    /// prefix length or a dotted quad), host (.2), dns (.3) and dhcpstart (.15) in that network, restrict,
+    /// hostname, and any number of hostfwd rules. A forward without a host address listens on 127.0.0.1 only
+    /// (QEMU listens on every address).
+    /// </summary>
+    private static UserNetworkConfig ParseUserNetwork(string option, string value, IEnumerable<(string Key, string Value)> settings)
+    {
+        var config = new UserNetworkConfig();
+        uint? host = null, dns = null, dhcpStart = null;
+        var forwards = new List<HostForward>();
+        foreach (var (key, text) in settings)
+        {
+            switch (key)
+            {
+                case "net":
+                    config = ParseNet(option, text, config);
+                    break;
+                case "host":
+                    host = ParseAddress(option, key, text);
+                    break;
+                case "dns":
+                    dns = ParseAddress(option, key, text);
+                    break;
+                case "dhcpstart":
+                    dhcpStart = ParseAddress(option, key, text);
+                    break;
+                case "restrict":
+                    config = config with { Restricted = ParseOnOff(option, key, text) };
+                    break;
+                case "hostname":
+                    config = config with { Hostname = text };
+                    break;
+                case "hostfwd":
+                    forwards.Add(ParseHostForward(option, text));
+                    break;
+                default:
+                    throw new UsageException($"{option}: unsupported setting '{key}' (hostfwd, restrict, net, host, dhcpstart, dns, hostname)");
+            }
+        }
+
+        config = config with
+        {
+            Host = host ?? config.Network | 2,
+            Dns = dns ?? config.Network | 3,
+            DhcpStart = dhcpStart ?? config.Network | 15,
+            Forwards = forwards,
+        };
+        foreach (var (name, address) in new[] { ("host", config.Host), ("dns", config.Dns), ("dhcpstart", config.DhcpStart) })
+        {
+            if ((address & config.Mask) != config.Network)
+            {
+                throw new UsageException($"{option}: {name}={UserNetworkConfig.Format(address)} is not in the network {UserNetworkConfig.Format(config.Network)}/{UserNetworkConfig.Format(config.Mask)}");
+            }
+        }
+
+        return config;
+    }
+
+    private static UserNetworkConfig ParseNet(string option, string text, UserNetworkConfig config)
+    {
+        var slash = text.IndexOf('/');
+        var addressText = slash < 0 ? text : text[..slash];
+        var address = ParseAddress(option, "net", addressText);
+        var mask = 0xFFFF_FF00u;
+        if (slash >= 0)
+        {
+            var maskText = text[(slash + 1)..];
+            if (int.TryParse(maskText, NumberStyles.None, CultureInfo.InvariantCulture, out var bits) && maskText.Length <= 2)
+            {
+                if (bits is < 1 or > 30)
+                {
+                    throw new UsageException($"{option}: net={text}: the prefix length must be 1 to 30");
+                }
+
+                mask = uint.MaxValue << (32 - bits);
+            }
+            else if (!UserNetworkConfig.TryParseAddress(maskText, out mask) || mask == 0 || (~mask & (~mask + 1)) != 0 || (~mask) < 3)
+            {
+                throw new UsageException($"{option}: net={text}: '{maskText}' is not a network mask (a prefix length like 24, or 255.255.255.0)");
+            }
+        }
+
+        return config with { Network = address & mask, Mask = mask };
+    }
+
+    private static uint ParseAddress(string option, string key, string text) =>
+        UserNetworkConfig.TryParseAddress(text, out var address)
+            ? address
+            : throw new UsageException($"{option}: {key}='{text}' is not an IPv4 address");
+
+    /// <summary>hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT.</summary>
+    private static HostForward ParseHostForward(string option, string text)
+    {
+        var bad = $"{option}: hostfwd='{text}' is not [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT";
+        var colon = text.IndexOf(':');
+        var dash = text.IndexOf('-');
+        if (colon < 0 || dash < colon)
+        {
+            throw new UsageException(bad);
+        }
+
+        var protocol = text[..colon];
+        if (protocol is not ("" or "tcp" or "udp"))
+        {
+            throw new UsageException($"{option}: hostfwd='{text}': protocol '{protocol}' is not tcp or udp");
+        }
+
+        (uint Address, ushort Port) Side(string part, uint whenEmpty)
+        {
+            var last = part.LastIndexOf(':');
+            if (last < 0)
+            {
+                throw new UsageException(bad);
+            }
+
+            var addressText = part[..last];
+            var address = whenEmpty;
+            if (addressText.Length > 0 && !UserNetworkConfig.TryParseAddress(addressText, out address))
+            {
+                throw new UsageException($"{option}: hostfwd='{text}': '{addressText}' is not an IPv4 address");
+            }
+
+            var portText = part[(last + 1)..];
+            if (!ushort.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port == 0)
+            {
+                throw new UsageException($"{option}: hostfwd='{text}': '{portText}' is not a port (1 to 65535)");
+            }
+
+            return (address, port);
+        }
+
+        var (hostAddress, hostPort) = Side(text[(colon + 1)..dash], 0x7F00_0001); // 127.0.0.1, not QEMU's any address
+        var (guestAddress, guestPort) = Side(text[(dash + 1)..], 0); // 0: the first DHCP address
+
+        return new HostForward(protocol == "udp", hostAddress, hostPort, guestAddress, guestPort);
     }
 
     private static Options ParseGlobal(Options options, string value)
@@ -287,14 +560,23 @@ public sealed record Options
     }
 
     /// <summary>Binds devices to drives; QEMU creates the -device ones first, then a virtio-blk for each if=virtio drive.</summary>
-    private static List<VirtioDeviceSpec> ResolveVirtio(List<Drive> drives, List<(string Driver, Dictionary<string, string> Properties)> devices)
+    private static List<VirtioDeviceSpec> ResolveVirtio(List<Drive> drives, List<(string Driver, Dictionary<string, string> Properties)> devices,
+        Dictionary<string, UserNetworkConfig> netdevs)
     {
         var specs = new List<VirtioDeviceSpec>();
+        var usedNetdevs = new HashSet<string>(StringComparer.Ordinal);
+        var defaultMacs = 0;
         foreach (var (driver, properties) in devices)
         {
             if (driver == "virtio-rng-device")
             {
                 specs.Add(new VirtioRngSpec());
+                continue;
+            }
+
+            if (driver == "virtio-net-device")
+            {
+                specs.Add(ResolveNic(properties, netdevs, usedNetdevs, ref defaultMacs));
                 continue;
             }
 
@@ -317,6 +599,11 @@ public sealed record Options
         foreach (var drive in drives.Where(d => d.OnItsOwn))
         {
             specs.Add(new VirtioBlockSpec(drive.File, drive.ReadOnly));
+        }
+
+        foreach (var id in netdevs.Keys.Where(id => !usedNetdevs.Contains(id)))
+        {
+            throw new UsageException($"-netdev '{id}' is not used by any device (add -device virtio-net-device,netdev={id})");
         }
 
         if (specs.Count > VirtLayout.VirtioCount)

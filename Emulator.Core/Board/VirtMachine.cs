@@ -3,6 +3,7 @@ using Emulator.Core.Cpu;
 using Emulator.Core.Memory;
 using Emulator.Core.Unicorn;
 using Emulator.Devices;
+using Emulator.Devices.Net;
 using Emulator.Devices.Storage;
 using Emulator.Devices.Virtio;
 
@@ -164,6 +165,20 @@ public sealed class VirtMachine : IDisposable
                 return device;
             case VirtioRngSpec:
                 return new VirtioRng();
+            case VirtioNetSpec net:
+                SlirpNetwork network;
+                try
+                {
+                    network = new SlirpNetwork(net.Network);
+                }
+                catch (NetworkException e)
+                {
+                    throw new BootException(e.Message);
+                }
+
+                var nic = new VirtioNet(network, net.Mac);
+                _backends.Add(nic);
+                return nic;
             default:
                 throw new BootException($"unsupported virtio device {spec.GetType().Name}");
         }
