@@ -17,18 +17,27 @@ internal sealed class VirtioTestDriver
     /// <summary>Where tests put their data buffers (above the rings).</summary>
     public const ulong DataBase = RamBase + 0x10000;
 
-    private ushort _availIndex;
-    private int _nextDescriptor;
+    private readonly ushort[] _availIndex;
+    private readonly int[] _nextDescriptor;
 
-    public VirtioTestDriver(IVirtioDevice? device, bool legacy, IGuestMemory? memory = null, FakeGuestMemory? ram = null)
+    /// <param name="queues">How many queues <see cref="Start"/> sets up; the helpers work on <see cref="CurrentQueue"/>.</param>
+    public VirtioTestDriver(IVirtioDevice? device, bool legacy, IGuestMemory? memory = null, FakeGuestMemory? ram = null, int queues = 1)
     {
         Ram = ram ?? new FakeGuestMemory(RamBase, RamSize);
         Transport = new VirtioMmio(device, memory ?? Ram, Irq, legacy, Lock, 0x0a003e00);
         Legacy = legacy;
-        DescriptorTable = RamBase + 0x1000;
-        AvailableRing = legacy ? DescriptorTable + (16 * QueueSize) : RamBase + 0x2000;
-        UsedRing = legacy ? RamBase + 0x2000 : RamBase + 0x3000;
+        QueueCount = queues;
+        _availIndex = new ushort[queues];
+        _nextDescriptor = new int[queues];
     }
+
+    public int QueueCount { get; }
+
+    /// <summary>The queue the ring helpers (AddChain, Notify, UsedIndex, ...) work on; 0 unless a test selects another.</summary>
+    public int CurrentQueue { get; set; }
+
+    /// <summary>Queue q's rings lie in their own 12 KiB from RamBase + 0x1000 + q * 0x3000.</summary>
+    private ulong QueueBase => RamBase + 0x1000 + ((ulong)CurrentQueue * 0x3000);
 
     public FakeGuestMemory Ram { get; }
 
@@ -40,11 +49,11 @@ internal sealed class VirtioTestDriver
 
     public bool Legacy { get; }
 
-    public ulong DescriptorTable { get; }
+    public ulong DescriptorTable => QueueBase;
 
-    public ulong AvailableRing { get; }
+    public ulong AvailableRing => Legacy ? DescriptorTable + (16 * QueueSize) : QueueBase + 0x1000;
 
-    public ulong UsedRing { get; }
+    public ulong UsedRing => Legacy ? QueueBase + 0x1000 : QueueBase + 0x2000;
 
     public uint Read(ulong offset)
     {
@@ -90,26 +99,32 @@ internal sealed class VirtioTestDriver
             Assert.True((Read(0x070) & VirtioMmio.FEATURES_OK) != 0, "the device refused the features");
         }
 
-        Write(0x030, 0);
-        Assert.True(Read(0x034) >= QueueSize);
-        Write(0x038, QueueSize);
-        if (Legacy)
+        var current = CurrentQueue;
+        for (var q = 0; q < QueueCount; q++)
         {
-            Write(0x028, 4096);
-            Write(0x03c, 4096);
-            Write(0x040, (uint)(DescriptorTable >> 12));
-        }
-        else
-        {
-            Write(0x080, (uint)DescriptorTable);
-            Write(0x084, (uint)(DescriptorTable >> 32));
-            Write(0x090, (uint)AvailableRing);
-            Write(0x094, (uint)(AvailableRing >> 32));
-            Write(0x0a0, (uint)UsedRing);
-            Write(0x0a4, (uint)(UsedRing >> 32));
-            Write(0x044, 1);
+            CurrentQueue = q;
+            Write(0x030, (uint)q);
+            Assert.True(Read(0x034) >= QueueSize);
+            Write(0x038, QueueSize);
+            if (Legacy)
+            {
+                Write(0x028, 4096);
+                Write(0x03c, 4096);
+                Write(0x040, (uint)(DescriptorTable >> 12));
+            }
+            else
+            {
+                Write(0x080, (uint)DescriptorTable);
+                Write(0x084, (uint)(DescriptorTable >> 32));
+                Write(0x090, (uint)AvailableRing);
+                Write(0x094, (uint)(AvailableRing >> 32));
+                Write(0x0a0, (uint)UsedRing);
+                Write(0x0a4, (uint)(UsedRing >> 32));
+                Write(0x044, 1);
+            }
         }
 
+        CurrentQueue = current;
         Write(0x070, Read(0x070) | VirtioMmio.DRIVER_OK);
     }
 
@@ -118,8 +133,8 @@ internal sealed class VirtioTestDriver
     /// <summary>Starts the driver's ring bookkeeping afresh (after a device reset and cleared rings).</summary>
     public void ForgetRings()
     {
-        _availIndex = 0;
-        _nextDescriptor = 0;
+        Array.Clear(_availIndex);
+        Array.Clear(_nextDescriptor);
     }
 
     public void SetDescriptor(ulong table, int index, ulong address, uint length, ushort flags, ushort next)
@@ -134,10 +149,10 @@ internal sealed class VirtioTestDriver
     /// <summary>Writes a chain of buffers into the descriptor table (NEXT-linked) and makes it available; returns its head.</summary>
     public ushort AddChain(params (ulong Address, uint Length, bool Writable)[] buffers)
     {
-        var head = (ushort)_nextDescriptor;
+        var head = (ushort)(_nextDescriptor[CurrentQueue] % QueueSize);
         for (var i = 0; i < buffers.Length; i++)
         {
-            var index = _nextDescriptor++ % QueueSize;
+            var index = _nextDescriptor[CurrentQueue]++ % QueueSize;
             var last = i == buffers.Length - 1;
             SetDescriptor(DescriptorTable, index, buffers[i].Address, buffers[i].Length,
                 (ushort)((last ? 0 : 1) | (buffers[i].Writable ? 2 : 0)), (ushort)((index + 1) % QueueSize));
@@ -150,14 +165,14 @@ internal sealed class VirtioTestDriver
     /// <summary>Puts <paramref name="head"/> in the available ring and publishes it.</summary>
     public void MakeAvailable(ushort head)
     {
-        BinaryPrimitives.WriteUInt16LittleEndian(Ram.At(AvailableRing + 4 + (2UL * (ulong)(_availIndex % QueueSize)), 2), head);
-        _availIndex++;
-        SetAvailableIndex(_availIndex);
+        BinaryPrimitives.WriteUInt16LittleEndian(Ram.At(AvailableRing + 4 + (2UL * (ulong)(_availIndex[CurrentQueue] % QueueSize)), 2), head);
+        _availIndex[CurrentQueue]++;
+        SetAvailableIndex(_availIndex[CurrentQueue]);
     }
 
     public void SetAvailableIndex(ushort index) => BinaryPrimitives.WriteUInt16LittleEndian(Ram.At(AvailableRing + 2, 2), index);
 
-    public void Notify() => Write(0x050, 0);
+    public void Notify() => Write(0x050, (uint)CurrentQueue);
 
     public void SetUsedEvent(ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(Ram.At(AvailableRing + 4 + (2 * QueueSize), 2), value);
 
