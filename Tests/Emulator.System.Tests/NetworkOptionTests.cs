@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Sockets;
+using Emulator.Core.Board;
+using Emulator.Devices.Net;
+
+namespace Emulator.System.Tests;
+
+/// <summary>
+/// The network options as users type them (QEMU's -netdev user, -device virtio-net-device, -nic): what they
+/// make, and mistakes refused with one line on standard error and exit status 1 before any guest runs.
+/// </summary>
+public sealed class NetworkOptionTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private string TinyGuest() => BareMetalGuest.Build(_folder, "tiny", "main:\n    bl system_off\n");
+
+    private static VirtioNetSpec SingleNic(params string[] arguments) =>
+        Assert.IsType<VirtioNetSpec>(Assert.Single(Options.Parse(arguments).VirtioDevices));
+
+    private static void AssertUsage(string[] arguments, params string[] mustMention)
+    {
+        var e = Assert.Throws<UsageException>(() => Options.Parse(arguments));
+        Assert.DoesNotContain('\n', e.Message);
+        foreach (var text in mustMention)
+        {
+            Assert.True(e.Message.Contains(text, StringComparison.Ordinal), $"the message must mention \"{text}\": {e.Message}");
+        }
+    }
+
+    private static void AssertRefused(string[] arguments, params string[] mustMention)
+    {
+        var result = TestEnvironment.RunEmulator(Timeout, arguments);
+        Assert.True(result.ExitCode == 1, $"expected exit code 1 for: {string.Join(' ', arguments)}\n{result}");
+        Assert.True(result.Stdout.Length == 0, $"nothing may reach the console\n{result}");
+        var lines = result.Stderr.Split('\n');
+        Assert.True(lines.Length == 2 && lines[1].Length == 0 && lines[0].Length > 0, $"expected exactly one line on standard error\n{result}");
+        foreach (var text in mustMention)
+        {
+            Assert.True(lines[0].Contains(text, StringComparison.Ordinal), $"the message must mention \"{text}\": {lines[0]}");
+        }
+    }
+
+    [Fact]
+    public void NetdevAndDevice_MakeANicWithQemusDefaults()
+    {
+        var nic = SingleNic("-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0");
+
+        Assert.Equal("52:54:00:12:34:56", nic.Mac.ToString());
+        Assert.Equal("10.0.2.0", UserNetworkConfig.Format(nic.Network.Network));
+        Assert.Equal("255.255.255.0", UserNetworkConfig.Format(nic.Network.Mask));
+        Assert.Equal("10.0.2.2", UserNetworkConfig.Format(nic.Network.Host));
+        Assert.Equal("10.0.2.3", UserNetworkConfig.Format(nic.Network.Dns));
+        Assert.Equal("10.0.2.15", UserNetworkConfig.Format(nic.Network.DhcpStart));
+        Assert.False(nic.Network.Restricted);
+        Assert.Empty(nic.Network.Forwards);
+    }
+
+    [Fact]
+    public void HostForwards_WithoutAHostAddress_ListenOnLoopbackOnly()
+    {
+        var nic = SingleNic("-netdev", "user,id=n0,hostfwd=tcp::2222-:22,hostfwd=udp:0.0.0.0:5353-10.0.2.20:53,hostfwd=:127.0.0.2:8080-:80",
+            "-device", "virtio-net-device,netdev=n0");
+
+        Assert.Equal(
+            ["tcp:127.0.0.1:2222-:22", "udp:0.0.0.0:5353-10.0.2.20:53", "tcp:127.0.0.2:8080-:80"],
+            nic.Network.Forwards.Select(f => f.ToString()));
+    }
+
+    [Fact]
+    public void NetHostDnsDhcpstartRestrictAndHostname_AreTaken()
+    {
+        var nic = SingleNic("-netdev", "user,id=n0,net=192.168.76.0/22,dhcpstart=192.168.77.9,restrict=on,hostname=guest",
+            "-device", "virtio-net-device,netdev=n0,mac=52:54:00:ab:cd:ef");
+
+        Assert.Equal("52:54:00:ab:cd:ef", nic.Mac.ToString());
+        Assert.Equal("192.168.76.0", UserNetworkConfig.Format(nic.Network.Network));
+        Assert.Equal("255.255.252.0", UserNetworkConfig.Format(nic.Network.Mask));
+        Assert.Equal("192.168.76.2", UserNetworkConfig.Format(nic.Network.Host));
+        Assert.Equal("192.168.76.3", UserNetworkConfig.Format(nic.Network.Dns));
+        Assert.Equal("192.168.77.9", UserNetworkConfig.Format(nic.Network.DhcpStart));
+        Assert.True(nic.Network.Restricted);
+        Assert.Equal("guest", nic.Network.Hostname);
+
+        var dotted = SingleNic("-nic", "user,net=10.1.0.0/255.255.0.0,host=10.1.0.1,dns=10.1.0.53");
+        Assert.Equal("255.255.0.0", UserNetworkConfig.Format(dotted.Network.Mask));
+        Assert.Equal("10.1.0.1", UserNetworkConfig.Format(dotted.Network.Host));
+        Assert.Equal("10.1.0.53", UserNetworkConfig.Format(dotted.Network.Dns));
+    }
+
+    [Fact]
+    public void Nic_IsANetdevAndAVirtioNetDevice_AndMoreNicsGetTheNextMac()
+    {
+        var options = Options.Parse(["-nic", "user,hostfwd=tcp::2000-:22", "-nic", "user,model=virtio-net-device", "-netdev", "user,id=x", "-device", "virtio-net-device,netdev=x"]);
+
+        var nics = options.VirtioDevices.Cast<VirtioNetSpec>().ToArray();
+        Assert.Equal(3, nics.Length);
+        // -device NICs come first (as the if=virtio drives come after them), each NIC without mac= taking the next address.
+        Assert.Equal(["52:54:00:12:34:56", "52:54:00:12:34:57", "52:54:00:12:34:58"], nics.Select(n => n.Mac.ToString()));
+        Assert.Equal("tcp:127.0.0.1:2000-:22", Assert.Single(nics[1].Network.Forwards).ToString());
+        Assert.True(options.NetworkGiven);
+    }
+
+    [Fact]
+    public void NicNone_MeansNoNetwork_AndNoDefaultOne()
+    {
+        foreach (var arguments in new[] { new[] { "-nic", "none" }, ["-net", "none"] })
+        {
+            var options = Options.Parse(arguments);
+            Assert.Empty(options.VirtioDevices);
+            Assert.True(options.NetworkGiven);
+        }
+
+        Assert.False(Options.Parse([]).NetworkGiven);
+    }
+
+    [Theory]
+    [InlineData(new[] { "-netdev", "tap,id=n0" }, "'user'")]
+    [InlineData(new[] { "-netdev", "user" }, "id=")]
+    [InlineData(new[] { "-netdev", "user,id=n0,smb=/tmp", "-device", "virtio-net-device,netdev=n0" }, "smb")]
+    [InlineData(new[] { "-netdev", "user,id=n0" }, "'n0'", "not used")]
+    [InlineData(new[] { "-netdev", "user,id=n0", "-netdev", "user,id=n0" }, "duplicate", "'n0'")]
+    [InlineData(new[] { "-device", "virtio-net-device" }, "netdev")]
+    [InlineData(new[] { "-device", "virtio-net-device,netdev=n9" }, "'n9'")]
+    [InlineData(new[] { "-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0", "-device", "virtio-net-device,netdev=n0" }, "'n0'", "in use")]
+    [InlineData(new[] { "-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0,mac=52:54:00:12:34" }, "52:54:00:12:34")]
+    [InlineData(new[] { "-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0,mac=01:00:5e:00:00:01" }, "unicast")]
+    [InlineData(new[] { "-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0,speed=1000" }, "speed")]
+    [InlineData(new[] { "-nic", "user,hostfwd=tcp::22" }, "hostfwd")]
+    [InlineData(new[] { "-nic", "user,hostfwd=sctp::2222-:22" }, "sctp")]
+    [InlineData(new[] { "-nic", "user,hostfwd=tcp::70000-:22" }, "70000")]
+    [InlineData(new[] { "-nic", "user,hostfwd=tcp:localhost:2222-:22" }, "localhost")]
+    [InlineData(new[] { "-nic", "user,hostfwd=tcp::2222-22" }, "hostfwd")]
+    [InlineData(new[] { "-nic", "user,restrict=maybe" }, "restrict")]
+    [InlineData(new[] { "-nic", "user,net=10.0.2.0/33" }, "10.0.2.0/33")]
+    [InlineData(new[] { "-nic", "user,net=10.0.2.0/255.0.255.0" }, "255.0.255.0")]
+    [InlineData(new[] { "-nic", "user,host=10.0.3.2" }, "host=10.0.3.2", "10.0.2.0")]
+    [InlineData(new[] { "-nic", "user,dhcpstart=192.168.0.9" }, "dhcpstart")]
+    [InlineData(new[] { "-nic", "user,model=e1000" }, "e1000", "virtio-net-device")]
+    [InlineData(new[] { "-nic", "tap" }, "'user'", "'none'")]
+    [InlineData(new[] { "-net", "user" }, "-net", "-netdev")]
+    public void Mistakes_AreOneClearLine(string[] arguments, params string[] mustMention) => AssertUsage(arguments, mustMention);
+
+    [Fact]
+    public void Mistake_ExitsWithStatus1AndOneLine() =>
+        AssertRefused(["-kernel", TinyGuest(), "-netdev", "user,id=n0,hostfwd=tcp::2222", "-device", "virtio-net-device,netdev=n0"], "hostfwd");
+
+    [Fact]
+    public void HostPortInUse_ExitsWithStatus1AndOneLine_AsQemuDoes()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+
+        AssertRefused(["-kernel", TinyGuest(), "-nic", $"user,hostfwd=tcp::{port}-:22"],
+            $"could not set up host forwarding rule 'tcp:127.0.0.1:{port}-:22'");
+    }
+
+    [Fact]
+    public void ATinyGuestWithANic_RunsAndExitsCleanly()
+    {
+        var result = TestEnvironment.RunEmulator(Timeout, ["-kernel", TinyGuest(), "-nic", "user,hostfwd=tcp::0-:22".Replace(":0-", $":{FreePort()}-", StringComparison.Ordinal)]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
