@@ -4,8 +4,8 @@ namespace Emulator.Devices.Net;
 
 /// <summary>
 /// libslirp 4.7's <c>struct SlirpConfig</c> (libslirp.h) on x86-64 and AArch64 Linux, version 4: explicit
-/// offsets, checked against the installed header by a C program (see ../../shared/notes/network.md and
-/// SlirpConfigLayoutTests). C's <c>bool</c> is one byte; <c>struct in_addr</c> is a 32-bit address in network
+/// offsets, checked with offsetof() against libslirp 4.7.0's header (the same numbers as the team's note,
+/// network.md). C's <c>bool</c> is one byte; <c>struct in_addr</c> is a 32-bit address in network
 /// order. IPv6 stays off; pointers not set are NULL (slirp's defaults).
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 184)]
