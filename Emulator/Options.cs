@@ -446,8 +446,13 @@ public sealed record Options
                 case "hostfwd":
                     forwards.Add(ParseHostForward(option, text));
                     break;
+                case "ipv4" when ParseOnOff(option, key, text):
+                case "ipv6" when !ParseOnOff(option, key, text):
+                    break; // IPv4 only: that is what this network does
+                case "ipv4" or "ipv6":
+                    throw new UsageException($"{option}: {key}={text} is not supported (the network is IPv4 only)");
                 default:
-                    throw new UsageException($"{option}: unsupported setting '{key}' (hostfwd, restrict, net, host, dhcpstart, dns, hostname)");
+                    throw new UsageException($"{option}: unsupported setting '{key}' (hostfwd, restrict, net, host, dhcpstart, dns, hostname, ipv4=on, ipv6=off)");
             }
         }
 

@@ -32,6 +32,7 @@ public sealed unsafe class SlirpNetwork : INetworkBackend
     private int _woken;
     private int _queued;
     private long _dropped;
+    private long _delivered;
     private SlirpNative.PollFd[] _fds = new SlirpNative.PollFd[16];
     private int _fdCount;
     private volatile FrameHandler? _receive;
@@ -119,6 +120,9 @@ public sealed unsafe class SlirpNetwork : INetworkBackend
     /// <summary>Guest frames dropped because the loop thread had <see cref="MaxQueuedFrames"/> waiting.</summary>
     public long DroppedFromGuest => Interlocked.Read(ref _dropped);
 
+    /// <summary>Guest frames handed to libslirp so far.</summary>
+    public long FramesFromGuest => Interlocked.Read(ref _delivered);
+
     /// <summary>libslirp's version string, e.g. "4.7.0".</summary>
     public static string Version => Marshal.PtrToStringUTF8(SlirpNative.VersionString()) ?? "";
 
@@ -194,6 +198,8 @@ public sealed unsafe class SlirpNetwork : INetworkBackend
                 {
                     SlirpNative.Input(_slirp, bytes, frame.Length);
                 }
+
+                Interlocked.Increment(ref _delivered);
             }
 
             SlirpNative.PollFdsPoll(_slirp, ready < 0 ? 1 : 0, &OnGetRevents, self);

@@ -118,6 +118,10 @@ public sealed class NetworkOptionTests : IDisposable
         Assert.False(Options.Parse([]).NetworkGiven);
     }
 
+    [Fact]
+    public void Ipv4OnAndIpv6Off_AreAccepted_AsTheyDescribeThisNetwork() =>
+        SingleNic("-nic", "user,ipv4=on,ipv6=off");
+
     [Theory]
     [InlineData(new[] { "-netdev", "tap,id=n0" }, "'user'")]
     [InlineData(new[] { "-netdev", "user" }, "id=")]
@@ -143,6 +147,7 @@ public sealed class NetworkOptionTests : IDisposable
     [InlineData(new[] { "-nic", "user,model=e1000" }, "e1000", "virtio-net-device")]
     [InlineData(new[] { "-nic", "tap" }, "'user'", "'none'")]
     [InlineData(new[] { "-net", "user" }, "-net", "-netdev")]
+    [InlineData(new[] { "-nic", "user,ipv6=on" }, "ipv6=on", "IPv4 only")]
     public void Mistakes_AreOneClearLine(string[] arguments, params string[] mustMention) => AssertUsage(arguments, mustMention);
 
     [Fact]
