@@ -390,6 +390,12 @@ public sealed class VirtMachine : IDisposable
                 Console.Error.WriteLine($"trace: virtio-blk: {block.Statistics}");
             }
 
+            if (backend is VirtioNet nic && Environment.GetEnvironmentVariable("VIRT_EMULATOR_TRACE") == "1")
+            {
+                Console.Error.WriteLine($"trace: virtio-net {nic.Mac}: {nic.FramesSent} frames sent, {nic.FramesReceived} received, " +
+                    $"{nic.ReceiveDropped} dropped for want of a receive buffer, {nic.TransmitDropped} bad frames dropped");
+            }
+
             backend.Dispose();
         }
 
