@@ -165,6 +165,28 @@ public sealed class NetworkOptionTests : IDisposable
             $"could not set up host forwarding rule 'tcp:127.0.0.1:{port}-:22'");
     }
 
+    /// <summary>
+    /// Without libslirp the emulator says so in one line and exits with status 1. The library is hidden from this
+    /// one process only: /dev/null is bind-mounted over it in a private mount namespace (unshare -m, as root).
+    /// </summary>
+    [Fact]
+    public void MissingLibslirp_ExitsWithStatus1AndOneLine()
+    {
+        var unshare = TestEnvironment.RequireTool("unshare", "util-linux");
+        var library = new FileInfo("/usr/lib/x86_64-linux-gnu/libslirp.so.0").ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+        Assert.True(library != null && File.Exists(library), "libslirp0 is not installed; run: bash scripts/setup.sh (as root)");
+
+        var result = TestEnvironment.RunTool(unshare,
+            ["-m", "sh", "-c", "mount --bind /dev/null \"$1\" && shift && exec \"$@\"", "sh", library,
+             "dotnet", TestEnvironment.EmulatorDll, "-kernel", TinyGuest(), "-nic", "user"], Timeout);
+
+        Assert.True(result.ExitCode == 1, $"expected exit code 1\n{result}");
+        var lines = result.Stderr.Split('\n');
+        Assert.True(lines.Length == 2 && lines[1].Length == 0, $"expected exactly one line on standard error\n{result}");
+        Assert.Contains("libslirp", lines[0], StringComparison.Ordinal);
+        Assert.Contains("apt-get install libslirp0", lines[0], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ATinyGuestWithANic_RunsAndExitsCleanly()
     {
