@@ -193,7 +193,7 @@ TEST(pty_window_size_and_sigwinch)
     pid_t pid = xfork();
     if (pid == 0) {
         SYS(setsid());
-        set_handler(SIGWINCH, on_winch, 0);
+        set_handler(SIGWINCH, on_winch, SA_RESTART);
         int s = SYS(open(ptsname(m), O_RDWR)); /* a session leader's first terminal: its controlling terminal */
         EQ(tcgetpgrp(s), getpid());
         ready(back[1]);
@@ -234,6 +234,9 @@ TEST(pty_setsid_tiocsctty_and_dev_tty)
 {
     int index, m = open_pair(NULL, &index);
     int other, om = open_pair(&other, NULL);
+    int back[2], go[2];
+    SYS(pipe(back));
+    SYS(pipe(go));
     /* Not a session leader: no controlling terminal for us. */
     int s0 = SYS(open(ptsname(m), O_RDWR | O_NOCTTY));
     ERR(ioctl(s0, TIOCSCTTY, 0), EPERM);
@@ -266,16 +269,25 @@ TEST(pty_setsid_tiocsctty_and_dev_tty)
             EQ(tty_nr, (136 << 8) | (index & 0xff) | ((long)(index & ~0xff) << 12));
             EQ(tpgid, getpid());
         }
+        ready(back[1]);
+        await(go[0]);
         _exit(0);
     }
-    expect_exit(pid, 0);
+    await(back[0]);
     EXPECT_READ(m, "via tty\r\n");
     /* The master may read the slave's session and group without being a controlling terminal. */
-    pid_t sid = 0;
+    pid_t sid = 0, group = 0;
     if (!qemu_user()) {
         SYS(ioctl(m, TIOCGSID, &sid));
         EQ(sid, pid);
     }
+    SYS(ioctl(m, TIOCGPGRP, &group));
+    EQ(group, pid);
+    ready(go[1]);
+    expect_exit(pid, 0);
+    /* The session ended with its leader: the terminal is nobody's now. */
+    if (!qemu_user())
+        ERR(ioctl(m, TIOCGSID, &sid), ENOTTY);
     close(other);
     close(om);
     close(m);

@@ -284,7 +284,6 @@ namespace Kernel.Tty
             Unregister();
             s_indexes.Release(Index);
             _toMaster.Free();
-            Owned.Free(Discipline);
             Owned.Free(this);
         }
     }

@@ -22,7 +22,7 @@ namespace Kernel.Tty
     /// Everything runs with interrupts masked around the shared state (one CPU), and the terminal
     /// itself is the wait channel readers, writers and pollers sleep on.
     /// </summary>
-    public abstract unsafe class Terminal : ITtyOutput
+    public abstract unsafe class Terminal
     {
         private static Terminal? s_first;
         private Terminal? _next;
@@ -35,19 +35,37 @@ namespace Kernel.Tty
         /// <summary>The terminal's device number (tty_nr in /proc/PID/stat).</summary>
         public readonly ulong Rdev;
 
+        /// <summary>
+        /// What the line discipline writes to (a sealed class of its own: an interface implemented by
+        /// this abstract class would dispatch through a sealed virtual slot, which the kernel's runtime lacks).
+        /// </summary>
+        private sealed class OutputSink : ITtyOutput
+        {
+            private readonly Terminal _terminal;
+
+            public OutputSink(Terminal terminal) { _terminal = terminal; }
+
+            public void Write(ReadOnlySpan<byte> bytes) => _terminal.Transmit(bytes);
+        }
+
+        private readonly OutputSink _sink;
+
         protected Terminal(ulong rdev, in Termios termios)
         {
             Rdev = rdev;
-            Discipline = new LineDiscipline(this, termios);
+            _sink = new OutputSink(this);
+            Discipline = new LineDiscipline(_sink, termios);
             ulong daif = Cpu.SaveAndDisableInterrupts();
             _next = s_first;
             s_first = this;
             Cpu.RestoreInterrupts(daif);
         }
 
-        /// <summary>Takes the terminal out of the list of terminals (before it is freed).</summary>
+        /// <summary>Takes the terminal out of the list of terminals and frees its line discipline (before it is freed).</summary>
         protected void Unregister()
         {
+            Owned.Free(_sink);
+            Owned.Free(Discipline);
             ulong daif = Cpu.SaveAndDisableInterrupts();
             if (s_first == this)
                 s_first = _next;
@@ -70,8 +88,6 @@ namespace Kernel.Tty
 
         /// <summary>Output and echo after output processing (the UART, or the master's read queue).</summary>
         protected abstract void Transmit(ReadOnlySpan<byte> bytes);
-
-        void ITtyOutput.Write(ReadOnlySpan<byte> bytes) => Transmit(bytes);
 
         /// <summary>Hung up (a pty whose master closed): reads give 0, writes and most ioctls EIO.</summary>
         public virtual bool HungUp => false;
