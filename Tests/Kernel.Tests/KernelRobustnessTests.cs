@@ -124,6 +124,24 @@ public abstract class KernelRobustnessTests : IClassFixture<RobustnessGuestRoot>
     }
 
     [Fact]
+    public void Ptys_AThousandPairsOpenedAndClosed_LeaveTheKernelHeapWhereItWas()
+    {
+        // Each pair is a line discipline, an 8 KiB queue, the slave's object, a /dev/pts node and the
+        // files: all of it must be freed when both ends close (Slab is the kernel heap in use).
+        static string Command(int n) => $"grep Slab /proc/meminfo; ptyloop {n}; echo rc=$?; grep Slab /proc/meminfo";
+        string warm = Run(Command(100), TimeSpan.FromMinutes(1));
+        Assert.Contains("rc=0\n", warm);
+        string output = Run(Command(1000), TimeSpan.FromMinutes(2));
+        _log.WriteLine($"{_machine.Name}:\n{warm}{output}");
+        Assert.True(output.Contains("rc=0\n") && output.Contains("ptyloop: 1000 pairs"), $"ptyloop 1000 failed:\n{output}");
+        long[] slab = Regex.Matches(output, @"^Slab:\s+(\d+) kB$", RegexOptions.Multiline).Select(m => long.Parse(m.Groups[1].Value)).ToArray();
+        Assert.True(slab.Length == 2, $"expected two Slab lines:\n{output}");
+        Assert.True(slab[0] == slab[1], $"Slab was {slab[0]} kB before 1,000 pty pairs and {slab[1]} kB after\n{warm}{output}");
+        Assert.Equal("", Run("ls /dev/pts | grep -v ptmx; true"));
+        AssertStillUsable("1,000 pty pairs");
+    }
+
+    [Fact]
     public void BadPointers_GiveEfault_AndTheProcessGoesOn()
     {
         string output = Run(RobustnessChecks.BadPtrCommand);
@@ -515,7 +533,7 @@ public class KernelRobustnessOnDebianLinux(RobustnessGuestRoot root)
 /// </summary>
 public sealed class RobustnessGuestRoot : IDisposable
 {
-    private static readonly string[] Tools = ["nullderef", "forkbomb", "spawnloop", "badptr", "sysfuzz", "limits"];
+    private static readonly string[] Tools = ["nullderef", "forkbomb", "spawnloop", "badptr", "sysfuzz", "limits", "ptyloop"];
     private readonly byte[] _busybox;
     private readonly string _directory;
     private readonly object _lock = new();

@@ -8,8 +8,8 @@
  * command line, words after "--" are init's arguments and unknown NAME=value words its environment:
  *   rdinit=/init -- conform pipe_      or      rdinit=/init INIT_RUN=conform
  *
- * Before that it mounts proc at /proc, devtmpfs at /dev and tmpfs at /tmp (errors, such as "already
- * mounted", are ignored). While the child runs, init reaps every process that ends (orphans are
+ * Before that it mounts proc at /proc, devtmpfs at /dev, devpts at /dev/pts and tmpfs at /tmp
+ * (errors, such as "already mounted", are ignored). While the child runs, init reaps every process that ends (orphans are
  * reparented to it). When the child ends, init prints "init: PROGRAM exited N" (or "killed by signal N")
  * and powers the machine off with reboot(LINUX_REBOOT_CMD_POWER_OFF).
  */
@@ -51,6 +51,7 @@ int main(int argc, char **argv, char **envp)
 {
     mount_one("proc", "/proc", "proc");
     mount_one("devtmpfs", "/dev", "devtmpfs");
+    mount_one("devpts", "/dev/pts", "devpts");
     mount_one("tmpfs", "/tmp", "tmpfs");
     /* A console for stdin/stdout/stderr when the kernel gave none. */
     if (fcntl(1, F_GETFD) < 0) {

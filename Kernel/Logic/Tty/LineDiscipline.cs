@@ -53,6 +53,13 @@ namespace Kernel.Logic.Tty
         /// <summary>Output stopped by VSTOP (IXON) or TCXONC: writers should wait until it clears.</summary>
         public bool OutputStopped => _stopped;
 
+        /// <summary>
+        /// The most bytes one byte of output can become under the current settings (OPOST: ONLCR makes
+        /// two of a newline, XTABS up to eight spaces of a tab): a writer into a bounded buffer passes at
+        /// most room / OutputExpansion bytes to <see cref="ProcessOutput"/> so nothing is lost.
+        /// </summary>
+        public int OutputExpansion => !O(Termios.OPOST) ? 1 : (_termios.Oflag & Termios.TABDLY) == Termios.XTABS ? 8 : 2;
+
         /// <summary>The output column Linux tracks for tab and erase echo.</summary>
         public int Column => _column;
 

@@ -7,13 +7,14 @@ using Kernel.Tty;
 namespace Kernel.Fs
 {
     /// <summary>
-    /// Devices by number: the memory devices (1,x), the terminals (5,0 5,1 204,64), the hardware random
+    /// Devices by number: the memory devices (1,x), the terminals (5,0 /dev/tty, 5,1 /dev/console,
+    /// 204,64 /dev/ttyAMA0), the pseudo-terminals (5,2 /dev/ptmx, 136,N /dev/pts/N), the hardware random
     /// generator (10,183) and the disks (block devices, <see cref="BlockDevices"/>).
     /// </summary>
     public static class Devices
     {
         public const uint MemMajor = 1, TtyMajor = 5, MiscMajor = 10, AmbaSerialMajor = 204;
-        public const uint HwRngMinor = 183;
+        public const uint HwRngMinor = 183, PtmxMinor = 2;
 
         /// <summary>Opens the device <paramref name="rdev"/>; -ENXIO when there is no such device.</summary>
         public static int Open(ulong rdev, int flags, out OpenFile? file)
@@ -35,14 +36,33 @@ namespace Kernel.Fs
             {
                 file = new HwRngFile();
             }
-            else if ((major == TtyMajor && (minor == 0 || minor == 1)) || (major == AmbaSerialMajor && minor == 64))
+            else if (major == TtyMajor && minor == 0)
             {
-                if (major == TtyMajor && minor == 0 && !Console.IsControllingTerminalOf(Threading.Scheduler.Current.Process))
-                    return -Errno.ENXIO; // /dev/tty without a controlling terminal
-                file = new ConsoleFile(0, rdev);
+                // /dev/tty: the caller's controlling terminal, whichever it is.
+                Processes.Process? p = Threading.Scheduler.Current.Process;
+                Terminal? t = Terminal.ControllingTerminalOf(p);
+                if (t == null)
+                    return -Errno.ENXIO;
+                file = new TerminalFile(t, flags, rdev);
+            }
+            else if (major == TtyMajor && minor == PtmxMinor)
+            {
+                int r = PseudoTerminal.OpenMaster(flags, out file);
+                if (r < 0)
+                    return r;
+            }
+            else if (major == PseudoTerminal.SlaveMajor)
+            {
+                int r = PseudoTerminal.OpenSlave(minor, rdev, flags, out file);
+                if (r < 0)
+                    return r;
+            }
+            else if ((major == TtyMajor && minor == 1) || (major == AmbaSerialMajor && minor == 64))
+            {
+                file = new TerminalFile(SerialConsole.Instance, flags, rdev);
                 // Opening the serial port (not /dev/console) makes it a session leader's controlling terminal.
-                if (major == AmbaSerialMajor && (flags & OpenFlags.NoCtty) == 0)
-                    Console.TryAcquireAsControllingTerminal(Threading.Scheduler.Current.Process!);
+                if (major == AmbaSerialMajor && Threading.Scheduler.Current.Process is Processes.Process p)
+                    SerialConsole.Instance.OpenedBy(p, flags);
             }
             if (file == null)
                 return -Errno.ENXIO;
@@ -71,6 +91,7 @@ namespace Kernel.Fs
             Node(root, "urandom"u8, MemMajor, 9);
             Node(root, "tty"u8, TtyMajor, 0);
             Node(root, "console"u8, TtyMajor, 1, 0x180);
+            Node(root, "ptmx"u8, TtyMajor, PtmxMinor);
             Node(root, "ttyAMA0"u8, AmbaSerialMajor, 64, 0x1B0);
             Node(root, "hwrng"u8, MiscMajor, HwRngMinor, InodeMode.S_IRUSR | InodeMode.S_IWUSR);
             // Disks as devtmpfs makes them without udev: brw------- root root.

@@ -598,7 +598,16 @@ namespace Kernel.Fs
                 return cn;
             if (FileSystems.IsDiskType(type.Slice(0, yn)))
                 return MountDisk(source.Slice(0, sn), node!, canonical.Slice(0, cn), type.Slice(0, yn), (flags & MsReadOnly) != 0);
-            return FileSystems.Mount(source.Slice(0, sn), node!, canonical.Slice(0, cn), type.Slice(0, yn));
+            // Mount options reach only the file systems that take any (devpts).
+            Span<byte> data = stackalloc byte[256];
+            int dn = 0;
+            if (f->X[4] != 0 && Bytes.Equal(type.Slice(0, yn), "devpts"u8))
+            {
+                dn = ReadPath(f->X[4], data);
+                if (dn < 0)
+                    return dn == -Errno.ENAMETOOLONG ? -Errno.EINVAL : dn;
+            }
+            return FileSystems.Mount(source.Slice(0, sn), node!, canonical.Slice(0, cn), type.Slice(0, yn), data.Slice(0, dn));
         }
 
         /// <summary>The disk half of mount(2): the source must name a block device of a disk the kernel has.</summary>

@@ -41,7 +41,7 @@ namespace Kernel.Fs
 
         private static ulong NextDev() => DeviceNumber.Make(0, (uint)s_nextDev++);
 
-        private static FileSystem NewTmpfs()
+        internal static FileSystem NewTmpfs()
         {
             FileSystem fs = FileSystem.CreateTmpfs(MemoryManager.Pages, MemoryManager.LinearBase, NextDev(), &Cpu.ZeroPages);
             fs.Clock = &Now;
@@ -80,11 +80,12 @@ namespace Kernel.Fs
         }
 
         /// <summary>mount(2) for the kinds of file system the kernel has; the target is already resolved.</summary>
-        public static int Mount(ReadOnlySpan<byte> source, Inode target, ReadOnlySpan<byte> targetPath, ReadOnlySpan<byte> type)
+        public static int Mount(ReadOnlySpan<byte> source, Inode target, ReadOnlySpan<byte> targetPath, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data = default)
         {
             if (!target.IsDirectory)
                 return -Errno.ENOTDIR;
             FileSystem? fs;
+            bool devtmpfsCreated = false;
             if (Bytes.Equal(type, "proc"u8))
             {
                 fs = ProcFs.Instance ?? ProcFs.Create(NextDev());
@@ -101,7 +102,18 @@ namespace Kernel.Fs
                     fs = NewTmpfs();
                     Devices.Populate(fs.Root);
                     s_devFs = fs;
+                    devtmpfsCreated = true;
                 }
+            }
+            else if (Bytes.Equal(type, "devpts"u8))
+            {
+                fs = DevPts.Instance;
+                int o = DevPts.Configure(data);
+                if (o < 0)
+                    return o;
+                // Already there (the devtmpfs's own /dev/pts): the mount is the one instance, now with these options.
+                if (target == fs.Root)
+                    return 0;
             }
             else if (Bytes.Equal(type, "sysfs"u8))
             {
@@ -115,7 +127,29 @@ namespace Kernel.Fs
             if (r < 0)
                 return r;
             AddEntry(source, targetPath, type, fs);
+            if (devtmpfsCreated)
+                MountDevPtsIn(fs.Root, targetPath);
             return 0;
+        }
+
+        /// <summary>
+        /// devpts on the new devtmpfs's pts directory, so /dev/ptmx works without a mount (Linux needs
+        /// `mount -t devpts devpts /dev/pts`, which still succeeds here).
+        /// </summary>
+        private static void MountDevPtsIn(Inode devRoot, ReadOnlySpan<byte> devPath)
+        {
+            FileSystem pts = DevPts.Instance;
+            if (pts.Root.MountPoint != null || devRoot.Lookup("pts"u8, out Inode? dir) < 0 || Vfs.Mount(dir!, pts.Root) < 0)
+                return;
+            Span<byte> path = stackalloc byte[Vfs.PathMax];
+            if (devPath.Length + 4 > path.Length)
+                return;
+            devPath.CopyTo(path);
+            int n = devPath.Length;
+            if (n > 1)
+                path[n++] = (byte)'/';
+            "pts"u8.CopyTo(path.Slice(n));
+            AddEntry("devpts"u8, path.Slice(0, n + 3), "devpts"u8, pts);
         }
 
         private static FileSystem? s_devFs, s_sysFs;

@@ -30,6 +30,8 @@ namespace Kernel.Processes
         public static Process? Init;
 
         public int Pid, Pgid, Sid;
+        /// <summary>A session leader's foreground group when its terminal hung up (Linux's tty_old_pgrp): told SIGHUP when the leader exits.</summary>
+        public int TtyOldGroup;
         public Process? Parent;
         public Process? FirstChild, NextSibling;
         private Process? _nextInTable;
@@ -331,7 +333,7 @@ namespace Kernel.Processes
                 ClearChildTid = 0;
             }
             ReleaseResources();
-            Console.SessionLeaderExited(this);
+            Terminal.SessionLeaderExited(this);
             // Orphans go to the nearest living subreaper ancestor, else to init; zombies among them are announced.
             Process reaper = Init!;
             for (Process? a = Parent; a != null; a = a.Parent)

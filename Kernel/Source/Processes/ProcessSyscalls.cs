@@ -9,7 +9,6 @@ using Kernel.Memory;
 using Kernel.Threading;
 using Kernel.Time;
 using Kernel.Traps;
-using Kernel.Tty;
 using static Kernel.Traps.SyscallArgs;
 
 namespace Kernel.Processes
@@ -289,8 +288,9 @@ namespace Kernel.Processes
             for (Process? q = Process.First; q != null; q = q.NextInTable)
                 if (q.Pgid == p.Pid)
                     return -Errno.EPERM;
+            // The new session has no controlling terminal (terminals are held by session id).
             p.Sid = p.Pgid = p.Pid;
-            Console.DropControllingTerminal(p);
+            p.TtyOldGroup = 0;
             return p.Sid;
         }
 

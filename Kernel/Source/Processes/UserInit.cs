@@ -30,7 +30,7 @@ namespace Kernel.Processes
             Clock.Initialize();
             Alarms.Initialize();
             Random.Seed(default);
-            Console.Initialize();
+            SerialConsole.Initialize();
             Syscalls.Initialize(bootArguments);
 
             Inode root = FileSystems.CreateRoot();
@@ -66,7 +66,7 @@ namespace Kernel.Processes
             if (init == null)
                 ThrowHelpers.Panic("cannot create init");
             for (int fd = 0; fd < 3; fd++)
-                init.Files!.Install(new ConsoleFile(OpenFlags.ReadWrite), false);
+                init.Files!.Install(TerminalFile.Console(OpenFlags.ReadWrite), false);
 
             Exec.Strings strings = InitStrings(path, args);
             r = ExecSyscalls.ExecInit(init, path, strings);

@@ -544,4 +544,23 @@ public class LineDisciplineTests
         Assert.Equal(2, ld.Read(b));
         Assert.Equal("d\n", Encoding.ASCII.GetString(b, 0, 2));
     }
+
+    [Theory]
+    [InlineData(0u, 1)]                                           // OPOST off: bytes pass unchanged
+    [InlineData(Termios.OPOST | Termios.ONLCR, 2)]                // \n becomes \r\n
+    [InlineData(Termios.OPOST | Termios.ONLCR | Termios.XTABS, 8)] // a tab becomes up to 8 spaces
+    public void OutputExpansion_bounds_what_output_processing_makes_of_one_byte(uint oflag, int expansion)
+    {
+        Termios t = Termios.Standard();
+        t.Oflag = oflag;
+        var capture = new Capture();
+        var ld = new LineDiscipline(capture, t);
+        Assert.Equal(expansion, ld.OutputExpansion);
+        // The worst case of each byte stays within the bound.
+        foreach (byte c in new[] { (byte)'\n', (byte)'\t', (byte)'a', (byte)'\r' })
+        {
+            ld.ProcessOutput(new[] { c });
+            Assert.True(capture.Take().Length <= expansion);
+        }
+    }
 }

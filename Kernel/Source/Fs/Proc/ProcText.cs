@@ -1,6 +1,7 @@
 using System;
 using Kernel.Drivers;
 using Kernel.Logic.Process;
+using Kernel.Logic.Fs;
 using Kernel.Logic;
 using Kernel.Memory;
 using Kernel.Processes;
@@ -78,7 +79,7 @@ namespace Kernel.Fs.Proc
                     t.Append("Linux version 6.1.0-managed (Managed kernel 0.1, C# on NativeAOT) #1 SMP PREEMPT\n"u8);
                     break;
                 case ProcContent.FileSystems:
-                    t.Append("nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\nnodev\tsysfs\n\text2\n\text4\n"u8);
+                    t.Append("nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tdevpts\nnodev\tproc\nnodev\tsysfs\n\text2\n\text4\n"u8);
                     break;
                 case ProcContent.Partitions:
                     Logic.Block.PartitionsText.Render(Logic.Block.BlockDevices.Table, ref t);
@@ -113,6 +114,13 @@ namespace Kernel.Fs.Proc
             return th != null && th.State == Threading.ThreadState.Blocked ? (byte)'S' : (byte)'R';
         }
 
+        /// <summary>A device number as /proc/PID/stat's tty_nr shows it (Linux's new_encode_dev).</summary>
+        private static uint EncodeDevice(ulong rdev)
+        {
+            uint major = DeviceNumber.Major(rdev), minor = DeviceNumber.Minor(rdev);
+            return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+        }
+
         private static void RenderProcess(ProcContent content, Process p, ref TextBuilder t)
         {
             ReadOnlySpan<byte> name = new ReadOnlySpan<byte>(p.Name, 0, p.NameLength);
@@ -126,8 +134,9 @@ namespace Kernel.Fs.Proc
                     t.Decimal((long)(p.Parent?.Pid ?? 0)); t.Append((byte)' ');
                     t.Decimal((long)p.Pgid); t.Append((byte)' ');
                     t.Decimal((long)p.Sid); t.Append((byte)' ');
-                    t.Decimal((long)(Console.IsControllingTerminalOf(p) ? (204 << 8) | 64 : 0)); t.Append((byte)' ');
-                    t.Decimal((long)(Console.IsControllingTerminalOf(p) ? Console.ForegroundGroup : -1)); t.Append((byte)' ');
+                    Terminal? tty = Terminal.ControllingTerminalOf(p);
+                    t.Decimal((long)(tty != null ? EncodeDevice(tty.Rdev) : 0)); t.Append((byte)' ');
+                    t.Decimal((long)(tty != null && tty.ForegroundGroup > 0 ? tty.ForegroundGroup : -1)); t.Append((byte)' ');
                     t.Append("4194560 "u8);
                     t.Decimal(p.MinorFaults); t.Append(" 0 0 0 "u8);
                     t.Decimal(p.UserTicks); t.Append((byte)' ');
