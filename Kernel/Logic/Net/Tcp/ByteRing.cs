@@ -62,8 +62,6 @@ namespace Kernel.Logic.Net.Tcp
         {
             _head = Wrap(_head + n);
             _count -= n;
-            if (_count == 0)
-                _head = 0;
         }
 
         /// <summary>Changes the capacity, keeping queued bytes (never below <see cref="Count"/>); out-of-order bytes beyond Count are lost.</summary>

@@ -730,6 +730,7 @@ namespace Kernel.Logic.Net.Tcp
             child.TakeSynOptions(ref seg);
             child._irs = seg.SequenceNumber;
             child._rcvNxt = seg.SequenceNumber + 1;
+            child._rcvAdvEdge = child._rcvNxt + (uint)Math.Min(child.ReceiveBufferSize, 65535);
             child._iss = _stack.Random.NextUInt32();
             child._sndUna = child._iss;
             child._sndNxt = child._sndMax = child._iss + 1;
@@ -773,6 +774,7 @@ namespace Kernel.Logic.Net.Tcp
             _lastReceivedAt = nowMs;
             _irs = seg.SequenceNumber;
             _rcvNxt = _irs + 1;
+            _rcvAdvEdge = _rcvNxt + (uint)Math.Min(ReceiveBufferSize, 65535);
             TakeSynOptions(ref seg);
             if (hasAck)
             {
@@ -822,7 +824,6 @@ namespace Kernel.Logic.Net.Tcp
             _state = TcpState.Established;
             _everConnected = true;
             _lastReceivedAt = nowMs;
-            _rcvAdvEdge = _rcvNxt;
             _stack.Wake(this);
             return true;
         }
@@ -1139,7 +1140,7 @@ namespace Kernel.Logic.Net.Tcp
                 if (fin)
                     break;
             }
-            if (synchronized && _send!.Count > (int)(_sndNxt - _sndUna) && _sndWnd == 0 && _sndNxt == _sndUna && _persistAt == Never)
+            if (synchronized && _send!.Count > (int)(_sndNxt - _sndUna) && _sndNxt == _sndUna && _persistAt == Never)
                 Arm(ref _persistAt, nowMs + PersistInterval());
             if (_ackNow && !sent)
                 SendAck();
@@ -1205,7 +1206,8 @@ namespace Kernel.Logic.Net.Tcp
                 return 0;
             uint current = Seq.Gt(_rcvAdvEdge, _rcvNxt) ? _rcvAdvEdge - _rcvNxt : 0;
             uint free = (uint)(_recv.Capacity - _recv.Count);
-            uint win = free;
+            // Like Linux, less than an MSS of space is advertised as a zero window (receiver SWS avoidance).
+            uint win = free < (uint)_mss ? 0 : free;
             if (win > current && win - current < Math.Min((uint)_recv.Capacity / 2, (uint)_mss))
                 win = current;
             if (win < current)
@@ -1245,7 +1247,9 @@ namespace Kernel.Logic.Net.Tcp
             SendSegment(_iss, TcpFlags.SYN | TcpFlags.ACK, 0, 0);
         }
 
-        private void SendAck() => SendSegment(_sndNxt, TcpFlags.ACK, 0, 0);
+        // SND.MAX, not SND.NXT: after a timeout rolls SND.NXT back, the peer has seen sequence numbers up
+        // to SND.MAX, and an ACK below them would fail its acceptability test (Linux never rolls back).
+        private void SendAck() => SendSegment(_sndMax, TcpFlags.ACK, 0, 0);
 
         private void SendReset(uint seq)
         {
@@ -1294,7 +1298,13 @@ namespace Kernel.Logic.Net.Tcp
             if (_persistAt <= nowMs)
             {
                 _persistAt = Never;
-                if (_sndWnd == 0 && _send != null && _send.Count > (int)(_sndNxt - _sndUna) && _sndNxt == _sndUna)
+                int unsent = _send != null ? _send.Count - (int)(_sndNxt - _sndUna) : 0;
+                if (_sndWnd != 0 && unsent > 0 && _sndNxt == _sndUna)
+                {
+                    // A window too small for the sender's silly-window rule: send what fits rather than wait forever.
+                    SendData(_sndNxt, 0, (int)Math.Min((uint)Math.Min(unsent, _mss), _sndWnd), false, nowMs);
+                }
+                else if (_sndWnd == 0 && unsent > 0 && _sndNxt == _sndUna)
                 {
                     // Zero-window probe: an old sequence number makes the peer answer with its window.
                     SendSegment(_sndUna - 1, TcpFlags.ACK, 0, 0);
