@@ -137,7 +137,8 @@ namespace Kernel.Logic.Net.Tcp
         /// <summary>The window scales in use (0 when the peer did not offer the option).</summary>
         public int SendWindowShift => _sndShift;
         public int ReceiveWindowShift => _rcvShift;
-        internal uint ReceiveNext => _rcvNxt;
+        /// <summary>RCV.NXT: the next sequence number expected from the peer.</summary>
+        public uint ReceiveNext => _rcvNxt;
 
         /// <summary>SO_ERROR: the pending error (a positive errno, or 0), cleared by reading it.</summary>
         public int TakeError()
