@@ -68,6 +68,8 @@ namespace Kernel.Logic.Net.Tcp
 
         private ulong _rtoAt = Never, _persistAt = Never, _delAckAt = Never, _stateAt = Never, _lastReceivedAt;
         private int _persistBackoff, _keepProbes;
+        private bool _keepAlive;
+        private int _keepIdle = 7200;
 
         internal TcpSocket(TcpStack stack)
         {
@@ -80,10 +82,28 @@ namespace Kernel.Logic.Net.Tcp
         public bool NoDelay { get; set; }
         /// <summary>SO_REUSEADDR.</summary>
         public bool ReuseAddress { get; set; }
-        /// <summary>SO_KEEPALIVE.</summary>
-        public bool KeepAlive { get; set; }
+        /// <summary>SO_KEEPALIVE: after <see cref="KeepIdleSeconds"/> without a segment from the peer, probe every <see cref="KeepIntervalSeconds"/>; <see cref="KeepCount"/> unanswered probes reset the connection with ETIMEDOUT.</summary>
+        public bool KeepAlive
+        {
+            get => _keepAlive;
+            set
+            {
+                _keepAlive = value;
+                _stack.NoteDeadline(KeepAliveDeadline);
+            }
+        }
+
         /// <summary>TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT (Linux's defaults: 7200 s, 75 s, 9).</summary>
-        public int KeepIdleSeconds { get; set; } = 7200;
+        public int KeepIdleSeconds
+        {
+            get => _keepIdle;
+            set
+            {
+                _keepIdle = value;
+                _stack.NoteDeadline(KeepAliveDeadline);
+            }
+        }
+
         public int KeepIntervalSeconds { get; set; } = 75;
         public int KeepCount { get; set; } = 9;
         /// <summary>SO_LINGER: with <see cref="LingerSeconds"/> 0, <see cref="Close"/> resets the connection.</summary>
@@ -440,7 +460,7 @@ namespace Kernel.Logic.Net.Tcp
         {
             get
             {
-                if (!KeepAlive || (_state != TcpState.Established && _state != TcpState.CloseWait))
+                if (!_keepAlive || (_state != TcpState.Established && _state != TcpState.CloseWait))
                     return Never;
                 return _lastReceivedAt + (ulong)Math.Max(1, KeepIdleSeconds) * 1000 + (ulong)_keepProbes * (ulong)Math.Max(1, KeepIntervalSeconds) * 1000;
             }
