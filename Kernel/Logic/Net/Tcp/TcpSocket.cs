@@ -845,6 +845,7 @@ namespace Kernel.Logic.Net.Tcp
             _state = TcpState.Established;
             _everConnected = true;
             _lastReceivedAt = nowMs;
+            _stack.NoteDeadline(KeepAliveDeadline);
             _stack.Wake(this);
             return true;
         }

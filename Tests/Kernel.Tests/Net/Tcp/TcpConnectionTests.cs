@@ -352,4 +352,69 @@ public class TcpConnectionTests
         // Each connection frees its two rings, their arrays and itself; the listener its queue and itself.
         Assert.True(Owned.FreedOnThisThread - freedBefore >= 2 * 5 + 2);
     }
+
+    [Fact]
+    public void Listeners_OnAnAddressWinOverWildcard_AndOtherAddressesAreRefused()
+    {
+        var link = new SimulatedLink();
+        TcpSocket any = link.B.CreateSocket(), specific = link.B.CreateSocket();
+        Assert.Equal(0, any.Bind(0, 90));
+        Assert.Equal(0, any.Listen(4));
+        Assert.Equal(-Errno.EADDRINUSE, specific.Bind(SimulatedLink.AddressB, 90));
+        TcpSocket other = link.B.CreateSocket();
+        Assert.Equal(0, other.Bind(SimulatedLink.AddressB, 91));
+        Assert.Equal(0, other.Listen(4));
+        TcpSocket c1 = link.A.CreateSocket(), c2 = link.A.CreateSocket();
+        c1.Connect(SimulatedLink.AddressB, 90, link.Now);
+        c2.Connect(SimulatedLink.AddressB, 91, link.Now);
+        link.Run(100);
+        Assert.Equal(0, any.Accept(out TcpSocket? a1));
+        Assert.Equal(SimulatedLink.AddressB, a1!.LocalAddress);
+        Assert.Equal(0, other.Accept(out _));
+    }
+
+    [Fact]
+    public void FullSendBuffer_SaysEagain_AndBecomesWritableWhenAcked()
+    {
+        var link = new SimulatedLink { DelayMs = 20 };
+        var (client, server, _) = link.Connect(configure: s =>
+        {
+            s.SendBufferSize = 8192;
+            s.ReceiveBufferSize = 4096; // set on the listener: the accepted socket inherits it
+        });
+        Assert.Equal(4096, server.ReceiveBufferSize);
+        int total = 0, n;
+        while ((n = client.Send(new byte[1000], link.Now)) > 0)
+            total += n;
+        Assert.Equal(-Errno.EAGAIN, n);
+        Assert.Equal(8192, total);
+        Assert.Equal(0, client.PollEvents() & PollEvents.POLLOUT);
+        link.Wakes.Channels.Clear();
+        var buffer = new byte[100_000];
+        int read = 0;
+        link.Applications = () =>
+        {
+            int m = server.Receive(buffer, false, link.Now);
+            if (m > 0)
+                read += m;
+        };
+        Assert.True(link.RunUntil(() => (client.PollEvents() & PollEvents.POLLOUT) != 0, 5000));
+        Assert.Contains(client, link.Wakes.Channels);
+        // The 4 KiB receive buffer bounded the window the sender saw.
+        Assert.InRange(client.PeerWindow, 1u, 4096u);
+    }
+
+    [Fact]
+    public void ArmingAnEarlierTimer_WakesTheStack_AndPollReportsIt()
+    {
+        var link = new SimulatedLink();
+        var (client, _, _) = link.Connect();
+        link.Run(1000);
+        Assert.Equal(TcpStack.NoDeadline, link.A.Poll(link.Now));
+        link.Wakes.Channels.Clear();
+        link.Drop = s => true;
+        client.Send("x"u8, link.Now);
+        Assert.Contains(link.A, link.Wakes.Channels);
+        Assert.Equal(link.Now + client.RetransmitTimeoutMs, link.A.Poll(link.Now));
+    }
 }
