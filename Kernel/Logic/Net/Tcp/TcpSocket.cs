@@ -761,6 +761,8 @@ namespace Kernel.Logic.Net.Tcp
             _synCount++;
             _stack.Add(child);
             child.SendSynAck();
+            child._timing = true; // the handshake gives the first RTT sample
+            child._timedAt = nowMs;
             child.Arm(ref child._rtoAt, nowMs + child._rto);
         }
 
