@@ -201,7 +201,7 @@ namespace Kernel.Logic.Net.Tcp
                 return -Errno.EINVAL;
             if (port == 0)
             {
-                port = _stack.EphemeralPort(this, address);
+                port = _stack.EphemeralPort();
                 if (port == 0)
                     return -Errno.EADDRINUSE;
             }
@@ -287,7 +287,7 @@ namespace Kernel.Logic.Net.Tcp
             }
             else
             {
-                ushort ephemeral = _stack.EphemeralPort(this, local);
+                ushort ephemeral = _stack.EphemeralPort();
                 if (ephemeral == 0)
                     return -Errno.EADDRNOTAVAIL;
                 _localPort = ephemeral;
@@ -549,25 +549,16 @@ namespace Kernel.Logic.Net.Tcp
                 _parent._synCount--;
                 _parent = null;
             }
+            // A socket its user bound keeps its port while held (Linux's SOCK_BINDPORT_LOCK); as it is
+            // CLOSED it no longer matches segments. Otherwise the port is released.
             if (_bound && !(_userBound && _userHeld))
             {
                 _stack.Remove(this);
                 _bound = false;
             }
-            if (_userBound && _userHeld)
-            {
-                // An explicitly bound socket keeps its port (Linux's SOCK_BINDPORT_LOCK); it no longer matches segments.
-            }
             _stack.Wake(this);
             if (!_userHeld)
-            {
-                if (_bound)
-                {
-                    _stack.Remove(this);
-                    _bound = false;
-                }
                 _stack.Bury(this);
-            }
         }
 
         internal void FreeStorage()

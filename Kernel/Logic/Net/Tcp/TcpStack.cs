@@ -194,7 +194,7 @@ namespace Kernel.Logic.Net.Tcp
         }
 
         /// <summary>A free port in 32768..60999 (Linux's ip_local_port_range), starting at a random one; 0 when all are taken.</summary>
-        internal ushort EphemeralPort(TcpSocket me, uint address)
+        internal ushort EphemeralPort()
         {
             const int range = EphemeralLast - EphemeralFirst + 1;
             int start = (int)(Random.NextUInt32() % range);
