@@ -46,6 +46,29 @@ namespace Kernel.Logic
         public const int ENOTSUP = 95;
         public const int EOPNOTSUPP = 95;
         public const int ETIMEDOUT = 110;
+        /// <summary>Sockets and networking (Linux's numbers on arm64).</summary>
+        public const int ENOTSOCK = 88;
+        public const int EDESTADDRREQ = 89;
+        public const int EMSGSIZE = 90;
+        public const int EPROTOTYPE = 91;
+        public const int ENOPROTOOPT = 92;
+        public const int EPROTONOSUPPORT = 93;
+        public const int ESOCKTNOSUPPORT = 94;
+        public const int EAFNOSUPPORT = 97;
+        public const int EADDRINUSE = 98;
+        public const int EADDRNOTAVAIL = 99;
+        public const int ENETDOWN = 100;
+        public const int ENETUNREACH = 101;
+        public const int ECONNABORTED = 103;
+        public const int ECONNRESET = 104;
+        public const int ENOBUFS = 105;
+        public const int EISCONN = 106;
+        public const int ENOTCONN = 107;
+        public const int ESHUTDOWN = 108;
+        public const int ECONNREFUSED = 111;
+        public const int EHOSTUNREACH = 113;
+        public const int EALREADY = 114;
+        public const int EINPROGRESS = 115;
         /// <summary>Structure needs cleaning: a file system found its on-disk data inconsistent (Linux's EFSCORRUPTED).</summary>
         public const int EUCLEAN = 117;
         /// <summary>A checksum of on-disk metadata did not match (Linux's EFSBADCRC).</summary>
