@@ -131,7 +131,16 @@ namespace Kernel.Net
             if (kind < 0)
                 return kind;
             if (_address != null)
+            {
+                // Linux makes a path's node before it looks at the socket: a taken path is EADDRINUSE even then.
+                if (kind == UnixAddress.Path)
+                {
+                    FsContext fs = Scheduler.Current.Process!.Fs!;
+                    if (Vfs.Resolve(fs.Root, fs.Cwd, address.Slice(start, length), Vfs.NoFollow, out _) == 0)
+                        return -Errno.EADDRINUSE;
+                }
                 return -Errno.EINVAL;
+            }
             Span<byte> formatted = stackalloc byte[UnixAddress.MaxLength + 1];
             int n;
             if (kind == UnixAddress.Unnamed)
