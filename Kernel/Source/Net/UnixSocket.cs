@@ -560,8 +560,9 @@ namespace Kernel.Net
                 {
                     Unmask(daif);
                     result = _connectionOriented ? -Errno.EPIPE : -Errno.ECONNREFUSED;
-                    if (target == _peer && !_connectionOriented)
-                        Disconnect();
+                    if (_peerGone && !_connectionOriented)
+                        Disconnect(); // it was our peer: reported once, as Linux does
+
                     break;
                 }
                 if (!_connectionOriented && target._peer != null && target._peer != this)
