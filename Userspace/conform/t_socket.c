@@ -666,6 +666,38 @@ TEST(scm_rights_freed_when_unreceived)
     EQ(read(p[0], &b, 1), 0);
 }
 
+TEST(scm_rights_long_chain_released)
+{
+    /* 1,000 socket pairs, each pair in flight in the previous one's queue, a pipe's write end in the
+     * last: closing the first pair releases them all, one after another (not nested: released
+     * recursively, this many run a kernel stack out) */
+    int p[2];
+    SYS(pipe(p));
+    int first[2], prev[2];
+    SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, first));
+    prev[0] = first[0];
+    prev[1] = first[1];
+    for (int i = 0; i < 1000; i++) {
+        int next[2];
+        SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, next));
+        send_fds(prev[0], next, 2);
+        if (prev[0] != first[0]) {
+            close(prev[0]);
+            close(prev[1]);
+        }
+        prev[0] = next[0];
+        prev[1] = next[1];
+    }
+    send_fds(prev[0], &p[1], 1);
+    close(prev[0]);
+    close(prev[1]);
+    close(p[1]);
+    close(first[0]);
+    close(first[1]);
+    char b;
+    EQ(read(p[0], &b, 1), 0);    /* the write end went with the last pair */
+}
+
 TEST(scm_rights_errors)
 {
     int sv[2];
