@@ -65,6 +65,7 @@ namespace Kernel.Logic
         public const int EISCONN = 106;
         public const int ENOTCONN = 107;
         public const int ESHUTDOWN = 108;
+        public const int ETOOMANYREFS = 109;
         public const int ECONNREFUSED = 111;
         public const int EHOSTUNREACH = 113;
         public const int EALREADY = 114;

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -696,6 +697,51 @@ TEST(scm_rights_long_chain_released)
     close(first[1]);
     char b;
     EQ(read(p[0], &b, 1), 0);    /* the write end went with the last pair */
+}
+
+/* Sends one byte with n copies of fd (n <= 253). */
+static long send_fd_copies(int sock, int fd, int n)
+{
+    static char control[CMSG_SPACE(sizeof(int) * 253)];
+    memset(control, 0, sizeof control);
+    struct iovec iov = {"F", 1};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+    for (int i = 0; i < n; i++)
+        memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof fd);
+    return syscall(SYS_sendmsg, sock, &m, MSG_DONTWAIT);    /* raw: musl refuses large control buffers itself */
+}
+
+TEST(scm_rights_in_flight_limited_per_user)
+{
+    /* a user (not root) may have about RLIMIT_NOFILE sockets in flight, unreceived: then ETOOMANYREFS */
+    if (geteuid() != 0)
+        conform_skip("needs root to switch to uid 54321");
+    pid_t pid = xfork();
+    if (pid == 0) {
+        struct rlimit rl = {1024, 1024};
+        SYS(setrlimit(RLIMIT_NOFILE, &rl));
+        SYS(setgid(54321));
+        SYS(setuid(54321));
+        int sv[2];
+        SYS(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+        int payload = SYS(socket(AF_UNIX, SOCK_STREAM, 0));
+        for (int i = 0; i < 5; i++)    /* 253 each: 1,012 in flight before the fifth */
+            EQ(send_fd_copies(sv[0], payload, 253), 1);
+        ERR(send_fd_copies(sv[0], payload, 1), ETOOMANYREFS);
+        char b;
+        EQ(recv(sv[1], &b, 1, 0), 1);    /* descriptors dropped: no longer in flight */
+        EQ(send_fd_copies(sv[0], payload, 1), 1);
+        _exit(0);
+    }
+    expect_exit(pid, 0);
 }
 
 TEST(scm_rights_errors)

@@ -20,10 +20,64 @@ namespace Kernel.Net
         private static FileRights? s_releaseFirst, s_releaseLast;
         private static bool s_releasing;
 
-        public FileRights(int count)
+        /// <summary>Descriptors in flight per user (the real uid of the sender), as Linux's user->unix_inflight.</summary>
+        private sealed class UserCount
+        {
+            public uint Uid;
+            public int InFlight;
+            public UserCount? Next;
+        }
+
+        private static UserCount? s_users;
+        private readonly uint _uid;
+
+        public FileRights(int count, uint uid)
         {
             Files = new OpenFile?[count];
             Count = count;
+            _uid = uid;
+            UserCount u = CountFor(uid);
+            u.InFlight += count;
+        }
+
+        /// <summary>
+        /// Whether <paramref name="uid"/> may put more descriptors in flight: not when it already has more
+        /// than its RLIMIT_NOFILE (<paramref name="limit"/>) unreceived, as Linux refuses (ETOOMANYREFS)
+        /// to bound what a user can pin where no descriptor table counts it.
+        /// </summary>
+        public static bool MayPass(uint uid, int limit)
+        {
+            for (UserCount? u = s_users; u != null; u = u.Next)
+                if (u.Uid == uid)
+                    return u.InFlight <= limit;
+            return true;
+        }
+
+        private static UserCount CountFor(uint uid)
+        {
+            for (UserCount? u = s_users; u != null; u = u.Next)
+                if (u.Uid == uid)
+                    return u;
+            var created = new UserCount { Uid = uid, Next = s_users };
+            s_users = created;
+            return created;
+        }
+
+        private static void Uncount(uint uid, int count)
+        {
+            UserCount? previous = null;
+            for (UserCount? u = s_users; u != null; previous = u, u = u.Next)
+            {
+                if (u.Uid != uid)
+                    continue;
+                u.InFlight -= count;
+                if (u.InFlight <= 0)
+                {
+                    if (previous == null) s_users = u.Next; else previous.Next = u.Next;
+                    Owned.Free(u);
+                }
+                return;
+            }
         }
 
         /// <summary>Gives up file <paramref name="i"/> to the caller (who now holds its reference).</summary>
@@ -36,6 +90,7 @@ namespace Kernel.Net
 
         public void Release()
         {
+            Uncount(_uid, Count);
             if (s_releaseLast == null)
                 s_releaseFirst = this;
             else

@@ -393,7 +393,9 @@ namespace Kernel.Net
                 for (int i = 0; i < fdCount; i++)
                     if (p.Files!.Get(fds[i]) == null)
                         return -Errno.EBADF;
-                var rights = new FileRights(fdCount);
+                if (p.Euid != 0 && !FileRights.MayPass(p.Uid, p.Files!.Limit))
+                    return -Errno.ETOOMANYREFS;
+                var rights = new FileRights(fdCount, p.Uid);
                 for (int i = 0; i < fdCount; i++)
                 {
                     OpenFile file = p.Files!.Get(fds[i])!;
