@@ -110,13 +110,50 @@ namespace Kernel.Fs
         private static long Read(TrapFrame* f)
         {
             OpenFile? file = File(Int(f, 0));
-            return file == null ? -Errno.EBADF : ReadInto(file, f->X[1], f->X[2], -1);
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.TakesWholeRequests)
+            {
+                if (!file.CanRead)
+                    return -Errno.EBADF;
+                ulong* pair = stackalloc ulong[2];
+                IoVectors v = IoVectors.ForUser(pair, f->X[1], f->X[2]);
+                return file.ReadVectors(ref v);
+            }
+            return ReadInto(file, f->X[1], f->X[2], -1);
         }
 
         private static long Write(TrapFrame* f)
         {
             OpenFile? file = File(Int(f, 0));
-            return file == null ? -Errno.EBADF : WriteFrom(file, f->X[1], f->X[2], -1);
+            if (file == null)
+                return -Errno.EBADF;
+            if (file.TakesWholeRequests)
+            {
+                if (!file.CanWrite)
+                    return -Errno.EBADF;
+                ulong* pair = stackalloc ulong[2];
+                IoVectors v = IoVectors.ForUser(pair, f->X[1], f->X[2]);
+                return file.WriteVectors(ref v);
+            }
+            return WriteFrom(file, f->X[1], f->X[2], -1);
+        }
+
+        /// <summary>readv/writev of a file that takes whole requests: the iovec array read once, then one call.</summary>
+        private static long WholeVector(OpenFile file, ulong iov, int count, bool write)
+        {
+            if (write ? !file.CanWrite : !file.CanRead)
+                return -Errno.EBADF;
+            ulong[] pairs = new ulong[2 * (count > 0 ? count : 1)];
+            long r;
+            fixed (ulong* p = pairs)
+            {
+                r = IoVectors.Load(iov, count, p, out IoVectors v);
+                if (r == 0)
+                    r = write ? file.WriteVectors(ref v) : file.ReadVectors(ref v);
+            }
+            Owned.Free(pairs);
+            return r;
         }
 
         private static long Pread64(TrapFrame* f)
@@ -151,6 +188,8 @@ namespace Kernel.Fs
             int count = Int(f, 2);
             if (count < 0 || count > MaxIov)
                 return -Errno.EINVAL;
+            if (file.TakesWholeRequests && offset < 0)
+                return WholeVector(file, iov, count, write);
             long total = 0;
             for (int i = 0; i < count; i++)
             {

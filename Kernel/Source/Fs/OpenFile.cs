@@ -50,6 +50,15 @@ namespace Kernel.Fs
                 Offset += n;
             return n;
         }
+        /// <summary>
+        /// Whether read(2), write(2), readv and writev hand the whole request to <see cref="ReadVectors"/>
+        /// and <see cref="WriteVectors"/> at once instead of in chunks through <see cref="Read"/> and
+        /// <see cref="Write"/> (sockets: a datagram is one call, however many buffers make it up).
+        /// </summary>
+        public virtual bool TakesWholeRequests => false;
+        public virtual long ReadVectors(ref IoVectors vectors) => -Errno.EINVAL;
+        public virtual long WriteVectors(ref IoVectors vectors) => -Errno.EINVAL;
+
         public virtual int Ioctl(uint command, ulong argument) => -Errno.ENOTTY;
         /// <summary>fsync: makes written data durable (a disk's flush). Pipes, sockets and character devices have nothing to sync: EINVAL, as on Linux.</summary>
         public virtual int Sync() => -Errno.EINVAL;
@@ -105,7 +114,10 @@ namespace Kernel.Fs
             if (--References > 0)
                 return;
             Closed();
-            Owned.Free(this);
+            FreeObject();
         }
+
+        /// <summary>Frees the object after <see cref="Closed"/>; a file others may still point at while they wait (a socket) defers it.</summary>
+        protected virtual void FreeObject() => Owned.Free(this);
     }
 }

@@ -37,6 +37,7 @@ namespace Kernel.Traps
             EpollSyscalls.Register();
             ExecSyscalls.Register();
             FileSystemSyscalls.Register();
+            Net.SocketSyscalls.Register();
             s_rtSigreturn = (ulong)SyscallTable.Number("rt_sigreturn"u8);
             Log.Line($"syscalls: {s_registered} implemented");
             Trace = BootArgs.TryGet(bootArguments, "systrace"u8, out _);
