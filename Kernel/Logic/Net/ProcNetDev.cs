@@ -8,6 +8,12 @@ namespace Kernel.Logic.Net
         public static int Format(NetStack stack, Span<byte> buffer)
         {
             var t = new TextBuilder(buffer);
+            Render(stack, ref t);
+            return t.Length;
+        }
+
+        public static void Render(NetStack stack, ref TextBuilder t)
+        {
             t.Append("Inter-|   Receive                                                |  Transmit\n"u8);
             t.Append(" face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n"u8);
             for (int i = 0; i < stack.InterfaceCount; i++)
@@ -36,7 +42,6 @@ namespace Kernel.Logic.Net
                 Field(ref t, 0, 10);
                 t.Append((byte)'\n');
             }
-            return t.Length;
         }
 
         private static void Field(ref TextBuilder t, ulong value, int width)
