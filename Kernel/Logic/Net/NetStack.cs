@@ -95,13 +95,13 @@ namespace Kernel.Logic.Net
             {
                 iface.Flags |= InterfaceFlags.Up;
                 if (iface.Device == null || iface.Device.LinkUp)
-                    iface.Flags |= InterfaceFlags.Running;
+                    iface.Flags |= InterfaceFlags.Running | InterfaceFlags.LowerUp;
                 if (iface.Address != 0)
                     Routes.Add(iface.Address & iface.Netmask, iface.Netmask, 0, iface);
             }
             else
             {
-                iface.Flags &= ~(InterfaceFlags.Up | InterfaceFlags.Running);
+                iface.Flags &= ~(InterfaceFlags.Up | InterfaceFlags.Running | InterfaceFlags.LowerUp);
                 Routes.RemoveAll(iface);
                 Arp.Flush(iface);
             }

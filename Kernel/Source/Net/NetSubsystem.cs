@@ -124,6 +124,13 @@ namespace Kernel.Net
                 if (s_nic != null)
                     while (s_nic.DeliverReceived(stack, s_eth0!, now, ReceiveBudget) == ReceiveBudget)
                         now = NowMs();
+                if (s_nic != null && s_eth0!.IsUp)
+                {
+                    if (s_nic.LinkUp)
+                        s_eth0.Flags |= InterfaceFlags.Running | InterfaceFlags.LowerUp;
+                    else
+                        s_eth0.Flags &= ~(InterfaceFlags.Running | InterfaceFlags.LowerUp);
+                }
                 ulong next = stack.Poll(now);
                 ReportLease();
                 next = SelfTest(now, next);
