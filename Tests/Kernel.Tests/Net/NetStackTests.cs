@@ -384,3 +384,93 @@ public class NetStackTests
         }
     }
 }
+
+public class NetStackSteadyStateTests
+{
+    [Fact]
+    public void PingsAndUdp_AllocateNothingPerFrame()
+    {
+        var stack = new NetStack();
+        UdpSocket udp = stack.CreateUdp();
+        udp.Bind(0, 5000);
+        var buf = new byte[200];
+        var counting = new CountingDevice();
+        NetInterface eth1 = stack.AddEthernet(counting)!;
+        stack.ConfigureStatic(eth1, 0x0A000102, 0xFFFFFF00, 0);
+        byte[] ping1 = Frames.Ethernet(counting.Mac, Frames.Gateway, 0x0800, Frames.Ip(0x0A000101, 0x0A000102, 1, Frames.Echo(8, 1, 1, new byte[56])));
+        byte[] datagram = Frames.Ethernet(counting.Mac, Frames.Gateway, 0x0800, Frames.Ip(0x0A000101, 0x0A000102, 17, Frames.Udp(0x0A000101, 1, 0x0A000102, 5000, new byte[100])));
+        stack.Receive(eth1, Frames.Arp(ArpPacket.Reply, Frames.Gateway, 0x0A000101, counting.Mac, 0x0A000102, counting.Mac), 0);
+        int received = 0;
+        for (int i = 0; i < 10; i++) // warm-up
+        {
+            stack.Receive(eth1, ping1, 1);
+            stack.Receive(eth1, datagram, 1);
+            udp.ReceiveFrom(buf, out _, out _, false, out _);
+            udp.SendTo(buf.AsSpan(0, 50), 0x0A000101, 9, true);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            stack.Receive(eth1, ping1, 2 + (ulong)i);
+            stack.Receive(eth1, datagram, 2 + (ulong)i);
+            if (udp.ReceiveFrom(buf, out _, out _, false, out _) == 100)
+                received++;
+            udp.SendTo(buf.AsSpan(0, 50), 0x0A000101, 9, true);
+            stack.Poll(2 + (ulong)i);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(2020, counting.Frames); // every echo reply and every datagram went out
+        Assert.Equal(1000, received);
+    }
+
+    /// <summary>Counts frames without keeping them (so the test itself allocates nothing).</summary>
+    private sealed class CountingDevice : INetDevice
+    {
+        public int Frames;
+        public MacAddress Mac { get; } = new MacAddress(0x5254_0000_0002);
+        public int Mtu => 1500;
+        public bool LinkUp => true;
+        public int Transmit(ReadOnlySpan<byte> frame)
+        {
+            Frames++;
+            return 0;
+        }
+    }
+
+    [Fact]
+    public void IcmpErrorAboutTcp_ReachesTheRegisteredTransport()
+    {
+        var stack = new NetStack();
+        var dev = new FakeNetDevice();
+        NetInterface eth = stack.AddEthernet(dev)!;
+        stack.ConfigureStatic(eth, Frames.OurIp, 0xFFFFFF00, Frames.GatewayIp);
+        var tcp = new ErrorRecorder();
+        stack.RegisterTransport(6, tcp);
+        byte[] quoted = Frames.Ip(Frames.OurIp, 0x08080808, 6, new byte[] { 0x9C, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2, 0, 0, 0, 0, 0, 0 });
+        var msg = new byte[8 + quoted.Length];
+        msg[0] = 3;
+        msg[1] = 1;
+        quoted.CopyTo(msg, 8);
+        BigEndian.Put16(msg, 2, InternetChecksum.Finish(InternetChecksum.Add(0, msg)));
+        stack.Receive(eth, Frames.FromGateway(dev.Mac, Frames.Ip(Frames.GatewayIp, Frames.OurIp, 1, msg)), 5);
+        Assert.Equal(3, tcp.Type);
+        Assert.Equal(1, tcp.Code);
+        Assert.Equal(0x08080808u, tcp.Destination);
+        Assert.Equal(40000, tcp.SourcePort);
+    }
+
+    private sealed class ErrorRecorder : ITransportReceiver, IIcmpErrorReceiver
+    {
+        public byte Type, Code;
+        public uint Destination;
+        public int SourcePort;
+        public void Receive(uint source, uint destination, ReadOnlySpan<byte> segment, ulong now) { }
+        public void IcmpError(byte type, byte code, uint originalSource, uint originalDestination, ReadOnlySpan<byte> originalTransport, ulong now)
+        {
+            Type = type;
+            Code = code;
+            Destination = originalDestination;
+            SourcePort = BigEndian.U16(originalTransport, 0);
+        }
+    }
+}
