@@ -37,6 +37,12 @@ public class NetworkBootTests(BusyboxGuestRoot root) : IClassFixture<BusyboxGues
         Assert.InRange(Field(dev, "eth0", 0), 4 * 42, 100_000);
         Assert.InRange(Field(dev, "eth0", 9), 4, 1000);
         Assert.Equal(0, Field(dev, "eth0", 2));
+        // busybox route reads /proc/net/route; the gateway answered ARP for the ping.
+        string routes = vm.RunShellCommand("route -n");
+        Assert.Matches(@"(?m)^0\.0\.0\.0\s+10\.0\.2\.2\s+0\.0\.0\.0\s+UG\s+0\s+0\s+0\s+eth0\s*$", routes);
+        Assert.Matches(@"(?m)^10\.0\.2\.0\s+0\.0\.0\.0\s+255\.255\.255\.0\s+U\s+0\s+0\s+0\s+eth0\s*$", routes);
+        string arp = vm.RunShellCommand("cat /proc/net/arp");
+        Assert.True(Regex.IsMatch(arp, @"(?m)^10\.0\.2\.2\s+0x1\s+0x2\s+52:55:0a:00:02:02\s+\*\s+eth0\s*$"), arp);
     }
 
     [Fact]

@@ -888,6 +888,7 @@ namespace Kernel.Logic.Net
         public ulong Poll(ulong now)
         {
             Now = now;
+            now = _now; // never backwards
             _depth++;
             ulong next = Arp.Poll(now);
             ulong r = Reassembly.Poll(now);

@@ -6,7 +6,6 @@ using Kernel.Drivers.Virtio;
 using Kernel.Logic;
 using Kernel.Logic.Net;
 using Kernel.Threading;
-using Kernel.Time;
 
 namespace Kernel.Net
 {
@@ -34,7 +33,15 @@ namespace Kernel.Net
 
         public static NetStack? Stack { get; private set; }
 
-        public static ulong NowMs() => Clock.MonotonicNanoseconds() / 1_000_000;
+        /// <summary>
+        /// The stack's clock: milliseconds of the system counter. Not Time.Clock's monotonic time, whose base is
+        /// set when user space starts (after the network), which would move the stack's time backwards.
+        /// </summary>
+        public static ulong NowMs()
+        {
+            ulong counter = SystemTimer.Counter(), frequency = SystemTimer.Frequency;
+            return counter / frequency * 1000 + counter % frequency * 1000 / frequency;
+        }
 
         public static void Start(ReadOnlySpan<byte> bootArgs)
         {

@@ -115,6 +115,15 @@ public class NetStackTests
     }
 
     [Fact]
+    public void AnEarlierTimeGivenToPoll_DoesNotAgeTheNeighbours()
+    {
+        LearnGateway(10_000);
+        _stack.Poll(5_000);
+        Assert.True(_stack.Arp.TryGet(_eth, Frames.GatewayIp, out _));
+        Assert.Equal(ArpEntry.Reachable, _stack.Arp.At(0).State);
+    }
+
+    [Fact]
     public void BadHeaderChecksum_IsDropped()
     {
         LearnGateway();
@@ -472,5 +481,38 @@ public class NetStackSteadyStateTests
             Destination = originalDestination;
             SourcePort = BigEndian.U16(originalTransport, 0);
         }
+    }
+}
+
+public class ProcNetTextTests
+{
+    private static string Render(NetStack stack, bool routes)
+    {
+        var buf = new byte[8192];
+        var t = new Kernel.Logic.TextBuilder(buf);
+        if (routes)
+            ProcNetRoute.RenderRoutes(stack, ref t);
+        else
+            ProcNetRoute.RenderArp(stack, ref t);
+        return System.Text.Encoding.ASCII.GetString(buf, 0, t.Length);
+    }
+
+    [Fact]
+    public void RouteAndArp_AreInLinuxFormats()
+    {
+        var stack = new NetStack();
+        var dev = new FakeNetDevice();
+        NetInterface eth = stack.AddEthernet(dev)!;
+        stack.ConfigureStatic(eth, Frames.OurIp, 0xFFFFFF00, Frames.GatewayIp);
+        stack.Receive(eth, Frames.Arp(ArpPacket.Reply, Frames.Gateway, Frames.GatewayIp, dev.Mac, Frames.OurIp, dev.Mac), 0);
+        string[] lines = Render(stack, true).Split('\n');
+        Assert.Equal("Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT", lines[0].TrimEnd());
+        Assert.Equal(127, lines[0].Length);
+        Assert.Contains(lines, l => l.TrimEnd() == "eth0\t0002000A\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0");
+        Assert.Contains(lines, l => l.TrimEnd() == "eth0\t00000000\t0202000A\t0003\t0\t0\t0\t00000000\t0\t0\t0");
+        Assert.Equal(4, lines.Length); // header, two routes, the empty rest: lo's route is not in the main table
+        string arp = Render(stack, false);
+        Assert.Equal("IP address       HW type     Flags       HW address            Mask     Device\n" +
+                     "10.0.2.2         0x1         0x2         52:55:0a:00:02:02     *        eth0\n", arp);
     }
 }

@@ -84,6 +84,14 @@ namespace Kernel.Fs.Proc
                     if (Net.NetSubsystem.Stack != null)
                         Logic.Net.ProcNetDev.Render(Net.NetSubsystem.Stack, ref t);
                     break;
+                case ProcContent.NetRoute:
+                    if (Net.NetSubsystem.Stack != null)
+                        Logic.Net.ProcNetRoute.RenderRoutes(Net.NetSubsystem.Stack, ref t);
+                    break;
+                case ProcContent.NetArp:
+                    if (Net.NetSubsystem.Stack != null)
+                        Logic.Net.ProcNetRoute.RenderArp(Net.NetSubsystem.Stack, ref t);
+                    break;
                 case ProcContent.Partitions:
                     Logic.Block.PartitionsText.Render(Logic.Block.BlockDevices.Table, ref t);
                     break;
