@@ -128,9 +128,13 @@ namespace Kernel.Net
             {
                 s_pending = false;
                 ulong now = NowMs();
-                if (s_nic != null)
-                    while (s_nic.DeliverReceived(stack, s_eth0!, now, ReceiveBudget) == ReceiveBudget)
-                        now = NowMs();
+                for (int i = 0; i < VirtioBus.NicCount; i++)
+                {
+                    NetInterface? iface = stack.FindInterface(2 + i);
+                    if (iface != null)
+                        while (VirtioBus.Nic(i).DeliverReceived(stack, iface, now, ReceiveBudget) == ReceiveBudget)
+                            now = NowMs();
+                }
                 if (s_nic != null && s_eth0!.IsUp)
                 {
                     if (s_nic.LinkUp)
@@ -142,7 +146,7 @@ namespace Kernel.Net
                 ReportLease();
                 next = SelfTest(now, next);
                 ulong daif = Cpu.SaveAndDisableInterrupts();
-                if (!s_pending && (s_nic == null || !s_nic.HasReceived))
+                if (!s_pending && !AnyReceived())
                 {
                     ulong wakeAt = 0;
                     if (next != ulong.MaxValue)
@@ -154,6 +158,14 @@ namespace Kernel.Net
                 }
                 Cpu.RestoreInterrupts(daif);
             }
+        }
+
+        private static bool AnyReceived()
+        {
+            for (int i = 0; i < VirtioBus.NicCount; i++)
+                if (VirtioBus.Nic(i).HasReceived)
+                    return true;
+            return false;
         }
 
         /// <summary>One line per new lease, as Linux's ipconfig prints its result.</summary>
