@@ -66,6 +66,7 @@ namespace Kernel.Boot
             StartRtc();
             ListVirtio();
             StartVirtio();
+            Net.NetSubsystem.Start(BootArguments);
 
             ulong bootMicroseconds = MicrosecondsSinceEntry();
             RunBootTests();

@@ -26,7 +26,12 @@ namespace Kernel.Boot
                 int c = Pl011.ReadByte();
                 if (c < 0)
                 {
-                    Cpu.WaitForInterrupt();
+                    // The console loop is the idle thread: kernel threads (the network's) run while it waits.
+                    Cpu.DisableInterrupts();
+                    if (!Threading.Scheduler.AnyRunnableBesidesIdle())
+                        Cpu.WaitForInterrupt();
+                    Cpu.EnableInterrupts();
+                    Threading.Scheduler.Yield();
                     continue;
                 }
                 if (c == '\r' || c == '\n')

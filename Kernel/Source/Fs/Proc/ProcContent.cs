@@ -3,7 +3,7 @@ namespace Kernel.Fs.Proc
     /// <summary>What a generated /proc file shows.</summary>
     public enum ProcContent
     {
-        MemInfo, Uptime, Mounts, CpuInfo, Stat, LoadAvg, Version, FileSystems, Partitions,
+        MemInfo, Uptime, Mounts, CpuInfo, Stat, LoadAvg, Version, FileSystems, Partitions, NetDev, NetRoute, NetArp,
         PidStat, PidStatus, PidCmdline, PidComm, PidMaps, PidStatm,
     }
 }

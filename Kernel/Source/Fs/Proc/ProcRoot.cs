@@ -21,6 +21,10 @@ namespace Kernel.Fs.Proc
             AddFile("version"u8, ProcContent.Version, null);
             AddFile("filesystems"u8, ProcContent.FileSystems, null);
             AddFile("partitions"u8, ProcContent.Partitions, null);
+            var net = new ProcNetDir { Mode = InodeMode.S_IFDIR | InodeMode.S_IRUGO | InodeMode.S_IXUGO };
+            Add("net"u8, net);
+            net.Nlink = 2;
+            net.Build();
             Add("self"u8, new ProcLink(ProcLink.Kind.Self, null) { Mode = InodeMode.S_IFLNK | InodeMode.S_IRWXUGO });
         }
 

@@ -81,6 +81,18 @@ namespace Kernel.Fs.Proc
                 case ProcContent.FileSystems:
                     t.Append("nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tdevpts\nnodev\tproc\nnodev\tsysfs\n\text2\n\text4\n"u8);
                     break;
+                case ProcContent.NetDev:
+                    if (Net.NetSubsystem.Stack != null)
+                        Logic.Net.ProcNetDev.Render(Net.NetSubsystem.Stack, ref t);
+                    break;
+                case ProcContent.NetRoute:
+                    if (Net.NetSubsystem.Stack != null)
+                        Logic.Net.ProcNetRoute.RenderRoutes(Net.NetSubsystem.Stack, ref t);
+                    break;
+                case ProcContent.NetArp:
+                    if (Net.NetSubsystem.Stack != null)
+                        Logic.Net.ProcNetRoute.RenderArp(Net.NetSubsystem.Stack, ref t);
+                    break;
                 case ProcContent.Partitions:
                     Logic.Block.PartitionsText.Render(Logic.Block.BlockDevices.Table, ref t);
                     break;

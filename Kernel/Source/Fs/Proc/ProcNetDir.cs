@@ -1,0 +1,17 @@
+using Kernel.Logic.Fs;
+
+namespace Kernel.Fs.Proc
+{
+    /// <summary>/proc/net: the network stack's files (dev, route, arp).</summary>
+    public sealed class ProcNetDir : ProcFixedDir
+    {
+        public void Build()
+        {
+            AddFile("dev"u8, ProcContent.NetDev, null);
+            AddFile("route"u8, ProcContent.NetRoute, null);
+            AddFile("arp"u8, ProcContent.NetArp, null);
+        }
+
+        public override Inode? Parent => ProcFs.Instance?.Root;
+    }
+}
