@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Formats.Tar;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -45,7 +44,7 @@ public static partial class FilesSideBySide
 
     public static int Run(int runs)
     {
-        var repo = FindRepository();
+        var repo = HostTools.FindRepository();
         var cache = Environment.GetEnvironmentVariable("VIRT_EMULATOR_CACHE") is { Length: > 0 } c
             ? c
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "virt-emulator");
@@ -262,7 +261,7 @@ public static partial class FilesSideBySide
     /// <summary>Host e2fsck -fn of the image the guest used: a kernel that left the file system damaged fails the run.</summary>
     private static void Fsck(Side side, string image)
     {
-        var (code, text) = Run("e2fsck", "-fn", image);
+        var (code, text) = HostTools.Run("e2fsck", "-fn", image);
         if (code != 0)
         {
             throw new InvalidOperationException($"{side.Title}: e2fsck -fn finds the disk unclean after the run ({code}):\n{text}");
@@ -271,43 +270,11 @@ public static partial class FilesSideBySide
 
     private static void Tool(string tool, params string[] args)
     {
-        var (code, text) = Run(tool, args);
+        var (code, text) = HostTools.Run(tool, args);
         if (code != 0 || text.Contains("error", StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidOperationException($"{tool} {string.Join(' ', args)} failed ({code}): {text}");
         }
-    }
-
-    private static (int Code, string Text) Run(string tool, params string[] args)
-    {
-        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {tool}");
-        var error = process.StandardError.ReadToEndAsync();
-        var text = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, text + error.Result);
-    }
-
-    /// <summary>The repository: the first folder above the benchmark's binaries (or the current one) with Kernel/Kernel.csproj.</summary>
-    private static string? FindRepository()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Kernel", "Kernel.csproj")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        return null;
     }
 
     [GeneratedRegex(@"(?m)^@T ([0-9.]+) ([0-9.]+)(.*)$")]
