@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # Builds the guest's root file system image (ext2) from Debian's static busybox, the project's own
-# programs (Userspace/bin) and the files under rootfs/. Called by scripts/setup.sh; by hand:
+# programs (Userspace/bin), the files under rootfs/ and the SSH server. Called by scripts/setup.sh; by
+# hand:
 #
-#   bash disk-images/build.sh BUSYBOX_DEB OUTPUT.img [SIZE_MIB]
+#   [DROPBEAR_MULTI=F SSH_HOST_KEYS=DIR AUTHORIZED_KEYS=F] bash disk-images/build.sh BUSYBOX_DEB OUTPUT.img [SIZE_MIB]
+#
+# The SSH server (the set-up gives all three; without DROPBEAR_MULTI the image has none):
+#   DROPBEAR_MULTI   the static dropbearmulti (Userspace/dropbear/build.sh): /usr/sbin/dropbearmulti,
+#                    with /usr/sbin/dropbear and /usr/bin/{dropbearkey,dropbearconvert,dbclient,scp}
+#   SSH_HOST_KEYS    a folder with dropbear_{ed25519,ecdsa,rsa}_host_key (dropbear's format): /etc/dropbear/
+#   AUTHORIZED_KEYS  root's /root/.ssh/authorized_keys
+# /etc/init.d/rcS starts dropbear when the machine has a network interface.
 #
 # Reproducible: the same inputs give the same image, byte for byte (fixed UUID, hash seed, creation
 # time and file times; entries added in sorted order).
@@ -69,6 +77,28 @@ chmod 1777 "$root/tmp" "$root/var/tmp"
 chmod 700 "$root/root"
 chmod 755 "$root/etc/init.d/rcS"
 chmod 600 "$root/etc/shadow"
+chmod 755 "$root/usr/share/udhcpc/default.script"
+# DNS servers come from DHCP at each boot: resolv.conf lives on the /run tmpfs, not on the disk.
+ln -sfn ../run/resolv.conf "$root/etc/resolv.conf"
+
+# --- the SSH server ---
+if [[ -n "${DROPBEAR_MULTI:-}" ]]; then
+  [[ -f "$DROPBEAR_MULTI" ]] || die "DROPBEAR_MULTI: $DROPBEAR_MULTI not found"
+  [[ -f "${AUTHORIZED_KEYS:-}" ]] || die "AUTHORIZED_KEYS: root's authorized_keys file not found (${AUTHORIZED_KEYS:-not set})"
+  install -D -m 755 "$DROPBEAR_MULTI" "$root/usr/sbin/dropbearmulti"
+  ln -sfn dropbearmulti "$root/usr/sbin/dropbear"
+  for prog in dropbearkey dropbearconvert dbclient scp; do
+    ln -sfn ../sbin/dropbearmulti "$root/usr/bin/$prog"
+  done
+  mkdir -p -m 700 "$root/etc/dropbear"
+  for type in ed25519 ecdsa rsa; do
+    key="${SSH_HOST_KEYS:-}/dropbear_${type}_host_key"
+    [[ -f "$key" ]] || die "SSH_HOST_KEYS: $key not found"
+    install -m 600 "$key" "$root/etc/dropbear/"
+  done
+  mkdir -p -m 700 "$root/root/.ssh"
+  install -m 600 "$AUTHORIZED_KEYS" "$root/root/.ssh/authorized_keys"
+fi
 
 find "$root" -exec touch -h -d "@$epoch" {} +
 
