@@ -16,6 +16,8 @@ namespace Kernel.Logic.Net
         public uint Address, Netmask, Broadcast;
         public uint Flags;
         public int Mtu;
+        /// <summary>SIOCGIFTXQLEN and netlink's IFLA_TXQLEN (Linux's default 1000; only reported).</summary>
+        public int TxQueueLength = 1000;
 
         public ulong RxPackets, RxBytes, RxErrors, RxDropped;
         public ulong TxPackets, TxBytes, TxErrors, TxDropped;

@@ -65,6 +65,15 @@ namespace Kernel.Logic.Net
             return -Errno.ESRCH;
         }
 
+        /// <summary>Removes the route in slot <paramref name="index"/>: 0, or -ESRCH when the slot is free.</summary>
+        public int RemoveAt(int index)
+        {
+            if (!_routes[index].InUse)
+                return -Errno.ESRCH;
+            _routes[index] = default;
+            return 0;
+        }
+
         /// <summary>Removes every route through <paramref name="iface"/> (its address went away).</summary>
         public void RemoveAll(NetInterface iface)
         {
