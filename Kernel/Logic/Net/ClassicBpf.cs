@@ -50,33 +50,58 @@ namespace Kernel.Logic.Net
             switch (code)
             {
                 // ALU with K or X
-                case Alu | OpAdd: case Alu | OpAdd | SourceX:
-                case Alu | OpSub: case Alu | OpSub | SourceX:
-                case Alu | OpMul: case Alu | OpMul | SourceX:
-                case Alu | OpDiv: case Alu | OpDiv | SourceX:
-                case Alu | OpMod: case Alu | OpMod | SourceX:
-                case Alu | OpAnd: case Alu | OpAnd | SourceX:
-                case Alu | OpOr: case Alu | OpOr | SourceX:
-                case Alu | OpXor: case Alu | OpXor | SourceX:
-                case Alu | OpLsh: case Alu | OpLsh | SourceX:
-                case Alu | OpRsh: case Alu | OpRsh | SourceX:
+                case Alu | OpAdd:
+                case Alu | OpAdd | SourceX:
+                case Alu | OpSub:
+                case Alu | OpSub | SourceX:
+                case Alu | OpMul:
+                case Alu | OpMul | SourceX:
+                case Alu | OpDiv:
+                case Alu | OpDiv | SourceX:
+                case Alu | OpMod:
+                case Alu | OpMod | SourceX:
+                case Alu | OpAnd:
+                case Alu | OpAnd | SourceX:
+                case Alu | OpOr:
+                case Alu | OpOr | SourceX:
+                case Alu | OpXor:
+                case Alu | OpXor | SourceX:
+                case Alu | OpLsh:
+                case Alu | OpLsh | SourceX:
+                case Alu | OpRsh:
+                case Alu | OpRsh | SourceX:
                 case Alu | OpNeg:
                 // loads
-                case Ld | SizeW | ModeAbs: case Ld | SizeH | ModeAbs: case Ld | SizeB | ModeAbs:
+                case Ld | SizeW | ModeAbs:
+                case Ld | SizeH | ModeAbs:
+                case Ld | SizeB | ModeAbs:
                 case Ld | SizeW | ModeLen:
-                case Ld | SizeW | ModeInd: case Ld | SizeH | ModeInd: case Ld | SizeB | ModeInd:
-                case Ld | ModeImm: case Ld | ModeMem:
-                case Ldx | SizeW | ModeLen: case Ldx | SizeB | ModeMsh: case Ldx | ModeImm: case Ldx | ModeMem:
+                case Ld | SizeW | ModeInd:
+                case Ld | SizeH | ModeInd:
+                case Ld | SizeB | ModeInd:
+                case Ld | ModeImm:
+                case Ld | ModeMem:
+                case Ldx | SizeW | ModeLen:
+                case Ldx | SizeB | ModeMsh:
+                case Ldx | ModeImm:
+                case Ldx | ModeMem:
                 // stores, registers, returns
-                case St: case Stx:
-                case Misc: case Misc | 0x80:
-                case Ret | RetK: case Ret | RetA:
+                case St:
+                case Stx:
+                case Misc:
+                case Misc | 0x80:
+                case Ret | RetK:
+                case Ret | RetA:
                 // jumps
                 case Jmp | OpJa:
-                case Jmp | OpJeq: case Jmp | OpJeq | SourceX:
-                case Jmp | OpJge: case Jmp | OpJge | SourceX:
-                case Jmp | OpJgt: case Jmp | OpJgt | SourceX:
-                case Jmp | OpJset: case Jmp | OpJset | SourceX:
+                case Jmp | OpJeq:
+                case Jmp | OpJeq | SourceX:
+                case Jmp | OpJge:
+                case Jmp | OpJge | SourceX:
+                case Jmp | OpJgt:
+                case Jmp | OpJgt | SourceX:
+                case Jmp | OpJset:
+                case Jmp | OpJset | SourceX:
                     return true;
                 default:
                     return false;
