@@ -97,6 +97,7 @@ namespace Kernel.Logic.Net
             if (up)
             {
                 iface.Flags |= InterfaceFlags.Up;
+                iface.EverUp = true;
                 if (iface.Device == null || iface.Device.LinkUp)
                     iface.Flags |= InterfaceFlags.Running | InterfaceFlags.LowerUp;
                 if (iface.Address != 0)

@@ -140,8 +140,9 @@ namespace Kernel.Logic.Net
             output.U32(Netlink.IFLA_NUM_TX_QUEUES, 1);
             output.U32(Netlink.IFLA_NUM_RX_QUEUES, 1);
             output.U8(Netlink.IFLA_CARRIER, (byte)(iface.IsLoopback || iface.Device!.LinkUp ? 1 : 0));
-            // The queueing discipline Linux attaches: none on lo; pfifo_fast on a card once up (noop before).
-            output.Text(Netlink.IFLA_QDISC, iface.IsLoopback ? "noqueue"u8 : iface.IsUp ? "pfifo_fast"u8 : "noop"u8);
+            // The queueing discipline Linux attaches when a link first goes up (Debian's default fq_codel on a card,
+            // none on lo); "noop" before.
+            output.Text(Netlink.IFLA_QDISC, !iface.EverUp ? "noop"u8 : iface.IsLoopback ? "noqueue"u8 : "fq_codel"u8);
             Span<byte> mac = stackalloc byte[6];
             iface.Mac.Write(mac, 0);
             output.Attribute(Netlink.IFLA_ADDRESS, mac);
@@ -316,29 +317,13 @@ namespace Kernel.Logic.Net
 
         private static void DumpRoutes(NetStack stack, uint sequence, uint portId, ref NetlinkWriter output)
         {
-            // In the order of Linux's trie: by destination, then the shorter prefix, then the metric.
-            Span<bool> done = stackalloc bool[RoutingTable.Capacity];
-            done.Clear();
-            while (true)
+            Span<int> order = stackalloc int[RoutingTable.Capacity];
+            int count = stack.Routes.InOrder(order);
+            for (int k = 0; k < count; k++)
             {
-                int best = -1;
-                Route b = default;
-                for (int i = 0; i < RoutingTable.Capacity; i++)
-                {
-                    Route r = stack.Routes.At(i);
-                    if (done[i] || !r.InUse || r.Interface!.IsLoopback)
-                        continue;
-                    if (best < 0 || r.Destination < b.Destination || (r.Destination == b.Destination
-                        && (r.Netmask < b.Netmask || (r.Netmask == b.Netmask && r.Metric < b.Metric))))
-                    {
-                        best = i;
-                        b = r;
-                    }
-                }
-                if (best < 0)
-                    return;
-                done[best] = true;
-                WriteRoute(b, Netlink.NLM_F_MULTI, sequence, portId, ref output);
+                Route r = stack.Routes.At(order[k]);
+                if (!r.Interface!.IsLoopback)
+                    WriteRoute(r, Netlink.NLM_F_MULTI, sequence, portId, ref output);
             }
         }
 
