@@ -51,6 +51,8 @@ namespace Kernel.Net
         public uint PeerUid, PeerGid;
         /// <summary>SO_BINDTODEVICE: the interface index the socket is bound to (0: none).</summary>
         public int BoundDevice;
+        /// <summary>A filter was attached to a socket of a family that does not filter (SO_DETACH_FILTER then succeeds once).</summary>
+        private bool _filterAttached;
 
         protected Socket(int family, int type, int protocol, int flags)
         {
@@ -94,10 +96,17 @@ namespace Kernel.Net
         protected virtual int AttachFilter(byte[] program)
         {
             Owned.Free(program);
+            _filterAttached = true;
             return 0;
         }
         /// <summary>SO_DETACH_FILTER: -ENOENT when no filter is attached.</summary>
-        protected virtual int DetachFilter() => -Errno.ENOENT;
+        protected virtual int DetachFilter()
+        {
+            if (!_filterAttached)
+                return -Errno.ENOENT;
+            _filterAttached = false;
+            return 0;
+        }
 
         // ---- waiting --------------------------------------------------------------------------------
 
