@@ -37,7 +37,16 @@ namespace Kernel.Logic.Net
         public bool Readable => _queue == null || !_queue.IsEmpty;
         public bool HasFilter => _filter != null;
         /// <summary>The next datagram's length as recv would return it whole (FIONREAD), 0 when none.</summary>
-        public int NextLength => _queue == null || _queue.IsEmpty ? 0 : _queue.FirstLength - (Raw ? 0 : Ethernet.HeaderLength);
+        public int NextLength
+        {
+            get
+            {
+                if (_queue == null || _queue.IsEmpty)
+                    return 0;
+                _queue.Peek(out _, out _, out ushort length);
+                return length;
+            }
+        }
 
         /// <summary>The protocol argument of socket(2) and sll_protocol are in network order: the EtherType they name.</summary>
         public static ushort EtherTypeOf(int networkOrder) => (ushort)((networkOrder & 0xFF) << 8 | (networkOrder >> 8 & 0xFF));
@@ -138,8 +147,9 @@ namespace Kernel.Logic.Net
                 return -Errno.EBADF;
             if (_queue.IsEmpty)
                 return -Errno.EAGAIN;
-            ReadOnlySpan<byte> frame = _queue.Peek(out uint ifindex, out ushort type, out _);
-            ReadOnlySpan<byte> d = Raw ? frame : frame.Slice(Ethernet.HeaderLength);
+            // Each record is the frame (at least its link header) and, as its extra word, how much of it recv gives.
+            ReadOnlySpan<byte> frame = _queue.Peek(out uint ifindex, out ushort type, out ushort length);
+            ReadOnlySpan<byte> d = frame.Slice(Raw ? 0 : Ethernet.HeaderLength, length);
             fullLength = d.Length;
             int n = d.Length < buffer.Length ? d.Length : buffer.Length;
             d.Slice(0, n).CopyTo(buffer);
@@ -169,7 +179,8 @@ namespace Kernel.Logic.Net
             ushort etherType = Ethernet.Type(frame);
             if (Protocol != EthernetAll && Protocol != etherType)
                 return;
-            int keep = frame.Length;
+            int offset = Raw ? 0 : Ethernet.HeaderLength;
+            int keep = frame.Length - offset;
             if (_filter != null)
             {
                 var context = new ClassicBpf.Context
@@ -179,14 +190,14 @@ namespace Kernel.Logic.Net
                     Ifindex = iface.Index,
                     HardwareType = InterfaceIoctl.HardwareEther,
                 };
-                int offset = Raw ? 0 : Ethernet.HeaderLength;
                 uint snap = ClassicBpf.Run(_filter, frame, offset, Ethernet.HeaderLength, in context);
                 if (snap == 0)
                     return;
-                if (snap < (uint)(frame.Length - offset))
-                    keep = offset + (int)snap;
+                if (snap < (uint)keep)
+                    keep = (int)snap;
             }
-            if (!_queue.Enqueue(frame.Slice(0, keep), (uint)iface.Index, packetType))
+            int stored = offset + keep < Ethernet.HeaderLength ? Ethernet.HeaderLength : offset + keep;
+            if (!_queue.Enqueue(frame.Slice(0, stored), (uint)iface.Index, packetType, (ushort)keep))
             {
                 Drops++;
                 return;

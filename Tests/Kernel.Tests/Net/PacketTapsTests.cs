@@ -130,6 +130,25 @@ public class PacketTapsTests
     }
 
     [Fact]
+    public void A_filter_keeping_fewer_bytes_than_the_link_header_truncates_a_raw_frame()
+    {
+        PacketEndpoint e = _stack.Packets.Create(raw: true, PacketEndpoint.EthernetAll, 65536);
+        byte[] keepFive = new byte[8];
+        LittleEndian.Put16(keepFive, 0, 0x06);
+        LittleEndian.Put32(keepFive, 4, 5);
+        Assert.Equal(0, ClassicBpf.Validate(keepFive));
+        e.AttachFilter(keepFive);
+        _stack.Receive(_eth, Offer(), 0);
+        Assert.Equal(5, e.NextLength);
+        var buffer = new byte[2048];
+        var address = new byte[PacketEndpoint.SockaddrLength];
+        Assert.Equal(5, e.Receive(buffer, address, false, out int full, out _));
+        Assert.Equal(5, full);
+        Assert.Equal(0x0800, BigEndian.U16(address, 2)); // the address still comes from the whole header
+        e.Close();
+    }
+
+    [Fact]
     public void Local_name_names_the_bound_interface()
     {
         PacketEndpoint e = _stack.Packets.Create(raw: false, PacketEndpoint.EtherTypeOf(0x0008), 4096);
