@@ -16,6 +16,10 @@ namespace Kernel.Logic.Net
         public uint Address, Netmask, Broadcast;
         public uint Flags;
         public int Mtu;
+        /// <summary>SIOCGIFTXQLEN and netlink's IFLA_TXQLEN (Linux's default 1000; only reported).</summary>
+        public int TxQueueLength = 1000;
+        /// <summary>Whether the interface was ever up (Linux attaches its queueing discipline then).</summary>
+        public bool EverUp;
 
         public ulong RxPackets, RxBytes, RxErrors, RxDropped;
         public ulong TxPackets, TxBytes, TxErrors, TxDropped;
@@ -30,6 +34,7 @@ namespace Kernel.Logic.Net
             {
                 Flags = InterfaceFlags.Loopback;
                 Mtu = NetStack.LoopbackMtu;
+                EverUp = true; // the stack brings lo up at once
             }
             else
             {

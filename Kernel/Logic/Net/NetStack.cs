@@ -43,10 +43,13 @@ namespace Kernel.Logic.Net
         public INetWaker? Waker;
         /// <summary>DNS servers learned from DHCP or ip= (0 = none), for /etc/resolv.conf or /proc/net/pnp.</summary>
         public readonly uint[] DnsServers = new uint[3];
+        /// <summary>The AF_PACKET endpoints: they see every frame received on an interface that is up, and every frame sent.</summary>
+        public readonly PacketTaps Packets;
 
         public NetStack()
         {
             Arp = new ArpCache(this);
+            Packets = new PacketTaps(this);
             Loopback = new NetInterface(1, null, 0);
             _interfaces[0] = Loopback;
             Loopback.Flags |= InterfaceFlags.Up | InterfaceFlags.Running;
@@ -94,6 +97,7 @@ namespace Kernel.Logic.Net
             if (up)
             {
                 iface.Flags |= InterfaceFlags.Up;
+                iface.EverUp = true;
                 if (iface.Device == null || iface.Device.LinkUp)
                     iface.Flags |= InterfaceFlags.Running | InterfaceFlags.LowerUp;
                 if (iface.Address != 0)
@@ -497,6 +501,21 @@ namespace Kernel.Logic.Net
             }
             iface.TxPackets++;
             iface.TxBytes += (ulong)frame.Length;
+            Packets.Outgoing(iface, frame, null);
+            return 0;
+        }
+
+        /// <summary>A whole frame from a packet socket (<paramref name="sender"/>), sent as it is.</summary>
+        internal int TransmitFrame(NetInterface iface, ReadOnlySpan<byte> frame, PacketEndpoint sender)
+        {
+            if (iface.Device == null || iface.Device.Transmit(frame) < 0)
+            {
+                iface.TxDropped++;
+                return -Errno.ENOBUFS;
+            }
+            iface.TxPackets++;
+            iface.TxBytes += (ulong)frame.Length;
+            Packets.Outgoing(iface, frame, sender);
             return 0;
         }
 
@@ -528,6 +547,7 @@ namespace Kernel.Logic.Net
             }
             else
             {
+                Packets.Incoming(iface, frame);
                 MacAddress destination = Ethernet.Destination(frame);
                 if (destination.IsGroup)
                     iface.RxMulticast++;
@@ -914,6 +934,7 @@ namespace Kernel.Logic.Net
                 _udp[i]?.Close();
             for (int i = 0; i < _icmp.Length; i++)
                 _icmp[i]?.Close();
+            Packets.Dispose();
             Arp.Dispose();
             Reassembly.Free();
             _loopbackQueue.Free();

@@ -1,3 +1,5 @@
+using System;
+
 namespace Kernel.Logic.Net
 {
     /// <summary>
@@ -12,10 +14,12 @@ namespace Kernel.Logic.Net
             int start = t.Length;
             t.Append("Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT"u8);
             Pad(ref t, start);
-            for (int i = 0; i < RoutingTable.Capacity; i++)
+            Span<int> order = stackalloc int[RoutingTable.Capacity];
+            int count = stack.Routes.InOrder(order);
+            for (int k = 0; k < count; k++)
             {
-                Route r = stack.Routes.At(i);
-                if (!r.InUse || r.Interface!.IsLoopback)
+                Route r = stack.Routes.At(order[k]);
+                if (r.Interface!.IsLoopback)
                     continue;
                 start = t.Length;
                 t.Append(r.Interface.Name);

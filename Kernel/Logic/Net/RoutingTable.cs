@@ -1,3 +1,5 @@
+using System;
+
 namespace Kernel.Logic.Net
 {
     /// <summary>
@@ -64,6 +66,41 @@ namespace Kernel.Logic.Net
             }
             return -Errno.ESRCH;
         }
+
+        /// <summary>Removes the route in slot <paramref name="index"/>: 0, or -ESRCH when the slot is free.</summary>
+        public int RemoveAt(int index)
+        {
+            if (!_routes[index].InUse)
+                return -Errno.ESRCH;
+            _routes[index] = default;
+            return 0;
+        }
+
+        /// <summary>
+        /// The used slots in the order of Linux's trie (what /proc/net/route and netlink dumps list): by destination,
+        /// then the longer prefix, then the lower metric. Writes them into <paramref name="slots"/> (room for
+        /// <see cref="Capacity"/>) and returns how many.
+        /// </summary>
+        public int InOrder(Span<int> slots)
+        {
+            int n = 0;
+            for (int i = 0; i < Capacity; i++)
+            {
+                if (!_routes[i].InUse)
+                    continue;
+                int at = n++;
+                while (at > 0 && Before(in _routes[i], in _routes[slots[at - 1]]))
+                {
+                    slots[at] = slots[at - 1];
+                    at--;
+                }
+                slots[at] = i;
+            }
+            return n;
+        }
+
+        private static bool Before(in Route a, in Route b) =>
+            a.Destination < b.Destination || (a.Destination == b.Destination && (a.Netmask > b.Netmask || (a.Netmask == b.Netmask && a.Metric < b.Metric)));
 
         /// <summary>Removes every route through <paramref name="iface"/> (its address went away).</summary>
         public void RemoveAll(NetInterface iface)

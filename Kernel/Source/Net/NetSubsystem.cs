@@ -48,6 +48,8 @@ namespace Kernel.Net
             var stack = new NetStack();
             stack.Waker = new NetWaker();
             Stack = stack;
+            PacketSocket.Register();
+            NetlinkSocket.Register();
             for (int i = 0; i < VirtioBus.NicCount; i++)
             {
                 NetInterface? iface = stack.AddEthernet(VirtioBus.Nic(i));

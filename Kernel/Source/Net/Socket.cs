@@ -49,6 +49,10 @@ namespace Kernel.Net
         public bool HasPeerCredentials;
         public int PeerPid;
         public uint PeerUid, PeerGid;
+        /// <summary>SO_BINDTODEVICE: the interface index the socket is bound to (0: none).</summary>
+        public int BoundDevice;
+        /// <summary>A filter was attached to a socket of a family that does not filter (SO_DETACH_FILTER then succeeds once).</summary>
+        private bool _filterAttached;
 
         protected Socket(int family, int type, int protocol, int flags)
         {
@@ -85,6 +89,24 @@ namespace Kernel.Net
         public virtual int SetFamilyOption(int level, int name, ReadOnlySpan<byte> value) => -Errno.ENOPROTOOPT;
         /// <summary>Writes a family-level option into <paramref name="value"/> (room for 256 bytes) and returns its length.</summary>
         public virtual int GetFamilyOption(int level, int name, Span<byte> value) => -Errno.ENOPROTOOPT;
+        /// <summary>
+        /// SO_ATTACH_FILTER with a program <see cref="ClassicBpf.Validate"/> accepted; the socket owns the array from now
+        /// on. A family that filters nothing (all but AF_PACKET so far) accepts it and frees it.
+        /// </summary>
+        protected virtual int AttachFilter(byte[] program)
+        {
+            Owned.Free(program);
+            _filterAttached = true;
+            return 0;
+        }
+        /// <summary>SO_DETACH_FILTER: -ENOENT when no filter is attached.</summary>
+        protected virtual int DetachFilter()
+        {
+            if (!_filterAttached)
+                return -Errno.ENOENT;
+            _filterAttached = false;
+            return 0;
+        }
 
         // ---- waiting --------------------------------------------------------------------------------
 
@@ -136,6 +158,12 @@ namespace Kernel.Net
                 case SocketConstants.SO_SNDTIMEO_OLD:
                 case SocketConstants.SO_SNDTIMEO_NEW:
                     return SetTimeout(value, ref SendTimeout);
+                case SocketConstants.SO_BINDTODEVICE:
+                    return BindToDevice(value);
+                case SocketConstants.SO_ATTACH_FILTER:
+                    return SetFilter(value);
+                case SocketConstants.SO_DETACH_FILTER:
+                    return DetachFilter();
                 case SocketConstants.SO_LINGER:
                     {
                         if (value.Length < 8)
@@ -191,6 +219,45 @@ namespace Kernel.Net
             }
         }
 
+        /// <summary>SO_BINDTODEVICE: an interface name (empty unbinds); changing a binding needs root (CAP_NET_RAW).</summary>
+        private int BindToDevice(ReadOnlySpan<byte> value)
+        {
+            int n = 0;
+            while (n < value.Length && n < InterfaceIoctl.NameSize - 1 && value[n] != 0)
+                n++;
+            if (BoundDevice != 0 && Scheduler.Current.Process?.Euid != 0)
+                return -Errno.EPERM;
+            if (n == 0)
+            {
+                BoundDevice = 0;
+                return 0;
+            }
+            NetInterface? iface = NetSubsystem.Stack?.FindInterface(value.Slice(0, n));
+            if (iface == null)
+                return -Errno.ENODEV;
+            BoundDevice = iface.Index;
+            return 0;
+        }
+
+        /// <summary>SO_ATTACH_FILTER: a struct sock_fprog {u16 len; struct sock_filter *filter}; the program is read from user memory and checked.</summary>
+        private int SetFilter(ReadOnlySpan<byte> value)
+        {
+            if (value.Length < 16)
+                return -Errno.EINVAL;
+            int count = LittleEndian.U16(value, 0);
+            ulong address = LittleEndian.U64(value, 8);
+            if (count == 0 || count > ClassicBpf.MaxInstructions || address == 0)
+                return -Errno.EINVAL;
+            byte[] program = new byte[count * ClassicBpf.InstructionSize];
+            int r = UserMemory.CopyIn(address, program) < 0 ? -Errno.EFAULT : ClassicBpf.Validate(program);
+            if (r < 0)
+            {
+                Owned.Free(program);
+                return r;
+            }
+            return AttachFilter(program);
+        }
+
         /// <summary>A struct timeval (two 64-bit words) as SO_RCVTIMEO/SO_SNDTIMEO take it: {0, 0} is no timeout.</summary>
         private static int SetTimeout(ReadOnlySpan<byte> value, ref ulong timeout)
         {
@@ -228,6 +295,15 @@ namespace Kernel.Net
                     ControlMessages.WriteI32(value, 0, Linger ? 1 : 0);
                     ControlMessages.WriteI32(value, 4, LingerSeconds);
                     return 8;
+                case SocketConstants.SO_BINDTODEVICE:
+                    {
+                        NetInterface? iface = BoundDevice != 0 ? NetSubsystem.Stack?.FindInterface(BoundDevice) : null;
+                        if (iface == null)
+                            return 0;
+                        iface.Name.CopyTo(value);
+                        value[iface.Name.Length] = 0;
+                        return iface.Name.Length + 1;
+                    }
                 case SocketConstants.SO_PEERCRED:
                     if (HasPeerCredentials)
                         ControlMessages.WriteCredentials(value, PeerPid, PeerUid, PeerGid);
@@ -317,7 +393,7 @@ namespace Kernel.Net
         {
             if (command == TtyIoctl.FIONREAD)
                 return Listening ? -Errno.EINVAL : UserMemory.Write(argument, ReadableBytes);
-            return -Errno.ENOTTY;
+            return InterfaceRequests.Ioctl(this, command, argument);
         }
 
         /// <summary>Sockets show as S_IFSOCK with mode 0777, as Linux's sockfs inodes.</summary>
