@@ -74,7 +74,10 @@ namespace Kernel.Boot
             Power.Initialize(s_tree);
             // User space comes from an initramfs or a root disk; with neither, the kernel's own test shell runs.
             if (s_initrdEnd > s_initrdStart || Logic.BootArgs.TryGet(BootArguments, "root"u8, out _))
+            {
+                Net.NetSubsystem.WaitForConfiguration();
                 Processes.UserInit.Start(s_initrdStart, s_initrdEnd, BootArguments);
+            }
             Shell.Run();
         }
 

@@ -30,6 +30,11 @@ namespace Kernel.Net
         private static bool s_ping;
         private static IcmpSocket? s_pingSocket;
         private static ulong s_pingSentAt;
+        /// <summary>Woken when eth0 gets a lease (<see cref="WaitForConfiguration"/>).</summary>
+        private static readonly object LeaseChannel = new object();
+
+        /// <summary>How long the boot waits for a DHCP answer before starting user space anyway.</summary>
+        private const ulong ConfigurationWaitMs = 5000;
 
         public static NetStack? Stack { get; private set; }
 
@@ -177,6 +182,7 @@ namespace Kernel.Net
             if (dhcp == null || dhcp.Version == s_loggedVersion)
                 return;
             s_loggedVersion = dhcp.Version;
+            Scheduler.WakeAll(LeaseChannel);
             Span<byte> a = stackalloc byte[16], s = stackalloc byte[16];
             if (dhcp.Address == 0)
             {
@@ -221,6 +227,32 @@ namespace Kernel.Net
                 s_ping = false;
             }
             return next < now + 1000 ? next : now + 1000;
+        }
+
+        /// <summary>
+        /// Holds the boot until eth0's DHCP lease arrives (at most <see cref="ConfigurationWaitMs"/>), so that
+        /// init starts with its network configured, as Linux's ipconfig holds the boot for <c>ip=dhcp</c>.
+        /// Without DHCP on eth0 it returns at once; without an answer the client keeps asking in the background.
+        /// </summary>
+        public static void WaitForConfiguration()
+        {
+            if (s_eth0 == null || Stack!.DhcpOf(s_eth0) == null)
+                return;
+            ulong deadline = SystemTimer.Counter() + ConfigurationWaitMs * SystemTimer.Frequency / 1000;
+            while (true)
+            {
+                ulong daif = Cpu.SaveAndDisableInterrupts();
+                bool leased = Stack.DhcpOf(s_eth0)!.Address != 0;
+                if (leased || SystemTimer.Counter() >= deadline)
+                {
+                    Cpu.RestoreInterrupts(daif);
+                    if (!leased)
+                        Log.Line($"eth0: no DHCP answer in {ConfigurationWaitMs / 1000} s; going on (the client keeps asking)");
+                    return;
+                }
+                Scheduler.Block(LeaseChannel, deadline);
+                Cpu.RestoreInterrupts(daif);
+            }
         }
     }
 }
