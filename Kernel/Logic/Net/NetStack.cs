@@ -545,15 +545,23 @@ namespace Kernel.Logic.Net
             Leave();
         }
 
-        /// <summary>Leaves a stack entry point: the outermost one delivers what was looped back meanwhile.</summary>
-        private void Enter() => _depth++;
+        /// <summary>
+        /// Enters the stack from outside (a system call into a transport such as TCP, the network thread's
+        /// timers): what is looped back meanwhile is queued, not delivered, so a transport is never re-entered
+        /// from its own send. Pair with <see cref="Leave"/>.
+        /// </summary>
+        public void Enter() => _depth++;
 
-        private void Leave()
+        /// <summary>Leaves a stack entry point: the outermost one delivers what was looped back meanwhile.</summary>
+        public void Leave()
         {
             _depth--;
             if (_depth == 0)
                 DrainLoopback();
         }
+
+        /// <summary>Datagrams looped back and not yet delivered (more than one drain takes): the network thread polls again.</summary>
+        public bool LoopbackPending => !_loopbackQueue.IsEmpty;
 
         private void DrainLoopback()
         {

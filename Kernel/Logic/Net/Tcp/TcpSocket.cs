@@ -76,6 +76,10 @@ namespace Kernel.Logic.Net.Tcp
             _stack = stack;
         }
 
+        /// <summary>Who holds the socket, for /proc/net/tcp's uid and inode columns (inode 0 once the user closed it, as Linux shows orphans).</summary>
+        public uint OwnerUid;
+        public ulong OwnerInode;
+
         // ---- Options (setsockopt) ----
 
         /// <summary>TCP_NODELAY: send small segments at once instead of waiting for outstanding data to be acknowledged (Nagle).</summary>
@@ -431,6 +435,7 @@ namespace Kernel.Logic.Net.Tcp
                     }
                     break;
                 case TcpState.TimeWait:
+                    ReleaseBuffers();
                     break;
             }
             _stack.Reap();
@@ -1045,7 +1050,23 @@ namespace Kernel.Logic.Net.Tcp
             _state = TcpState.TimeWait;
             _rtoAt = _persistAt = _delAckAt = Never;
             Arm(ref _stateAt, nowMs + TimeWaitMs);
+            if (!_userHeld)
+                ReleaseBuffers();
             _stack.Wake(this);
+        }
+
+        /// <summary>
+        /// A closed connection in TIME_WAIT neither sends data nor keeps any: its rings shrink to what they
+        /// hold (nothing), so that a TIME_WAIT socket costs little more than its object (Linux keeps a small
+        /// tcp_timewait_sock for the same reason).
+        /// </summary>
+        private void ReleaseBuffers()
+        {
+            _send?.Resize(_send.Count);
+            _recv?.Resize(_recv.Count);
+            Owned.Free(_ooo);
+            _ooo = null;
+            _oooCount = 0;
         }
 
         private void AddOutOfOrder(uint start, uint end)

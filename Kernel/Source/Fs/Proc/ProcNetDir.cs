@@ -2,7 +2,7 @@ using Kernel.Logic.Fs;
 
 namespace Kernel.Fs.Proc
 {
-    /// <summary>/proc/net: the network stack's files (dev, route, arp).</summary>
+    /// <summary>/proc/net: the network stack's files (dev, route, arp, tcp, udp).</summary>
     public sealed class ProcNetDir : ProcFixedDir
     {
         public void Build()
@@ -10,6 +10,8 @@ namespace Kernel.Fs.Proc
             AddFile("dev"u8, ProcContent.NetDev, null);
             AddFile("route"u8, ProcContent.NetRoute, null);
             AddFile("arp"u8, ProcContent.NetArp, null);
+            AddFile("tcp"u8, ProcContent.NetTcp, null);
+            AddFile("udp"u8, ProcContent.NetUdp, null);
         }
 
         public override Inode? Parent => ProcFs.Instance?.Root;

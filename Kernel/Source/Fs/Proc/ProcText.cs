@@ -93,6 +93,12 @@ namespace Kernel.Fs.Proc
                     if (Net.NetSubsystem.Stack != null)
                         Logic.Net.ProcNetRoute.RenderArp(Net.NetSubsystem.Stack, ref t);
                     break;
+                case ProcContent.NetTcp:
+                    Logic.Net.ProcNetInet.RenderTcp(Net.NetSubsystem.Tcp, ref t);
+                    break;
+                case ProcContent.NetUdp:
+                    Logic.Net.ProcNetInet.RenderUdp(Net.NetSubsystem.Stack, ref t);
+                    break;
                 case ProcContent.Partitions:
                     Logic.Block.PartitionsText.Render(Logic.Block.BlockDevices.Table, ref t);
                     break;
