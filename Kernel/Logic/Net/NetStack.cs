@@ -25,7 +25,8 @@ namespace Kernel.Logic.Net
         private readonly byte[] _frame = new byte[Ethernet.HeaderLength + 65536];
         private readonly byte[] _transport = new byte[65536];
         private readonly DatagramQueue _loopbackQueue = new DatagramQueue(LoopbackQueueBytes);
-        private readonly ITransportReceiver?[] _transports = new ITransportReceiver?[256];
+        // object, not ITransportReceiver: the kernel's CoreLib does not type-check stores into arrays of interfaces.
+        private readonly object?[] _transports = new object?[256];
         private readonly DhcpClient?[] _dhcp = new DhcpClient?[MaxInterfaces];
         private UdpSocket?[] _udp = new UdpSocket?[16];
         private IcmpSocket?[] _icmp = new IcmpSocket?[8];
@@ -667,7 +668,7 @@ namespace Kernel.Logic.Net
                 UdpInput(iface, source, destination, payload, header, broadcast);
                 return;
             }
-            ITransportReceiver? t = _transports[protocol];
+            ITransportReceiver? t = _transports[protocol] as ITransportReceiver;
             if (t != null)
             {
                 if (!broadcast)

@@ -23,6 +23,8 @@ namespace Kernel.Net
 
         private readonly TcpSocket _tcp;
         private int _userMss, _fastOpen;
+        /// <summary>A connect said EINPROGRESS: the next connect reports how it ended (Linux's SS_CONNECTING).</summary>
+        private bool _connecting;
 
         internal InetStreamSocket(TcpSocket tcp, int flags) : base(SocketConstants.SOCK_STREAM, IPPROTO_TCP, flags)
         {
@@ -149,6 +151,22 @@ namespace Kernel.Net
                 return r;
             if (Listening)
                 return -Errno.EISCONN;
+            if (_connecting)
+            {
+                if (_tcp.State == TcpState.SynSent || _tcp.State == TcpState.SynReceived)
+                {
+                    if (NonBlocking)
+                        return -Errno.EALREADY;
+                }
+                else
+                {
+                    _connecting = false;
+                    if (Connected)
+                        return 0;
+                    int e0 = _tcp.TakeError();
+                    return e0 != 0 ? -e0 : -Errno.ECONNABORTED;
+                }
+            }
             if (ip == 0)
                 ip = Ipv4Address.Loopback; // Linux: INADDR_ANY means this host
             if (Stack.IsBroadcastAddress(ip) || Ipv4Address.IsMulticast(ip))
@@ -160,6 +178,7 @@ namespace Kernel.Net
                 r = -Errno.ECONNABORTED;
             if (r != -Errno.EINPROGRESS && r != -Errno.EALREADY)
                 return r;
+            _connecting = true;
             if (NonBlocking)
                 return r;
             ulong deadline = 0;
@@ -178,6 +197,7 @@ namespace Kernel.Net
                 if (w < 0)
                     return -Errno.EINTR; // Linux: an interrupted connect goes on in the background
             }
+            _connecting = false;
             int e = _tcp.TakeError();
             if (e != 0)
                 return -e;
