@@ -57,6 +57,13 @@ namespace Kernel.Logic.Net
             }
         }
 
+        /// <summary>/proc/net/tcp6 without IPv6: the header alone (busybox netstat reads it after tcp and complains when it is missing).</summary>
+        public static void RenderTcp6Header(ref TextBuilder t)
+            => t.Append("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"u8);
+
+        public static void RenderUdp6Header(ref TextBuilder t)
+            => t.Append("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"u8);
+
         private static void Line(ref TextBuilder t, int index, uint local, ushort localPort, uint remote, ushort remotePort,
             int state, int txQueue, int rxQueue, uint uid, ulong inode)
         {
