@@ -100,7 +100,8 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
             byte[] body = Encoding.ASCII.GetBytes($"hello from the host {token}\n");
             s.Write(Encoding.ASCII.GetBytes($"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\n\r\n"));
             s.Write(body);
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         server.Start();
         try
         {
