@@ -511,7 +511,7 @@ namespace Kernel.Net
 
         protected override void CloseEndpoint()
         {
-            if (Linger && LingerSeconds > 0 && !NonBlocking && Connected)
+            if (Linger && LingerSeconds > 0 && Connected)
             {
                 // SO_LINGER with a time: wait, up to it, for what was sent to be acknowledged.
                 ulong deadline = 0;

@@ -69,4 +69,31 @@ public class InetSocketLogicTests
         // 60 s later it is gone from the table.
         Assert.True(link.RunUntil(() => link.A.Count == 0, 120_000));
     }
+
+    [Fact]
+    public void ReceiveBufferSmallerThanTheMss_StillOpensItsWindow()
+    {
+        // Loopback's MSS is 65,496: a 4 KiB SO_RCVBUF must still take data (Linux counts the MSS at most the space).
+        var link = new SimulatedLink { MtuA = 65536, MtuB = 65536 };
+        var (client, server, _) = link.Connect(configure: s => s.ReceiveBufferSize = 4096);
+        var data = new byte[100_000];
+        new Random(5).NextBytes(data);
+        var got = new List<byte>();
+        int sent = 0;
+        var buffer = new byte[8192];
+        link.Applications = () =>
+        {
+            if (sent < data.Length)
+            {
+                int n = client.Send(data.AsSpan(sent), link.Now);
+                if (n > 0)
+                    sent += n;
+            }
+            int r;
+            while ((r = server.Receive(buffer, false, link.Now)) > 0)
+                got.AddRange(buffer[..r]);
+        };
+        Assert.True(link.RunUntil(() => got.Count == data.Length, 10_000), $"{got.Count} of {data.Length} bytes in 10 s");
+        Assert.Equal(data, got.ToArray());
+    }
 }

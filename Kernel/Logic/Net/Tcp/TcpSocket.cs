@@ -1242,9 +1242,12 @@ namespace Kernel.Logic.Net.Tcp
                 return 0;
             uint current = Seq.Gt(_rcvAdvEdge, _rcvNxt) ? _rcvAdvEdge - _rcvNxt : 0;
             uint free = (uint)(_recv.Capacity - _recv.Count);
-            // Like Linux, less than an MSS of space is advertised as a zero window (receiver SWS avoidance).
-            uint win = free < (uint)_mss ? 0 : free;
-            if (win > current && win - current < Math.Min((uint)_recv.Capacity / 2, (uint)_mss))
+            // Like Linux, less than an MSS of space is advertised as a zero window (receiver SWS avoidance);
+            // the MSS counted is at most half the buffer (Linux clamps it to the space), or a buffer smaller
+            // than the MSS (SO_RCVBUF 4096 on loopback's 65,496) would never open its window.
+            uint mss = ReceiveMss;
+            uint win = free < mss ? 0 : free;
+            if (win > current && win - current < mss)
                 win = current;
             if (win < current)
                 win = current;
@@ -1263,9 +1266,12 @@ namespace Kernel.Logic.Net.Tcp
                 return;
             uint current = Seq.Gt(_rcvAdvEdge, _rcvNxt) ? _rcvAdvEdge - _rcvNxt : 0;
             uint free = (uint)(_recv!.Capacity - _recv.Count);
-            if (free >= 2 * current && free - current >= (uint)_mss)
+            if (free >= 2 * current && free - current >= ReceiveMss)
                 SendAck();
         }
+
+        /// <summary>The segment size the receive window is counted in: the MSS, at most half the receive buffer.</summary>
+        private uint ReceiveMss => Math.Max(1u, Math.Min((uint)_mss, (uint)_recv!.Capacity / 2));
 
         private void SendSyn(ulong nowMs)
         {
