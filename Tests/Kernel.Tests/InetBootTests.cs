@@ -223,7 +223,16 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
         using (TcpClient client = ConnectThroughForward(hostPort))
         {
             NetworkStream s = client.GetStream();
-            s.Write(buffer, 0, Size);
+            client.SendTimeout = 60_000;
+            try
+            {
+                s.Write(buffer, 0, Size);
+            }
+            catch (IOException e)
+            {
+                throw new Xunit.Sdk.XunitException($"host->guest stalled ({e.Message}); the guest's view:\n" +
+                    vm.RunShellCommand("cat /proc/net/tcp /proc/net/dev; ls -l /tmp/recv"));
+            }
             client.Client.Shutdown(SocketShutdown.Send);
             s.ReadTimeout = 60_000;
             try
