@@ -214,10 +214,11 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
         Assert.Equal(guestSum, Convert.ToHexString(SHA256.HashData(buffer)).ToLowerInvariant());
         vm.RunShellCommand("kill %1 2>/dev/null; wait");
 
-        // Host to guest: the host sends random bytes, nc writes them to a file.
+        // Host to guest: the host sends random bytes, nc writes them to a file through a reader that starts
+        // 3 s late, so the guest's window closes and must reopen (persist probes, window updates).
         RandomNumberGenerator.Fill(buffer);
         string hostSum = Convert.ToHexString(SHA256.HashData(buffer)).ToLowerInvariant();
-        vm.RunShellCommand($"rm /tmp/big; nc -l -p {GuestPort} > /tmp/recv & true");
+        vm.RunShellCommand($"rm /tmp/big; nc -l -p {GuestPort} | (sleep 3; cat > /tmp/recv) & true");
         WaitForListener(vm);
         watch.Restart();
         using (TcpClient client = ConnectThroughForward(hostPort))
@@ -230,8 +231,18 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
             }
             catch (IOException e)
             {
-                throw new Xunit.Sdk.XunitException($"host->guest stalled ({e.Message}); the guest's view:\n" +
-                    vm.RunShellCommand("cat /proc/net/tcp /proc/net/dev; ls -l /tmp/recv"));
+                string console = vm.Output;
+                string view;
+                try
+                {
+                    view = vm.RunShellCommand("cat /proc/net/tcp /proc/net/dev; ls -l /tmp/recv", TimeSpan.FromSeconds(20));
+                }
+                catch (TimeoutException)
+                {
+                    view = "(the shell does not answer)";
+                }
+                throw new Xunit.Sdk.XunitException($"host->guest stalled ({e.Message}); the guest's view:\n{view}\nthe console's end:\n" +
+                    console[Math.Max(0, console.Length - 3000)..]);
             }
             client.Client.Shutdown(SocketShutdown.Send);
             s.ReadTimeout = 60_000;
