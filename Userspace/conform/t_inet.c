@@ -379,6 +379,11 @@ TEST(tcp_epipe_sigpipe_and_nosignal)
     EQ(pipes, 1);
     ERR(send(c, "x", 1, MSG_NOSIGNAL), EPIPE);
     EQ(pipes, 1);
+    /* a socket never connected: EPIPE and SIGPIPE too */
+    int u = SYS(socket(AF_INET, SOCK_STREAM, 0));
+    ERR(write(u, "x", 1), EPIPE);
+    EQ(pipes, 2);
+    close(u);
     /* a peer that closed: data is refused with a reset, then writes fail */
     close(c);
     char buf[4];

@@ -228,8 +228,7 @@ namespace Kernel.Net
             if ((request.Flags & SocketConstants.MSG_OOB) != 0)
                 return -Errno.EOPNOTSUPP;
             long total = request.Data.Total, sent = 0;
-            if (request.Address.Length > 0 && !Connected)
-                return _tcp.State == TcpState.Closed || _tcp.State == TcpState.Listen ? -Errno.EPIPE : -Errno.EISCONN;
+            // A destination address is ignored (Linux's tcp_sendmsg never reads msg_name).
             bool dontWait = DontWait(request.Flags);
             ulong deadline = 0;
             byte[] buffer = new byte[total < Chunk ? (total > 0 ? (int)total : 1) : Chunk];
@@ -284,7 +283,8 @@ namespace Kernel.Net
                     result = sent;
                     break;
                 }
-                result = n == -Errno.EPIPE ? BrokenPipe(request.Flags) : n;
+                // Linux: a socket that is not connected fails sends with EPIPE (sk_stream_wait_connect), SIGPIPE too.
+                result = n == -Errno.EPIPE || n == -Errno.ENOTCONN ? BrokenPipe(request.Flags) : n;
                 break;
             } while (sent < total);
             Owned.Free(buffer);
