@@ -25,7 +25,8 @@ namespace Kernel.Logic.Net
         private readonly byte[] _frame = new byte[Ethernet.HeaderLength + 65536];
         private readonly byte[] _transport = new byte[65536];
         private readonly DatagramQueue _loopbackQueue = new DatagramQueue(LoopbackQueueBytes);
-        private readonly ITransportReceiver?[] _transports = new ITransportReceiver?[256];
+        // object, not ITransportReceiver: the kernel's CoreLib does not type-check stores into arrays of interfaces.
+        private readonly object?[] _transports = new object?[256];
         private readonly DhcpClient?[] _dhcp = new DhcpClient?[MaxInterfaces];
         private UdpSocket?[] _udp = new UdpSocket?[16];
         private IcmpSocket?[] _icmp = new IcmpSocket?[8];
@@ -565,15 +566,23 @@ namespace Kernel.Logic.Net
             Leave();
         }
 
-        /// <summary>Leaves a stack entry point: the outermost one delivers what was looped back meanwhile.</summary>
-        private void Enter() => _depth++;
+        /// <summary>
+        /// Enters the stack from outside (a system call into a transport such as TCP, the network thread's
+        /// timers): what is looped back meanwhile is queued, not delivered, so a transport is never re-entered
+        /// from its own send. Pair with <see cref="Leave"/>.
+        /// </summary>
+        public void Enter() => _depth++;
 
-        private void Leave()
+        /// <summary>Leaves a stack entry point: the outermost one delivers what was looped back meanwhile.</summary>
+        public void Leave()
         {
             _depth--;
             if (_depth == 0)
                 DrainLoopback();
         }
+
+        /// <summary>Datagrams looped back and not yet delivered (more than one drain takes): the network thread polls again.</summary>
+        public bool LoopbackPending => !_loopbackQueue.IsEmpty;
 
         private void DrainLoopback()
         {
@@ -679,7 +688,7 @@ namespace Kernel.Logic.Net
                 UdpInput(iface, source, destination, payload, header, broadcast);
                 return;
             }
-            ITransportReceiver? t = _transports[protocol];
+            ITransportReceiver? t = _transports[protocol] as ITransportReceiver;
             if (t != null)
             {
                 if (!broadcast)

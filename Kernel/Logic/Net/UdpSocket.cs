@@ -27,6 +27,9 @@ namespace Kernel.Logic.Net
         public bool AllowBroadcast;
         /// <summary>SO_REUSEADDR: another socket with it may bind the same port.</summary>
         public bool ReuseAddress;
+        /// <summary>Who holds the socket, for /proc/net/udp's uid and inode columns.</summary>
+        public uint OwnerUid;
+        public ulong OwnerInode;
         /// <summary>Datagrams dropped because the queue was full.</summary>
         public ulong Drops;
 

@@ -5,6 +5,7 @@ using Kernel.Drivers;
 using Kernel.Drivers.Virtio;
 using Kernel.Logic;
 using Kernel.Logic.Net;
+using Kernel.Logic.Net.Tcp;
 using Kernel.Threading;
 
 namespace Kernel.Net
@@ -37,6 +38,8 @@ namespace Kernel.Net
         private const ulong ConfigurationWaitMs = 5000;
 
         public static NetStack? Stack { get; private set; }
+        /// <summary>TCP, above <see cref="Stack"/>: its segments come in through the stack, its timers run on the net thread.</summary>
+        public static TcpStack? Tcp { get; private set; }
 
         /// <summary>
         /// The stack's clock: milliseconds of the system counter. Not Time.Clock's monotonic time, whose base is
@@ -51,10 +54,14 @@ namespace Kernel.Net
         public static void Start(ReadOnlySpan<byte> bootArgs)
         {
             var stack = new NetStack();
-            stack.Waker = new NetWaker();
+            var waker = new NetWaker();
+            stack.Waker = waker;
             Stack = stack;
             PacketSocket.Register();
             NetlinkSocket.Register();
+            Tcp = new TcpStack(stack, new KernelTcpRandom(), waker);
+            stack.RegisterTransport(IpProtocol.Tcp, new TcpReceiver(Tcp));
+            SocketFamilies.Register(SocketConstants.AF_INET, &InetSocket.Create, null);
             for (int i = 0; i < VirtioBus.NicCount; i++)
             {
                 NetInterface? iface = stack.AddEthernet(VirtioBus.Nic(i));
@@ -120,6 +127,14 @@ namespace Kernel.Net
             }
         }
 
+        /// <summary>Makes the net thread run its timers now (TCP armed one earlier than the deadline it sleeps to).</summary>
+        public static void Kick()
+        {
+            s_pending = true;
+            if (s_thread != null)
+                Scheduler.Wake(s_thread);
+        }
+
         /// <summary>From the card's interrupt.</summary>
         private static void FramesArrived()
         {
@@ -150,10 +165,15 @@ namespace Kernel.Net
                         s_eth0.Flags &= ~(InterfaceFlags.Running | InterfaceFlags.LowerUp);
                 }
                 ulong next = stack.Poll(now);
+                stack.Enter();
+                ulong tcpNext = Tcp!.Poll(stack.Now);
+                stack.Leave();
+                if (tcpNext < next)
+                    next = tcpNext;
                 ReportLease();
                 next = SelfTest(now, next);
                 ulong daif = Cpu.SaveAndDisableInterrupts();
-                if (!s_pending && !AnyReceived())
+                if (!s_pending && !AnyReceived() && !stack.LoopbackPending)
                 {
                     ulong wakeAt = 0;
                     if (next != ulong.MaxValue)

@@ -137,7 +137,7 @@ namespace Kernel.Net
         }
 
         /// <summary>Takes the pending error (SO_ERROR reads and clears it).</summary>
-        public int TakeError()
+        public virtual int TakeError()
         {
             int e = PendingError;
             PendingError = 0;
@@ -150,6 +150,19 @@ namespace Kernel.Net
         {
             if (level != SocketConstants.SOL_SOCKET)
                 return SetFamilyOption(level, name, value);
+            int r = SetSocketOption(name, value);
+            if (r == 0)
+                SocketOptionChanged(name);
+            return r;
+        }
+
+        /// <summary>After a SOL_SOCKET option was set: a family whose protocol keeps its own copy (TCP's buffers, SO_LINGER...) takes it.</summary>
+        protected virtual void SocketOptionChanged(int name)
+        {
+        }
+
+        private int SetSocketOption(int name, ReadOnlySpan<byte> value)
+        {
             switch (name)
             {
                 case SocketConstants.SO_RCVTIMEO_OLD:

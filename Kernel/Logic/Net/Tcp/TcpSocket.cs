@@ -76,6 +76,10 @@ namespace Kernel.Logic.Net.Tcp
             _stack = stack;
         }
 
+        /// <summary>Who holds the socket, for /proc/net/tcp's uid and inode columns (inode 0 once the user closed it, as Linux shows orphans).</summary>
+        public uint OwnerUid;
+        public ulong OwnerInode;
+
         // ---- Options (setsockopt) ----
 
         /// <summary>TCP_NODELAY: send small segments at once instead of waiting for outstanding data to be acknowledged (Nagle).</summary>
@@ -431,6 +435,7 @@ namespace Kernel.Logic.Net.Tcp
                     }
                     break;
                 case TcpState.TimeWait:
+                    ReleaseBuffers();
                     break;
             }
             _stack.Reap();
@@ -1045,7 +1050,23 @@ namespace Kernel.Logic.Net.Tcp
             _state = TcpState.TimeWait;
             _rtoAt = _persistAt = _delAckAt = Never;
             Arm(ref _stateAt, nowMs + TimeWaitMs);
+            if (!_userHeld)
+                ReleaseBuffers();
             _stack.Wake(this);
+        }
+
+        /// <summary>
+        /// A closed connection in TIME_WAIT neither sends data nor keeps any: its rings shrink to what they
+        /// hold (nothing), so that a TIME_WAIT socket costs little more than its object (Linux keeps a small
+        /// tcp_timewait_sock for the same reason).
+        /// </summary>
+        private void ReleaseBuffers()
+        {
+            _send?.Resize(_send.Count);
+            _recv?.Resize(_recv.Count);
+            Owned.Free(_ooo);
+            _ooo = null;
+            _oooCount = 0;
         }
 
         private void AddOutOfOrder(uint start, uint end)
@@ -1221,9 +1242,12 @@ namespace Kernel.Logic.Net.Tcp
                 return 0;
             uint current = Seq.Gt(_rcvAdvEdge, _rcvNxt) ? _rcvAdvEdge - _rcvNxt : 0;
             uint free = (uint)(_recv.Capacity - _recv.Count);
-            // Like Linux, less than an MSS of space is advertised as a zero window (receiver SWS avoidance).
-            uint win = free < (uint)_mss ? 0 : free;
-            if (win > current && win - current < Math.Min((uint)_recv.Capacity / 2, (uint)_mss))
+            // Like Linux, less than an MSS of space is advertised as a zero window (receiver SWS avoidance);
+            // the MSS counted is at most half the buffer (Linux clamps it to the space), or a buffer smaller
+            // than the MSS (SO_RCVBUF 4096 on loopback's 65,496) would never open its window.
+            uint mss = ReceiveMss;
+            uint win = free < mss ? 0 : free;
+            if (win > current && win - current < mss)
                 win = current;
             if (win < current)
                 win = current;
@@ -1242,9 +1266,12 @@ namespace Kernel.Logic.Net.Tcp
                 return;
             uint current = Seq.Gt(_rcvAdvEdge, _rcvNxt) ? _rcvAdvEdge - _rcvNxt : 0;
             uint free = (uint)(_recv!.Capacity - _recv.Count);
-            if (free >= 2 * current && free - current >= (uint)_mss)
+            if (free >= 2 * current && free - current >= ReceiveMss)
                 SendAck();
         }
+
+        /// <summary>The segment size the receive window is counted in: the MSS, at most half the receive buffer.</summary>
+        private uint ReceiveMss => Math.Max(1u, Math.Min((uint)_mss, (uint)_recv!.Capacity / 2));
 
         private void SendSyn(ulong nowMs)
         {

@@ -4,6 +4,7 @@ namespace Kernel.Fs.Proc
     public enum ProcContent
     {
         MemInfo, Uptime, Mounts, CpuInfo, Stat, LoadAvg, Version, FileSystems, Partitions, NetDev, NetRoute, NetArp,
+        NetTcp, NetUdp, NetTcp6, NetUdp6,
         PidStat, PidStatus, PidCmdline, PidComm, PidMaps, PidStatm,
     }
 }

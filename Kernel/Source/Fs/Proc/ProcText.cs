@@ -93,6 +93,18 @@ namespace Kernel.Fs.Proc
                     if (Net.NetSubsystem.Stack != null)
                         Logic.Net.ProcNetRoute.RenderArp(Net.NetSubsystem.Stack, ref t);
                     break;
+                case ProcContent.NetTcp:
+                    Logic.Net.ProcNetInet.RenderTcp(Net.NetSubsystem.Tcp, ref t);
+                    break;
+                case ProcContent.NetUdp:
+                    Logic.Net.ProcNetInet.RenderUdp(Net.NetSubsystem.Stack, ref t);
+                    break;
+                case ProcContent.NetTcp6:
+                    Logic.Net.ProcNetInet.RenderTcp6Header(ref t);
+                    break;
+                case ProcContent.NetUdp6:
+                    Logic.Net.ProcNetInet.RenderUdp6Header(ref t);
+                    break;
                 case ProcContent.Partitions:
                     Logic.Block.PartitionsText.Render(Logic.Block.BlockDevices.Table, ref t);
                     break;
