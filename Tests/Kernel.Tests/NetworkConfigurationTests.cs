@@ -103,7 +103,7 @@ public abstract class NetworkConfigurationTests(BusyboxGuestRoot root, BootMachi
     /// udhcpc gets the lease over AF_PACKET and its script configures eth0 with ifconfig and route; then the
     /// configuration tools and a ping to the gateway behave as on Linux.
     /// </summary>
-    [Fact(Skip = "needs AF_INET sockets (the inet branch): ifconfig and route open socket(AF_INET, SOCK_DGRAM), udhcpc socket(AF_INET, SOCK_RAW, IPPROTO_RAW)")]
+    [Fact]
     public void Udhcpc_ifconfig_and_route_configure_the_network_as_on_Linux()
     {
         using QemuMachine linux = BootLinux();

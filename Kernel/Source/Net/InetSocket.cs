@@ -60,6 +60,11 @@ namespace Kernel.Net
                 case SocketConstants.SOCK_RAW:
                     if (uid != 0)
                         return -Errno.EPERM;
+                    if (protocol == InetRawIpSocket.IPPROTO_RAW)
+                    {
+                        socket = new InetRawIpSocket(flags);
+                        return 0;
+                    }
                     if (protocol != IPPROTO_ICMP)
                         return -Errno.EPROTONOSUPPORT;
                     socket = new InetDatagramSocket(stack.CreateIcmp(raw: true), SocketConstants.SOCK_RAW, flags);

@@ -31,9 +31,6 @@ namespace Kernel.Net
         private static bool s_ping;
         private static IcmpSocket? s_pingSocket;
         private static ulong s_pingSentAt;
-        /// <summary>Woken when eth0 gets a lease (<see cref="WaitForConfiguration"/>).</summary>
-        private static readonly object LeaseChannel = new object();
-
         /// <summary>How long the boot waits for a DHCP answer before starting user space anyway.</summary>
         private const ulong ConfigurationWaitMs = 5000;
 
@@ -202,7 +199,6 @@ namespace Kernel.Net
             if (dhcp == null || dhcp.Version == s_loggedVersion)
                 return;
             s_loggedVersion = dhcp.Version;
-            Scheduler.WakeAll(LeaseChannel);
             Span<byte> a = stackalloc byte[16], s = stackalloc byte[16];
             if (dhcp.Address == 0)
             {
@@ -259,19 +255,20 @@ namespace Kernel.Net
             if (s_eth0 == null || Stack!.DhcpOf(s_eth0) == null)
                 return;
             ulong deadline = SystemTimer.Counter() + ConfigurationWaitMs * SystemTimer.Frequency / 1000;
-            while (true)
+            // The boot runs on the idle thread, which may not block: it lets the net thread run and sleeps
+            // until an interrupt (a frame, the tick) while nothing else can.
+            while (Stack.DhcpOf(s_eth0)!.Address == 0)
             {
-                ulong daif = Cpu.SaveAndDisableInterrupts();
-                bool leased = Stack.DhcpOf(s_eth0)!.Address != 0;
-                if (leased || SystemTimer.Counter() >= deadline)
+                if (SystemTimer.Counter() >= deadline)
                 {
-                    Cpu.RestoreInterrupts(daif);
-                    if (!leased)
-                        Log.Line($"eth0: no DHCP answer in {ConfigurationWaitMs / 1000} s; going on (the client keeps asking)");
+                    Log.Line($"eth0: no DHCP answer in {ConfigurationWaitMs / 1000} s; going on (the client keeps asking)");
                     return;
                 }
-                Scheduler.Block(LeaseChannel, deadline);
-                Cpu.RestoreInterrupts(daif);
+                Cpu.DisableInterrupts();
+                if (!Scheduler.AnyRunnableBesidesIdle())
+                    Cpu.WaitForInterrupt();
+                Cpu.EnableInterrupts();
+                Scheduler.Yield();
             }
         }
     }
