@@ -26,27 +26,13 @@ public static class NetworkSideBySide
 
     public static int Run(int runs)
     {
-        var repo = HostTools.FindRepository();
-        var cache = Environment.GetEnvironmentVariable("VIRT_EMULATOR_CACHE") is { Length: > 0 } c
-            ? c
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "virt-emulator");
-        var linux = Path.Combine(cache, "guest", "Image");
-        var initrd = Path.Combine(cache, "guest", "initramfs.cpio.gz");
-        var rootfs = Path.Combine(cache, "disk", "rootfs.ext2");
-        var key = Path.Combine(cache, "ssh", "id_ed25519");
-        var ourKernel = repo is null ? "Kernel/bin/Image" : Path.Combine(repo, "Kernel", "bin", "Image");
-        foreach (var (file, hint) in new[]
-                 {
-                     (linux, "bash scripts/setup.sh"), (initrd, "bash scripts/setup.sh"), (rootfs, "bash scripts/setup.sh"),
-                     (ourKernel, "nice dotnet build Kernel/Kernel.csproj"),
-                 })
+        if (GuestFiles.Find() is not { } files)
         {
-            if (!File.Exists(file))
-            {
-                Console.Error.WriteLine($"benchmark: {file} is missing; run: {hint}");
-                return 1;
-            }
+            return 1;
         }
+
+        var (linux, initrd, rootfs, ourKernel) = (files.Linux, files.Initrd, files.RootDisk, files.OurKernel);
+        var key = Path.Combine(files.Cache, "ssh", "id_ed25519");
 
         var temp = Directory.CreateTempSubdirectory("net-bench-").FullName;
         try
