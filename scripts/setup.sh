@@ -40,7 +40,11 @@ DEBIAN_PACKAGES=(
   "tmux=3.3a-3"
   "e2fsprogs=1.47.0-2+b2"
   "libslirp0=4.7.0-1"
+  "dpkg-dev=1.21.23"
+  "openssh-client=1:9.2p1-2+deb12u10"
 )
+# The guest's SSH server, built from Debian's bookworm source (with musl's source for crypt()).
+DROPBEAR_SOURCE_VERSION=2022.83-1+deb12u3
 
 # The stamp: this script, the guest's init, every Userspace source (names and contents; not the
 # build output in Userspace/bin/) and the disk image's recipe.
@@ -112,6 +116,12 @@ Suites: bookworm sid
 Components: main
 Architectures: amd64 arm64
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: $mirror
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
 apt_private=(
   -o Dir::Etc::SourceList=/dev/null
@@ -128,7 +138,7 @@ apt_private=(
 # named after this run's process id ($$ is the same in subshells).
 private_update() {
   [[ -f "$papt/updated.$$" ]] && return 0
-  say "updating the private package lists (bookworm + sid, amd64 + arm64)"
+  say "updating the private package lists (bookworm + sid, amd64 + arm64, bookworm's sources)"
   apt-get "${apt_private[@]}" update >&2 || die "private apt-get update failed"
   rm -f "$papt"/updated.* && touch "$papt/updated.$$"
 }
@@ -150,6 +160,27 @@ fetch_deb() {
     (cd "$papt/downloads" && apt-get "${apt_private[@]}" download "$name=$newest" >&2) || die "could not download $name"
   fi
   ls "$papt/downloads/${name%%:*}_"*.deb | head -n1
+}
+
+# Unpacks Debian's source package NAME at VERSION (or the newest version whose string starts with
+# FALLBACK_PREFIX if that exact version is gone), with Debian's patches applied, and prints the source
+# tree's path. apt checks the files against the signed package lists.
+fetch_source() {
+  local name=$1 version=$2 prefix=$3
+  local dir="$papt/source/$name"
+  if [[ "$(cat "$dir/REQUESTED" 2>/dev/null)" == "$version" && -d "$dir/tree" ]]; then echo "$dir/tree"; return; fi
+  private_update
+  rm -rf "$dir" && mkdir -p "$dir"
+  if ! (cd "$dir" && apt-get "${apt_private[@]}" source --download-only "$name=$version" >&2); then
+    local newest
+    newest=$(apt-cache "${apt_private[@]}" showsrc "$name" | awk '/^Version:/{print $2}' | grep "^$prefix" | sort -V | tail -n1 || true)
+    [[ -n "$newest" ]] || die "the source of $name $version is not available and no $prefix* version is either"
+    say "warning: the source of $name $version is gone; taking $newest"
+    (cd "$dir" && apt-get "${apt_private[@]}" source --download-only "$name=$newest" >&2) || die "could not download the source of $name"
+  fi
+  dpkg-source --no-check -x "$dir"/*.dsc "$dir/tree" >&2 || die "could not unpack the source of $name"
+  echo "$version" >"$dir/REQUESTED"
+  echo "$dir/tree"
 }
 
 # --- Unicorn ----------------------------------------------------------------------------------------
@@ -250,11 +281,55 @@ if [[ ! -f "$musl/usr/lib/aarch64-linux-musl/libc.a" || "$(cat "$musl/VERSION" 2
 fi
 MUSL_DIR="$musl" bash "$repo/Userspace/build.sh" || die "Userspace/build.sh failed"
 
+# --- The SSH server: dropbear, its host keys and root's authorized keys ---------------------------
+# Built once per recipe (its version, musl's and Userspace/dropbear/), into the cache.
+dropbear="$cache/dropbear"
+dropbear_want=$({ echo "$DROPBEAR_SOURCE_VERSION $MUSL_VERSION"; cat "$repo"/Userspace/dropbear/*; } | sha256sum | cut -c1-64)
+if [[ ! -x "$dropbear/dropbearmulti" || "$(cat "$dropbear/stamp" 2>/dev/null)" != "$dropbear_want" ]]; then
+  dropbear_src=$(fetch_source dropbear "$DROPBEAR_SOURCE_VERSION" "2022.83-")
+  musl_src=$(fetch_source musl "$MUSL_VERSION" "1.2.3-")
+  say "building dropbear $(cat "$papt/source/dropbear/REQUESTED") (about a minute)"
+  MUSL_DIR="$musl" bash "$repo/Userspace/dropbear/build.sh" "$dropbear_src" "$musl_src" "$dropbear/dropbearmulti" ||
+    die "Userspace/dropbear/build.sh failed"
+  echo "$dropbear_want" >"$dropbear/stamp"
+fi
+# The host keys are made once and kept: the guest's identity, and with it the host's known_hosts,
+# survives every rebuild of the image.
+ssh_dir="$cache/ssh"
+mkdir -p -m 700 "$ssh_dir/host"
+for type in ed25519 ecdsa rsa; do
+  key="$ssh_dir/host/dropbear_${type}_host_key"
+  [[ -f "$key" ]] && continue
+  rm -f "$key.tmp"
+  qemu-aarch64-static "$dropbear/dropbearmulti" dropbearkey -t "$type" -f "$key.tmp" >/dev/null 2>&1 ||
+    die "dropbearkey could not make the $type host key"
+  mv "$key.tmp" "$key"
+done
+# Root's authorized keys: the project's own key (tests and benchmarks log in with it) and the public keys
+# of the user running the set-up. A user with no key at all gets one, ~/.ssh/id_ed25519, so that a plain
+# `ssh -p 2222 root@localhost` logs in.
+[[ -f "$ssh_dir/id_ed25519" ]] ||
+  ssh-keygen -q -t ed25519 -N "" -C "virt-emulator project key" -f "$ssh_dir/id_ed25519" || die "ssh-keygen failed"
+user=${SUDO_USER:-$(id -un)}
+user_home=$(getent passwd "$user" | cut -d: -f6)
+if [[ -n "$user_home" ]] && ! compgen -G "$user_home/.ssh/id_*.pub" >/dev/null; then
+  mkdir -p -m 700 "$user_home/.ssh"
+  ssh-keygen -q -t ed25519 -N "" -C "$user@$(hostname) (made by the virt-emulator set-up)" -f "$user_home/.ssh/id_ed25519" ||
+    die "ssh-keygen failed"
+  chown "$user:" "$user_home/.ssh" "$user_home/.ssh/id_ed25519" "$user_home/.ssh/id_ed25519.pub"
+  say "you had no SSH key: made $user_home/.ssh/id_ed25519 (root in the guest accepts it)"
+fi
+{
+  cat "$ssh_dir/id_ed25519.pub"
+  if [[ -n "$user_home" ]] && compgen -G "$user_home/.ssh/id_*.pub" >/dev/null; then cat "$user_home"/.ssh/id_*.pub; fi
+} | sort -u >"$ssh_dir/authorized_keys"
+
 # --- The guest's disk: the pristine root file system image (disk-images/) ---------------------------
 # The emulator copies it to a working image on first use, so this one stays as built.
 mkdir -p "$cache/disk"
 busybox_deb=$(fetch_deb busybox-static:arm64 "$BUSYBOX_VERSION" "1:1.35.")
-bash "$repo/disk-images/build.sh" "$busybox_deb" "$cache/disk/rootfs.ext2" || die "disk-images/build.sh failed"
+DROPBEAR_MULTI="$dropbear/dropbearmulti" SSH_HOST_KEYS="$ssh_dir/host" AUTHORIZED_KEYS="$ssh_dir/authorized_keys" \
+  bash "$repo/disk-images/build.sh" "$busybox_deb" "$cache/disk/rootfs.ext2" || die "disk-images/build.sh failed"
 say "root disk image in $cache/disk/rootfs.ext2"
 
 echo "$want" >"$stamp"

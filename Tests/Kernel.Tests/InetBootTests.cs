@@ -39,11 +39,13 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
     /// <summary>Boots the busybox guest with a virtio-net card whose host port <paramref name="hostPort"/> forwards to the guest's <see cref="GuestPort"/>.</summary>
     private QemuMachine Boot(int hostPort)
     {
-        var vm = new QemuMachine(_machine, "", "512M", "-initrd", _root.Initramfs,
-            "-netdev", $"user,id=n0,hostfwd=tcp:127.0.0.1:{hostPort}-:{GuestPort}", "-device", "virtio-net-device,netdev=n0");
-        vm.WaitFor(@"eth0: 10\.0\.2\.15/24 via DHCP from 10\.0\.2\.2$", TimeSpan.FromSeconds(60));
-        vm.WaitFor(@"^system test shell ready$", TimeSpan.FromSeconds(60));
-        return vm;
+        return new QemuMachine(_machine, "", "512M", "-initrd", _root.Initramfs,
+            "-netdev", $"user,id=n0,hostfwd=tcp:127.0.0.1:{hostPort}-:{GuestPort}", "-device", "virtio-net-device,netdev=n0")
+            .StartedWith(vm =>
+            {
+                vm.WaitFor(@"eth0: 10\.0\.2\.15/24 via DHCP from 10\.0\.2\.2$", TimeSpan.FromSeconds(60));
+                vm.WaitFor(@"^system test shell ready$", TimeSpan.FromSeconds(60));
+            });
     }
 
     /// <summary>Connects to the guest's <see cref="GuestPort"/> through hostfwd.</summary>

@@ -14,20 +14,21 @@ public abstract class NetworkConfigurationTests(BusyboxGuestRoot root, BootMachi
 
     private QemuMachine BootOurs()
     {
-        var vm = new QemuMachine(machine, "ip=off", "512M", [.. new[] { "-initrd", root.Initramfs }.Concat(Network)]);
-        vm.WaitFor(@"^system test shell ready$", TimeSpan.FromSeconds(60));
-        return vm;
+        return new QemuMachine(machine, "ip=off", "512M", [.. new[] { "-initrd", root.Initramfs }.Concat(Network)])
+            .StartedWith(vm => vm.WaitFor(@"^system test shell ready$", TimeSpan.FromSeconds(60)));
     }
 
     /// <summary>Debian's Linux with the set-up's initramfs (its virtio_net module), on QEMU: the reference.</summary>
     private static QemuMachine BootLinux()
     {
         string guest = Path.Combine(BusyboxGuestRoot.CacheFolder, "guest");
-        var vm = QemuMachine.WithKernel(BootMachine.Qemu, Path.Combine(guest, "Image"), "console=ttyAMA0", "512M",
-            [.. new[] { "-initrd", Path.Combine(guest, "initramfs.cpio.gz") }.Concat(Network)]);
-        vm.WaitFor(@"busybox initramfs ready", TimeSpan.FromSeconds(60));
-        vm.RunShellCommand("dmesg -n 1");
-        return vm;
+        return QemuMachine.WithKernel(BootMachine.Qemu, Path.Combine(guest, "Image"), "console=ttyAMA0", "512M",
+            [.. new[] { "-initrd", Path.Combine(guest, "initramfs.cpio.gz") }.Concat(Network)])
+            .StartedWith(vm =>
+            {
+                vm.WaitFor(@"busybox initramfs ready", TimeSpan.FromSeconds(60));
+                vm.RunShellCommand("dmesg -n 1");
+            });
     }
 
     /// <summary>Takes out what only Linux has (IPv6) and what differs from run to run (counters, busybox's qlen, which it reads through an AF_INET socket).</summary>

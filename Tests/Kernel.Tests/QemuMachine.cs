@@ -203,6 +203,25 @@ public sealed class QemuMachine : IDisposable
         return start >= end.Index ? "" : output[start..end.Index];
     }
 
+    /// <summary>
+    /// Runs <paramref name="startUp"/> (the waits of a boot) and returns the machine; when it fails, ends the
+    /// machine before passing the failure on, so that a boot that never finished (a panic, a timeout) leaves
+    /// no emulator process running after the test.
+    /// </summary>
+    public QemuMachine StartedWith(Action<QemuMachine> startUp)
+    {
+        try
+        {
+            startUp(this);
+            return this;
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Ends the machine at once (SIGKILL), as a power cut would.</summary>
     public void Kill()
     {

@@ -157,6 +157,14 @@ void write_file(const char *path, const char *s);
 /* Reads a whole file into a static buffer (NUL-terminated); returns its length. */
 size_t read_file(const char *path, char *buf, size_t cap);
 
+/* The leak check: runs cycle(i, ctx) for i = 0..cycles-1 in rounds and watches /proc/meminfo's Slab
+ * (the kernel's heap on ours). The first round may fill caches. A leak grows Slab in every round, in
+ * proportion to the cycles; Linux's Slab also moves by a few slabs between two readings for reasons
+ * that are not leaks (per-CPU slab caches, objects freed only after an RCU grace period), so one round
+ * growing by less than bound_kib shows nothing is lost, and the check fails only when three measured
+ * rounds all grew by bound_kib or more. */
+void expect_no_slab_growth(const char *what, int cycles, long bound_kib, void (*cycle)(int i, void *ctx), void *ctx);
+
 /* Monotonic clock in nanoseconds (raw syscall, no vDSO). */
 int64_t mono_ns(void);
 /* Sleeps ms milliseconds (nanosleep, restarted on EINTR). */

@@ -205,6 +205,31 @@ size_t read_file(const char *path, char *buf, size_t cap)
     return n;
 }
 
+static long slab_kib(void)
+{
+    static char buf[8192];
+    read_file("/proc/meminfo", buf, sizeof buf);
+    char *p = strstr(buf, "\nSlab:");
+    if (!p) FAIL("no Slab: line in /proc/meminfo");
+    return strtol(p + 6, NULL, 10);
+}
+
+void expect_no_slab_growth(const char *what, int cycles, long bound_kib, void (*cycle)(int i, void *ctx), void *ctx)
+{
+    long grown[3];
+    for (int round = 0; round <= 3; round++) {
+        long before = slab_kib();
+        for (int i = 0; i < cycles; i++)
+            cycle(i, ctx);
+        if (round == 0)
+            continue;
+        grown[round - 1] = slab_kib() - before;
+        if (grown[round - 1] < bound_kib)
+            return;
+    }
+    FAIL("Slab grew by %ld, %ld and %ld KiB in three rounds of %d %s", grown[0], grown[1], grown[2], cycles, what);
+}
+
 int64_t mono_ns(void)
 {
     struct timespec ts;

@@ -16,6 +16,14 @@ namespace Kernel.Drivers.Virtio
     /// copies the frame into a free slot and reclaims the slots the device finished with as it goes (no
     /// transmit interrupts); a full ring is -ENOBUFS, never a wait. The MAC comes from the configuration
     /// space (VIRTIO_NET_F_MAC), the link state from its status (VIRTIO_NET_F_STATUS).
+    /// <para>
+    /// Both queues notify the device after every batch they make available, whatever the device's
+    /// avail_event asks. On QEMU with one vCPU, the guest's barrier between publishing avail.idx and
+    /// reading avail_event does not order it against QEMU's I/O thread (one vCPU's code is translated
+    /// without memory barriers), so a notification the device needs was sometimes skipped: seen as the
+    /// transmit ring full of frames QEMU never looked at (avail.idx 128 past used.idx, avail_event at
+    /// used.idx) and every SSH session dead. A notification the device does not need costs one MMIO write.
+    /// </para>
     /// </summary>
     public sealed unsafe class VirtioNet : INetDevice
     {
@@ -158,8 +166,10 @@ namespace Kernel.Drivers.Virtio
                 Post(slot);
                 n++;
             }
-            if (n > 0 && _rx.NeedsNotification())
-                _transport.Notify(0);
+            if (n > 0)
+            {
+                _transport.Notify(0); // always: see the class's remarks on lost notifications
+            }
             return n;
         }
 
@@ -194,8 +204,7 @@ namespace Kernel.Drivers.Virtio
                 return -Errno.ENOBUFS;
             }
             _txSlotOfHead[head] = (short)slot;
-            if (_tx.NeedsNotification())
-                _transport.Notify(1);
+            _transport.Notify(1); // always: see the class's remarks on lost notifications
             return 0;
         }
 
