@@ -5,17 +5,18 @@ using System.Text.RegularExpressions;
 namespace Kernel.Tests.Ssh;
 
 /// <summary>
-/// One machine booted as <c>dotnet run</c> boots it (the managed kernel, its root a copy of the set-up's disk,
-/// a virtio-rng and virtio-net with user-mode networking) with a free host port forwarded to the guest's port 22,
-/// where the disk's dropbear listens; and the host's OpenSSH client pointed at it. The client trusts only the
-/// host keys the set-up made for the image (a strict known_hosts) and logs in with the project's key.
+/// One machine booted as <c>dotnet run</c> boots it (the managed kernel, or with <c>-guest linux</c> Debian's
+/// Linux with the set-up's initramfs; its root a copy of the set-up's disk, a virtio-rng and virtio-net with
+/// user-mode networking) with a free host port forwarded to the guest's port 22, where the disk's dropbear
+/// listens; and the host's OpenSSH client pointed at it. The client trusts only the host keys the set-up made
+/// for the image (a strict known_hosts) and logs in with the project's key.
 /// </summary>
 public abstract class SshGuest : IDisposable
 {
     private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(120);
     private readonly string _folder;
 
-    protected SshGuest(BootMachine kind)
+    protected SshGuest(BootMachine kind, bool linux = false)
     {
         Kind = kind;
         _folder = Path.Combine(Path.GetTempPath(), $"ssh-guest-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -31,10 +32,17 @@ public abstract class SshGuest : IDisposable
         Port = FreeHostPort();
         File.WriteAllLines(KnownHosts, HostKeys().Select(k => $"[127.0.0.1]:{Port} {k}"));
 
-        Machine = new QemuMachine(kind, "console=ttyAMA0 root=/dev/vda rw", "512M",
+        string[] devices =
+        [
             "-netdev", $"user,id=n0,hostfwd=tcp:127.0.0.1:{Port}-:22", "-device", "virtio-net-device,netdev=n0",
             "-device", "virtio-rng-device",
-            "-drive", $"file={image},format=raw,if=none,id=root", "-device", "virtio-blk-device,drive=root,serial=root");
+            "-drive", $"file={image},format=raw,if=none,id=root", "-device", "virtio-blk-device,drive=root,serial=root",
+        ];
+        const string Append = "console=ttyAMA0 root=/dev/vda rw";
+        string guest = Path.Combine(CacheFolder, "guest");
+        Machine = linux
+            ? QemuMachine.WithKernel(kind, Path.Combine(guest, "Image"), Append, "512M", ["-initrd", Path.Combine(guest, "initramfs.cpio.gz"), .. devices])
+            : new QemuMachine(kind, Append, "512M", devices);
         try
         {
             Machine.WaitFor(@"^Its recipe is disk-images/", BootTimeout);
@@ -145,6 +153,11 @@ public abstract class SshGuest : IDisposable
 public sealed class SshGuestOnQemu() : SshGuest(BootMachine.Qemu);
 
 public sealed class SshGuestOnEmulator() : SshGuest(BootMachine.Emulator);
+
+/// <summary>Debian's Linux on QEMU with the same disk: the reference every SSH check must also pass on.</summary>
+public sealed class LinuxSshGuestOnQemu() : SshGuest(BootMachine.Qemu, linux: true);
+
+public sealed class LinuxSshGuestOnEmulator() : SshGuest(BootMachine.Emulator, linux: true);
 
 internal static class HostResultExtensions
 {

@@ -6,9 +6,10 @@ using Xunit.Abstractions;
 namespace Kernel.Tests.Ssh;
 
 /// <summary>
-/// A person logs in to the managed kernel over SSH, as the README tells them to: the disk's dropbear, the
-/// host's OpenSSH client through the forwarded port. Key and password logins and refusals, an interactive
-/// session in a terminal (tmux), many logins in a row and at once, scp both ways.
+/// A person logs in to the guest over SSH, as the README tells them to: the disk's dropbear, the host's OpenSSH
+/// client through the forwarded port. Key and password logins and refusals, an interactive session in a
+/// terminal (tmux), many logins in a row and at once, scp both ways. The same checks run on the managed kernel
+/// and on Debian's Linux, each on QEMU and on our machine.
 /// </summary>
 public abstract class SshLoginTests<TGuest>(TGuest guest, ITestOutputHelper log) : IClassFixture<TGuest>
     where TGuest : SshGuest
@@ -76,8 +77,9 @@ public abstract class SshLoginTests<TGuest>(TGuest guest, ITestOutputHelper log)
             // The terminal's size follows the window (SIGWINCH to the foreground).
             Tmux("resize-window", "-t", session, "-x", "120", "-y", "40");
             Thread.Sleep(500);
-            Type(session, "stty size; echo mark-resized");
-            pane = WaitForPane(session, "mark-resized\\s*$", "the second stty");
+            // The awaited line is what the shell prints, never the echo of the typed line.
+            Type(session, "stty size; echo resized-$((6*7))");
+            pane = WaitForPane(session, "resized-42", "the second stty");
             Assert.Matches(@"(?m)^40 120\s*$", pane);
 
             // Ctrl-C reaches a program in the foreground through the line discipline; the shell lives on.
@@ -184,3 +186,9 @@ public sealed class SshLoginTestsOnQemu(SshGuestOnQemu guest, ITestOutputHelper 
 
 [Collection("Emulator")]
 public sealed class SshLoginTestsOnEmulator(SshGuestOnEmulator guest, ITestOutputHelper log) : SshLoginTests<SshGuestOnEmulator>(guest, log);
+
+[Collection("Qemu")]
+public sealed class LinuxSshLoginTestsOnQemu(LinuxSshGuestOnQemu guest, ITestOutputHelper log) : SshLoginTests<LinuxSshGuestOnQemu>(guest, log);
+
+[Collection("Emulator")]
+public sealed class LinuxSshLoginTestsOnEmulator(LinuxSshGuestOnEmulator guest, ITestOutputHelper log) : SshLoginTests<LinuxSshGuestOnEmulator>(guest, log);
