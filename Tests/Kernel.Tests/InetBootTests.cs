@@ -27,14 +27,6 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
         _log = log;
     }
 
-    private static int FreeHostPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     /// <summary>Boots the busybox guest with a virtio-net card whose host port <paramref name="hostPort"/> forwards to the guest's <see cref="GuestPort"/>.</summary>
     private QemuMachine Boot(int hostPort)
@@ -107,7 +99,7 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
         server.Start();
         try
         {
-            using QemuMachine vm = Boot(FreeHostPort());
+            using QemuMachine vm = Boot(HostPorts.Free());
             string output = vm.RunShellCommand($"wget -q -O - http://10.0.2.2:{port}/page; echo rc=$?", TimeSpan.FromSeconds(60));
             Assert.True(server.Join(TimeSpan.FromSeconds(10)), "the host listener got no request\n" + output);
             Assert.Contains($"hello from the host {token}", output);
@@ -123,7 +115,7 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
     [Fact]
     public void Guest_pings_the_gateway_and_a_refused_connection_fails_at_once()
     {
-        int hostPort = FreeHostPort();
+        int hostPort = HostPorts.Free();
         using QemuMachine vm = Boot(hostPort);
         // busybox ping as root opens a raw ICMP socket.
         string ping = vm.RunShellCommand("ping -c 2 10.0.2.2; echo rc=$?", TimeSpan.FromSeconds(30));
@@ -158,7 +150,7 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
     [Fact]
     public void Host_reaches_a_guest_nc_listener_through_hostfwd_with_data_both_ways_and_netstat_shows_it()
     {
-        int hostPort = FreeHostPort();
+        int hostPort = HostPorts.Free();
         using QemuMachine vm = Boot(hostPort);
         // nc's input stays open (it shuts its sending side down at the end of its input): the connection stays established.
         vm.RunShellCommand($"(echo guest-says-hello; sleep 20) | nc -l -p {GuestPort} > /tmp/in & true");
@@ -199,7 +191,7 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
     public void Sixteen_MiB_each_way_through_hostfwd_arrive_with_matching_sha256()
     {
         const int Size = 16 << 20;
-        int hostPort = FreeHostPort();
+        int hostPort = HostPorts.Free();
         using QemuMachine vm = Boot(hostPort);
 
         // Guest to host: a random file served by nc, read by the host.

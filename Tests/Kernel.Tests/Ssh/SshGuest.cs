@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace Kernel.Tests.Ssh;
@@ -29,7 +27,7 @@ public abstract class SshGuest : IDisposable
         string image = Path.Combine(_folder, "root.ext2");
         Check(HostCommand.Run("cp", ["--sparse=always", disk, image], null, TimeSpan.FromMinutes(1)), "cp");
         KnownHosts = Path.Combine(_folder, "known_hosts");
-        Port = FreeHostPort();
+        Port = HostPorts.Free();
         File.WriteAllLines(KnownHosts, HostKeys().Select(k => $"[127.0.0.1]:{Port} {k}"));
 
         string[] devices =
@@ -133,14 +131,6 @@ public abstract class SshGuest : IDisposable
     private static HostResult Check(HostResult r, string what) =>
         r.Succeeded() ? r : throw new InvalidOperationException($"{what} failed ({r.ExitCode}): {r.Stderr}{r.Stdout}");
 
-    private static int FreeHostPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     public void Dispose()
     {
