@@ -350,6 +350,20 @@ namespace Kernel.Fs
         /// </summary>
         internal static int PollWait(int* fds, short* events, short* revents, int count, ulong deadlineNs)
         {
+            object?[]? channels = null;
+            int r = PollWaitWith(fds, events, revents, count, deadlineNs, ref channels);
+            if (channels != null)
+                Owned.Free(channels);
+            return r;
+        }
+
+        /// <summary>
+        /// <see cref="PollWait"/>'s loop; <paramref name="channels"/> (made at
+        /// the first wait, freed by the caller) holds every polled file's wait channel, so that readiness on any
+        /// of them wakes the poller at once.
+        /// </summary>
+        private static int PollWaitWith(int* fds, short* events, short* revents, int count, ulong deadlineNs, ref object?[]? channels)
+        {
             FdTable table = Current.Files!;
             while (true)
             {
@@ -370,18 +384,17 @@ namespace Kernel.Fs
                 ulong now = Clock.MonotonicNanoseconds();
                 if (deadlineNs != 0 && now >= deadlineNs)
                     return 0;
-                // Wait on the first file's channel, waking at least every tick to re-check the others.
-                ulong daif = Cpu.SaveAndDisableInterrupts();
-                object channel = PollChannel;
+                // Wait on every file's channel (and, as a safety net for a file whose readiness changes without a
+                // wake-up of its channel, re-check at the next tick).
+                channels ??= new object?[count];
+                int waited = 0;
                 for (int i = 0; i < count; i++)
                 {
                     OpenFile? file = fds[i] >= 0 ? table.Get(fds[i]) : null;
                     if (file != null)
-                    {
-                        channel = file.WaitChannel;
-                        break;
-                    }
+                        channels[waited++] = file.WaitChannel;
                 }
+                ulong daif = Cpu.SaveAndDisableInterrupts();
                 ulong wake = NextTickCounter();
                 if (deadlineNs != 0)
                 {
@@ -389,14 +402,14 @@ namespace Kernel.Fs
                     if (d < wake)
                         wake = d;
                 }
-                int r = Waiting.WaitOn(channel, wake);
+                int r = Waiting.WaitOnAny(channels, waited, wake);
+                for (int i = 0; i < waited; i++)
+                    channels[i] = null;
                 Cpu.RestoreInterrupts(daif);
                 if (r < 0)
                     return -Errno.ERESTARTSYS;
             }
         }
-
-        private static readonly object PollChannel = new object();
 
         /// <summary>
         /// Ends a wait that ran with a temporary signal mask (ppoll, pselect6, epoll_pwait). Interrupted,

@@ -23,6 +23,9 @@ namespace Kernel.Threading
         public bool Finished => State == ThreadState.Finished;
         /// <summary>What a blocked thread waits for (<see cref="Scheduler.WakeAll"/> wakes by it).</summary>
         public object? WaitChannel;
+        /// <summary>More channels a blocked thread waits for, any of which wakes it (poll, select, epoll): the first <see cref="WaitChannelCount"/>.</summary>
+        public object?[]? WaitChannels;
+        public int WaitChannelCount;
         /// <summary>Counter value at which a blocked thread is woken anyway (0: none).</summary>
         public ulong WakeAt;
         public bool TimedOut;

@@ -94,6 +94,31 @@ namespace Kernel.Threading
             current.WakeAt = 0;
         }
 
+        /// <summary>
+        /// Blocks the current thread until any of the first <paramref name="count"/> of <paramref name="channels"/>
+        /// is woken (call with IRQs masked).
+        /// </summary>
+        public static void BlockOnAny(object?[] channels, int count, ulong wakeAtCounter = 0)
+        {
+            KernelThread current = Current;
+            current.WaitChannels = channels;
+            current.WaitChannelCount = count;
+            Block(null, wakeAtCounter);
+            current.WaitChannels = null;
+            current.WaitChannelCount = 0;
+        }
+
+        private static bool WaitsOn(KernelThread t, object channel)
+        {
+            if (t.WaitChannel == channel)
+                return true;
+            object?[]? more = t.WaitChannels;
+            for (int i = 0; more != null && i < t.WaitChannelCount; i++)
+                if (more[i] == channel)
+                    return true;
+            return false;
+        }
+
         public static void Wake(KernelThread thread)
         {
             if (thread.State == ThreadState.Blocked)
@@ -108,7 +133,7 @@ namespace Kernel.Threading
             KernelThread? t = start;
             do
             {
-                if (t.State == ThreadState.Blocked && t.WaitChannel == channel)
+                if (t.State == ThreadState.Blocked && WaitsOn(t, channel))
                     t.State = ThreadState.Runnable;
                 t = t.Next;
             } while (t != null && t != start);

@@ -16,5 +16,17 @@ namespace Kernel.Threading
                 return -Errno.EINTR;
             return 0;
         }
+
+        /// <summary>Blocks once until any of the first <paramref name="count"/> channels is woken; -EINTR when a signal is pending.</summary>
+        public static int WaitOnAny(object?[] channels, int count, ulong wakeAtCounter = 0)
+        {
+            KernelThread t = Scheduler.Current;
+            if (t.Process != null && t.Process.HasDeliverableSignal())
+                return -Errno.EINTR;
+            Scheduler.BlockOnAny(channels, count, wakeAtCounter);
+            if (t.Process != null && t.Process.HasDeliverableSignal())
+                return -Errno.EINTR;
+            return 0;
+        }
     }
 }
