@@ -188,6 +188,56 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
     }
 
     [Fact]
+    public void A_connection_to_a_guest_that_left_the_network_times_out_cleanly_and_the_guest_comes_back()
+    {
+        int hostPort = HostPorts.Free();
+        using QemuMachine vm = Boot(hostPort);
+        // The guest's listener is there, but the guest has left the network: user-mode networking accepts the
+        // host's connection on the guest's behalf, gets no answer to its SYNs, and must end the connection.
+        vm.RunShellCommand($"(echo back-again | nc -l -p {GuestPort}) & ip link set eth0 down");
+        var watch = Stopwatch.StartNew();
+        using (var client = new TcpClient())
+        {
+            client.Connect(IPAddress.Loopback, hostPort);
+            client.ReceiveTimeout = 180_000;
+            int n;
+            try
+            {
+                n = client.GetStream().Read(new byte[16], 0, 16);
+            }
+            catch (IOException)
+            {
+                n = -1; // reset
+            }
+            Assert.True(n <= 0, $"read {n} bytes from a guest that is not on the network");
+        }
+        _log.WriteLine($"{_machine.Name}: the connection to the vanished guest ended after {watch.Elapsed.TotalSeconds:F0} s");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(150), $"the connection ended only after {watch.Elapsed}");
+
+        // Nothing was harmed: back on the network, the guest is reached through the same forward.
+        vm.RunShellCommand("ip link set eth0 up");
+        string got = "";
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!got.Contains("back-again", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, hostPort);
+            client.ReceiveTimeout = 10_000;
+            var line = new byte[11];
+            try
+            {
+                int n = client.GetStream().Read(line, 0, line.Length);
+                got = Encoding.ASCII.GetString(line, 0, Math.Max(0, n));
+            }
+            catch (IOException)
+            {
+                Thread.Sleep(500);
+            }
+        }
+        Assert.Contains("back-again", got);
+    }
+
+    [Fact]
     public void Sixteen_MiB_each_way_through_hostfwd_arrive_with_matching_sha256()
     {
         const int Size = 16 << 20;
