@@ -62,6 +62,22 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
         return listening;
     }
 
+    /// <summary>Connects through the forward and reads once: the bytes read, 0 at the end of the stream, -1 for a reset.</summary>
+    private static int ReadFromForward(int hostPort, TimeSpan timeout)
+    {
+        using var client = new TcpClient();
+        client.Connect(IPAddress.Loopback, hostPort);
+        client.ReceiveTimeout = (int)timeout.TotalMilliseconds;
+        try
+        {
+            return client.GetStream().Read(new byte[16], 0, 16);
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
     private static void ReadExactly(Stream s, byte[] buffer, int count)
     {
         int got = 0;
@@ -128,21 +144,8 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
         Assert.Contains("Connection refused", refused);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"the refusal took {watch.Elapsed}");
         watch.Restart();
-        using (var client = new TcpClient())
-        {
-            client.Connect(IPAddress.Loopback, hostPort); // slirp accepts, then tries the guest
-            client.ReceiveTimeout = 10_000;
-            int n;
-            try
-            {
-                n = client.GetStream().Read(new byte[16], 0, 16);
-            }
-            catch (IOException)
-            {
-                n = -1; // reset
-            }
-            Assert.True(n <= 0, $"read {n} bytes from a port where nothing listens");
-        }
+        int n = ReadFromForward(hostPort, TimeSpan.FromSeconds(10)); // slirp accepts, then tries the guest
+        Assert.True(n <= 0, $"read {n} bytes from a port where nothing listens");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"the host's connection to a closed guest port took {watch.Elapsed} to end");
         _log.WriteLine($"{_machine.Name}: refused in {watch.ElapsedMilliseconds} ms");
     }
@@ -196,21 +199,8 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
         // host's connection on the guest's behalf, gets no answer to its SYNs, and must end the connection.
         vm.RunShellCommand($"(echo back-again | nc -l -p {GuestPort}) & ip link set eth0 down");
         var watch = Stopwatch.StartNew();
-        using (var client = new TcpClient())
-        {
-            client.Connect(IPAddress.Loopback, hostPort);
-            client.ReceiveTimeout = 180_000;
-            int n;
-            try
-            {
-                n = client.GetStream().Read(new byte[16], 0, 16);
-            }
-            catch (IOException)
-            {
-                n = -1; // reset
-            }
-            Assert.True(n <= 0, $"read {n} bytes from a guest that is not on the network");
-        }
+        int n = ReadFromForward(hostPort, TimeSpan.FromSeconds(180));
+        Assert.True(n <= 0, $"read {n} bytes from a guest that is not on the network");
         _log.WriteLine($"{_machine.Name}: the connection to the vanished guest ended after {watch.Elapsed.TotalSeconds:F0} s");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(150), $"the connection ended only after {watch.Elapsed}");
 
@@ -226,8 +216,8 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
             var line = new byte[11];
             try
             {
-                int n = client.GetStream().Read(line, 0, line.Length);
-                got = Encoding.ASCII.GetString(line, 0, Math.Max(0, n));
+                int read = client.GetStream().Read(line, 0, line.Length);
+                got = Encoding.ASCII.GetString(line, 0, Math.Max(0, read));
             }
             catch (IOException)
             {
