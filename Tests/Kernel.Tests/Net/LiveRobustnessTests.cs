@@ -96,6 +96,7 @@ public abstract class LiveRobustnessTests(BootMachine kind, ITestOutputHelper lo
         while (true)
         {
             heapAfter = SlabKiB(machine);
+            log.WriteLine($"{kind.Name}: Slab {heapAfter} kB at {watch.Elapsed.TotalSeconds:F0} s");
             if (heapAfter - heapBefore <= HeapBoundKiB || DateTime.UtcNow > deadline)
                 break;
             Thread.Sleep(5000);
