@@ -250,6 +250,23 @@ public sealed class NetworkOptionTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
     }
 
+    [Fact]
+    public void ATinyGuestWithASocketNic_RunsAndExitsCleanly()
+    {
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int local;
+        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            local = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+
+        var result = TestEnvironment.RunEmulator(Timeout, ["-kernel", TinyGuest(),
+            "-netdev", $"socket,id=n1,udp=127.0.0.1:{((IPEndPoint)peer.LocalEndPoint!).Port},localaddr=127.0.0.1:{local}", "-device", "virtio-net-device,netdev=n1"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
     private static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
