@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using Emulator.Core.Board;
 using Emulator.Core.Unicorn;
 using Emulator.Devices.Net;
@@ -36,7 +37,8 @@ public sealed record Options
         "-initrd FILE, -append CMDLINE, -dtb FILE, -drive file=F,format=raw,if=none|virtio[,id=X][,readonly=on], " +
         "-device virtio-blk-device,drive=X[,serial=S]|virtio-rng-device|virtio-net-device,netdev=N[,mac=M], " +
         "-netdev user,id=N[,hostfwd=[tcp|udp]:[ADDR]:PORT-[ADDR]:PORT][,restrict=on|off][,net=ADDR/MASK][,host=ADDR][,dhcpstart=ADDR][,dns=ADDR][,hostname=NAME], " +
-        "-nic user[,...]|none, -global virtio-mmio.force-legacy=false, -nographic, -serial stdio, -no-reboot, -guest managed|linux, -help";
+        "-netdev socket,id=N,udp=HOST:PORT,localaddr=HOST:PORT, " +
+        "-nic user[,...]|socket,...|none, -global virtio-mmio.force-legacy=false, -nographic, -serial stdio, -no-reboot, -guest managed|linux, -help";
 
     public const string Usage = """
         usage: Emulator [options]
@@ -64,9 +66,12 @@ public sealed record Options
                  [,net=ADDR[/MASK]][,host=ADDR][,dhcpstart=ADDR][,dns=ADDR][,hostname=NAME]
                           user-mode networking (libslirp, as QEMU): DHCP, DNS, outbound TCP/UDP; hostfwd
                           forwards a host port into the guest, on 127.0.0.1 unless HOSTADDR is given
+          -netdev socket,id=ID,udp=HOST:PORT,localaddr=HOST:PORT
+                          raw frames over UDP (as QEMU): each datagram is one Ethernet frame; the guest's go
+                          to udp=, those arriving at localaddr= (from anyone) go to the guest
           -device virtio-net-device,netdev=ID[,mac=52:54:00:12:34:56]
                           a virtio network card (virtio-mmio) on the network ID
-          -nic user[,NETDEV SETTINGS][,mac=MAC][,model=virtio-net-device]
+          -nic user|socket[,NETDEV SETTINGS][,mac=MAC][,model=virtio-net-device]
                           both at once (QEMU's virt makes a PCI card; this board has no PCI)
           -nic none       no network (also -net none)
           -global virtio-mmio.force-legacy=false
@@ -91,7 +96,7 @@ public sealed record Options
         var options = new Options();
         var drives = new List<Drive>();
         var devices = new List<(string Driver, Dictionary<string, string> Properties)>();
-        var netdevs = new Dictionary<string, UserNetworkConfig>(StringComparer.Ordinal);
+        var netdevs = new Dictionary<string, NetworkBackendConfig>(StringComparer.Ordinal);
         var nics = new List<(string Driver, Dictionary<string, string> Properties)>();
         for (var i = 0; i < args.Count; i++)
         {
@@ -312,7 +317,7 @@ public sealed record Options
     }
 
     /// <summary>A virtio-net-device: its netdev (each used once) and MAC (QEMU's 52:54:00:12:34:56 plus the count of NICs given none).</summary>
-    private static VirtioNetSpec ResolveNic(Dictionary<string, string> properties, Dictionary<string, UserNetworkConfig> netdevs,
+    private static VirtioNetSpec ResolveNic(Dictionary<string, string> properties, Dictionary<string, NetworkBackendConfig> netdevs,
         HashSet<string> used, ref int defaultMacs)
     {
         if (!properties.TryGetValue("netdev", out var id))
@@ -346,12 +351,12 @@ public sealed record Options
         return new VirtioNetSpec(mac, network);
     }
 
-    private static Options AddNetdev(Options options, Dictionary<string, UserNetworkConfig> netdevs, string value)
+    private static Options AddNetdev(Options options, Dictionary<string, NetworkBackendConfig> netdevs, string value)
     {
         var (type, list) = SplitPropertyList("-netdev", value);
-        if (type != "user")
+        if (type is not ("user" or "socket"))
         {
-            throw new UsageException($"-netdev '{value}': only 'user' networking is supported (-netdev user,id=ID,...)");
+            throw new UsageException($"-netdev '{value}': only 'user' and 'socket' networking are supported (-netdev user,id=ID,... or -netdev socket,id=ID,udp=...,localaddr=...)");
         }
 
         var id = list.Where(p => p.Key == "id").Select(p => p.Value).LastOrDefault();
@@ -365,12 +370,12 @@ public sealed record Options
             throw new UsageException($"-netdev '{value}': duplicate netdev id '{id}'");
         }
 
-        netdevs[id] = ParseUserNetwork("-netdev", value, list.Where(p => p.Key != "id"));
+        netdevs[id] = ParseNetwork("-netdev", type, value, list.Where(p => p.Key != "id"));
         return options with { NetworkGiven = true };
     }
 
     /// <summary>-nic user,...: a netdev and a virtio-net-device at once; -nic none: no network.</summary>
-    private static Options AddNic(Options options, Dictionary<string, UserNetworkConfig> netdevs,
+    private static Options AddNic(Options options, Dictionary<string, NetworkBackendConfig> netdevs,
         List<(string Driver, Dictionary<string, string> Properties)> nics, string value)
     {
         var (type, list) = SplitPropertyList("-nic", value);
@@ -379,9 +384,9 @@ public sealed record Options
             return options with { NetworkGiven = true };
         }
 
-        if (type != "user")
+        if (type is not ("user" or "socket"))
         {
-            throw new UsageException($"-nic '{value}': only 'user' networking or 'none' is supported");
+            throw new UsageException($"-nic '{value}': only 'user' or 'socket' networking, or 'none', is supported");
         }
 
         var device = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -404,10 +409,77 @@ public sealed record Options
             id += "_";
         }
 
-        netdevs[id] = ParseUserNetwork("-nic", value, list.Where(p => p.Key is not ("mac" or "model")));
+        netdevs[id] = ParseNetwork("-nic", type, value, list.Where(p => p.Key is not ("mac" or "model")));
         device["netdev"] = id;
         nics.Add(("virtio-net-device", device));
         return options with { NetworkGiven = true };
+    }
+
+    private static NetworkBackendConfig ParseNetwork(string option, string type, string value, IEnumerable<(string Key, string Value)> settings) =>
+        type == "socket" ? ParseSocketNetwork(option, settings) : ParseUserNetwork(option, value, settings);
+
+    /// <summary>
+    /// -netdev socket's UDP form, as QEMU 7.2: udp=HOST:PORT (where the guest's frames go) and localaddr=HOST:PORT
+    /// (the socket's own address, where frames for the guest arrive), both required. The stream and multicast forms
+    /// (listen=, connect=, mcast=) and fd= are not supported.
+    /// </summary>
+    private static UdpSocketNetworkConfig ParseSocketNetwork(string option, IEnumerable<(string Key, string Value)> settings)
+    {
+        IPEndPoint? remote = null, local = null;
+        foreach (var (key, text) in settings)
+        {
+            switch (key)
+            {
+                case "udp":
+                    remote = ParseHostPort(option, key, text, portMayBeZero: false);
+                    break;
+                case "localaddr":
+                    local = ParseHostPort(option, key, text, portMayBeZero: true);
+                    break;
+                case "listen" or "connect" or "mcast" or "fd":
+                    throw new UsageException($"{option} socket: {key}= is not supported (only the UDP form: udp=HOST:PORT,localaddr=HOST:PORT)");
+                default:
+                    throw new UsageException($"{option} socket: unsupported setting '{key}' (udp, localaddr)");
+            }
+        }
+
+        if (remote == null)
+        {
+            throw new UsageException($"{option} socket: udp=HOST:PORT not given (only the UDP form is supported: udp=HOST:PORT,localaddr=HOST:PORT)");
+        }
+
+        return local == null
+            ? throw new UsageException($"{option} socket: localaddr=HOST:PORT is mandatory with udp=")
+            : new UdpSocketNetworkConfig(remote, local);
+    }
+
+    /// <summary>HOST:PORT with an IPv4 address or localhost as the host; an empty host is any address (as QEMU).</summary>
+    private static IPEndPoint ParseHostPort(string option, string key, string text, bool portMayBeZero)
+    {
+        var colon = text.LastIndexOf(':');
+        if (colon < 0)
+        {
+            throw new UsageException($"{option} socket: {key}='{text}' is not HOST:PORT");
+        }
+
+        var hostText = text[..colon];
+        uint address = 0;
+        if (hostText == "localhost")
+        {
+            address = 0x7F00_0001;
+        }
+        else if (hostText.Length > 0 && !UserNetworkConfig.TryParseAddress(hostText, out address))
+        {
+            throw new UsageException($"{option} socket: {key}='{text}': '{hostText}' is not an IPv4 address");
+        }
+
+        var portText = text[(colon + 1)..];
+        if (!ushort.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || (port == 0 && !portMayBeZero))
+        {
+            throw new UsageException($"{option} socket: {key}='{text}': '{portText}' is not a port ({(portMayBeZero ? 0 : 1)} to 65535)");
+        }
+
+        return new IPEndPoint(new IPAddress([(byte)(address >> 24), (byte)(address >> 16), (byte)(address >> 8), (byte)address]), port);
     }
 
     /// <summary>
@@ -566,7 +638,7 @@ public sealed record Options
 
     /// <summary>Binds devices to drives; QEMU creates the -device ones first, then a virtio-blk for each if=virtio drive.</summary>
     private static List<VirtioDeviceSpec> ResolveVirtio(List<Drive> drives, List<(string Driver, Dictionary<string, string> Properties)> devices,
-        Dictionary<string, UserNetworkConfig> netdevs)
+        Dictionary<string, NetworkBackendConfig> netdevs)
     {
         var specs = new List<VirtioDeviceSpec>();
         var usedNetdevs = new HashSet<string>(StringComparer.Ordinal);

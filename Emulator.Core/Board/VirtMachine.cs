@@ -166,10 +166,15 @@ public sealed class VirtMachine : IDisposable
             case VirtioRngSpec:
                 return new VirtioRng();
             case VirtioNetSpec net:
-                SlirpNetwork network;
+                INetworkBackend network;
                 try
                 {
-                    network = new SlirpNetwork(net.Network);
+                    network = net.Network switch
+                    {
+                        UserNetworkConfig user => new SlirpNetwork(user),
+                        UdpSocketNetworkConfig socket => new UdpSocketNetwork(socket),
+                        _ => throw new BootException($"unsupported network back end {net.Network.GetType().Name}"),
+                    };
                 }
                 catch (NetworkException e)
                 {

@@ -7,7 +7,7 @@ namespace Emulator.Devices.Net;
 /// forwarded into it. Addresses are IPv4 in host order. The defaults are QEMU's: network 10.0.2.0/24, the
 /// gateway (the host) at .2, the DNS server at .3, DHCP addresses from .15.
 /// </summary>
-public sealed record UserNetworkConfig
+public sealed record UserNetworkConfig : NetworkBackendConfig
 {
     public uint Network { get; init; } = 0x0A00_0200;
 

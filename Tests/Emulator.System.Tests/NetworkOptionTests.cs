@@ -22,6 +22,10 @@ public sealed class NetworkOptionTests : IDisposable
     private static VirtioNetSpec SingleNic(params string[] arguments) =>
         Assert.IsType<VirtioNetSpec>(Assert.Single(Options.Parse(arguments).VirtioDevices));
 
+    private static UserNetworkConfig User(VirtioNetSpec nic) => Assert.IsType<UserNetworkConfig>(nic.Network);
+
+    private static UdpSocketNetworkConfig UdpSocket(VirtioNetSpec nic) => Assert.IsType<UdpSocketNetworkConfig>(nic.Network);
+
     private static void AssertUsage(string[] arguments, params string[] mustMention)
     {
         var e = Assert.Throws<UsageException>(() => Options.Parse(arguments));
@@ -51,13 +55,13 @@ public sealed class NetworkOptionTests : IDisposable
         var nic = SingleNic("-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0");
 
         Assert.Equal("52:54:00:12:34:56", nic.Mac.ToString());
-        Assert.Equal("10.0.2.0", UserNetworkConfig.Format(nic.Network.Network));
-        Assert.Equal("255.255.255.0", UserNetworkConfig.Format(nic.Network.Mask));
-        Assert.Equal("10.0.2.2", UserNetworkConfig.Format(nic.Network.Host));
-        Assert.Equal("10.0.2.3", UserNetworkConfig.Format(nic.Network.Dns));
-        Assert.Equal("10.0.2.15", UserNetworkConfig.Format(nic.Network.DhcpStart));
-        Assert.False(nic.Network.Restricted);
-        Assert.Empty(nic.Network.Forwards);
+        Assert.Equal("10.0.2.0", UserNetworkConfig.Format(User(nic).Network));
+        Assert.Equal("255.255.255.0", UserNetworkConfig.Format(User(nic).Mask));
+        Assert.Equal("10.0.2.2", UserNetworkConfig.Format(User(nic).Host));
+        Assert.Equal("10.0.2.3", UserNetworkConfig.Format(User(nic).Dns));
+        Assert.Equal("10.0.2.15", UserNetworkConfig.Format(User(nic).DhcpStart));
+        Assert.False(User(nic).Restricted);
+        Assert.Empty(User(nic).Forwards);
     }
 
     [Fact]
@@ -68,7 +72,7 @@ public sealed class NetworkOptionTests : IDisposable
 
         Assert.Equal(
             ["tcp:127.0.0.1:2222-:22", "udp:0.0.0.0:5353-10.0.2.20:53", "tcp:127.0.0.2:8080-:80"],
-            nic.Network.Forwards.Select(f => f.ToString()));
+            User(nic).Forwards.Select(f => f.ToString()));
     }
 
     [Fact]
@@ -78,18 +82,18 @@ public sealed class NetworkOptionTests : IDisposable
             "-device", "virtio-net-device,netdev=n0,mac=52:54:00:ab:cd:ef");
 
         Assert.Equal("52:54:00:ab:cd:ef", nic.Mac.ToString());
-        Assert.Equal("192.168.76.0", UserNetworkConfig.Format(nic.Network.Network));
-        Assert.Equal("255.255.252.0", UserNetworkConfig.Format(nic.Network.Mask));
-        Assert.Equal("192.168.76.2", UserNetworkConfig.Format(nic.Network.Host));
-        Assert.Equal("192.168.76.3", UserNetworkConfig.Format(nic.Network.Dns));
-        Assert.Equal("192.168.77.9", UserNetworkConfig.Format(nic.Network.DhcpStart));
-        Assert.True(nic.Network.Restricted);
-        Assert.Equal("guest", nic.Network.Hostname);
+        Assert.Equal("192.168.76.0", UserNetworkConfig.Format(User(nic).Network));
+        Assert.Equal("255.255.252.0", UserNetworkConfig.Format(User(nic).Mask));
+        Assert.Equal("192.168.76.2", UserNetworkConfig.Format(User(nic).Host));
+        Assert.Equal("192.168.76.3", UserNetworkConfig.Format(User(nic).Dns));
+        Assert.Equal("192.168.77.9", UserNetworkConfig.Format(User(nic).DhcpStart));
+        Assert.True(User(nic).Restricted);
+        Assert.Equal("guest", User(nic).Hostname);
 
         var dotted = SingleNic("-nic", "user,net=10.1.0.0/255.255.0.0,host=10.1.0.1,dns=10.1.0.53");
-        Assert.Equal("255.255.0.0", UserNetworkConfig.Format(dotted.Network.Mask));
-        Assert.Equal("10.1.0.1", UserNetworkConfig.Format(dotted.Network.Host));
-        Assert.Equal("10.1.0.53", UserNetworkConfig.Format(dotted.Network.Dns));
+        Assert.Equal("255.255.0.0", UserNetworkConfig.Format(User(dotted).Mask));
+        Assert.Equal("10.1.0.1", UserNetworkConfig.Format(User(dotted).Host));
+        Assert.Equal("10.1.0.53", UserNetworkConfig.Format(User(dotted).Dns));
     }
 
     [Fact]
@@ -101,8 +105,40 @@ public sealed class NetworkOptionTests : IDisposable
         Assert.Equal(3, nics.Length);
         // -device NICs come first (as the if=virtio drives come after them), each NIC without mac= taking the next address.
         Assert.Equal(["52:54:00:12:34:56", "52:54:00:12:34:57", "52:54:00:12:34:58"], nics.Select(n => n.Mac.ToString()));
-        Assert.Equal("tcp:127.0.0.1:2000-:22", Assert.Single(nics[1].Network.Forwards).ToString());
+        Assert.Equal("tcp:127.0.0.1:2000-:22", Assert.Single(User(nics[1]).Forwards).ToString());
         Assert.True(options.NetworkGiven);
+    }
+
+    [Fact]
+    public void NetdevSocketUdp_SendsToUdpAndListensOnLocaladdr()
+    {
+        var nic = SingleNic("-netdev", "socket,id=n1,udp=127.0.0.1:5555,localaddr=127.0.0.1:5556", "-device", "virtio-net-device,netdev=n1");
+
+        Assert.Equal("52:54:00:12:34:56", nic.Mac.ToString());
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 5555), UdpSocket(nic).Remote);
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 5556), UdpSocket(nic).Local);
+    }
+
+    [Fact]
+    public void NetdevSocket_TakesLocalhostAndAnEmptyHostAsAnyAddress_AndNicSocketWorksToo()
+    {
+        var nic = SingleNic("-nic", "socket,udp=localhost:7000,localaddr=:7001,mac=52:54:00:00:00:09");
+
+        Assert.Equal("52:54:00:00:00:09", nic.Mac.ToString());
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, 7000), UdpSocket(nic).Remote);
+        Assert.Equal(new IPEndPoint(IPAddress.Any, 7001), UdpSocket(nic).Local);
+    }
+
+    [Fact]
+    public void UserAndSocketNetdevs_MakeTwoNics()
+    {
+        var options = Options.Parse(["-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0",
+            "-netdev", "socket,id=n1,udp=127.0.0.1:5555,localaddr=127.0.0.1:5556", "-device", "virtio-net-device,netdev=n1"]);
+
+        var nics = options.VirtioDevices.Cast<VirtioNetSpec>().ToArray();
+        Assert.IsType<UserNetworkConfig>(nics[0].Network);
+        Assert.IsType<UdpSocketNetworkConfig>(nics[1].Network);
+        Assert.Equal(["52:54:00:12:34:56", "52:54:00:12:34:57"], nics.Select(n => n.Mac.ToString()));
     }
 
     [Fact]
@@ -148,6 +184,15 @@ public sealed class NetworkOptionTests : IDisposable
     [InlineData(new[] { "-nic", "tap" }, "'user'", "'none'")]
     [InlineData(new[] { "-net", "user" }, "-net", "-netdev")]
     [InlineData(new[] { "-nic", "user,ipv6=on" }, "ipv6=on", "IPv4 only")]
+    [InlineData(new[] { "-netdev", "socket,id=n1,localaddr=127.0.0.1:5556", "-device", "virtio-net-device,netdev=n1" }, "udp=")]
+    [InlineData(new[] { "-netdev", "socket,id=n1,udp=127.0.0.1:5555", "-device", "virtio-net-device,netdev=n1" }, "localaddr=", "mandatory")]
+    [InlineData(new[] { "-netdev", "socket,id=n1,udp=127.0.0.1,localaddr=127.0.0.1:5556", "-device", "virtio-net-device,netdev=n1" }, "udp='127.0.0.1'", "HOST:PORT")]
+    [InlineData(new[] { "-netdev", "socket,id=n1,udp=10.0.0.256:5555,localaddr=127.0.0.1:5556", "-device", "virtio-net-device,netdev=n1" }, "'10.0.0.256'", "IPv4")]
+    [InlineData(new[] { "-netdev", "socket,id=n1,udp=127.0.0.1:0,localaddr=127.0.0.1:5556", "-device", "virtio-net-device,netdev=n1" }, "'0'", "port")]
+    [InlineData(new[] { "-netdev", "socket,id=n1,udp=127.0.0.1:5555,localaddr=127.0.0.1:65536", "-device", "virtio-net-device,netdev=n1" }, "'65536'", "port")]
+    [InlineData(new[] { "-netdev", "socket,id=n1,listen=:1234", "-device", "virtio-net-device,netdev=n1" }, "listen=", "udp=")]
+    [InlineData(new[] { "-netdev", "socket,id=n1,udp=127.0.0.1:5555,localaddr=127.0.0.1:5556,ttl=3", "-device", "virtio-net-device,netdev=n1" }, "'ttl'")]
+    [InlineData(new[] { "-nic", "socket,mcast=230.0.0.1:1234" }, "mcast=")]
     public void Mistakes_AreOneClearLine(string[] arguments, params string[] mustMention) => AssertUsage(arguments, mustMention);
 
     [Fact]
@@ -170,6 +215,17 @@ public sealed class NetworkOptionTests : IDisposable
     /// one process only: /dev/null is bind-mounted over it in a private mount namespace (unshare -m, as root).
     /// </summary>
     [Fact]
+    public void SocketLocaladdrInUse_ExitsWithStatus1AndOneLine()
+    {
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)holder.LocalEndPoint!).Port;
+
+        AssertRefused(["-kernel", TinyGuest(), "-netdev", $"socket,id=n1,udp=127.0.0.1:9,localaddr=127.0.0.1:{port}", "-device", "virtio-net-device,netdev=n1"],
+            $"localaddr=127.0.0.1:{port}", "in use");
+    }
+
+    [Fact]
     public void MissingLibslirp_ExitsWithStatus1AndOneLine()
     {
         var unshare = TestEnvironment.RequireTool("unshare", "util-linux");
@@ -191,6 +247,23 @@ public sealed class NetworkOptionTests : IDisposable
     public void ATinyGuestWithANic_RunsAndExitsCleanly()
     {
         var result = TestEnvironment.RunEmulator(Timeout, ["-kernel", TinyGuest(), "-nic", "user,hostfwd=tcp::0-:22".Replace(":0-", $":{FreePort()}-", StringComparison.Ordinal)]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    [Fact]
+    public void ATinyGuestWithASocketNic_RunsAndExitsCleanly()
+    {
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        int local;
+        using (var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            local = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+
+        var result = TestEnvironment.RunEmulator(Timeout, ["-kernel", TinyGuest(),
+            "-netdev", $"socket,id=n1,udp=127.0.0.1:{((IPEndPoint)peer.LocalEndPoint!).Port},localaddr=127.0.0.1:{local}", "-device", "virtio-net-device,netdev=n1"]);
         Assert.True(result.ExitCode == 0, result.ToString());
     }
 

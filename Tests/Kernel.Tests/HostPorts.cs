@@ -14,4 +14,12 @@ internal static class HostPorts
         l.Stop();
         return port;
     }
+
+    /// <summary>A UDP port on 127.0.0.1 that no socket is bound to now (for -netdev socket's localaddr=).</summary>
+    public static int FreeUdp()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
 }

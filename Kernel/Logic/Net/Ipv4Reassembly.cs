@@ -7,7 +7,9 @@ namespace Kernel.Logic.Net
     /// once (a new one evicts the oldest), each given up <see cref="TimeoutMs"/> after its first fragment
     /// (Linux's ipfrag_time, 30 s). As Linux since 4.19, a fragment that overlaps data already received
     /// (other than an exact duplicate) discards the whole datagram; a datagram that would pass 65,535 bytes
-    /// is discarded. Buffers are allocated on first use and kept for reuse.
+    /// is discarded. A datagram's buffers (64 KiB and its bitmap) are allocated with its first fragment and freed
+    /// as soon as it completes or is given up: fragments, however many and however malformed, leave no memory
+    /// behind once their datagrams are gone.
     /// </summary>
     public sealed class Ipv4Reassembly
     {
@@ -103,9 +105,34 @@ namespace Kernel.Logic.Net
             return s;
         }
 
+        /// <summary>Slots holding buffers: only those with a datagram in progress (or complete and not yet released).</summary>
+        public int BuffersHeld
+        {
+            get
+            {
+                int n = 0;
+                for (int i = 0; i < Slots; i++)
+                    if (_data[i] != null || _have[i] != null)
+                        n++;
+                return n;
+            }
+        }
+
         public ReadOnlySpan<byte> Payload(int slot) => new ReadOnlySpan<byte>(_data[slot]!, 0, _total[slot]);
 
-        public void Release(int slot) => _used[slot] = false;
+        public void Release(int slot)
+        {
+            _used[slot] = false;
+            FreeBuffers(slot);
+        }
+
+        private void FreeBuffers(int slot)
+        {
+            Owned.Free(_data[slot]);
+            Owned.Free(_have[slot]);
+            _data[slot] = null;
+            _have[slot] = null;
+        }
 
         private int Find(uint source, uint destination, ushort id, byte protocol)
         {
@@ -129,9 +156,8 @@ namespace Kernel.Logic.Net
                         s = i;
                 Drop(s);
             }
-            _data[s] ??= new byte[MaxPayload];
-            ulong[] have = _have[s] ??= new ulong[(Blocks + 63) / 64];
-            new Span<ulong>(have).Clear();
+            _data[s] = new byte[MaxPayload];
+            _have[s] = new ulong[(Blocks + 63) / 64]; // zeroed: no block received yet
             _used[s] = true;
             _total[s] = -1;
             _received[s] = 0;
@@ -144,6 +170,7 @@ namespace Kernel.Logic.Net
             if (slot < 0 || !_used[slot])
                 return;
             _used[slot] = false;
+            FreeBuffers(slot);
             Failed++;
         }
 
@@ -167,10 +194,7 @@ namespace Kernel.Logic.Net
         {
             for (int i = 0; i < Slots; i++)
             {
-                Owned.Free(_data[i]);
-                Owned.Free(_have[i]);
-                _data[i] = null;
-                _have[i] = null;
+                FreeBuffers(i);
                 _used[i] = false;
             }
         }

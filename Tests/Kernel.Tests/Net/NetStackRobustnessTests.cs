@@ -28,43 +28,7 @@ public class NetStackRobustnessTests
         var buf = new byte[70000];
         for (int i = 0; i < 10_000; i++)
         {
-            byte[] f = (byte[])seeds[rng.Next(seeds.Length)].Clone();
-            switch (rng.Next(6))
-            {
-                case 0: // truncate
-                    f = f.AsSpan(0, rng.Next(f.Length)).ToArray();
-                    break;
-                case 1: // flip bytes anywhere
-                    for (int k = rng.Next(1, 6); k > 0; k--)
-                        f[rng.Next(f.Length)] = (byte)rng.Next(256);
-                    break;
-                case 2: // header fields: IHL, total length, fragment field, with the header checksum fixed so they get past it
-                    if (f.Length >= 34 && Ethernet.Type(f) == 0x0800)
-                    {
-                        f[14] = (byte)(0x40 | rng.Next(16));
-                        BigEndian.Put16(f, 16, (ushort)rng.Next(65536));
-                        BigEndian.Put16(f, 20, (ushort)rng.Next(65536));
-                        f[23] = (byte)rng.Next(256);
-                        int ihl = (f[14] & 15) * 4;
-                        if (ihl >= 20 && 14 + ihl <= f.Length)
-                        {
-                            BigEndian.Put16(f, 24, 0);
-                            BigEndian.Put16(f, 24, InternetChecksum.Finish(InternetChecksum.Add(0, f.AsSpan(14, ihl))));
-                        }
-                    }
-                    break;
-                case 3: // trailing garbage
-                    f = f.Concat(new byte[rng.Next(1, 100)]).ToArray();
-                    break;
-                case 4: // random bytes after the Ethernet header
-                    if (f.Length > 14)
-                        rng.NextBytes(f.AsSpan(14));
-                    break;
-                default: // random length fields in the transport header, checksums left as they are
-                    if (f.Length > 40)
-                        BigEndian.Put16(f, 38, (ushort)rng.Next(65536));
-                    break;
-            }
+            byte[] f = MalformedFrames.Mutate(rng, (byte[])seeds[rng.Next(seeds.Length)].Clone());
             stack.Receive(eth, f, (ulong)i * 7);
             if (i % 100 == 0)
                 stack.Poll((ulong)i * 7);

@@ -14,7 +14,11 @@ public abstract class SshGuest : IDisposable
     private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(120);
     private readonly string _folder;
 
-    protected SshGuest(BootMachine kind, bool linux = false)
+    /// <param name="extraDevices">
+    /// More devices (another NIC, say), given before the standard ones: QEMU puts the first -device on the highest
+    /// virtio-mmio transport, and the kernel numbers its cards from the lowest, so a NIC here is eth1, after eth0.
+    /// </param>
+    protected SshGuest(BootMachine kind, bool linux = false, IReadOnlyList<string>? extraDevices = null)
     {
         Kind = kind;
         _folder = Path.Combine(Path.GetTempPath(), $"ssh-guest-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -32,6 +36,7 @@ public abstract class SshGuest : IDisposable
 
         string[] devices =
         [
+            .. extraDevices ?? [],
             "-netdev", $"user,id=n0,hostfwd=tcp:127.0.0.1:{Port}-:22", "-device", "virtio-net-device,netdev=n0",
             "-device", "virtio-rng-device",
             "-drive", $"file={image},format=raw,if=none,id=root", "-device", "virtio-blk-device,drive=root,serial=root",

@@ -67,49 +67,6 @@ public class TcpRobustnessTests
         Assert.True(InternetChecksum.Verify(InternetChecksum.Add(sum, syn)));
     }
 
-    private static byte[] Malformed(Random r, ushort sourcePort, ushort destinationPort, uint seqBase)
-    {
-        int kind = r.Next(6);
-        byte flags = (byte)r.Next(256);
-        uint seq = seqBase + (uint)r.Next(int.MinValue, int.MaxValue) | 0x4000_0000; // far outside any window
-        byte[] b;
-        switch (kind)
-        {
-            case 0: // truncated below the minimum header
-                b = new byte[r.Next(0, 20)];
-                r.NextBytes(b);
-                return b;
-            case 1: // data offset below 5 or beyond the segment
-                b = TcpPacket.Build(sourcePort, destinationPort, seq, (uint)r.Next(), flags, (ushort)r.Next(65536), payload: new byte[r.Next(0, 30)], source: SimulatedLink.AddressA, destination: SimulatedLink.AddressB);
-                int beyond = b.Length / 4 + 1;
-                b[12] = (byte)((r.Next(2) == 0 || beyond > 15 ? r.Next(0, 5) : r.Next(beyond, 16)) << 4);
-                TcpPacket.FixChecksum(b, SimulatedLink.AddressA, SimulatedLink.AddressB);
-                return b;
-            case 2: // garbage options (bad lengths, truncated kinds), checksum correct
-                {
-                    var options = new byte[4 * r.Next(1, 11)];
-                    r.NextBytes(options);
-                    if (r.Next(2) == 0)
-                        options[1] = (byte)r.Next(0, 2);
-                    return TcpPacket.Build(sourcePort, destinationPort, seq, (uint)r.Next(), flags, (ushort)r.Next(65536), options, new byte[r.Next(0, 100)], SimulatedLink.AddressA, SimulatedLink.AddressB);
-                }
-            case 3: // bad checksum on an otherwise fitting segment (even an exact RST or SYN)
-                b = TcpPacket.Build(sourcePort, destinationPort, seqBase, (uint)r.Next(), flags, (ushort)r.Next(65536), payload: new byte[r.Next(0, 100)], source: SimulatedLink.AddressA, destination: SimulatedLink.AddressB);
-                b[16] ^= (byte)r.Next(1, 256);
-                return b;
-            case 4: // every flag combination, sequence outside the window
-                return TcpPacket.Build(sourcePort, destinationPort, seq, (uint)r.Next(), flags, (ushort)r.Next(65536), payload: new byte[r.Next(0, 1500)], source: SimulatedLink.AddressA, destination: SimulatedLink.AddressB);
-            default: // random bytes of random length with a correct checksum and the right ports
-                b = new byte[r.Next(20, 200)];
-                r.NextBytes(b);
-                BigEndian.Put16(b, 0, sourcePort);
-                BigEndian.Put16(b, 2, destinationPort);
-                BigEndian.Put32(b, 4, seq);
-                TcpPacket.FixChecksum(b, SimulatedLink.AddressA, SimulatedLink.AddressB);
-                return b;
-        }
-    }
-
     [Fact]
     public void TenThousandMalformedSegments_LeaveListenerAndConnectionWorking()
     {
@@ -121,7 +78,7 @@ public class TcpRobustnessTests
         {
             bool toListener = r.Next(2) == 0;
             ushort sourcePort = toListener ? (ushort)r.Next(1, 65536) : client.LocalPort;
-            link.Inject(toA: false, Malformed(r, sourcePort, 80, serverExpects));
+            link.Inject(toA: false, MalformedFrames.TcpSegment(r, sourcePort, 80, serverExpects, SimulatedLink.AddressA, SimulatedLink.AddressB));
             if (i % 100 == 0)
                 link.Run(5);
         }
