@@ -49,17 +49,22 @@ public sealed class NetworkOptionTests : IDisposable
         }
     }
 
+    private static void AssertAddresses(UserNetworkConfig config, string network, string mask, string host, string dns, string dhcpStart)
+    {
+        Assert.Equal(network, UserNetworkConfig.Format(config.Network));
+        Assert.Equal(mask, UserNetworkConfig.Format(config.Mask));
+        Assert.Equal(host, UserNetworkConfig.Format(config.Host));
+        Assert.Equal(dns, UserNetworkConfig.Format(config.Dns));
+        Assert.Equal(dhcpStart, UserNetworkConfig.Format(config.DhcpStart));
+    }
+
     [Fact]
     public void NetdevAndDevice_MakeANicWithQemusDefaults()
     {
         var nic = SingleNic("-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0");
 
         Assert.Equal("52:54:00:12:34:56", nic.Mac.ToString());
-        Assert.Equal("10.0.2.0", UserNetworkConfig.Format(User(nic).Network));
-        Assert.Equal("255.255.255.0", UserNetworkConfig.Format(User(nic).Mask));
-        Assert.Equal("10.0.2.2", UserNetworkConfig.Format(User(nic).Host));
-        Assert.Equal("10.0.2.3", UserNetworkConfig.Format(User(nic).Dns));
-        Assert.Equal("10.0.2.15", UserNetworkConfig.Format(User(nic).DhcpStart));
+        AssertAddresses(User(nic), network: "10.0.2.0", mask: "255.255.255.0", host: "10.0.2.2", dns: "10.0.2.3", dhcpStart: "10.0.2.15");
         Assert.False(User(nic).Restricted);
         Assert.Empty(User(nic).Forwards);
     }
@@ -82,11 +87,7 @@ public sealed class NetworkOptionTests : IDisposable
             "-device", "virtio-net-device,netdev=n0,mac=52:54:00:ab:cd:ef");
 
         Assert.Equal("52:54:00:ab:cd:ef", nic.Mac.ToString());
-        Assert.Equal("192.168.76.0", UserNetworkConfig.Format(User(nic).Network));
-        Assert.Equal("255.255.252.0", UserNetworkConfig.Format(User(nic).Mask));
-        Assert.Equal("192.168.76.2", UserNetworkConfig.Format(User(nic).Host));
-        Assert.Equal("192.168.76.3", UserNetworkConfig.Format(User(nic).Dns));
-        Assert.Equal("192.168.77.9", UserNetworkConfig.Format(User(nic).DhcpStart));
+        AssertAddresses(User(nic), network: "192.168.76.0", mask: "255.255.252.0", host: "192.168.76.2", dns: "192.168.76.3", dhcpStart: "192.168.77.9");
         Assert.True(User(nic).Restricted);
         Assert.Equal("guest", User(nic).Hostname);
 
