@@ -58,7 +58,9 @@ public abstract class BusyboxSystemTests : IClassFixture<BusyboxGuestRoot>, IDis
     // is races with the kill (under qemu-aarch64-static as well); after the pause the job has ended.
     [InlineData("sh -c 'sleep 100 & p=$!; kill $p; sleep 1; wait $p; echo status=$?'")]
     [InlineData("sh -c 'kill -TERM $$'; echo status=$?; sh -c 'exit 7'; echo status=$?")]
-    [InlineData("for i in 1 2 3; do echo line $i; done | tac | head -2")]
+    // Whether tac's last write comes after head has exited (EPIPE, "tac: write error") is a race on Linux too
+    // (the reference run on the host printed it once under load, and not otherwise): only the output is compared.
+    [InlineData("for i in 1 2 3; do echo line $i; done | tac 2>/dev/null | head -2")]
     [InlineData("x=0; while [ $x -lt 100 ]; do x=$((x + 1)); done; echo $x")]
     [InlineData("printf '%s\\n' c a b | sort -r | tr 'a-c' 'A-C'")]
     [InlineData("head -c 1000 /dev/zero | wc -c; echo abc > /dev/null; cat /dev/null | wc -c")]
