@@ -122,5 +122,16 @@ namespace Kernel.Logic.Net
             _ring = null;
             Clear();
         }
+
+        /// <summary>Frees <paramref name="queue"/>'s ring and the queue itself and clears the reference; false when there was none.</summary>
+        public static bool Release(ref DatagramQueue? queue)
+        {
+            if (queue == null)
+                return false;
+            queue.Free();
+            Owned.Free(queue);
+            queue = null;
+            return true;
+        }
     }
 }

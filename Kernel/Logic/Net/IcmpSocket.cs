@@ -157,11 +157,8 @@ namespace Kernel.Logic.Net
 
         public void Close()
         {
-            if (_queue == null)
+            if (!DatagramQueue.Release(ref _queue))
                 return;
-            _queue.Free();
-            Owned.Free(_queue);
-            _queue = null;
             _stack.RemoveIcmp(this);
             _stack.Wake(this);
         }

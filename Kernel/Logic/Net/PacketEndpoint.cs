@@ -208,11 +208,8 @@ namespace Kernel.Logic.Net
         /// <summary>close(2): frees the queue and the filter; the endpoint takes nothing more.</summary>
         public void Close()
         {
-            if (_queue == null)
+            if (!DatagramQueue.Release(ref _queue))
                 return;
-            _queue.Free();
-            Owned.Free(_queue);
-            _queue = null;
             if (_filter != null)
                 Owned.Free(_filter);
             _filter = null;

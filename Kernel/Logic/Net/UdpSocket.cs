@@ -197,11 +197,8 @@ namespace Kernel.Logic.Net
         /// <summary>close(2): unbinds and frees the queue.</summary>
         public void Close()
         {
-            if (_queue == null)
+            if (!DatagramQueue.Release(ref _queue))
                 return;
-            _queue.Free();
-            Owned.Free(_queue);
-            _queue = null;
             _stack.RemoveUdp(this);
             _stack.Wake(this);
         }

@@ -271,12 +271,7 @@ namespace Kernel.Net
             if (_next != null) _next._previous = _previous;
             _next = _previous = null;
             _bound = false;
-            if (_queue != null)
-            {
-                _queue.Free();
-                Owned.Free(_queue);
-                _queue = null;
-            }
+            DatagramQueue.Release(ref _queue);
             Changed();
             base.Closed();
         }
