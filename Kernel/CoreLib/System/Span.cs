@@ -78,8 +78,9 @@ namespace System
 
         public void Clear()
         {
-            for (int i = 0; i < _length; i++)
-                Unsafe.Add(ref _reference, i) = default!;
+            // No collector watches references, so zeroing the bytes is right for every T.
+            if (_length != 0)
+                Buffer.ZeroMemory(ref Unsafe.As<T, byte>(ref _reference), (nuint)(uint)_length * (nuint)Unsafe.SizeOf<T>());
         }
 
         public void Fill(T value)
@@ -173,12 +174,14 @@ namespace System
             return new ReadOnlySpan<T>(ref Unsafe.Add(ref _reference, (nint)(uint)start), length);
         }
 
+        /// <summary>Copies as memmove does: the spans may overlap.</summary>
         public void CopyTo(Span<T> destination)
         {
             if ((uint)_length > (uint)destination.Length)
                 ThrowHelpers.Panic("destination too short");
-            for (int i = 0; i < _length; i++)
-                destination[i] = Unsafe.Add(ref _reference, i);
+            if (_length != 0)
+                Buffer.Memmove(ref Unsafe.As<T, byte>(ref destination.GetPinnableReference()), ref Unsafe.As<T, byte>(ref _reference),
+                    (nuint)(uint)_length * (nuint)Unsafe.SizeOf<T>());
         }
 
         public static implicit operator ReadOnlySpan<T>(T[]? array) => new ReadOnlySpan<T>(array);
