@@ -23,10 +23,7 @@ namespace System.Runtime
         private static void ZeroMemory(byte* p, nuint size)
         {
             // Blocks are 16-byte aligned with sizes rounded up to 16.
-            size = (size + 15) & ~(nuint)15;
-            ulong* q = (ulong*)p;
-            for (nuint i = 0; i < size / 8; i++)
-                q[i] = 0;
+            Internal.Runtime.BlockCopy.Zero(p, (size + 15) & ~(nuint)15);
         }
 
         [RuntimeExport("RhpNewFast")]

@@ -1,3 +1,4 @@
+using Internal.Runtime;
 using System.Runtime.CompilerServices;
 
 namespace System.Runtime
@@ -113,72 +114,9 @@ namespace System
         internal static void Memmove(ref byte destination, ref byte source, nuint length)
             => MemmoveInternal((byte*)Unsafe.AsPointer(ref destination), (byte*)Unsafe.AsPointer(ref source), length);
 
-        /// <summary>
-        /// Copies in 32-byte steps of unaligned 8-byte loads and stores (the kernel runs with SCTLR_EL1.A clear;
-        /// never use it on device memory). Every step loads before it stores, so overlapping blocks copy
-        /// correctly: forwards when the destination is below the source, backwards otherwise. Byte loops made
-        /// every copy cost a store per byte, which dominated the emulated kernel's time in receiving over TCP.
-        /// </summary>
-        private static void MemmoveInternal(byte* dest, byte* src, nuint len)
-        {
-            if (dest == src || len == 0)
-                return;
-            if ((nuint)(dest - src) >= len)
-            {
-                for (; len >= 32; len -= 32, src += 32, dest += 32)
-                {
-                    ulong a = *(ulong*)src, b = *(ulong*)(src + 8), c = *(ulong*)(src + 16), d = *(ulong*)(src + 24);
-                    *(ulong*)dest = a;
-                    *(ulong*)(dest + 8) = b;
-                    *(ulong*)(dest + 16) = c;
-                    *(ulong*)(dest + 24) = d;
-                }
-                for (; len >= 8; len -= 8, src += 8, dest += 8)
-                    *(ulong*)dest = *(ulong*)src;
-                for (; len > 0; len--)
-                    *dest++ = *src++;
-            }
-            else
-            {
-                src += len;
-                dest += len;
-                for (; len >= 32; len -= 32)
-                {
-                    src -= 32;
-                    dest -= 32;
-                    ulong a = *(ulong*)src, b = *(ulong*)(src + 8), c = *(ulong*)(src + 16), d = *(ulong*)(src + 24);
-                    *(ulong*)(dest + 24) = d;
-                    *(ulong*)(dest + 16) = c;
-                    *(ulong*)(dest + 8) = b;
-                    *(ulong*)dest = a;
-                }
-                for (; len >= 8; len -= 8)
-                {
-                    src -= 8;
-                    dest -= 8;
-                    *(ulong*)dest = *(ulong*)src;
-                }
-                for (; len > 0; len--)
-                    *--dest = *--src;
-            }
-        }
+        private static void MemmoveInternal(byte* dest, byte* src, nuint len) => BlockCopy.Move(dest, src, len);
 
-        /// <summary>Zeroes with unaligned 8-byte stores, 32 bytes a step (see <see cref="MemmoveInternal(byte*, byte*, nuint)"/>).</summary>
-        internal static void ZeroMemory(ref byte b, nuint length)
-        {
-            byte* p = (byte*)Unsafe.AsPointer(ref b);
-            for (; length >= 32; length -= 32, p += 32)
-            {
-                *(ulong*)p = 0;
-                *(ulong*)(p + 8) = 0;
-                *(ulong*)(p + 16) = 0;
-                *(ulong*)(p + 24) = 0;
-            }
-            for (; length >= 8; length -= 8, p += 8)
-                *(ulong*)p = 0;
-            for (; length > 0; length--)
-                *p++ = 0;
-        }
+        internal static void ZeroMemory(ref byte b, nuint length) => BlockCopy.Zero((byte*)Unsafe.AsPointer(ref b), length);
 
         private static void MemmoveInternal(ref byte destination, ref byte source, nuint length)
             => MemmoveInternal((byte*)Unsafe.AsPointer(ref destination), (byte*)Unsafe.AsPointer(ref source), length);
