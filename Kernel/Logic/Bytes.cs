@@ -15,5 +15,14 @@ namespace Kernel.Logic
                     return false;
             return true;
         }
+
+        /// <summary>The index of the first <paramref name="value"/> in <paramref name="s"/>, or -1.</summary>
+        public static int IndexOf(ReadOnlySpan<byte> s, byte value)
+        {
+            for (int i = 0; i < s.Length; i++)
+                if (s[i] == value)
+                    return i;
+            return -1;
+        }
     }
 }

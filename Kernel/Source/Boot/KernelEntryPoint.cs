@@ -66,6 +66,8 @@ namespace Kernel.Boot
             StartRtc();
             ListVirtio();
             StartVirtio();
+            FwCfg.Initialize(s_tree);
+            Ramfb.Initialize(BootArguments);
             Net.NetSubsystem.Start(BootArguments);
 
             ulong bootMicroseconds = MicrosecondsSinceEntry();

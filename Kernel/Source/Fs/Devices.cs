@@ -9,7 +9,7 @@ namespace Kernel.Fs
     /// <summary>
     /// Devices by number: the memory devices (1,x), the terminals (5,0 /dev/tty, 5,1 /dev/console,
     /// 204,64 /dev/ttyAMA0), the pseudo-terminals (5,2 /dev/ptmx, 136,N /dev/pts/N), the hardware random
-    /// generator (10,183) and the disks (block devices, <see cref="BlockDevices"/>).
+    /// generator (10,183), the framebuffer (29,0 /dev/fb0) and the disks (block devices, <see cref="BlockDevices"/>).
     /// </summary>
     public static class Devices
     {
@@ -31,6 +31,10 @@ namespace Kernel.Fs
                     8 or 9 => new MemoryDevice(MemoryDevice.Kind.Random, rdev),
                     _ => null,
                 };
+            }
+            else if (major == FramebufferFile.Major && minor == 0 && FramebufferFile.Exists)
+            {
+                file = new FramebufferFile();
             }
             else if (major == MiscMajor && minor == HwRngMinor)
             {
@@ -94,6 +98,8 @@ namespace Kernel.Fs
             Node(root, "ptmx"u8, TtyMajor, PtmxMinor);
             Node(root, "ttyAMA0"u8, AmbaSerialMajor, 64, 0x1B0);
             Node(root, "hwrng"u8, MiscMajor, HwRngMinor, InodeMode.S_IRUSR | InodeMode.S_IWUSR);
+            if (FramebufferFile.Exists)
+                Node(root, "fb0"u8, FramebufferFile.Major, 0, 0x1B0); // crw-rw----, as udev leaves it
             // Disks as devtmpfs makes them without udev: brw------- root root.
             for (int i = 0; i < BlockDevices.Count; i++)
             {
