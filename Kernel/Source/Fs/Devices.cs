@@ -9,7 +9,8 @@ namespace Kernel.Fs
     /// <summary>
     /// Devices by number: the memory devices (1,x), the terminals (5,0 /dev/tty, 5,1 /dev/console,
     /// 204,64 /dev/ttyAMA0), the pseudo-terminals (5,2 /dev/ptmx, 136,N /dev/pts/N), the hardware random
-    /// generator (10,183), the framebuffer (29,0 /dev/fb0) and the disks (block devices, <see cref="BlockDevices"/>).
+    /// generator (10,183), the framebuffer (29,0 /dev/fb0), the input devices
+    /// (13,64+N /dev/input/eventN) and the disks (block devices, <see cref="BlockDevices"/>).
     /// </summary>
     public static class Devices
     {
@@ -35,6 +36,12 @@ namespace Kernel.Fs
             else if (major == FramebufferFile.Major && minor == 0 && FramebufferFile.Exists)
             {
                 file = new FramebufferFile();
+            }
+            else if (major == EvdevFile.Major && minor >= EvdevFile.FirstMinor)
+            {
+                int r = EvdevFile.Open(minor - EvdevFile.FirstMinor, out file);
+                if (r < 0)
+                    return r;
             }
             else if (major == MiscMajor && minor == HwRngMinor)
             {
@@ -105,6 +112,18 @@ namespace Kernel.Fs
             {
                 BlockDeviceEntry disk = BlockDevices.At(i);
                 root.CreateNode(disk.Name, InodeMode.S_IFBLK | InodeMode.S_IRUSR | InodeMode.S_IWUSR, DeviceNumber.Make(disk.Major, disk.Minor), 0, 0, out _);
+            }
+            if (Drivers.Virtio.VirtioInput.Count > 0 && root.CreateNode("input"u8, InodeMode.S_IFDIR | 0x1ED, 0, 0, 0, out Inode? input) == 0)
+            {
+                Span<byte> name = stackalloc byte[16];
+                for (int i = 0; i < Drivers.Virtio.VirtioInput.Count; i++)
+                {
+                    var text = new TextBuilder(name);
+                    text.Append("event"u8);
+                    text.Decimal((ulong)i);
+                    // crw-rw----, as udev leaves them (group input).
+                    input!.CreateNode(text.Text, InodeMode.S_IFCHR | 0x1B0, DeviceNumber.Make(EvdevFile.Major, EvdevFile.FirstMinor + (uint)i), 0, 0, out _);
+                }
             }
             root.CreateNode("shm"u8, InodeMode.S_IFDIR | 0x3FF, 0, 0, 0, out _);
             root.CreateNode("pts"u8, InodeMode.S_IFDIR | 0x1ED, 0, 0, 0, out _);

@@ -4,8 +4,8 @@ using Kernel.Logic.Virtio;
 namespace Kernel.Drivers.Virtio
 {
     /// <summary>
-    /// The virtio devices found on virtio-mmio transports, by type: disks (virtio-blk), network cards (virtio-net) and the entropy
-    /// source (virtio-rng). The boot sequence opens each transport from the device tree, registers its
+    /// The virtio devices found on virtio-mmio transports, by type: disks (virtio-blk), network cards (virtio-net), the entropy
+    /// source (virtio-rng) and keyboards and pointers (virtio-input). The boot sequence opens each transport from the device tree, registers its
     /// interrupt to <see cref="HandleInterrupt"/>, then calls <see cref="Attach"/>.
     /// </summary>
     public static class VirtioBus
@@ -18,6 +18,7 @@ namespace Kernel.Drivers.Virtio
         private static int s_diskCount;
         private static VirtioNet?[]? s_nics;
         private static int s_nicCount;
+        private static int s_probed;
 
         public static int DiskCount => s_diskCount;
         public static int NicCount => s_nicCount;
@@ -28,6 +29,7 @@ namespace Kernel.Drivers.Virtio
         /// <summary>Starts the driver for the transport's device type; false when there is none or it failed.</summary>
         public static bool Attach(VirtioMmio transport)
         {
+            transport.Index = s_probed++;
             switch (transport.DeviceType)
             {
                 case VirtioDeviceId.Block:
@@ -56,6 +58,8 @@ namespace Kernel.Drivers.Virtio
                     }
                 case VirtioDeviceId.Entropy:
                     return VirtioRng.Attach(transport);
+                case VirtioDeviceId.Input:
+                    return VirtioInput.Attach(transport);
                 default:
                     Log.Line($"virtio: device type {transport.DeviceType} at {transport.PhysicalBase:x}: no driver");
                     return false;
@@ -84,6 +88,7 @@ namespace Kernel.Drivers.Virtio
             VirtioMmio? rng = VirtioRng.Transport;
             if (rng != null && (rng.TakeInterrupt() & VirtioMmio.InterruptUsedBuffer) != 0)
                 VirtioRng.HandleInterrupt();
+            VirtioInput.HandleInterrupts();
         }
     }
 }

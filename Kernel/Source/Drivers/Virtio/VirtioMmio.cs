@@ -26,6 +26,8 @@ namespace Kernel.Drivers.Virtio
         private readonly ulong _base;
 
         public ulong PhysicalBase { get; }
+        /// <summary>The device's number among the virtio devices, in probe order (Linux's virtioN).</summary>
+        public int Index { get; internal set; }
         public uint TransportVersion { get; }
         public uint DeviceType { get; }
         public uint Vendor { get; }
@@ -179,6 +181,8 @@ namespace Kernel.Drivers.Virtio
         }
 
         public byte Config8(uint offset) => Mmio.Read8(_base + Config + offset);
+
+        public void WriteConfig8(uint offset, byte value) => Mmio.Write8(_base + Config + offset, value);
 
         /// <summary>An aligned 32-bit configuration field.</summary>
         public uint Config32(uint offset) => Read(Config + offset);

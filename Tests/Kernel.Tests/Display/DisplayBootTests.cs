@@ -4,26 +4,29 @@ using System.Text.RegularExpressions;
 namespace Kernel.Tests.Display;
 
 /// <summary>
-/// The kernel's framebuffer on QEMU's ramfb, booted as `dotnet run` boots it (root on the set-up's disk):
-/// the kernel configures ramfb through fw_cfg's DMA interface at the size <c>video=</c> asks, /dev/fb0 has
-/// Linux's fbdev interface, and what a program draws through mmap is what the machine shows: a QMP
-/// screendump has every pixel of the pattern <c>fbtest draw</c> writes.
+/// The kernel's display and input devices, booted as `dotnet run` boots it (root on the set-up's disk) with
+/// ramfb, a virtio keyboard and a virtio tablet, driven through QMP as a person at the window would. The
+/// kernel configures ramfb through fw_cfg's DMA interface at the size <c>video=</c> asks, /dev/fb0 has
+/// Linux's fbdev interface, and what a program draws through mmap is what the machine shows (a QMP
+/// screendump has every pixel of the pattern <c>fbtest draw</c> writes). Keys sent with QMP's send-key
+/// reach /dev/input/event0 as Linux's evdev gives them, and the shell as typed characters unless a
+/// program grabbed the keyboard.
 /// </summary>
-public abstract class FramebufferTests : IDisposable
+public abstract class DisplayBootTests : IDisposable
 {
     private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(90);
     private readonly string _folder = Path.Combine(Path.GetTempPath(), $"fb-{Environment.ProcessId}-{Guid.NewGuid():N}");
     private readonly QemuMachine _machine;
     private readonly QmpClient _qmp;
 
-    protected FramebufferTests(BootMachine machine)
+    protected DisplayBootTests(BootMachine machine)
     {
         Directory.CreateDirectory(_folder);
         string disk = Path.Combine(_folder, "root.ext2");
         File.Copy(DiskRootTests.PristineDisk, disk);
         string socket = Path.Combine(_folder, "qmp.sock");
         _machine = new QemuMachine(machine, "console=ttyAMA0 root=/dev/vda rw video=320x240", "512M",
-            "-device", "ramfb", "-qmp", $"unix:{socket},server=on,wait=off",
+            "-device", "ramfb", "-device", "virtio-keyboard-device", "-device", "virtio-tablet-device", "-qmp", $"unix:{socket},server=on,wait=off",
             "-drive", $"file={disk},format=raw,if=none,id=root", "-device", "virtio-blk-device,drive=root");
         _machine.WaitFor(@"^Its recipe is disk-images/", BootTimeout);
         _qmp = QmpClient.Connect(socket, TimeSpan.FromSeconds(10));
@@ -79,6 +82,47 @@ public abstract class FramebufferTests : IDisposable
         Assert.Contains("75+0 records in", output);
     }
 
+    private void Type(params string[] keys)
+    {
+        foreach (string key in keys)
+            _qmp.Execute("send-key", new JsonObject { ["keys"] = new JsonArray(key.Split('+').Select(k => (JsonNode)new JsonObject { ["type"] = "qcode", ["data"] = k }).ToArray()) });
+    }
+
+    [Fact]
+    public void The_keyboard_and_tablet_are_evdev_devices()
+    {
+        // In device-tree order, as Linux probes them: the keyboard, given first, has the higher address.
+        string output = _machine.RunShellCommand("ls -l /dev/input; evdump /dev/input/event1; evdump /dev/input/event0");
+        Assert.Matches(new Regex(@"^crw-rw----\s+1 root\s+root\s+13,\s+64 .* event0$", RegexOptions.Multiline), output);
+        Assert.Contains("evdump: version 0x10001, name \"QEMU Virtio Keyboard\" (21 bytes), phys \"virtio2/input0\", bus 0x6 vendor 0x627 product 0x1 version 0x1", output);
+        Assert.Contains("evdump: types SYN KEY LED (8 bytes), keys 96 bytes: KEY_A 1, KEY_ENTER 1, BTN_LEFT 0", output);
+        Assert.Contains("evdump: version 0x10001, name \"QEMU Virtio Tablet\" (19 bytes)", output);
+        Assert.Contains("evdump: types SYN KEY REL ABS (8 bytes), keys 96 bytes: KEY_A 0, KEY_ENTER 0, BTN_LEFT 1", output);
+    }
+
+    [Fact]
+    public void Keys_typed_on_the_keyboard_reach_the_shell()
+    {
+        int from = _machine.OutputLength;
+        Type("e", "c", "h", "o", "spc", "shift+h", "i", "shift+1", "spc", "shift+4", "shift+9", "shift+9", "2", "shift+equal", "3", "shift+0", "shift+0", "ret");
+        _machine.WaitFor(@"^Hi! 5$", TimeSpan.FromSeconds(20), from);
+    }
+
+    [Fact]
+    public void A_program_that_grabs_the_keyboard_reads_its_events_and_the_shell_does_not()
+    {
+        int from = _machine.OutputLength;
+        _machine.SendLine("evdump /dev/input/event1 4 grab; echo status $?");
+        _machine.WaitFor(@"^evdump: waiting for 4 key events$", TimeSpan.FromSeconds(20), from);
+        Type("a", "shift+b");
+        _machine.WaitFor(@"^status 0$", TimeSpan.FromSeconds(20), from);
+        string events = string.Join("\n", Regex.Matches(_machine.Output[from..], @"^event \d+ \d+ -?\d+$", RegexOptions.Multiline).Select(m => m.Value));
+        // KEY_A down and up, KEY_LEFTSHIFT and KEY_B down, each packet closed by a SYN_REPORT.
+        Assert.Equal("event 1 30 1\nevent 0 0 0\nevent 1 30 0\nevent 0 0 0\nevent 1 42 1\nevent 0 0 0\nevent 1 48 1\nevent 0 0 0", events);
+        // Nothing reached the terminal: the next command line is exactly what is typed.
+        Assert.Equal("clean", _machine.RunShellCommand("echo clean").Trim());
+    }
+
     /// <summary>A binary PPM (P6, 8 bits a channel) as QEMU's screendump writes it.</summary>
     private static (int Width, int Height, byte[] Rgb) ReadPpm(string path)
     {
@@ -102,9 +146,9 @@ public abstract class FramebufferTests : IDisposable
     }
 }
 
-/// <summary>The framebuffer on qemu-system-aarch64's ramfb.</summary>
+/// <summary>The display tests on qemu-system-aarch64.</summary>
 [Collection("Qemu")]
-public sealed class QemuFramebufferTests : FramebufferTests
+public sealed class QemuDisplayBootTests : DisplayBootTests
 {
-    public QemuFramebufferTests() : base(BootMachine.Qemu) { }
+    public QemuDisplayBootTests() : base(BootMachine.Qemu) { }
 }
