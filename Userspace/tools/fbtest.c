@@ -1,5 +1,8 @@
 /* fbtest: the framebuffer device as programs use it (fbdev, /dev/fb0).
  *   fbtest info   prints the mode from FBIOGET_VSCREENINFO and FBIOGET_FSCREENINFO
+ *   fbtest mode graphics|text
+ *                 KDSETMODE on the console (standard input): KD_GRAPHICS hands the screen to programs (the text
+ *                 console stops drawing), KD_TEXT takes it back; prints the mode KDGETMODE then reports
  *   fbtest draw   maps the framebuffer and fills it with a pattern the host can check in a screenshot:
  *                 pixel (x, y) = red (x * 3 + y) & 255, green (y * 5) & 255, blue (x ^ y) & 255; then
  *                 checks that read() sees what the mapping wrote, that FBIOPUT_VSCREENINFO gives the
@@ -38,6 +41,8 @@ _Static_assert(sizeof(struct fix_info) == 80, "fb_fix_screeninfo");
 #define FBIOPUT_VSCREENINFO 0x4601
 #define FBIOGET_FSCREENINFO 0x4602
 #define FBIOPAN_DISPLAY 0x4606
+#define KDSETMODE 0x4B3A
+#define KDGETMODE 0x4B3B
 
 static int fail(const char *what)
 {
@@ -53,6 +58,16 @@ static uint32_t pattern(uint32_t x, uint32_t y)
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "info";
+    if (strcmp(mode, "mode") == 0 && argc > 2) {
+        int graphics = strcmp(argv[2], "graphics") == 0;
+        if (ioctl(0, KDSETMODE, graphics ? 1 : 0) < 0)
+            return fail("KDSETMODE");
+        int now = -1;
+        if (ioctl(0, KDGETMODE, &now) < 0)
+            return fail("KDGETMODE");
+        printf("fbtest: console mode %s\n", now == 1 ? "graphics" : now == 0 ? "text" : "unknown");
+        return 0;
+    }
     int fd = open("/dev/fb0", O_RDWR);
     if (fd < 0)
         return fail("open /dev/fb0");

@@ -218,6 +218,7 @@ namespace System
         public static long Max(long a, long b) => a > b ? a : b;
         public static ulong Min(ulong a, ulong b) => a < b ? a : b;
         public static ulong Max(ulong a, ulong b) => a > b ? a : b;
+        public static int Clamp(int value, int min, int max) => value < min ? min : value > max ? max : value;
         public static int Abs(int a) => a < 0 ? -a : a;
         public static long Abs(long a) => a < 0 ? -a : a;
     }

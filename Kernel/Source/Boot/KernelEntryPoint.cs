@@ -68,6 +68,7 @@ namespace Kernel.Boot
             StartVirtio();
             FwCfg.Initialize(s_tree);
             Ramfb.Initialize(BootArguments);
+            Display.FramebufferConsole.Initialize();
             Net.NetSubsystem.Start(BootArguments);
 
             ulong bootMicroseconds = MicrosecondsSinceEntry();

@@ -36,7 +36,12 @@ namespace Kernel.Drivers
                 return;
             while ((Mmio.Read32(s_base + UARTFR) & FR_TXFF) != 0) { }
             Mmio.Write32(s_base + UARTDR, b);
+            if (Mirror != null)
+                Mirror(b);
         }
+
+        /// <summary>When set, every byte sent also goes here (the framebuffer console shows the same text).</summary>
+        public static delegate*<byte, void> Mirror;
 
         /// <summary>When set, received bytes go here (the console's line discipline) instead of the ring.</summary>
         public static delegate*<byte, void> Receiver;

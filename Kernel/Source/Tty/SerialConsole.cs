@@ -41,6 +41,9 @@ namespace Kernel.Tty
                 Pl011.WriteByte(bytes[i]);
         }
 
+        /// <summary>KDSETMODE and KDGETMODE hand the framebuffer console's screen to a program and back.</summary>
+        protected override int DriverIoctl(uint command, ulong argument) => Display.FramebufferConsole.Ioctl(command, argument);
+
         /// <summary>After input was consumed or flushed (interrupts masked): let held-back UART input in.</summary>
         protected override void InputConsumed()
         {

@@ -528,8 +528,11 @@ namespace Kernel.Tty
                 case TtyIoctl.TCSBRK:
                     return 0;
                 default:
-                    return -Errno.ENOTTY;
+                    return DriverIoctl(command, argument);
             }
         }
+
+        /// <summary>Ioctls of the terminal's own kind (the console's KDSETMODE); -ENOTTY by default.</summary>
+        protected virtual int DriverIoctl(uint command, ulong argument) => -Errno.ENOTTY;
     }
 }

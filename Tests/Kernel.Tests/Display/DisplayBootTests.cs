@@ -8,7 +8,8 @@ namespace Kernel.Tests.Display;
 /// ramfb, a virtio keyboard and a virtio tablet, driven through QMP as a person at the window would. The
 /// kernel configures ramfb through fw_cfg's DMA interface at the size <c>video=</c> asks, /dev/fb0 has
 /// Linux's fbdev interface, and what a program draws through mmap is what the machine shows (a QMP
-/// screendump has every pixel of the pattern <c>fbtest draw</c> writes). Keys sent with QMP's send-key
+/// screendump has every pixel of the pattern <c>fbtest draw</c> writes). The console's text is drawn on
+/// the screen (read back from screendumps with the console font) unless a program asked for KD_GRAPHICS. Keys sent with QMP's send-key
 /// reach /dev/input/event0 as Linux's evdev gives them, and the shell as typed characters unless a
 /// program grabbed the keyboard.
 /// </summary>
@@ -50,14 +51,16 @@ public abstract class DisplayBootTests : IDisposable
     }
 
     [Fact]
-    public void What_a_program_draws_through_mmap_is_on_the_screen()
+    public void What_a_program_draws_through_mmap_is_on_the_screen_in_graphics_mode()
     {
-        string output = _machine.RunShellCommand("fbtest draw; echo status $?");
+        // KD_GRAPHICS first, as a program that owns the screen does: the text console then draws nothing,
+        // not even the prompt that follows.
+        string output = _machine.RunShellCommand("fbtest mode graphics && fbtest draw; echo status $?");
+        Assert.Contains("fbtest: console mode graphics", output);
         Assert.Contains("fbtest: drew 320x240", output);
         Assert.Contains("status 0", output);
-        string shot = Path.Combine(_folder, "shot.ppm");
-        _qmp.Execute("screendump", new JsonObject { ["filename"] = shot });
-        var (width, height, rgb) = ReadPpm(shot);
+        Thread.Sleep(200); // a few ticks, in which a text console that still drew would have drawn the prompt
+        var (width, height, rgb) = ReadPpm(Screendump());
         Assert.Equal((320, 240), (width, height));
         int wrong = 0;
         string first = "";
@@ -70,6 +73,88 @@ public abstract class DisplayBootTests : IDisposable
                     first = $"({x}, {y}) is {rgb[i]},{rgb[i + 1]},{rgb[i + 2]}, not {expected}";
             }
         Assert.True(wrong == 0, $"{wrong} pixels differ from the pattern; the first: {first}");
+
+        // KD_TEXT gives the screen back to the console, which draws its text again.
+        Assert.Contains("fbtest: console mode text", _machine.RunShellCommand("fbtest mode text"));
+        WaitForScreenLine("fbtest: console mode text");
+    }
+
+    [Fact]
+    public void The_console_is_drawn_on_the_screen()
+    {
+        // Boot messages, then what the shell prints, in the console font at 40x15 cells.
+        _machine.SendLine("echo on-the-screen");
+        string[] screen = WaitForScreenLine("on-the-screen");
+        Assert.True(screen.Any(line => line.StartsWith("virt:/# echo on-the-screen", StringComparison.Ordinal)), string.Join('\n', screen));
+        // vi's full-screen drawing: its empty lines and its status line.
+        _machine.SendLine("vi /etc/hostname");
+        screen = WaitForScreenLine("~");
+        Assert.Equal("virt", screen[0]);
+        Assert.True(screen.Any(line => line.StartsWith("- /etc/hostname 1/1 100%", StringComparison.Ordinal)), string.Join('\n', screen));
+        _machine.SendRaw("\u001b");
+        Thread.Sleep(500); // vi reads an ESC followed at once by more as a key's escape sequence
+        _machine.SendRaw(":q!\r");
+        WaitForScreenLine("virt:/#", afterTheLast: "~");
+    }
+
+    private string Screendump()
+    {
+        string shot = Path.Combine(_folder, $"shot-{Guid.NewGuid():N}.ppm");
+        _qmp.Execute("screendump", new JsonObject { ["filename"] = shot });
+        return shot;
+    }
+
+    /// <summary>
+    /// Takes screendumps until one shows a line starting with <paramref name="text"/> (below the last line
+    /// starting with <paramref name="afterTheLast"/>, when given); the screen's lines.
+    /// </summary>
+    private string[] WaitForScreenLine(string text, string? afterTheLast = null)
+    {
+        string[] lines = [];
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < deadline; Thread.Sleep(100))
+        {
+            lines = ScreenText(Screendump());
+            int from = afterTheLast == null ? 0 : Array.FindLastIndex(lines, l => l.StartsWith(afterTheLast, StringComparison.Ordinal)) + 1;
+            if (lines.Skip(from).Any(l => l.StartsWith(text, StringComparison.Ordinal)))
+                return lines;
+        }
+        Assert.Fail($"no line \"{text}\" on the screen:\n{string.Join('\n', lines)}");
+        return lines;
+    }
+
+    /// <summary>Reads the console's text off a screendump: each 8x16 cell matched against the console font's glyphs ('?': no match).</summary>
+    private static string[] ScreenText(string ppm)
+    {
+        var font = Kernel.Logic.Display.PsfFont.Parse(File.ReadAllBytes(PsfFontTests.ConsoleFontPath))!;
+        var glyphs = new Dictionary<string, char>();
+        for (int c = 0x7E; c >= 0x20; c--)
+            glyphs[Convert.ToHexString(font.Glyph((byte)c))] = (char)c;
+        var (width, height, rgb) = ReadPpm(ppm);
+        var lines = new string[height / 16];
+        var cell = new byte[16];
+        for (int row = 0; row < lines.Length; row++)
+        {
+            var line = new System.Text.StringBuilder();
+            for (int column = 0; column < width / 8; column++)
+            {
+                for (int y = 0; y < 16; y++)
+                {
+                    cell[y] = 0;
+                    for (int x = 0; x < 8; x++)
+                    {
+                        int i = ((row * 16 + y) * width + column * 8 + x) * 3;
+                        if (rgb[i] + rgb[i + 1] + rgb[i + 2] > 0)
+                            cell[y] |= (byte)(0x80 >> x);
+                    }
+                }
+                // The cursor's cell is drawn inverted.
+                if (!glyphs.TryGetValue(Convert.ToHexString(cell), out char c) && !glyphs.TryGetValue(Convert.ToHexString(cell.Select(b => (byte)~b).ToArray()), out c))
+                    c = '?';
+                line.Append(c);
+            }
+            lines[row] = line.ToString().TrimEnd();
+        }
+        return lines;
     }
 
     [Fact]
