@@ -237,17 +237,16 @@ public sealed class QmpDispatcher
         return response;
     }
 
+    /// <summary>An error response; QEMU puts the id first in these (and last in returns).</summary>
     private static JsonObject Error(string errorClass, string description, JsonNode? id)
     {
-        var response = new JsonObject
-        {
-            ["error"] = new JsonObject { ["class"] = errorClass, ["desc"] = description },
-        };
+        var response = new JsonObject();
         if (id is not null)
         {
             response["id"] = id;
         }
 
+        response["error"] = new JsonObject { ["class"] = errorClass, ["desc"] = description };
         return response;
     }
 
