@@ -717,13 +717,17 @@ public sealed record Options
 
         if (address.StartsWith("tcp:", StringComparison.Ordinal))
         {
-            var endPoint = ParseHostPort("-qmp", "tcp", address["tcp:".Length..], portMayBeZero: false);
-            if (endPoint.Address.Equals(IPAddress.Any))
+            var hostPort = address["tcp:".Length..];
+            var colon = hostPort.LastIndexOf(':');
+            var host = colon < 0 ? "" : hostPort[..colon];
+            uint ip = 0x7F00_0001;
+            if (host.Length == 0 || (host != "localhost" && !UserNetworkConfig.TryParseAddress(host, out ip)) ||
+                !ushort.TryParse(hostPort[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port == 0)
             {
-                throw new UsageException($"-qmp '{value}': give the host address to listen on (tcp:127.0.0.1:PORT)");
+                throw new UsageException($"-qmp '{value}': '{hostPort}' is not HOST:PORT with an IPv4 address or localhost and a port 1 to 65535 (tcp:127.0.0.1:4444)");
             }
 
-            return QmpEndpoint.TcpAt(endPoint);
+            return QmpEndpoint.TcpAt(new IPEndPoint(new IPAddress([(byte)(ip >> 24), (byte)(ip >> 16), (byte)(ip >> 8), (byte)ip]), port));
         }
 
         throw new UsageException($"-qmp '{value}' is not supported ({Forms})");
