@@ -248,4 +248,54 @@ public sealed class QmpTests : IDisposable
         // The PNG carries the same size in its header as QEMU's.
         Assert.Equal(qemu.PicturePng[..24], ours.PicturePng[..24]);
     }
+
+    /// <summary>Arms a rising-edge interrupt on PL061 line 3 (masked: it polls the raw status), reports the press, then the release.</summary>
+    private const string PowerButtonGuest = """
+            .equ GPIO, 0x09030000
+        main:
+            ldr x9, =GPIO
+            mov w0, #8
+            str w0, [x9, #0x40C]         // GPIOIEV: line 3 on its rising edge (GPIOIS and GPIOIBE stay 0: edge)
+            ldr x1, =armed
+            bl puts
+        1:  ldr w0, [x9, #0x414]         // GPIORIS
+            tbz w0, #3, 1b
+            mov w0, #8
+            str w0, [x9, #0x41C]         // GPIOIC
+            ldr x1, =pressed
+            bl puts
+        2:  ldr w0, [x9, #0x20]          // GPIODATA, the address selecting line 3 only
+            cbnz w0, 2b
+            ldr x1, =released
+            bl puts
+        3:  wfi
+            b 3b
+            .ltorg
+        armed: .asciz "armed\n"
+        pressed: .asciz "pressed\n"
+        released: .asciz "released\n"
+        """;
+
+    [Fact]
+    public void SystemPowerdown_PulsesPl061Line3_AsOnQemu()
+    {
+        var elf = BareMetalGuest.Build(_folder, "button", PowerButtonGuest);
+        foreach (var (name, start) in new (string, Func<string[], GuestConsole>)[] { ("qemu", a => GuestConsole.StartQemu(a)), ("ours", a => GuestConsole.Start(a)) })
+        {
+            var socket = _folder.File($"{name}-button.sock");
+            using var console = start(["-kernel", elf, "-qmp", $"unix:{socket},server=on,wait=off"]);
+            console.WaitFor("armed\n", Timeout);
+            using var qmp = QmpClient.Connect(socket, Timeout, console.Describe);
+            qmp.Execute("""{"execute":"qmp_capabilities"}""");
+            Assert.DoesNotContain("pressed", console.Output);
+
+            var replies = qmp.Execute("""{"execute":"system_powerdown"}""");
+            Assert.Equal("POWERDOWN", (string?)replies[0]["event"]);
+            console.WaitFor("pressed\n", Timeout);
+            console.WaitFor("released\n", Timeout);
+
+            qmp.Execute("""{"execute":"quit"}""");
+            Assert.Equal(0, console.WaitForExit(Timeout));
+        }
+    }
 }
