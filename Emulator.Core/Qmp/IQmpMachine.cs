@@ -11,8 +11,8 @@ public interface IQmpMachine
     /// <summary>Whether the guest is running (query-status).</summary>
     bool IsRunning { get; }
 
-    /// <summary>The picture screendump saves, or null when the machine has no display device.</summary>
-    IDisplaySource? Display { get; }
+    /// <summary>The picture screendump saves, or null when there is none (no display device, or not set up yet).</summary>
+    DisplayFrame? CaptureScreen();
 
     /// <summary>Ends the emulator as QEMU's quit does: the process exits with status 0.</summary>
     void Quit();

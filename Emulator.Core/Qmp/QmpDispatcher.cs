@@ -312,7 +312,7 @@ public sealed class QmpDispatcher
             throw QmpException.Generic($"Parameter 'format' does not accept value '{format}'");
         }
 
-        var frame = _machine.Display?.Capture() ??
+        var frame = _machine.CaptureScreen() ??
             new DisplayFrame(PlaceholderWidth, PlaceholderHeight, new uint[PlaceholderWidth * PlaceholderHeight], 0);
         try
         {

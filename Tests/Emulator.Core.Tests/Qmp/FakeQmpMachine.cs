@@ -9,6 +9,8 @@ internal sealed class FakeQmpMachine : IQmpMachine
 
     public IDisplaySource? Display { get; set; }
 
+    public DisplayFrame? CaptureScreen() => Display?.Capture();
+
     public int Quits { get; private set; }
 
     public int PowerDowns { get; private set; }
