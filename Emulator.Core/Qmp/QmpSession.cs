@@ -1,6 +1,4 @@
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Emulator.Core.Qmp;
@@ -11,9 +9,6 @@ namespace Emulator.Core.Qmp;
 /// </summary>
 public sealed class QmpSession
 {
-    /// <summary>Quotes and other ASCII as they are (QEMU writes 'qmp_capabilities', not \u0027).</summary>
-    private static readonly JsonSerializerOptions Output = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     private readonly Stream _stream;
     private readonly QmpDispatcher _dispatcher;
     private readonly Lock _writeGate = new();
@@ -82,7 +77,7 @@ public sealed class QmpSession
 
     private void Send(JsonObject message)
     {
-        var line = Encoding.UTF8.GetBytes(message.ToJsonString(Output) + "\r\n");
+        var line = Encoding.UTF8.GetBytes(QmpJson.Format(message) + "\r\n");
         lock (_writeGate)
         {
             if (_closed)

@@ -107,7 +107,7 @@ public sealed class DisplayOptionTests : IDisposable
         Assert.Contains("\"QMP\"", reader.ReadLine());
         var writer = new StreamWriter(client.GetStream()) { AutoFlush = true };
         writer.Write("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n");
-        Assert.Equal("{\"return\":{}}", reader.ReadLine());
+        Assert.Equal("{\"return\": {}}", reader.ReadLine()); // QEMU's spacing
         Assert.Contains("\"SHUTDOWN\"", reader.ReadLine());
         Assert.Equal(0, console.WaitForExit(Timeout));
     }

@@ -24,6 +24,9 @@ public sealed class QmpClient : IDisposable
 
     public JsonObject Greeting { get; }
 
+    /// <summary>Every line received, as sent.</summary>
+    public List<string> Lines { get; } = [];
+
     /// <summary>Connects once the server listens (it starts with the machine), within <paramref name="timeout"/>.</summary>
     public static QmpClient Connect(string path, TimeSpan timeout, Func<string, string> describe)
     {
@@ -71,6 +74,7 @@ public sealed class QmpClient : IDisposable
         }
 
         Assert.True(line is not null, "the QMP server closed the connection");
+        Lines.Add(line);
         return JsonNode.Parse(line)!.AsObject();
     }
 

@@ -155,7 +155,7 @@ public sealed class QmpTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     /// <summary>The conversation, on one machine: every reply and both screendumps' bytes.</summary>
-    private sealed record Transcript(List<JsonObject> Messages, byte[] Placeholder, byte[] Picture, byte[] PicturePng, int ExitCode);
+    private sealed record Transcript(List<JsonObject> Messages, List<string> Lines, byte[] Placeholder, byte[] Picture, byte[] PicturePng, int ExitCode);
 
     private Transcript Converse(string name, Func<string[], GuestConsole> start, string elf)
     {
@@ -187,7 +187,7 @@ public sealed class QmpTests : IDisposable
         messages.AddRange(qmp.Execute("""{"execute":"system_powerdown","id":4}"""));
         messages.AddRange(qmp.Execute("""{"execute":"quit","id":5}"""));
         var exitCode = console.WaitForExit(Timeout);
-        return new Transcript(messages, File.ReadAllBytes(placeholder), File.ReadAllBytes(picture), File.ReadAllBytes(png), exitCode);
+        return new Transcript(messages, qmp.Lines, File.ReadAllBytes(placeholder), File.ReadAllBytes(picture), File.ReadAllBytes(png), exitCode);
     }
 
     private static string ScreenDump(string path, string? format = null)
@@ -230,6 +230,8 @@ public sealed class QmpTests : IDisposable
         var ours = Converse("ours", arguments => GuestConsole.Start(arguments), elf);
 
         Assert.Equal(qemu.Messages.Select(Comparable), ours.Messages.Select(Comparable));
+        // Same messages in the same text: QEMU's spacing is what QmpJson writes, for QEMU's lines and ours.
+        Assert.All(qemu.Lines.Concat(ours.Lines), line => Assert.Equal(line, Core.Qmp.QmpJson.Format(JsonNode.Parse(line))));
         Assert.Equal(0, qemu.ExitCode);
         Assert.Equal(0, ours.ExitCode);
 

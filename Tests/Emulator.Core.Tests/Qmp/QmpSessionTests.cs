@@ -49,6 +49,16 @@ public sealed class QmpSessionTests : IDisposable
     }
 
     [Fact]
+    public void RepliesAreWrittenWithQemusSpacing()
+    {
+        var stream = new ScriptedStream(Negotiate + "{\"execute\":\"nonesuch\",\"id\":[1,\"it's\"]}");
+        new QmpSession(stream, _dispatcher).Run();
+        var lines = stream.Output.Split("\r\n");
+        Assert.Equal("{\"return\": {}}", lines[1]);
+        Assert.Equal("{\"id\": [1, \"it's\"], \"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command nonesuch has not been found\"}}", lines[2]);
+    }
+
+    [Fact]
     public void CommandsBeforeNegotiationAreRefused()
     {
         var replies = Converse("{\"execute\":\"query-status\"}\n");
