@@ -90,7 +90,7 @@ public sealed class QmpDispatcher
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(text);
+            node = JsonNode.Parse(QmpJsonSplitter.ToStandardJson(text));
         }
         catch (JsonException e)
         {

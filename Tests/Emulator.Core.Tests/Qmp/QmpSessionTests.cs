@@ -133,6 +133,14 @@ public sealed class QmpSessionTests : IDisposable
     }
 
     [Fact]
+    public void SingleQuotedStringsAreTakenAsQemuTakesThem()
+    {
+        var replies = Converse("{'execute': 'qmp_capabilities', 'id': 'a\"b\\'c{'}\n{\"execute\":\"query-status\",\"id\":\"it's\"}");
+        Assert.Equal("a\"b'c{", (string?)replies[0]["id"]);
+        Assert.Equal("it's", (string?)replies[1]["id"]);
+    }
+
+    [Fact]
     public void QuitAnnouncesShutdownRepliesAndOnlyThenQuits()
     {
         var stream = new ScriptedStream(Negotiate + "{\"execute\":\"quit\"}");
