@@ -91,9 +91,11 @@ public sealed class QmpDispatcher
         try
         {
             node = JsonNode.Parse(QmpJsonSplitter.ToStandardJson(text));
+            CheckWhole(node);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
+            // ArgumentException: a name given twice in one object, which QEMU also refuses.
             return new QmpReply(Error(QmpException.GenericError, $"JSON parse error, {FirstSentence(e.Message)}", null));
         }
 
@@ -144,11 +146,52 @@ public sealed class QmpDispatcher
                 throw new QmpException(QmpException.CommandNotFound, $"The command {name} has not been found");
             }
 
-            return new QmpReply(Return(command(arguments) ?? new JsonObject(), id));
+            return new QmpReply(Return(Run(name, command, arguments), id));
         }
         catch (QmpException e)
         {
             return new QmpReply(Error(e.ErrorClass, e.Message, id));
+        }
+    }
+
+    /// <summary>Runs a command; a failure it did not expect becomes a GenericError instead of ending the QMP thread.</summary>
+    private static JsonNode Run(string name, QmpCommand command, JsonObject arguments)
+    {
+        try
+        {
+            return command(arguments) ?? new JsonObject();
+        }
+        catch (Exception e) when (e is not QmpException)
+        {
+            throw QmpException.Generic($"{name} failed: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Reads every member and string now: JsonNode parses lazily, and a name given twice or a lone surrogate
+    /// would otherwise fail later, outside the parse error's handling.
+    /// </summary>
+    private static void CheckWhole(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject members:
+                foreach (var (_, value) in members)
+                {
+                    CheckWhole(value);
+                }
+
+                break;
+            case JsonArray elements:
+                foreach (var element in elements)
+                {
+                    CheckWhole(element);
+                }
+
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                _ = value.GetValue<string>();
+                break;
         }
     }
 

@@ -33,6 +33,11 @@ public sealed class QmpJsonSplitter
         _text.Append(c);
         if (_quote != 0)
         {
+            if (char.IsControl(c) && c < ' ')
+            {
+                return Take(); // JSON strings hold no raw control characters: the text is broken, hand it on (QEMU's lexer does the same)
+            }
+
             if (_escape)
             {
                 _escape = false;

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Emulator.Core.Boot;
+using Emulator.Devices;
 
 namespace Emulator.Core.Qmp;
 
@@ -98,7 +99,15 @@ public sealed class QmpServer : IDisposable
 
             using (var stream = new NetworkStream(client, ownsSocket: true))
             {
-                new QmpSession(stream, _dispatcher).Run();
+                try
+                {
+                    new QmpSession(stream, _dispatcher).Run();
+                }
+                catch (Exception e)
+                {
+                    // A fault of ours must not take the emulator down from a background thread: drop the client.
+                    DeviceLog.Once($"QMP: connection closed after an internal error: {e.GetType().Name}: {e.Message}");
+                }
             }
 
             lock (_gate)

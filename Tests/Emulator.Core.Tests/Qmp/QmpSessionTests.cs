@@ -191,6 +191,28 @@ public sealed class QmpSessionTests : IDisposable
     }
 
     [Fact]
+    public void ACommandThatFailsUnexpectedlyIsAGenericErrorAndTheSessionGoesOn()
+    {
+        _dispatcher.Register("broken", _ => throw new InvalidOperationException("oops"));
+        var replies = Converse(Negotiate + "{\"execute\":\"broken\"}{\"execute\":\"query-status\"}");
+        AssertError(replies[1], "GenericError", "broken failed: oops");
+        Assert.True(replies[2].ContainsKey("return"));
+    }
+
+    [Theory]
+    [InlineData("{\"execute\":\"query-status\",\"execute\":\"quit\"}")]
+    [InlineData("{\"execute\":\"query-status\",\"id\":\"\\ud800\"}")]
+    [InlineData("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]")]
+    [InlineData("}")]
+    [InlineData("\u00ff\ufffe'")]
+    public void GarbageNeverEndsTheSession(string input)
+    {
+        var replies = Converse(Negotiate + input + "\n{\"execute\":\"query-status\",\"id\":9}\n");
+        Assert.Equal(9, (int?)replies[^1]["id"]);
+        Assert.Equal(0, _machine.Quits);
+    }
+
+    [Fact]
     public void ARegisteredCommandsErrorKeepsItsClass()
     {
         _dispatcher.Register("input-send-event", _ => throw new QmpException("DeviceNotFound", "no input device"));
