@@ -66,6 +66,10 @@ public sealed class QmpServer : IDisposable
         {
             File.Delete(path);
         }
+        catch (DirectoryNotFoundException)
+        {
+            // nothing to remove; binding says what is wrong
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new BootException($"-qmp unix:{path}: cannot remove the old socket: {e.Message}");
