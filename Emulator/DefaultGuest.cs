@@ -59,6 +59,7 @@ public static class DefaultGuest
                 DtbPath = options.Dtb,
                 VirtioDevices = options.VirtioDevices,
                 VirtioLegacy = options.VirtioLegacy,
+                Ramfb = options.Ramfb,
             };
         }
 
@@ -86,6 +87,7 @@ public static class DefaultGuest
             DtbPath = options.Dtb,
             VirtioDevices = devices,
             VirtioLegacy = options.VirtioLegacy,
+            Ramfb = options.Ramfb,
         };
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Emulator.Core.Board;
+using Emulator.Core.Qmp;
 using Emulator.Core.Unicorn;
 using Emulator.Devices.Net;
 
@@ -29,16 +30,26 @@ public sealed record Options
 
     public bool Help { get; init; }
 
+    /// <summary>-device ramfb: a framebuffer the guest sets up through fw_cfg.</summary>
+    public bool Ramfb { get; init; }
+
+    /// <summary>-display: none (no window; also what -nographic means) or sdl (a window).</summary>
+    public DisplayKind Display { get; init; } = DisplayKind.None;
+
+    /// <summary>Each -qmp: a QMP server's socket.</summary>
+    public IReadOnlyList<QmpEndpoint> Qmp { get; init; } = [];
+
     /// <summary>What boots when no -kernel is given: our managed kernel (default) or Debian's Linux, both on the default disk.</summary>
     public DefaultGuestKind Guest { get; init; } = DefaultGuestKind.Managed;
 
     public const string Supported =
         "-M/-machine virt[,dumpdtb=FILE], -cpu cortex-a57|cortex-a53|cortex-a72|max, -m SIZE, -kernel FILE, " +
         "-initrd FILE, -append CMDLINE, -dtb FILE, -drive file=F,format=raw,if=none|virtio[,id=X][,readonly=on], " +
-        "-device virtio-blk-device,drive=X[,serial=S]|virtio-rng-device|virtio-net-device,netdev=N[,mac=M], " +
+        "-device virtio-blk-device,drive=X[,serial=S]|virtio-rng-device|virtio-net-device,netdev=N[,mac=M]|ramfb, " +
         "-netdev user,id=N[,hostfwd=[tcp|udp]:[ADDR]:PORT-[ADDR]:PORT][,restrict=on|off][,net=ADDR/MASK][,host=ADDR][,dhcpstart=ADDR][,dns=ADDR][,hostname=NAME], " +
         "-netdev socket,id=N,udp=HOST:PORT,localaddr=HOST:PORT, " +
-        "-nic user[,...]|socket,...|none, -global virtio-mmio.force-legacy=false, -nographic, -serial stdio, -no-reboot, -guest managed|linux, -help";
+        "-nic user[,...]|socket,...|none, -global virtio-mmio.force-legacy=false, -nographic, -display none|sdl, " +
+        "-qmp unix:PATH,server=on,wait=off|tcp:HOST:PORT,server=on,wait=off, -serial stdio, -no-reboot, -guest managed|linux, -help";
 
     public const string Usage = """
         usage: Emulator [options]
@@ -76,7 +87,15 @@ public sealed record Options
           -nic none       no network (also -net none)
           -global virtio-mmio.force-legacy=false
                           virtio-mmio version 2 registers instead of the legacy version 1
-          -nographic      serial console on the terminal (the default; there is no display yet)
+          -device ramfb   a framebuffer in guest RAM that the guest sets up through fw_cfg (etc/ramfb);
+                          QMP's screendump saves it
+          -nographic      serial console on the terminal, no window (the default)
+          -display none|sdl
+                          none: no window (the default); sdl: a window (not implemented yet)
+          -qmp unix:PATH,server=on,wait=off
+          -qmp tcp:HOST:PORT,server=on,wait=off
+                          a QMP server (QEMU Machine Protocol): qmp_capabilities, query-status, screendump,
+                          system_powerdown, quit
           -serial stdio   serial console on the terminal (the only choice)
           -no-reboot      exit instead of rebooting when the guest resets
           -guest managed|linux
@@ -125,7 +144,9 @@ public sealed record Options
                 "-drive" => AddDrive(options, drives, Value()),
                 "-device" => AddDevice(options, devices, Value()),
                 "-global" => ParseGlobal(options, Value()),
-                "-nographic" => options,
+                "-nographic" => options with { Display = DisplayKind.None },
+                "-display" => options with { Display = ParseDisplay(Value()) },
+                "-qmp" => options with { Qmp = [.. options.Qmp, ParseQmp(Value())] },
                 "-netdev" => AddNetdev(options, netdevs, Value()),
                 "-nic" => AddNic(options, netdevs, nics, Value()),
                 "-net" => Value() == "none" ? options with { NetworkGiven = true } : throw new UsageException("-net supports only 'none'; use -netdev user,id=N with -device virtio-net-device,netdev=N, or -nic user"),
@@ -287,6 +308,15 @@ public sealed record Options
 
         switch (driver)
         {
+            case "ramfb":
+                foreach (var key in properties.Keys)
+                {
+                    throw new UsageException($"-device ramfb: unsupported property '{key}'");
+                }
+
+                return options.Ramfb
+                    ? throw new UsageException("-device ramfb: only one ramfb device is supported")
+                    : options with { Ramfb = true };
             case "virtio-blk-device":
                 foreach (var key in properties.Keys.Where(k => k is not ("drive" or "serial")))
                 {
@@ -309,7 +339,7 @@ public sealed record Options
 
                 break;
             default:
-                throw new UsageException($"-device '{driver}' is not supported (virtio-blk-device, virtio-rng-device, virtio-net-device)");
+                throw new UsageException($"-device '{driver}' is not supported (virtio-blk-device, virtio-rng-device, virtio-net-device, ramfb)");
         }
 
         devices.Add((driver, properties));
@@ -623,6 +653,84 @@ public sealed record Options
         var (guestAddress, guestPort) = Side(text[(dash + 1)..], 0); // 0: the first DHCP address
 
         return new HostForward(protocol == "udp", hostAddress, hostPort, guestAddress, guestPort);
+    }
+
+    /// <summary>-display TYPE[,OPTIONS]: none or sdl, without options.</summary>
+    private static DisplayKind ParseDisplay(string value) => value switch
+    {
+        "none" => DisplayKind.None,
+        "sdl" => DisplayKind.Sdl,
+        _ => throw new UsageException($"-display '{value}' is not supported (none, sdl)"),
+    };
+
+    /// <summary>
+    /// -qmp unix:PATH,server=on,wait=off or tcp:HOST:PORT,server=on,wait=off (QEMU's spellings; also the older
+    /// 'server' and 'nowait' flags). The emulator never waits for a client, so server=on and wait=off are required.
+    /// </summary>
+    private static QmpEndpoint ParseQmp(string value)
+    {
+        const string Forms = "unix:PATH,server=on,wait=off or tcp:HOST:PORT,server=on,wait=off";
+        var parts = value.Split(',');
+        bool? server = null, wait = null;
+        foreach (var flag in parts.Skip(1))
+        {
+            switch (flag)
+            {
+                case "server":
+                    server = true;
+                    break;
+                case "nowait":
+                    wait = false;
+                    break;
+                default:
+                    var equals = flag.IndexOf('=');
+                    var key = equals < 0 ? flag : flag[..equals];
+                    if (equals < 0 || key is not ("server" or "wait"))
+                    {
+                        throw new UsageException($"-qmp '{value}': unsupported setting '{flag}' (supported: {Forms})");
+                    }
+
+                    var on = ParseOnOff("-qmp", key, flag[(equals + 1)..]);
+                    if (key == "server")
+                    {
+                        server = on;
+                    }
+                    else
+                    {
+                        wait = on;
+                    }
+
+                    break;
+            }
+        }
+
+        if (server != true || wait != false)
+        {
+            throw new UsageException($"-qmp '{value}': only a server that does not wait for its client is supported ({Forms})");
+        }
+
+        var address = parts[0];
+        if (address.StartsWith("unix:", StringComparison.Ordinal) && address.Length > "unix:".Length)
+        {
+            return QmpEndpoint.Unix(address["unix:".Length..]);
+        }
+
+        if (address.StartsWith("tcp:", StringComparison.Ordinal))
+        {
+            var hostPort = address["tcp:".Length..];
+            var colon = hostPort.LastIndexOf(':');
+            var host = colon < 0 ? "" : hostPort[..colon];
+            uint ip = 0x7F00_0001;
+            if (host.Length == 0 || (host != "localhost" && !UserNetworkConfig.TryParseAddress(host, out ip)) ||
+                !ushort.TryParse(hostPort[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port == 0)
+            {
+                throw new UsageException($"-qmp '{value}': '{hostPort}' is not HOST:PORT with an IPv4 address or localhost and a port 1 to 65535 (tcp:127.0.0.1:4444)");
+            }
+
+            return QmpEndpoint.TcpAt(new IPEndPoint(new IPAddress([(byte)(ip >> 24), (byte)(ip >> 16), (byte)(ip >> 8), (byte)ip]), port));
+        }
+
+        throw new UsageException($"-qmp '{value}' is not supported ({Forms})");
     }
 
     private static Options ParseGlobal(Options options, string value)

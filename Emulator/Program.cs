@@ -2,6 +2,7 @@ using Emulator;
 using Emulator.Core.Board;
 using Emulator.Core.Boot;
 using Emulator.Core.Cpu;
+using Emulator.Core.Qmp;
 using Emulator.Devices;
 
 Options options;
@@ -13,6 +14,12 @@ try
     {
         Console.WriteLine(Options.Usage);
         return 0;
+    }
+
+    if (options.Display == DisplayKind.Sdl)
+    {
+        Console.Error.WriteLine("emulator: -display sdl: the window is not implemented yet (use -display none; QMP's screendump saves the picture)");
+        return 1;
     }
 
     config = DefaultGuest.Complete(options, Console.Error);
@@ -30,17 +37,34 @@ if (options.DumpDtb is { } dumpPath)
 
 using var console = new HostConsole();
 DeviceLog.Sink = message => console.Message($"emulator: {message}");
+var control = new MachineControl();
+var qmp = new QmpDispatcher(control);
+var qmpServers = new List<QmpServer>();
 try
 {
+    foreach (var endpoint in options.Qmp)
+    {
+        qmpServers.Add(new QmpServer(endpoint, qmp));
+    }
+
     while (true)
     {
         using var machine = new VirtMachine(config);
         console.Attach(machine);
+        control.Attach(machine);
         var exit = machine.Run();
-        if (exit != MachineExit.Reset || options.NoReboot)
+        control.Attach(null);
+        if (exit == MachineExit.PowerOff)
+        {
+            qmp.Emit("SHUTDOWN", new System.Text.Json.Nodes.JsonObject { ["guest"] = true, ["reason"] = "guest-shutdown" });
+        }
+
+        if (exit != MachineExit.Reset || options.NoReboot || control.QuitRequested)
         {
             return 0;
         }
+
+        qmp.Emit("RESET", new System.Text.Json.Nodes.JsonObject { ["guest"] = true, ["reason"] = "guest-reset" });
     }
 }
 catch (BootException e)
@@ -55,6 +79,11 @@ catch (Exception e) when (e is DllNotFoundException or InvalidOperationException
 }
 finally
 {
+    foreach (var server in qmpServers)
+    {
+        server.Dispose();
+    }
+
     // Guest mistakes were reported once each; say how often the repeated ones happened.
     foreach (var line in DeviceLog.Summary())
     {

@@ -21,4 +21,7 @@ public sealed record MachineConfig
     /// <summary>The transports' register layout: legacy version 1 (QEMU's default) or, when false, version 2
     /// (QEMU's <c>-global virtio-mmio.force-legacy=false</c>).</summary>
     public bool VirtioLegacy { get; init; } = true;
+
+    /// <summary>QEMU's <c>-device ramfb</c>: the fw_cfg file etc/ramfb and a framebuffer the guest places in RAM.</summary>
+    public bool Ramfb { get; init; }
 }

@@ -9,6 +9,7 @@ public static class VirtDeviceTree
 {
     private const uint GicPhandle = 1;
     private const uint ApbClockPhandle = 2;
+    private const uint GpioPhandle = 3;
 
     // Interrupt specifier cells for arm,cortex-a15-gic: type (0 SPI, 1 PPI), number, flags.
     private const uint GicSpi = 0;
@@ -115,6 +116,24 @@ public static class VirtDeviceTree
             node.SetU32("clocks", ApbClockPhandle)
                 .SetString("clock-names", "apb_pclk");
         }
+    };
+
+    /// <summary>
+    /// The PL061 as QEMU's virt describes it (a GPIO controller with two cells per specifier), and beside it, at
+    /// the root, the gpio-keys node that makes its line 3 the power button.
+    /// </summary>
+    public static Action<FdtNode> DescribeGpio() => node =>
+    {
+        DescribePrimeCell("arm,pl061", uartClock: false)(node);
+        node.SetU32("#gpio-cells", 2)
+            .SetEmpty("gpio-controller")
+            .SetU32("phandle", GpioPhandle);
+        var keys = node.Parent?.AddChild("gpio-keys") ?? throw new InvalidOperationException("the PL061 node needs a parent");
+        keys.SetString("compatible", "gpio-keys");
+        keys.AddChild("poweroff")
+            .SetString("label", "GPIO Key Poweroff")
+            .SetU32("linux,code", VirtLayout.KeyPower)
+            .SetU32("gpios", GpioPhandle, VirtLayout.PowerButtonGpio, 0);
     };
 
     /// <summary>Sets what the boot loader knows into /chosen (and /memory for a user-supplied tree).</summary>

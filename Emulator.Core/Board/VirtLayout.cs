@@ -15,6 +15,8 @@ public static class VirtLayout
     public const ulong RtcSize = 0x1000;
     public const ulong FwCfgBase = 0x0902_0000;
     public const ulong FwCfgSize = 0x18;
+    public const ulong GpioBase = 0x0903_0000;
+    public const ulong GpioSize = 0x1000;
     public const ulong RamBase = 0x4000_0000;
 
     /// <summary>virtio-mmio transports: <see cref="VirtioCount"/> windows from here, <see cref="VirtioSize"/> apart.</summary>
@@ -27,6 +29,13 @@ public static class VirtLayout
 
     public const int UartSpi = 1;
     public const int RtcSpi = 2;
+    public const int GpioSpi = 7;
+
+    /// <summary>The PL061 input that QEMU's gpio-keys node names as the power button (KEY_POWER).</summary>
+    public const int PowerButtonGpio = 3;
+
+    /// <summary>Linux's KEY_POWER (include/uapi/linux/input-event-codes.h).</summary>
+    public const uint KeyPower = 116;
 
     /// <summary>Interrupt ids (INTID) of the generic timer's PPIs (include/hw/arm/bsa.h).</summary>
     public const int SecurePhysicalTimerIntId = 29;

@@ -3,6 +3,7 @@ using Emulator.Core.Cpu;
 using Emulator.Core.Memory;
 using Emulator.Core.Unicorn;
 using Emulator.Devices;
+using Emulator.Devices.Display;
 using Emulator.Devices.Net;
 using Emulator.Devices.Storage;
 using Emulator.Devices.Virtio;
@@ -24,6 +25,7 @@ public sealed class VirtMachine : IDisposable
     private readonly GenericTimer _timer;
     private readonly Pl011 _uart;
     private readonly Pl031 _rtc;
+    private readonly Pl061 _gpio;
     private readonly GuestClock _clock = new();
     private readonly BootLayout _boot;
     private readonly List<IDisposable> _backends = [];
@@ -39,6 +41,9 @@ public sealed class VirtMachine : IDisposable
     public byte[] DeviceTreeBlob { get; }
 
     public Vcpu Cpu => _vcpu;
+
+    /// <summary>The ramfb framebuffer (<c>-device ramfb</c>), or null when the machine has no display.</summary>
+    public Ramfb? Display { get; }
 
     public VirtMachine(MachineConfig config)
     {
@@ -60,7 +65,12 @@ public sealed class VirtMachine : IDisposable
                 ReceiveRoomAvailable = () => Monitor.PulseAll(_gate),
             };
             _rtc = new Pl031(_gic.Line(VirtLayout.SpiBase + VirtLayout.RtcSpi), () => DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            _gpio = new Pl061(_gic.Line(VirtLayout.SpiBase + VirtLayout.GpioSpi));
             var fwCfg = new FwCfg(_ram);
+            if (config.Ramfb)
+            {
+                Display = new Ramfb(fwCfg, _ram);
+            }
 
             BoardWindow[] gicWindows =
             [
@@ -74,6 +84,8 @@ public sealed class VirtMachine : IDisposable
                     VirtDeviceTree.DescribePrimeCell("arm,pl011", uartClock: true)),
                 new BoardDevice("pl031", VirtLayout.RtcBase, VirtLayout.RtcSize, _rtc, VirtLayout.RtcSpi,
                     VirtDeviceTree.DescribePrimeCell("arm,pl031", uartClock: false)),
+                new BoardDevice("pl061", VirtLayout.GpioBase, VirtLayout.GpioSize, _gpio, VirtLayout.GpioSpi,
+                    VirtDeviceTree.DescribeGpio()),
                 new BoardDevice("fw-cfg", VirtLayout.FwCfgBase, VirtLayout.FwCfgSize, fwCfg, null,
                     node => node.SetString("compatible", "qemu,fw-cfg-mmio").SetEmpty("dma-coherent")),
                 .. CreateVirtioTransports(config),
@@ -331,6 +343,34 @@ public sealed class VirtMachine : IDisposable
     }
 
     public void RequestExit(MachineExit exit) => _vcpu.RequestExit(exit);
+
+    /// <summary>
+    /// Presses the power button (QMP's system_powerdown): QEMU's virt pulses PL061 line 3 high for 100 ms
+    /// (hw/gpio/gpio_key.c), which Linux's gpio-keys reports as KEY_POWER. Safe from any thread.
+    /// </summary>
+    public void PressPowerButton()
+    {
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return;
+            }
+
+            _gpio.SetInput(VirtLayout.PowerButtonGpio, true);
+        }
+
+        _ = Task.Delay(100).ContinueWith(_ =>
+        {
+            lock (_gate)
+            {
+                if (!_stopping)
+                {
+                    _gpio.SetInput(VirtLayout.PowerButtonGpio, false);
+                }
+            }
+        }, TaskScheduler.Default);
+    }
 
     /// <summary>Raises timer and RTC interrupts on time while the CPU is busy (a WFI-idle CPU does it itself).</summary>
     private void TimerLoop()

@@ -351,4 +351,67 @@ public sealed class FwCfgTests
         Select(FW_CFG_SIGNATURE);
         Assert.Equal((ulong)'Q', _fwCfg.Read(FW_CFG_DATA, 1));
     }
+
+    [Fact]
+    public void ADescriptorWithoutReadWriteOrSkipDoesNothingAndSucceeds()
+    {
+        // QEMU treats it as a zero-length transfer: control becomes 0, nothing moves, other bits are ignored.
+        Select(FW_CFG_SIGNATURE);
+        PutDescriptor(0xFFE0u | DmaError, 4, Buffer);
+        StartDma(Descriptor);
+        Assert.Equal(0u, ControlAfterDma());
+        Assert.Equal(0, _ram.At(Buffer, 1)[0]);
+        Assert.Equal((ulong)'Q', _fwCfg.Read(FW_CFG_DATA, 1));
+    }
+
+    [Fact]
+    public void DmaWriteToAMissingItemIsAnError()
+    {
+        PutDescriptor((0x1234u << 16) | DmaSelect | DmaWrite, 4, Buffer);
+        StartDma(Descriptor);
+        Assert.Equal(DmaError, ControlAfterDma());
+    }
+
+    [Fact]
+    public void DmaWriteWhoseSourceRunsPastTheEndOfRamIsAnErrorAndChangesNothing()
+    {
+        var calls = 0;
+        _fwCfg.AddFile("w", Bytes("keep"), _ => calls++);
+        PutDescriptor((0x20u << 16) | DmaSelect | DmaWrite, 4, RamBase + 0x10000 - 2);
+        StartDma(Descriptor);
+
+        Assert.Equal(DmaError, ControlAfterDma());
+        Assert.Equal(0, calls);
+        Select(0x20);
+        Assert.Equal(Bytes("keep"), ReadBytes(4));
+    }
+
+    [Fact]
+    public void DmaReadWhoseDestinationRunsPastTheEndOfRamIsAnError()
+    {
+        PutDescriptor((FW_CFG_SIGNATURE << 16) | DmaSelect | DmaRead, 4, RamBase + 0x10000 - 2);
+        StartDma(Descriptor);
+        Assert.Equal(DmaError, ControlAfterDma());
+    }
+
+    [Fact]
+    public void ADescriptorStraddlingTheEndOfRamGetsTheErrorBitAndNothingElse()
+    {
+        // QEMU cannot read the descriptor, so it writes the error bit to its control word, which is in RAM.
+        const ulong LastBytes = RamBase + 0x10000 - 8;
+        _ram.At(LastBytes, 8).Fill(0xEE);
+        StartDma(LastBytes);
+        Assert.Equal(DmaError, ControlAfterDma(LastBytes));
+        Assert.All(_ram.At(LastBytes + 4, 4).ToArray(), b => Assert.Equal(0xEE, b));
+    }
+
+    [Fact]
+    public void DmaSkipPastTheEndStopsAtTheEnd()
+    {
+        _fwCfg.AddFile("f", Bytes("0123"));
+        PutDescriptor((0x20u << 16) | DmaSelect | DmaSkip, 100, 0);
+        StartDma(Descriptor);
+        Assert.Equal(0u, ControlAfterDma());
+        Assert.Equal(0ul, _fwCfg.Read(FW_CFG_DATA, 1));
+    }
 }

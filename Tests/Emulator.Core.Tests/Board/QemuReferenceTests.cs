@@ -48,6 +48,36 @@ public class QemuReferenceTests
     }
 
     [Fact]
+    public void Gpio_IsQemusPl061_AGpioControllerWithTwoCells()
+    {
+        const string Path = "/pl061@9030000";
+        foreach (var property in new[] { "#gpio-cells", "clock-names" })
+        {
+            Assert.Equal(Qemu(Path).Raw(property), Ours(Path).Raw(property));
+        }
+
+        Assert.True(Ours(Path).Has("gpio-controller"));
+        Assert.True(Qemu(Path).Has("gpio-controller"));
+    }
+
+    [Fact]
+    public void GpioKeys_MakeLine3ThePowerButton_AsQemus()
+    {
+        var ours = Ours("/gpio-keys");
+        var qemu = Qemu("/gpio-keys");
+        Assert.Equal(qemu.String("compatible"), ours.String("compatible"));
+        var (ourKey, qemuKey) = (Ours("/gpio-keys/poweroff"), Qemu("/gpio-keys/poweroff"));
+        Assert.Equal(qemuKey.Raw("linux,code"), ourKey.Raw("linux,code"));
+        Assert.Equal(qemuKey.Raw("label"), ourKey.Raw("label"));
+
+        // gpios = <&pl061 line flags>: the phandles differ between the trees, the line and flags do not
+        var (ourGpios, qemuGpios) = (ourKey.Cells("gpios"), qemuKey.Cells("gpios"));
+        Assert.Equal(qemuGpios[1..], ourGpios[1..]);
+        Assert.Equal(Ours("/pl061@9030000").Cell("phandle"), ourGpios[0]);
+        Assert.Equal(Qemu("/pl061@9030000").Cell("phandle"), qemuGpios[0]);
+    }
+
+    [Fact]
     public void EveryBoardDevice_HasQemusCompatible()
     {
         foreach (var device in Trees.Value.Devices)

@@ -48,7 +48,7 @@ public class VirtDeviceTreeTests
     [Fact]
     public void Board_DeclaresTheVirtDevicesTheEmulatorModels()
     {
-        Assert.Equal(["intc", "pl011", "pl031", "fw-cfg", .. Enumerable.Repeat("virtio_mmio", VirtLayout.VirtioCount)], Devices.Select(d => d.NodeName));
+        Assert.Equal(["intc", "pl011", "pl031", "pl061", "fw-cfg", .. Enumerable.Repeat("virtio_mmio", VirtLayout.VirtioCount)], Devices.Select(d => d.NodeName));
     }
 
     [Fact]
