@@ -66,6 +66,7 @@ namespace Kernel.Boot
             StartRtc();
             ListVirtio();
             StartVirtio();
+            Input.InputHub.Initialize();
             FwCfg.Initialize(s_tree);
             Ramfb.Initialize(BootArguments);
             Display.FramebufferConsole.Initialize();

@@ -1,6 +1,7 @@
 using System;
 using Kernel.Arch;
 using Kernel.Drivers.Virtio;
+using Kernel.Input;
 using Kernel.Logic;
 using Kernel.Logic.Input;
 using Kernel.Memory;
@@ -42,7 +43,7 @@ namespace Kernel.Fs
                 return -Errno.ENODEV;
             var evdev = new EvdevFile(device);
             ulong daif = Cpu.SaveAndDisableInterrupts();
-            bool added = device.AddClient(evdev);
+            bool added = InputHub.AddClient(device, evdev);
             Cpu.RestoreInterrupts(daif);
             if (!added)
             {
@@ -56,7 +57,7 @@ namespace Kernel.Fs
 
         public override object WaitChannel => _device;
 
-        /// <summary>From the device's dispatch (interrupts masked).</summary>
+        /// <summary>From the input layer (interrupts masked).</summary>
         internal void Queue(in InputEvent e)
         {
             InputEvent stamped = e;
@@ -107,7 +108,7 @@ namespace Kernel.Fs
                 var e = new InputEvent(now, LittleEndian.U16(source, n + 16), LittleEndian.U16(source, n + 18), (int)LittleEndian.U32(source, n + 20));
                 // As Linux's input_inject_event: only what the device can send.
                 if (e.Type == InputCodes.EV_SYN || _device.Has(e.Type, e.Code))
-                    _device.Dispatch(e);
+                    _device.Report(e);
             }
             Cpu.RestoreInterrupts(daif);
             return n;
@@ -189,7 +190,7 @@ namespace Kernel.Fs
                 case EvdevRequest.Kind.Grab:
                     {
                         ulong daif = Cpu.SaveAndDisableInterrupts();
-                        int r = _device.Grab(this, argument != 0);
+                        int r = InputHub.Grab(_device, this, argument != 0);
                         Cpu.RestoreInterrupts(daif);
                         return r;
                     }
@@ -239,7 +240,7 @@ namespace Kernel.Fs
         protected override void Closed()
         {
             ulong daif = Cpu.SaveAndDisableInterrupts();
-            _device.RemoveClient(this);
+            InputHub.RemoveClient(_device, this);
             Cpu.RestoreInterrupts(daif);
             Scheduler.WakeAll(_device);
             _queue.Free();

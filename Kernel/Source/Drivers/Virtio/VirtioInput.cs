@@ -1,28 +1,25 @@
 using System;
 using Kernel.Diagnostics;
-using Kernel.Fs;
 using Kernel.Logic;
 using Kernel.Logic.Input;
 using Kernel.Logic.Virtio;
 using Kernel.Memory;
-using Kernel.Threading;
-using Kernel.Time;
-using Kernel.Tty;
 
 namespace Kernel.Drivers.Virtio
 {
     /// <summary>
     /// virtio-input (VirtIO 1.2 §5.8): a keyboard, tablet or mouse that sends Linux input events
     /// ({ le16 type, le16 code, le32 value }) on its event queue. The configuration space says what it is:
-    /// name, ids, and a bitmap of the codes of each event type; the driver reads them once. Each event goes
-    /// to the open /dev/input/eventN files (<see cref="EvdevFile"/>: only to the one that grabbed the device,
-    /// if any) and, from a keyboard that nobody grabbed, through <see cref="KeyboardTranslator"/> to the
-    /// console terminal, so keys typed into the display reach the shell as serial input does. The status
-    /// queue (LEDs) is not used.
+    /// name, ids, and a bitmap of the codes of each event type; the driver reads them once. It keeps the
+    /// device's state (keys down, axes' values) and hands each event up to <see cref="EventSink"/> (the input
+    /// layer: evdev's readers and the console keyboard). The status queue (LEDs) is not used.
     /// </summary>
     public sealed unsafe class VirtioInput
     {
-        public const int MaxDevices = 8, MaxClients = 16;
+        public const int MaxDevices = 8;
+
+        /// <summary>Where each event goes (interrupts masked), set by the input layer at boot.</summary>
+        public static delegate*<VirtioInput, InputEvent, void> EventSink;
         private const int EventSlots = 64, EventBytes = 8;
         private const byte SelectName = 1, SelectSerial = 2, SelectIds = 3, SelectProperties = 0x10, SelectEventBits = 0x11, SelectAbsInfo = 0x12;
         private const uint ConfigSelect = 0, ConfigSubselect = 1, ConfigSize = 2, ConfigData = 8;
@@ -40,9 +37,6 @@ namespace Kernel.Drivers.Virtio
         private readonly int[] _absValue = new int[InputCodes.ABS_MAX + 1];
         private readonly byte[] _keyState = new byte[InputCodes.KeyBitmapBytes];
         private readonly byte[] _properties = new byte[8];
-        private readonly EvdevFile?[] _clients = new EvdevFile?[MaxClients];
-        private readonly KeyboardTranslator? _keyboard;
-        private EvdevFile? _grab;
 
         public int Index { get; }
         public byte[] Name { get; }
@@ -52,6 +46,8 @@ namespace Kernel.Drivers.Virtio
         public ushort Product { get; private set; }
         public ushort Version { get; private set; }
         public VirtioMmio Transport => _transport;
+        /// <summary>A keyboard: it has letter keys (KEY_A is 30).</summary>
+        public bool IsKeyboard => Has(InputCodes.EV_KEY, 30);
 
         public static int Count => s_count;
         public static VirtioInput? At(int index) => (uint)index < (uint)s_count ? s_devices![index] : null;
@@ -101,9 +97,6 @@ namespace Kernel.Drivers.Virtio
                 for (int i = 0; i < 5; i++)
                     _absInfo[axis * 5 + i] = (int)LittleEndian.U32(abs, i * 4);
             }
-            // A keyboard: it has letter keys (KEY_A is 30).
-            if (Has(InputCodes.EV_KEY, 30))
-                _keyboard = new KeyboardTranslator();
         }
 
         /// <summary>Drives the device on <paramref name="transport"/>; false when it refuses or there are already <see cref="MaxDevices"/>.</summary>
@@ -182,49 +175,11 @@ namespace Kernel.Drivers.Virtio
                 LittleEndian.Put32(destination, 4 + i * 4, (uint)_absInfo[axis * 5 + i]);
         }
 
-        /// <summary>Adds an open file to those the events go to; false when there are too many (interrupts masked).</summary>
-        public bool AddClient(EvdevFile file)
-        {
-            for (int i = 0; i < _clients.Length; i++)
-                if (_clients[i] == null)
-                {
-                    _clients[i] = file;
-                    return true;
-                }
-            return false;
-        }
-
-        /// <summary>A file closed (interrupts masked): it gets no more events, and a grab it held ends.</summary>
-        public void RemoveClient(EvdevFile file)
-        {
-            for (int i = 0; i < _clients.Length; i++)
-                if (_clients[i] == file)
-                    _clients[i] = null;
-            if (_grab == file)
-                _grab = null;
-        }
-
-        /// <summary>EVIOCGRAB (interrupts masked): 0, or -EBUSY when another file holds the device; release: -EINVAL unless this file holds it.</summary>
-        public int Grab(EvdevFile file, bool grab)
-        {
-            if (grab)
-            {
-                if (_grab != null)
-                    return -Errno.EBUSY;
-                _grab = file;
-                return 0;
-            }
-            if (_grab != file)
-                return -Errno.EINVAL;
-            _grab = null;
-            return 0;
-        }
-
         /// <summary>
-        /// One event from the device, or written to an event file (interrupts masked): updates the device's
-        /// state, queues it for the readers, and types a keyboard's keys into the console.
+        /// One event from the device (time 0: the input layer stamps it), or written to an event file
+        /// (interrupts masked): updates the device's state and hands it up.
         /// </summary>
-        public void Dispatch(in InputEvent e)
+        public void Report(in InputEvent e)
         {
             if (e.Type == InputCodes.EV_KEY && e.Code < InputCodes.KeyBitmapBytes * 8)
             {
@@ -237,37 +192,20 @@ namespace Kernel.Drivers.Virtio
             {
                 _absValue[e.Code] = e.Value;
             }
-            if (_grab != null)
-            {
-                _grab.Queue(e);
-            }
-            else
-            {
-                for (int i = 0; i < _clients.Length; i++)
-                    _clients[i]?.Queue(e);
-                if (_keyboard != null)
-                {
-                    Span<byte> typed = stackalloc byte[8];
-                    int n = _keyboard.Translate(e, typed);
-                    if (n > 0)
-                        SerialConsole.Instance.Receive(typed.Slice(0, n));
-                }
-            }
-            if (e.IsReport)
-                Scheduler.WakeAll(this);
+            if (EventSink != null)
+                EventSink(this, e);
         }
 
         /// <summary>From the transport's interrupt: every event the device sent, each buffer posted again.</summary>
         internal void HandleInterrupt()
         {
-            ulong now = Clock.MonotonicNanoseconds();
             int n = 0;
             while (_events.TryTakeUsed(out ushort head, out uint written))
             {
                 int slot = _slotOfHead[head];
                 byte* e = _slots + slot * EventBytes;
                 if (written >= EventBytes)
-                    Dispatch(new InputEvent(now, *(ushort*)e, *(ushort*)(e + 2), *(int*)(e + 4)));
+                    Report(new InputEvent(0, *(ushort*)e, *(ushort*)(e + 2), *(int*)(e + 4)));
                 Post(slot);
                 n++;
             }
