@@ -200,13 +200,22 @@ void I_CheckIsScreensaver(void)
 {
 }
 
+/* Gamma level 0 shows the WAD's colours as they are: DOOM's table for it adds 1 to the darker half
+ * (invisible on the VGA's 6-bit DAC, which chocolate-doom emulates by dropping the low 2 bits; this
+ * screen has 8). Levels 1 to 4 (F11) are DOOM's tables. */
 void I_SetPalette(byte *doompalette)
 {
-    const byte *gamma = gammatable[usegamma];
     memcpy(palette_rgb, doompalette, sizeof(palette_rgb));
     for (int i = 0; i < 256; i++)
     {
-        palette[i] = Pixel(gamma[doompalette[i * 3]], gamma[doompalette[i * 3 + 1]], gamma[doompalette[i * 3 + 2]]);
+        int r = doompalette[i * 3], g = doompalette[i * 3 + 1], b = doompalette[i * 3 + 2];
+        if (usegamma > 0 && usegamma < 5)
+        {
+            r = gammatable[usegamma][r];
+            g = gammatable[usegamma][g];
+            b = gammatable[usegamma][b];
+        }
+        palette[i] = Pixel(r, g, b);
     }
 }
 
