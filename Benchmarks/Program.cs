@@ -8,6 +8,7 @@ using Benchmarks;
 //   our kernel against Linux, both on our machine.
 // "net [runs]": 64 MiB each way over TCP through -netdev user, and `ssh guest true`: our kernel and Linux
 //   on our machine, Linux on QEMU.
+// "doom [runs]": DOOM's -timedemo demo1 on our kernel, on QEMU and (when it has ramfb) on our emulator.
 // "micro": BenchmarkDotNet micro-benchmarks of the device models.
 if (args.Length > 0 && args[0] == "micro")
 {
@@ -33,6 +34,11 @@ if (args.Length > 0 && args[0] == "files")
 if (args.Length > 0 && args[0] == "net")
 {
     return NetworkSideBySide.Run(args.Length > 1 && int.TryParse(args[1], out var r) && r > 0 ? r : 3);
+}
+
+if (args.Length > 0 && args[0] == "doom")
+{
+    return DoomSideBySide.Run(args.Length > 1 && int.TryParse(args[1], out var d) && d > 0 ? d : 3);
 }
 
 var runs = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 3;

@@ -11,6 +11,11 @@
 #   SSH_HOST_KEYS    a folder with dropbear_{ed25519,ecdsa,rsa}_host_key (dropbear's format): /etc/dropbear/
 #   AUTHORIZED_KEYS  root's /root/.ssh/authorized_keys
 # /etc/init.d/rcS starts dropbear when the machine has a network interface.
+# DOOM (the set-up gives both; without them the image has none):
+#   DOOM_BINARY      the static chocolate-doom (Userspace/doom/build.sh): /usr/games/chocolate-doom, with
+#                    /usr/bin/doom (disk-images/doom.sh) starting it on Freedoom: Phase 1
+#   FREEDOOM_DEB     Debian's freedoom package: its WADs in /usr/share/games/doom/ (where chocolate-doom
+#                    looks for IWADs) and its copyright notice in /usr/share/doc/freedoom/
 #
 # Reproducible: the same inputs give the same image, byte for byte (fixed UUID, hash seed, creation
 # time and file times; entries added in sorted order).
@@ -98,6 +103,20 @@ if [[ -n "${DROPBEAR_MULTI:-}" ]]; then
   done
   mkdir -p -m 700 "$root/root/.ssh"
   install -m 600 "$AUTHORIZED_KEYS" "$root/root/.ssh/authorized_keys"
+fi
+
+# --- DOOM ---
+if [[ -n "${DOOM_BINARY:-}" ]]; then
+  [[ -x "$DOOM_BINARY" ]] || die "DOOM_BINARY: $DOOM_BINARY not found"
+  [[ -f "${FREEDOOM_DEB:-}" ]] || die "FREEDOOM_DEB: the freedoom package not found (${FREEDOOM_DEB:-not set})"
+  install -D -m 755 "$DOOM_BINARY" "$root/usr/games/chocolate-doom"
+  install -D -m 755 "$here/doom.sh" "$root/usr/bin/doom"
+  dpkg-deb -x "$FREEDOOM_DEB" "$tmp/freedoom"
+  for wad in freedoom1.wad freedoom2.wad; do
+    [[ -f "$tmp/freedoom/usr/share/games/doom/$wad" ]] || die "$wad not found in $FREEDOOM_DEB"
+    install -D -m 644 "$tmp/freedoom/usr/share/games/doom/$wad" "$root/usr/share/games/doom/$wad"
+  done
+  install -D -m 644 "$tmp/freedoom/usr/share/doc/freedoom/copyright" "$root/usr/share/doc/freedoom/copyright"
 fi
 
 find "$root" -exec touch -h -d "@$epoch" {} +

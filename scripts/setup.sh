@@ -16,6 +16,9 @@
 #     configuration), and with them the static AArch64 userspace: Userspace/build.sh ->
 #     Userspace/bin/ (the conformance suite and the test init). The stamp covers Userspace's sources,
 #     so an edit there rebuilds it on the next build.
+#   - From Debian's bookworm sources (same private apt configuration), built into the cache folder:
+#     the SSH server (dropbear) and DOOM (chocolate-doom with Userspace/doom/'s platform layer), and
+#     Debian's freedoom package (the WADs) for the disk.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,6 +51,9 @@ DROPBEAR_SOURCE_VERSION=2022.83-1+deb12u3
 # The managed kernel's console font: console-setup's 8x16 "Fixed" (X11's misc-fixed, public domain).
 CONSOLE_FONT_VERSION=1.221
 CONSOLE_FONT_FILE=Lat15-Fixed16.psf.gz
+# DOOM: chocolate-doom from Debian's bookworm source with our platform layer, and Freedoom's WADs.
+CHOCOLATE_DOOM_SOURCE_VERSION=3.0.1+really3.0.0+git1471-1
+FREEDOOM_VERSION=0.12.1-2
 
 # The stamp: this script, the guest's init, every Userspace source (names and contents; not the
 # build output in Userspace/bin/) and the disk image's recipe.
@@ -325,6 +331,18 @@ if [[ ! -x "$dropbear/dropbearmulti" || "$(cat "$dropbear/stamp" 2>/dev/null)" !
     die "Userspace/dropbear/build.sh failed"
   echo "$dropbear_want" >"$dropbear/stamp"
 fi
+# --- DOOM: chocolate-doom for the framebuffer, built once per recipe (Userspace/doom/), into the cache --
+doom="$cache/doom"
+doom_want=$({ echo "$CHOCOLATE_DOOM_SOURCE_VERSION $MUSL_VERSION"; cat "$repo"/Userspace/doom/*; } | sha256sum | cut -c1-64)
+if [[ ! -x "$doom/chocolate-doom" || "$(cat "$doom/stamp" 2>/dev/null)" != "$doom_want" ]]; then
+  doom_src=$(fetch_source chocolate-doom "$CHOCOLATE_DOOM_SOURCE_VERSION" "3.0.")
+  say "building chocolate-doom $(cat "$papt/source/chocolate-doom/REQUESTED") (about a minute)"
+  MUSL_DIR="$musl" bash "$repo/Userspace/doom/build.sh" "$doom_src" "$doom/chocolate-doom" ||
+    die "Userspace/doom/build.sh failed"
+  echo "$doom_want" >"$doom/stamp"
+fi
+freedoom_deb=$(fetch_deb freedoom "$FREEDOOM_VERSION" "0.12.")
+
 # The host keys are made once and kept: the guest's identity, and with it the host's known_hosts,
 # survives every rebuild of the image.
 ssh_dir="$cache/ssh"
@@ -360,7 +378,8 @@ fi
 # The emulator copies it to a working image on first use, so this one stays as built.
 mkdir -p "$cache/disk"
 busybox_deb=$(fetch_deb busybox-static:arm64 "$BUSYBOX_VERSION" "1:1.35.")
-DROPBEAR_MULTI="$dropbear/dropbearmulti" SSH_HOST_KEYS="$ssh_dir/host" AUTHORIZED_KEYS="$ssh_dir/authorized_keys" \
+DOOM_BINARY="$doom/chocolate-doom" FREEDOOM_DEB="$freedoom_deb" \
+  DROPBEAR_MULTI="$dropbear/dropbearmulti" SSH_HOST_KEYS="$ssh_dir/host" AUTHORIZED_KEYS="$ssh_dir/authorized_keys" \
   bash "$repo/disk-images/build.sh" "$busybox_deb" "$cache/disk/rootfs.ext2" || die "disk-images/build.sh failed"
 say "root disk image in $cache/disk/rootfs.ext2"
 

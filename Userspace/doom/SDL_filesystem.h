@@ -1,0 +1,2 @@
+/* SDL.h holds the whole stand-in. */
+#include "SDL.h"
