@@ -2,6 +2,7 @@ using Emulator;
 using Emulator.Core.Board;
 using Emulator.Core.Boot;
 using Emulator.Core.Cpu;
+using Emulator.Core.Debug;
 using Emulator.Devices;
 
 Options options;
@@ -28,14 +29,37 @@ if (options.DumpDtb is { } dumpPath)
     return DumpDeviceTree(config, dumpPath);
 }
 
+GdbServer? gdb = null;
+if (options.Gdb is { } gdbEndPoint)
+{
+    try
+    {
+        gdb = new GdbServer(gdbEndPoint);
+    }
+    catch (IOException e)
+    {
+        Console.Error.WriteLine($"emulator: {e.Message}");
+        return 1;
+    }
+}
+
+using var gdbServer = gdb;
 using var console = new HostConsole();
 DeviceLog.Sink = message => console.Message($"emulator: {message}");
 try
 {
+    var first = true;
     while (true)
     {
         using var machine = new VirtMachine(config);
         console.Attach(machine);
+        if (gdbServer != null)
+        {
+            // -S halts the first boot only; after a reset the machine runs and gdb may connect again.
+            gdbServer.Attach(machine.EnableDebugger(options.HaltAtStart && first));
+        }
+
+        first = false;
         var exit = machine.Run();
         if (exit != MachineExit.Reset || options.NoReboot)
         {
