@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Kernel.Tests;
+
+/// <summary>
+/// The gdb stub (-S -gdb tcp::PORT) driven by gdb-multiarch in batch mode against the managed kernel, on our
+/// emulator and, as the oracle, on QEMU: the same script must stop at the same places with the same values.
+/// Ctrl-C is tested through the protocol itself (batch gdb cannot type it).
+/// </summary>
+[Collection("emulator")]
+public class GdbStubTests
+{
+    private const string Script = """
+        set pagination off
+        set confirm off
+        target remote :PORT
+        break KernelEntry
+        continue
+        print/x $pc
+        print/x *(long *)&__security_cookie
+        print/x $x0
+        print/x &boot_info
+        print/x $cpsr
+        stepi
+        print/x $pc
+        EXTRA
+        delete
+        break cpu_wait_for_interrupt
+        continue
+        print/x $pc
+        delete
+        detach
+        """;
+
+    [Fact]
+    public void Gdb_stops_at_the_kernel_entry_steps_reads_registers_and_globals_and_detaches()
+    {
+        var entry = SymbolAddress("KernelEntry");
+        var (output, console) = Debug(BootMachine.Emulator, "info registers VBAR_EL1 SCTLR_EL1 TTBR1_EL1");
+        Assert.Contains("Breakpoint 1, ", output);
+        Assert.Equal($"0x{entry:x}", Value(output, 1));
+        // A global variable of the kernel (Arch/runtime.S), read through the kernel's page tables.
+        Assert.Equal("0x2b992ddfa2329d5a", Value(output, 2));
+        // KernelEntry's argument is the boot information block.
+        Assert.Equal(Value(output, 4), Value(output, 3));
+        // EL1 with SP_EL0 (the kernel runs on SP_EL0), interrupts masked.
+        Assert.Equal(0x3c4UL, Convert.ToUInt64(Value(output, 5), 16) & 0x3ff);
+        Assert.NotEqual(Value(output, 1), Value(output, 6));
+        Assert.Matches(@"VBAR_EL1\s+0xffffff8000000800", output);
+        Assert.Equal($"0x{SymbolAddress("cpu_wait_for_interrupt"):x}", Value(output, 7));
+        Assert.Contains("detached", output);
+        // Detached, the kernel runs on: it reached its idle loop, and keeps running.
+        Assert.Contains("idle loop reached", console);
+    }
+
+    [Fact]
+    public void Qemu_as_the_oracle_gives_the_same_stops_and_values()
+    {
+        var ours = Debug(BootMachine.Emulator, "").Output;
+        var qemu = Debug(BootMachine.Qemu, "").Output;
+        foreach (var n in new[] { 1, 2, 3, 4, 5, 6, 7 })
+        {
+            Assert.True(Value(qemu, n) == Value(ours, n), $"${n}: QEMU {Value(qemu, n)}, ours {Value(ours, n)}\nQEMU:\n{qemu}\nours:\n{ours}");
+        }
+    }
+
+    [Fact]
+    public void Ctrl_C_stops_a_running_guest_and_continue_resumes_it()
+    {
+        var port = HostPorts.Free();
+        using var vm = new QemuMachine(BootMachine.Emulator, "console=ttyAMA0", "512M", "-gdb", $"tcp:127.0.0.1:{port}");
+        vm.WaitFor("idle loop reached");
+        using var client = new TcpClient("127.0.0.1", port);
+        var stream = client.GetStream();
+        stream.ReadTimeout = 30_000;
+        // Connecting stops the guest, as QEMU does.
+        Assert.StartsWith("T", Exchange(stream, "?"));
+        Assert.Equal("OK", Exchange(stream, "QStartNoAckMode"));
+        Send(stream, "vCont;c", ack: false);
+        Thread.Sleep(300);
+        stream.WriteByte(0x03);
+        Assert.Equal("T02thread:01;", Receive(stream, ack: false));
+        Assert.Matches("^[0-9a-f]{16}$", Exchange(stream, "p20", ack: false));
+        Assert.Equal("OK", Exchange(stream, "D", ack: false));
+    }
+
+    private static string Exchange(NetworkStream stream, string packet, bool ack = true)
+    {
+        Send(stream, packet, ack);
+        return Receive(stream, ack);
+    }
+
+    private static void Send(NetworkStream stream, string packet, bool ack)
+    {
+        var sum = Encoding.ASCII.GetBytes(packet).Aggregate(0, (s, b) => (s + b) & 0xFF);
+        stream.Write(Encoding.ASCII.GetBytes($"${packet}#{sum:x2}"));
+        if (ack)
+        {
+            Assert.Equal('+', (char)stream.ReadByte());
+        }
+    }
+
+    private static string Receive(NetworkStream stream, bool ack)
+    {
+        int b;
+        while ((b = stream.ReadByte()) != '$')
+        {
+            Assert.True(b >= 0, "the stub closed the connection");
+        }
+
+        var text = new StringBuilder();
+        while ((b = stream.ReadByte()) != '#')
+        {
+            text.Append((char)b);
+        }
+
+        stream.ReadByte();
+        stream.ReadByte();
+        if (ack)
+        {
+            stream.WriteByte((byte)'+');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Boots the kernel halted (-S) on <paramref name="machine"/> and runs the script with gdb against it.</summary>
+    private static (string Output, string Console) Debug(BootMachine machine, string extra)
+    {
+        var port = HostPorts.Free();
+        using var vm = new QemuMachine(machine, "console=ttyAMA0", "512M", "-S", "-gdb", $"tcp:127.0.0.1:{port}");
+        WaitForListener(port);
+        var script = Path.Combine(Path.GetTempPath(), $"gdb-{Guid.NewGuid():N}.gdb");
+        File.WriteAllText(script, Script.Replace("PORT", port.ToString()).Replace("EXTRA", extra) + "\n");
+        try
+        {
+            var output = RunGdb(script);
+            vm.WaitFor("idle loop reached");
+            return (output, vm.Output);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    private static string RunGdb(string script)
+    {
+        var start = new ProcessStartInfo("gdb-multiarch")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "-batch", "-nx", "-x", script, QemuMachine.ElfPath })
+            start.ArgumentList.Add(a);
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("gdb-multiarch did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"cannot run gdb-multiarch: {e.Message} (bash scripts/setup.sh installs it)", e);
+        }
+
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(TimeSpan.FromSeconds(90)))
+            {
+                process.Kill();
+                throw new TimeoutException($"gdb did not finish:\n{stdout.Result}{stderr.Result}");
+            }
+
+            return stdout.Result + stderr.Result;
+        }
+    }
+
+    /// <summary>Waits until something listens on the port (the machine is up), without connecting to it.</summary>
+    private static void WaitForListener(int port)
+    {
+        var hex = $":{port:X4} ";
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (File.ReadLines("/proc/net/tcp").Any(l => l.Contains(hex) && l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3] == "0A"))
+            {
+                return;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        throw new TimeoutException($"nothing listens on port {port}");
+    }
+
+    /// <summary>gdb's value history entry $n as printed ("$n = VALUE").</summary>
+    private static string Value(string output, int n)
+    {
+        var match = Regex.Match(output, $@"^\${n} = (\S+)", RegexOptions.Multiline);
+        Assert.True(match.Success, $"${n} not printed:\n{output}");
+        return match.Groups[1].Value;
+    }
+
+    private static ulong SymbolAddress(string name)
+    {
+        var start = new ProcessStartInfo("aarch64-linux-gnu-nm") { RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add(QemuMachine.ElfPath);
+        using var process = Process.Start(start)!;
+        var symbols = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        var match = Regex.Match(symbols, $@"^([0-9a-f]+) \w {Regex.Escape(name)}$", RegexOptions.Multiline);
+        Assert.True(match.Success, $"no symbol {name}");
+        return Convert.ToUInt64(match.Groups[1].Value, 16);
+    }
+}
