@@ -53,8 +53,14 @@ public sealed unsafe class CpuDebugger : IDebugTarget, IDisposable
     private ulong _resumePc;
     private StopEvent? _stop;
     private StopEvent? _watchHit;
+    private bool _rewindPending;
+    private nint _rewindContext;
+    private (ulong Physical, byte[] Bytes)? _rewindMemory;
 
-    private sealed record Watchpoint(BreakpointKind Kind, ulong Address, ulong Length, nint ReadHook, nint WriteHook);
+    /// <summary>A watchpoint: a virtual range, hooked page by page at the physical addresses it had when set.</summary>
+    private sealed record Watchpoint(BreakpointKind Kind, ulong Address, ulong Length, List<WatchPiece> Pieces);
+
+    private sealed record WatchPiece(ulong Virtual, ulong Physical, ulong Length, nint ReadHook, nint WriteHook);
 
     internal CpuDebugger(Vcpu vcpu, UnicornEngine engine, GuestRam ram, GenericTimer timer, bool haltAtStart)
     {
@@ -102,6 +108,7 @@ public sealed unsafe class CpuDebugger : IDebugTarget, IDisposable
     internal MachineExit? Halt(StopEvent stop, Func<MachineExit?> exitRequested)
     {
         EndStep();
+        Rewind();
         _watchHit = null;
         lock (_gate)
         {
@@ -233,23 +240,55 @@ public sealed unsafe class CpuDebugger : IDebugTarget, IDisposable
         }
     }
 
-    /// <summary>A watched range is accessed: the stop comes before the next instruction (<see cref="OnWatchBoundary"/>).</summary>
+    /// <summary>
+    /// A watched range is accessed (Unicorn 2.1.4 reports the physical address to memory hooks, and calls them
+    /// before the access). The stop comes before the next instruction (<see cref="OnWatchBoundary"/>), and is then
+    /// rewound to before this one, as on ARM: the CPU state saved here (the registers are still those before the
+    /// instruction, PC its address) and the bytes about to change are put back, so gdb sees the access instruction
+    /// not yet executed, steps over it and compares the old and new values itself.
+    /// </summary>
     [UnmanagedCallersOnly]
     private static void OnMemoryAccess(nint uc, int type, ulong address, int size, long value, nint user)
     {
         var debugger = From(user);
-        if (debugger._detached || debugger._watchHit != null)
+        try
+        {
+            debugger.CheckAccess(type == MemWrite, address, (ulong)size);
+        }
+        catch (Exception e)
+        {
+            debugger._vcpu.Fail(e);
+        }
+    }
+
+    private void CheckAccess(bool write, ulong address, ulong size)
+    {
+        if (_detached || _watchHit != null)
         {
             return;
         }
 
-        var write = type == MemWrite;
-        foreach (var watch in debugger._watchpoints)
+        foreach (var watch in _watchpoints)
         {
             var wanted = watch.Kind == BreakpointKind.AccessWatch || (watch.Kind == BreakpointKind.WriteWatch) == write;
-            if (wanted && address < watch.Address + watch.Length && address + (ulong)size > watch.Address)
+            foreach (var piece in watch.Pieces)
             {
-                debugger._watchHit = new StopEvent(StopEvent.SigTrap, watch.Kind, Math.Max(address, watch.Address));
+                if (!wanted || address >= piece.Physical + piece.Length || address + size <= piece.Physical)
+                {
+                    continue;
+                }
+
+                var hit = Math.Max(address, piece.Physical);
+                _watchHit = new StopEvent(StopEvent.SigTrap, watch.Kind, piece.Virtual + (hit - piece.Physical));
+                if (_rewindContext == 0)
+                {
+                    _rewindContext = _engine.AllocateContext();
+                }
+
+                _engine.SaveContext(_rewindContext);
+                var start = Math.Min(address, piece.Physical);
+                var end = Math.Max(address + size, piece.Physical + piece.Length);
+                _rewindMemory = _ram.Contains(start, end - start) ? (start, _ram.Slice(start, (int)(end - start)).ToArray()) : null;
                 return;
             }
         }
@@ -264,7 +303,25 @@ public sealed unsafe class CpuDebugger : IDebugTarget, IDisposable
         if (debugger._watchHit is { } hit)
         {
             debugger._watchHit = null;
+            debugger._rewindPending = true;
             debugger.StopRun(hit);
+        }
+    }
+
+    /// <summary>After a watchpoint's stop: back to before the access instruction (see <see cref="OnMemoryAccess"/>).</summary>
+    private void Rewind()
+    {
+        if (!_rewindPending)
+        {
+            return;
+        }
+
+        _rewindPending = false;
+        _engine.RestoreContext(_rewindContext);
+        if (_rewindMemory is { } memory)
+        {
+            _engine.WriteMemory(memory.Physical, memory.Bytes);
+            _rewindMemory = null;
         }
     }
 
@@ -637,20 +694,41 @@ public sealed unsafe class CpuDebugger : IDebugTarget, IDisposable
                     return false;
                 }
 
-                // A hook fires for accesses that start in its range: start it early enough for the widest access
-                // (16 bytes) that overlaps the watched range; the callback checks the overlap.
-                var begin = address >= 15 ? address - 15 : 0;
-                var end = address + length - 1;
-                var read = kind is BreakpointKind.ReadWatch or BreakpointKind.AccessWatch
-                    ? _engine.AddMemoryHook(false, &OnMemoryAccess, User, begin, end) : 0;
-                var write = kind is BreakpointKind.WriteWatch or BreakpointKind.AccessWatch
-                    ? _engine.AddMemoryHook(true, &OnMemoryAccess, User, begin, end) : 0;
-                _watchpoints.Add(new Watchpoint(kind, address, length, read, write));
+                // Memory hooks see physical addresses: hook where the range is mapped now, page by page.
+                var pieces = new List<(ulong Virtual, ulong Physical, ulong Length)>();
+                for (var at = address; at < address + length;)
+                {
+                    var piece = Math.Min(address + length - at, PageSize - (at & (PageSize - 1)));
+                    if (!_engine.TryTranslate(at, out var physical) || !_ram.Contains(physical, piece))
+                    {
+                        return false;
+                    }
+
+                    pieces.Add((at, physical, piece));
+                    at += piece;
+                }
+
+                var hooked = new List<WatchPiece>();
+                foreach (var (virtualAddress, physical, pieceLength) in pieces)
+                {
+                    // A hook fires for accesses that start in its range: start it early enough for the widest
+                    // access (16 bytes) that overlaps; the callback checks the overlap.
+                    var begin = physical >= 15 ? physical - 15 : 0;
+                    var end = physical + pieceLength - 1;
+                    var read = kind is BreakpointKind.ReadWatch or BreakpointKind.AccessWatch
+                        ? _engine.AddMemoryHook(false, &OnMemoryAccess, User, begin, end) : 0;
+                    var write = kind is BreakpointKind.WriteWatch or BreakpointKind.AccessWatch
+                        ? _engine.AddMemoryHook(true, &OnMemoryAccess, User, begin, end) : 0;
+                    hooked.Add(new WatchPiece(virtualAddress, physical, pieceLength, read, write));
+                }
+
+                _watchpoints.Add(new Watchpoint(kind, address, length, hooked));
                 if (_watchBoundaryHook == 0)
                 {
                     _watchBoundaryHook = _engine.AddCodeHook(&OnWatchBoundary, User);
                 }
 
+                // Memory hooks are placed at translation, like code hooks (accesses then take the slow path).
                 _engine.FlushTranslations();
                 _engine.FlushTlb();
                 return true;
@@ -692,14 +770,17 @@ public sealed unsafe class CpuDebugger : IDebugTarget, IDisposable
 
     private void RemoveWatchpoint(Watchpoint watch)
     {
-        if (watch.ReadHook != 0)
+        foreach (var piece in watch.Pieces)
         {
-            _engine.DeleteHook(watch.ReadHook);
-        }
+            if (piece.ReadHook != 0)
+            {
+                _engine.DeleteHook(piece.ReadHook);
+            }
 
-        if (watch.WriteHook != 0)
-        {
-            _engine.DeleteHook(watch.WriteHook);
+            if (piece.WriteHook != 0)
+            {
+                _engine.DeleteHook(piece.WriteHook);
+            }
         }
     }
 
@@ -728,6 +809,12 @@ public sealed unsafe class CpuDebugger : IDebugTarget, IDisposable
 
     public void Dispose()
     {
+        if (_rewindContext != 0)
+        {
+            UnicornEngine.FreeContext(_rewindContext);
+            _rewindContext = 0;
+        }
+
         if (_self.IsAllocated)
         {
             _self.Free();

@@ -734,7 +734,7 @@ public sealed unsafe class Vcpu : IDisposable
     }
 
     /// <summary>A bug on the host side inside a callback: stop the guest and report it from Run.</summary>
-    private void Fail(Exception e)
+    internal void Fail(Exception e)
     {
         _fatal ??= e;
         _engine.Stop();

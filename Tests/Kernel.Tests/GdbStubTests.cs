@@ -13,11 +13,20 @@ namespace Kernel.Tests;
 [Collection("emulator")]
 public class GdbStubTests
 {
+    // $1: a write watchpoint's stop; $2-$7: the entry breakpoint, a global, registers, stepi; $8: nexti;
+    // $9: a read watchpoint's stop; $10: a breakpoint in the idle loop.
     private const string Script = """
         set pagination off
         set confirm off
         target remote :PORT
-        break KernelEntry
+        break upper_half
+        continue
+        delete
+        watch *(long *)&boot_info
+        continue
+        print/x $pc
+        delete
+        break *KernelEntry
         continue
         print/x $pc
         print/x *(long *)&__security_cookie
@@ -26,7 +35,13 @@ public class GdbStubTests
         print/x $cpsr
         stepi
         print/x $pc
+        nexti
+        print/x $pc
         EXTRA
+        delete
+        rwatch *(long *)&boot_info
+        continue
+        print/x $pc
         delete
         break cpu_wait_for_interrupt
         continue
@@ -35,22 +50,30 @@ public class GdbStubTests
         detach
         """;
 
+    private static readonly int[] ValueNumbers = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+
     [Fact]
     public void Gdb_stops_at_the_kernel_entry_steps_reads_registers_and_globals_and_detaches()
     {
         var entry = SymbolAddress("KernelEntry");
         var (output, console) = Debug(BootMachine.Emulator, "info registers VBAR_EL1 SCTLR_EL1 TTBR1_EL1");
-        Assert.Contains("Breakpoint 1, ", output);
-        Assert.Equal($"0x{entry:x}", Value(output, 1));
+        Assert.Contains("Breakpoint 3, ", output);
+        // The write watchpoint: the stop is right after the store, gdb having stepped over it from before it.
+        Assert.Contains("Old value = 0", output);
+        Assert.Matches("New value = [1-9]", output);
+        Assert.StartsWith("0xffffff80000002", Value(output, 1));
+        Assert.Equal($"0x{entry:x}", Value(output, 2));
         // A global variable of the kernel (Arch/runtime.S), read through the kernel's page tables.
-        Assert.Equal("0x2b992ddfa2329d5a", Value(output, 2));
+        Assert.Equal("0x2b992ddfa2329d5a", Value(output, 3));
         // KernelEntry's argument is the boot information block.
-        Assert.Equal(Value(output, 4), Value(output, 3));
+        Assert.Equal(Value(output, 5), Value(output, 4));
         // EL1 with SP_EL0 (the kernel runs on SP_EL0), interrupts masked.
-        Assert.Equal(0x3c4UL, Convert.ToUInt64(Value(output, 5), 16) & 0x3ff);
-        Assert.NotEqual(Value(output, 1), Value(output, 6));
+        Assert.Equal(0x3c4UL, Convert.ToUInt64(Value(output, 6), 16) & 0x3ff);
+        Assert.Equal(entry + 4, Convert.ToUInt64(Value(output, 7), 16));
+        Assert.Equal(entry + 8, Convert.ToUInt64(Value(output, 8), 16));
         Assert.Matches(@"VBAR_EL1\s+0xffffff8000000800", output);
-        Assert.Equal($"0x{SymbolAddress("cpu_wait_for_interrupt"):x}", Value(output, 7));
+        Assert.Contains("Hardware read watchpoint 4: *(long *)&boot_info\n\nValue = ", output.Replace("\r", ""));
+        Assert.Equal($"0x{SymbolAddress("cpu_wait_for_interrupt"):x}", Value(output, 10));
         Assert.Contains("detached", output);
         // Detached, the kernel runs on: it reached its idle loop, and keeps running.
         Assert.Contains("idle loop reached", console);
@@ -61,7 +84,7 @@ public class GdbStubTests
     {
         var ours = Debug(BootMachine.Emulator, "").Output;
         var qemu = Debug(BootMachine.Qemu, "").Output;
-        foreach (var n in new[] { 1, 2, 3, 4, 5, 6, 7 })
+        foreach (var n in ValueNumbers)
         {
             Assert.True(Value(qemu, n) == Value(ours, n), $"${n}: QEMU {Value(qemu, n)}, ours {Value(ours, n)}\nQEMU:\n{qemu}\nours:\n{ours}");
         }
