@@ -320,13 +320,14 @@ public sealed class GdbSession
     /// </summary>
     public static bool? ParseVCont(string actions)
     {
-        foreach (var action in actions.Split(';'))
+        var list = actions.Split(';');
+        if (list.Any(a => a.Length == 0))
         {
-            if (action.Length == 0)
-            {
-                return null;
-            }
+            return null;
+        }
 
+        foreach (var action in list)
+        {
             var colon = action.IndexOf(':');
             var verb = colon < 0 ? action : action[..colon];
             var thread = colon < 0 ? null : action[(colon + 1)..];
