@@ -642,14 +642,19 @@ public sealed unsafe class Vcpu : IDisposable
     /// <summary>
     /// A hooked timer access is, like a trapped one, a point where a pending interrupt is taken: Unicorn
     /// syncs PC to the instruction before the hook and, when the hook writes PC, leaves the block right
-    /// after it (measured), so stepping PC past the access here is exact.
+    /// after it (measured), so stepping PC past the access here is exact. It is also where a debugger's Ctrl-C
+    /// stops the guest: with PC written, a stop keeps that PC (Unicorn resynchronises PC to the block start only
+    /// when no stop and no PC write is pending), so the guest stops right after the access.
     /// </summary>
     private void TakePendingInterruptAfterHook()
     {
-        if (_virtualIrq)
+        var debugger = Debugger is { BreakRequested: true } d ? d : null;
+        if (_virtualIrq || debugger != null)
         {
             _engine.Write(Arm64Reg.Pc, _engine.Read(Arm64Reg.Pc) + 4);
         }
+
+        debugger?.StopRun(Debug.StopEvent.Interrupted);
     }
 
     private uint HookedTimerWrite(CpReg* cp)

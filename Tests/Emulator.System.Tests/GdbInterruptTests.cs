@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Emulator.System.Tests;
+
+/// <summary>
+/// Ctrl-C through the gdb protocol against a guest that never traps and never waits (interrupts masked): it
+/// must stop at the one place the host regains control, a virtual timer register access, with its state
+/// consistent, and resume without replaying anything: the digits it writes to the UART stay in sequence.
+/// </summary>
+public sealed class GdbInterruptTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private const string Program = """
+        main:
+            ldr x2, =UART_DR
+            mov x19, #0
+            mov x6, #10
+        loop:
+            mrs x0, cntv_ctl_el0
+            add x19, x19, #1
+            udiv x4, x19, x6
+            msub x5, x4, x6, x19
+            add w5, w5, #'0'
+            strb w5, [x2]
+            mov x7, #2000
+        1:  subs x7, x7, #1
+            b.ne 1b
+            b loop
+        """;
+
+    [Fact]
+    public void Ctrl_C_stops_a_guest_at_a_timer_access_and_it_resumes_without_replays()
+    {
+        var kernel = BareMetalGuest.Build(_folder, "spin", Program);
+        var loop = BareMetalGuest.Symbol(kernel, "loop");
+        var port = FreePort();
+        using var console = GuestConsole.Start("-kernel", kernel, "-nic", "none", "-gdb", $"tcp:127.0.0.1:{port}");
+        console.WaitFor("0123456789", TimeSpan.FromSeconds(30));
+        using var client = new TcpClient("127.0.0.1", port);
+        var stream = client.GetStream();
+        stream.ReadTimeout = 30_000;
+        // Connecting stops the guest.
+        Assert.Equal("T02thread:01;", Exchange(stream, "?"));
+        Assert.Equal("OK", Exchange(stream, "QStartNoAckMode"));
+        var counts = new List<ulong>();
+        for (var round = 0; round < 4; round++)
+        {
+            var pc = Register(stream, 32);
+            // Right after the MRS (PC written past it by the hook), where the guest was stopped.
+            Assert.Equal(loop + 4, pc);
+            counts.Add(Register(stream, 19));
+            Send(stream, "c");
+            Thread.Sleep(200);
+            stream.WriteByte(0x03);
+            Assert.Equal("T02thread:01;", Receive(stream));
+        }
+
+        Assert.True(counts.Zip(counts.Skip(1)).All(p => p.Second > p.First), string.Join(", ", counts));
+        Assert.Equal("OK", Exchange(stream, "D"));
+        console.Mark();
+        Thread.Sleep(200);
+        console.Kill();
+
+        // The UART saw each iteration's digit once: no access was replayed by a stop.
+        var digits = console.Output[console.Output.IndexOf('1')..].TrimEnd();
+        for (var i = 1; i < digits.Length; i++)
+        {
+            Assert.True(digits[i] == (char)('0' + ((digits[i - 1] - '0' + 1) % 10)),
+                $"digit {i}: '{digits[i - 1]}' then '{digits[i]}' in ...{digits[Math.Max(0, i - 20)..Math.Min(digits.Length, i + 20)]}...");
+        }
+    }
+
+    private ulong Register(NetworkStream stream, int number)
+    {
+        var hex = Exchange(stream, $"p{number:x}");
+        return BitConverter.ToUInt64(Convert.FromHexString(hex));
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private bool _ackMode = true;
+
+    private string Exchange(NetworkStream stream, string packet)
+    {
+        var ack = _ackMode;
+        Send(stream, packet);
+        var reply = Receive(stream, ack);
+        if (packet == "QStartNoAckMode")
+        {
+            _ackMode = false;
+        }
+
+        return reply;
+    }
+
+    private void Send(NetworkStream stream, string packet)
+    {
+        var sum = Encoding.ASCII.GetBytes(packet).Aggregate(0, (s, b) => (s + b) & 0xFF);
+        stream.Write(Encoding.ASCII.GetBytes($"${packet}#{sum:x2}"));
+        if (_ackMode)
+        {
+            Assert.Equal('+', (char)stream.ReadByte());
+        }
+    }
+
+    private string Receive(NetworkStream stream, bool? ack = null)
+    {
+        int b;
+        while ((b = stream.ReadByte()) != '$')
+        {
+            Assert.True(b >= 0, "the stub closed the connection");
+        }
+
+        var text = new StringBuilder();
+        while ((b = stream.ReadByte()) != '#')
+        {
+            text.Append((char)b);
+        }
+
+        stream.ReadByte();
+        stream.ReadByte();
+        if (ack ?? _ackMode)
+        {
+            stream.WriteByte((byte)'+');
+        }
+
+        return text.ToString();
+    }
+}
