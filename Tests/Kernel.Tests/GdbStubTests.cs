@@ -6,8 +6,9 @@ using System.Text.RegularExpressions;
 namespace Kernel.Tests;
 
 /// <summary>
-/// The gdb stub (-S -gdb tcp::PORT) driven by gdb-multiarch in batch mode against the managed kernel, on our
-/// emulator and, as the oracle, on QEMU: the same script must stop at the same places with the same values.
+/// The gdb stub (-S -gdb tcp::PORT) driven by gdb-multiarch in batch mode against the managed kernel booting from
+/// the set-up's root disk, on our emulator and, as the oracle, on QEMU: the same script must stop at the same
+/// places with the same values, and after gdb detaches the kernel must reach the disk's shell.
 /// Ctrl-C is tested through the protocol itself (batch gdb cannot type it).
 /// </summary>
 [Collection("emulator")]
@@ -75,8 +76,9 @@ public class GdbStubTests
         Assert.Contains("Hardware read watchpoint 4: *(long *)&boot_info\n\nValue = ", output.Replace("\r", ""));
         Assert.Equal($"0x{SymbolAddress("cpu_wait_for_interrupt"):x}", Value(output, 10));
         Assert.Contains("detached", output);
-        // Detached, the kernel runs on: it reached its idle loop, and keeps running.
+        // Detached, the kernel ran on to the shell (Debug typed a command there).
         Assert.Contains("idle loop reached", console);
+        Assert.Contains("gdb-42", console);
     }
 
     [Fact]
@@ -150,23 +152,35 @@ public class GdbStubTests
         return text.ToString();
     }
 
-    /// <summary>Boots the kernel halted (-S) on <paramref name="machine"/> and runs the script with gdb against it.</summary>
+    /// <summary>
+    /// Boots the kernel halted (-S) on <paramref name="machine"/> with a copy of the set-up's root disk, runs the
+    /// script with gdb against it, and once gdb has detached waits for the disk's shell and runs a command there.
+    /// </summary>
     private static (string Output, string Console) Debug(BootMachine machine, string extra)
     {
-        var port = HostPorts.Free();
-        using var vm = new QemuMachine(machine, "console=ttyAMA0", "512M", "-S", "-gdb", $"tcp:127.0.0.1:{port}");
-        WaitForListener(port);
-        var script = Path.Combine(Path.GetTempPath(), $"gdb-{Guid.NewGuid():N}.gdb");
-        File.WriteAllText(script, Script.Replace("PORT", port.ToString()).Replace("EXTRA", extra) + "\n");
+        var folder = Directory.CreateTempSubdirectory("gdb-stub-").FullName;
         try
         {
+            var disk = Path.Combine(folder, "root.ext2");
+            if (!File.Exists(DiskRootTests.PristineDisk))
+                throw new InvalidOperationException($"the root disk image is missing at {DiskRootTests.PristineDisk}: run bash scripts/setup.sh");
+            using (var copy = Process.Start("cp", ["--sparse=always", DiskRootTests.PristineDisk, disk]))
+                copy.WaitForExit();
+            var port = HostPorts.Free();
+            using var vm = new QemuMachine(machine, "console=ttyAMA0 root=/dev/vda rw", "512M", "-S", "-gdb", $"tcp:127.0.0.1:{port}",
+                "-drive", $"file={disk},format=raw,if=none,id=root", "-device", "virtio-blk-device,drive=root,serial=root");
+            WaitForListener(port);
+            var script = Path.Combine(folder, "script.gdb");
+            File.WriteAllText(script, Script.Replace("PORT", port.ToString()).Replace("EXTRA", extra) + "\n");
             var output = RunGdb(script);
-            vm.WaitFor("idle loop reached");
+            // Detached, the kernel runs on to the disk's shell, which answers.
+            vm.WaitFor(@"^Its recipe is disk-images/", TimeSpan.FromSeconds(60));
+            Assert.Equal("gdb-42", vm.RunShellCommand("echo gdb-$((6*7))").Trim());
             return (output, vm.Output);
         }
         finally
         {
-            File.Delete(script);
+            Directory.Delete(folder, recursive: true);
         }
     }
 
