@@ -205,6 +205,7 @@ public sealed unsafe class CpuDebugger : IDebugTarget, IDisposable
         }
 
         _stepping = false;
+        _firstInstruction = false;
         _engine.DeleteHook(_stepHook);
         _stepHook = 0;
         _vcpu.HoldIrq(false);
@@ -406,10 +407,14 @@ public sealed unsafe class CpuDebugger : IDebugTarget, IDisposable
         }
     }
 
-    /// <summary>A new gdb connects: the guest stops (as QEMU stops it), and the stop is returned.</summary>
+    /// <summary>
+    /// A new gdb connects: the guest stops (as QEMU stops it), breakpoints a previous gdb left behind (it went away
+    /// without detaching) are dropped, and the stop is returned.
+    /// </summary>
     public StopEvent Attach()
     {
         _detached = false;
+        StopEvent stop;
         lock (_gate)
         {
             if (_exited)
@@ -417,23 +422,22 @@ public sealed unsafe class CpuDebugger : IDebugTarget, IDisposable
                 return new StopEvent(0, Exited: true);
             }
 
-            if (_halted)
-            {
-                _report = null;
-                return StopEvent.Trap;
-            }
+            stop = _halted ? _report ?? StopEvent.Trap : null!;
+            _report = null;
         }
 
-        Interrupt();
-        while (true)
+        while (stop == null)
         {
-            if (WaitForStop(TimeSpan.FromMilliseconds(100)) is { } stop)
-            {
-                return stop;
-            }
-
             Interrupt();
+            stop = WaitForStop(TimeSpan.FromMilliseconds(100))!;
         }
+
+        Call(() =>
+        {
+            RemoveAll();
+            return true;
+        });
+        return stop;
     }
 
     public void Detach()
