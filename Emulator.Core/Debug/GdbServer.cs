@@ -88,6 +88,7 @@ public sealed class GdbServer : IDisposable
                 lock (_lock)
                 {
                     _client = null;
+                    Monitor.PulseAll(_lock);
                 }
             }
         }
@@ -99,12 +100,18 @@ public sealed class GdbServer : IDisposable
         _listener.Stop();
         lock (_lock)
         {
+            // Let a session send its last reply (W00 when the guest powered off) and end by itself.
+            var deadline = Environment.TickCount64 + 500;
+            while (_client != null && Environment.TickCount64 < deadline)
+            {
+                Monitor.Wait(_lock, 50);
+            }
+
             _client?.Dispose();
         }
 
         if (_thread.IsAlive)
         {
-            // Let a session send its last reply (W00 when the guest powered off).
             _thread.Join(500);
         }
     }

@@ -75,6 +75,40 @@ public sealed class GdbInterruptTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_guest_that_powers_off_under_gdb_is_reported_as_exited()
+    {
+        var kernel = BareMetalGuest.Build(_folder, "off", "main:\n    bl system_off\n");
+        var port = FreePort();
+        using var console = GuestConsole.Start("-kernel", kernel, "-nic", "none", "-S", "-gdb", $"tcp:127.0.0.1:{port}");
+        using var client = Connect(port);
+        var stream = client.GetStream();
+        stream.ReadTimeout = 30_000;
+        // Halted before the first instruction, at the entry.
+        Assert.Equal("T05thread:01;", Exchange(stream, "?"));
+        Assert.Equal(BareMetalGuest.Symbol(kernel, "_start"), Register(stream, 32));
+        Send(stream, "c");
+        Assert.Equal("W00", Receive(stream));
+        Assert.Equal(0, console.WaitForExit(TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>Connects once the emulator listens (it binds the port before the guest starts).</summary>
+    private static TcpClient Connect(int port)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return new TcpClient("127.0.0.1", port);
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+
     private ulong Register(NetworkStream stream, int number)
     {
         var hex = Exchange(stream, $"p{number:x}");
