@@ -5,11 +5,13 @@ using System.Text;
 namespace Emulator.System.Tests;
 
 /// <summary>
-/// Ctrl-C through the gdb protocol against a guest that never traps and never waits (interrupts masked): it
-/// must stop at the one place the host regains control, a virtual timer register access, with its state
-/// consistent, and resume without replaying anything: the digits it writes to the UART stay in sequence.
+/// The gdb stub spoken to directly (the protocol, from C#) against small bare-metal guests: Ctrl-C against a
+/// guest that never waits (interrupts masked) stops it at the one place the host regains control (a virtual
+/// timer register access, an exception entry) with its state consistent, and it resumes without replaying
+/// anything: the digits it writes to the UART stay in sequence. Breakpoints stop every iteration, steps run one
+/// instruction, -S holds the first one, and a power-off is reported as the guest's exit.
 /// </summary>
-public sealed class GdbInterruptTests : IDisposable
+public sealed class GdbStubGuestTests : IDisposable
 {
     private readonly TempFolder _folder = new();
 
@@ -107,6 +109,46 @@ public sealed class GdbInterruptTests : IDisposable
             Assert.True(digits[i] == (char)('0' + ((digits[i - 1] - '0' + 1) % 10)),
                 $"digit {i}: '{digits[i - 1]}' then '{digits[i]}' in ...{digits[Math.Max(0, i - 20)..Math.Min(digits.Length, i + 20)]}...");
         }
+    }
+
+    [Fact]
+    public void A_breakpoint_stops_every_iteration_and_a_step_runs_one_instruction()
+    {
+        var kernel = BareMetalGuest.Build(_folder, "loop", Program);
+        var loop = BareMetalGuest.Symbol(kernel, "loop");
+        var port = FreePort();
+        using var console = GuestConsole.Start("-kernel", kernel, "-nic", "none", "-S", "-gdb", $"tcp:127.0.0.1:{port}");
+        using var client = Connect(port);
+        var stream = client.GetStream();
+        stream.ReadTimeout = 30_000;
+        Assert.Equal("T05thread:01;", Exchange(stream, "?"));
+        Assert.Equal("OK", Exchange(stream, "QStartNoAckMode"));
+        Assert.Equal("OK", Exchange(stream, $"Z0,{loop:x},4"));
+        Send(stream, "c");
+        Assert.Equal("T05swbreak:;thread:01;", Receive(stream));
+        Assert.Equal(loop, Register(stream, 32));
+        var first = Register(stream, 19);
+        for (var round = 1; round <= 3; round++)
+        {
+            // As gdb resumes from a breakpoint: remove it, step, put it back, continue.
+            Assert.Equal("OK", Exchange(stream, $"z0,{loop:x},4"));
+            Send(stream, "vCont;s:1");
+            Assert.Equal("T05thread:01;", Receive(stream));
+            Assert.Equal(loop + 4, Register(stream, 32));
+            Assert.Equal(first + (ulong)round - 1, Register(stream, 19));
+            Assert.Equal("OK", Exchange(stream, $"Z0,{loop:x},4"));
+            Send(stream, "vCont;c");
+            Assert.Equal("T05swbreak:;thread:01;", Receive(stream));
+            Assert.Equal(loop, Register(stream, 32));
+            Assert.Equal(first + (ulong)round, Register(stream, 19));
+        }
+
+        // A step from a breakpoint still set runs the instruction under it.
+        Send(stream, "s");
+        Assert.Equal("T05thread:01;", Receive(stream));
+        Assert.Equal(loop + 4, Register(stream, 32));
+        Assert.Equal("OK", Exchange(stream, "D"));
+        console.WaitFor("0123456789", TimeSpan.FromSeconds(30));
     }
 
     [Fact]
