@@ -179,6 +179,12 @@ public sealed record Options
             };
         }
 
+        if (options.HaltAtStart && options.Gdb == null)
+        {
+            // QEMU would wait for its monitor's 'cont'; this emulator has no monitor, so only gdb can start the CPU.
+            throw new UsageException("-S needs a gdb stub to continue from (-s or -gdb tcp:[HOST]:PORT): there is no monitor");
+        }
+
         return options with { VirtioDevices = ResolveVirtio(drives, [.. devices, .. nics], netdevs) };
     }
 

@@ -56,6 +56,13 @@ public sealed class GdbOptionTests : IDisposable
     }
 
     [Fact]
+    public void Dash_S_without_a_stub_is_refused_as_nothing_could_start_the_cpu()
+    {
+        var e = Assert.Throws<UsageException>(() => Options.Parse(["-S"]));
+        Assert.Contains("-S needs a gdb stub", e.Message);
+    }
+
+    [Fact]
     public void The_emulator_refuses_a_bad_gdb_device_with_one_line_and_status_1() =>
         AssertRefused(["-gdb", "unix:/tmp/gdb.sock"], "-gdb 'unix:/tmp/gdb.sock'");
 
