@@ -39,6 +39,12 @@ public sealed record Options
     /// <summary>Each -qmp: a QMP server's socket.</summary>
     public IReadOnlyList<QmpEndpoint> Qmp { get; init; } = [];
 
+    /// <summary>Where the gdb stub listens (-s, -gdb tcp:HOST:PORT); null: no stub.</summary>
+    public IPEndPoint? Gdb { get; init; }
+
+    /// <summary>-S: the CPU waits for the debugger before its first instruction.</summary>
+    public bool HaltAtStart { get; init; }
+
     /// <summary>What boots when no -kernel is given: our managed kernel (default) or Debian's Linux, both on the default disk.</summary>
     public DefaultGuestKind Guest { get; init; } = DefaultGuestKind.Managed;
 
@@ -49,7 +55,7 @@ public sealed record Options
         "-netdev user,id=N[,hostfwd=[tcp|udp]:[ADDR]:PORT-[ADDR]:PORT][,restrict=on|off][,net=ADDR/MASK][,host=ADDR][,dhcpstart=ADDR][,dns=ADDR][,hostname=NAME], " +
         "-netdev socket,id=N,udp=HOST:PORT,localaddr=HOST:PORT, " +
         "-nic user[,...]|socket,...|none, -global virtio-mmio.force-legacy=false, -nographic, -display none|sdl, " +
-        "-qmp unix:PATH,server=on,wait=off|tcp:HOST:PORT,server=on,wait=off, -serial stdio, -no-reboot, -guest managed|linux, -help";
+        "-qmp unix:PATH,server=on,wait=off|tcp:HOST:PORT,server=on,wait=off, -serial stdio, -no-reboot, -s, -S, -gdb tcp:[HOST]:PORT, -guest managed|linux, -help";
 
     public const string Usage = """
         usage: Emulator [options]
@@ -98,10 +104,43 @@ public sealed record Options
                           system_powerdown, quit
           -serial stdio   serial console on the terminal (the only choice)
           -no-reboot      exit instead of rebooting when the guest resets
+          -gdb tcp:[HOST]:PORT
+                          a gdb stub on that TCP port (on 127.0.0.1 unless HOST is given)
+          -s              the same as -gdb tcp::1234
+          -S              do not start the CPU until gdb says continue
           -guest managed|linux
                           the default guest (no -kernel): the managed kernel (default) or Debian's Linux
         Console: Ctrl-A x quits, Ctrl-A h helps, Ctrl-A Ctrl-A sends Ctrl-A.
         """;
+
+    /// <summary>
+    /// -gdb's device: only tcp:[HOST]:PORT (QEMU also takes other character devices). An empty host is
+    /// 127.0.0.1, not every address as in QEMU: whoever reaches the stub controls the machine.
+    /// </summary>
+    internal static IPEndPoint ParseGdb(string value)
+    {
+        var bad = $"-gdb '{value}': only tcp:[HOST]:PORT is supported (for example tcp::1234)";
+        if (!value.StartsWith("tcp:", StringComparison.Ordinal))
+        {
+            throw new UsageException(bad);
+        }
+
+        var rest = value["tcp:".Length..];
+        var colon = rest.LastIndexOf(':');
+        if (colon < 0 || !int.TryParse(rest[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            || port is < 1 or > 65535)
+        {
+            throw new UsageException(bad);
+        }
+
+        var host = rest[..colon];
+        if (host.Length == 0 || host == "localhost")
+        {
+            return new IPEndPoint(IPAddress.Loopback, port);
+        }
+
+        return IPAddress.TryParse(host, out var address) ? new IPEndPoint(address, port) : throw new UsageException(bad);
+    }
 
     private static DefaultGuestKind ParseGuest(string value) => value switch
     {
@@ -152,10 +191,19 @@ public sealed record Options
                 "-net" => Value() == "none" ? options with { NetworkGiven = true } : throw new UsageException("-net supports only 'none'; use -netdev user,id=N with -device virtio-net-device,netdev=N, or -nic user"),
                 "-serial" => Value() == "stdio" ? options : throw new UsageException("only '-serial stdio' is supported"),
                 "-no-reboot" => options with { NoReboot = true },
+                "-s" => options with { Gdb = new IPEndPoint(IPAddress.Loopback, 1234) },
+                "-S" => options with { HaltAtStart = true },
+                "-gdb" => options with { Gdb = ParseGdb(Value()) },
                 "-h" or "-help" => options with { Help = true },
                 "-guest" => options with { Guest = ParseGuest(Value()) },
                 _ => throw new UsageException($"unknown option '{arg}'; supported: {Supported}"),
             };
+        }
+
+        if (options.HaltAtStart && options.Gdb == null)
+        {
+            // QEMU would wait for its monitor's 'cont'; this emulator has no monitor, so only gdb can start the CPU.
+            throw new UsageException("-S needs a gdb stub to continue from (-s or -gdb tcp:[HOST]:PORT): there is no monitor");
         }
 
         return options with { VirtioDevices = ResolveVirtio(drives, [.. devices, .. nics], netdevs) };

@@ -3,6 +3,7 @@ using Emulator.Core.Board;
 using Emulator.Core.Boot;
 using Emulator.Core.Cpu;
 using Emulator.Core.Qmp;
+using Emulator.Core.Debug;
 using Emulator.Devices;
 
 Options options;
@@ -35,6 +36,21 @@ if (options.DumpDtb is { } dumpPath)
     return DumpDeviceTree(config, dumpPath);
 }
 
+GdbServer? gdb = null;
+if (options.Gdb is { } gdbEndPoint)
+{
+    try
+    {
+        gdb = new GdbServer(gdbEndPoint);
+    }
+    catch (IOException e)
+    {
+        Console.Error.WriteLine($"emulator: {e.Message}");
+        return 1;
+    }
+}
+
+using var gdbServer = gdb;
 using var console = new HostConsole();
 DeviceLog.Sink = message => console.Message($"emulator: {message}");
 var control = new MachineControl();
@@ -47,11 +63,19 @@ try
         qmpServers.Add(new QmpServer(endpoint, qmp));
     }
 
+    var first = true;
     while (true)
     {
         using var machine = new VirtMachine(config);
         console.Attach(machine);
         control.Attach(machine);
+        if (gdbServer != null)
+        {
+            // -S halts the first boot only; after a reset the machine runs and gdb may connect again.
+            gdbServer.Attach(machine.EnableDebugger(options.HaltAtStart && first));
+        }
+
+        first = false;
         var exit = machine.Run();
         control.Attach(null);
         if (exit == MachineExit.PowerOff)

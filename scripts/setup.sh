@@ -45,6 +45,7 @@ DEBIAN_PACKAGES=(
   "libslirp0=4.7.0-1"
   "dpkg-dev=1.21.23"
   "openssh-client=1:9.2p1-2+deb12u10"
+  "gdb-multiarch=13.1-3"
 )
 # The guest's SSH server, built from Debian's bookworm source (with musl's source for crypt()).
 DROPBEAR_SOURCE_VERSION=2022.83-1+deb12u3

@@ -372,6 +372,9 @@ public sealed class VirtMachine : IDisposable
         }, TaskScheduler.Default);
     }
 
+    /// <summary>Lets a gdb stub debug this machine's CPU (-s, -gdb); with <paramref name="haltAtStart"/> (-S) it waits for gdb before the first instruction.</summary>
+    public CpuDebugger EnableDebugger(bool haltAtStart) => _vcpu.EnableDebugger(_ram, haltAtStart);
+
     /// <summary>Raises timer and RTC interrupts on time while the CPU is busy (a WFI-idle CPU does it itself).</summary>
     private void TimerLoop()
     {
@@ -427,6 +430,7 @@ public sealed class VirtMachine : IDisposable
             Monitor.PulseAll(_gate);
         }
 
+        _vcpu?.Debugger?.Dispose();
         _vcpu?.Dispose();
         foreach (var backend in _backends)
         {

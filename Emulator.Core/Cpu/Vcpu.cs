@@ -25,6 +25,7 @@ public sealed unsafe class Vcpu : IDisposable
     private MachineExit? _exit;
     private Exception? _fatal;
     private bool _virtualIrq;
+    private bool _irqHeld;
     private bool _engineRunning;
     private readonly VirtualIrqLine _irqLine;
     private readonly Aarch32State _aarch32;
@@ -70,10 +71,34 @@ public sealed unsafe class Vcpu : IDisposable
         }
 
         _virtualIrq = level;
-        _irqLine.Set(level);
+        if (!_irqHeld)
+        {
+            _irqLine.Set(level);
+        }
+
         if (level)
         {
             Monitor.PulseAll(Gate);
+        }
+    }
+
+    /// <summary>
+    /// The debugger, when one is enabled (-s, -gdb). Without one the run loop pays only a null check per
+    /// return from Unicorn and per exception.
+    /// </summary>
+    public CpuDebugger? Debugger { get; private set; }
+
+    /// <summary>Enables the gdb stub's access to this CPU; before <see cref="Run"/>.</summary>
+    internal CpuDebugger EnableDebugger(Memory.GuestRam ram, bool haltAtStart) =>
+        Debugger = new CpuDebugger(this, _engine, ram, _timer, haltAtStart);
+
+    /// <summary>While held (a debugger's single step), the IRQ line stays low for the guest; its level is kept.</summary>
+    internal void HoldIrq(bool hold)
+    {
+        lock (Gate)
+        {
+            _irqHeld = hold;
+            _irqLine.Set(!hold && _virtualIrq);
         }
     }
 
@@ -100,6 +125,20 @@ public sealed unsafe class Vcpu : IDisposable
     /// <summary>Runs the guest from <paramref name="entry"/> with x0..x3 set, until it powers off or resets.</summary>
     public MachineExit Run(ulong entry, ulong x0)
     {
+        try
+        {
+            return RunGuest(entry, x0);
+        }
+        finally
+        {
+            Debugger?.MachineExited();
+        }
+    }
+
+    private MachineExit? HaltForDebugger(CpuDebugger debugger, Debug.StopEvent stop) => debugger.Halt(stop, () => _exit);
+
+    private MachineExit RunGuest(ulong entry, ulong x0)
+    {
         _engine.WriteX(0, x0);
         for (var i = 1; i < 4; i++)
         {
@@ -107,6 +146,17 @@ public sealed unsafe class Vcpu : IDisposable
         }
 
         var pc = entry;
+        if (Debugger is { HaltAtStart: true } halting)
+        {
+            _engine.Write(Arm64Reg.Pc, pc);
+            if (HaltForDebugger(halting, Debug.StopEvent.Trap) is { } exitAtStart)
+            {
+                return exitAtStart;
+            }
+
+            pc = _engine.Read(Arm64Reg.Pc);
+        }
+
         while (true)
         {
             // RequestExit's uc_emu_stop does nothing while no emulation is running (before the first
@@ -148,6 +198,17 @@ public sealed unsafe class Vcpu : IDisposable
                 }
             }
 
+            if (Debugger is { } debugger && debugger.TakeStop() is { } stop)
+            {
+                if (HaltForDebugger(debugger, stop) is { } exitWhileHalted)
+                {
+                    return exitWhileHalted;
+                }
+
+                pc = _engine.Read(Arm64Reg.Pc);
+                continue;
+            }
+
             if (error is ErrorFetchUnmapped or ErrorFetchProtected)
             {
                 TakeInstructionAbort();
@@ -171,9 +232,31 @@ public sealed unsafe class Vcpu : IDisposable
                 continue;
             }
 
+            // A WFI: a debugger's step or Ctrl-C stops here (a WFI may end at any time), else sleep.
+            if (Debugger is { } waiting && (waiting.Stepping || waiting.BreakRequested))
+            {
+                if (HaltForDebugger(waiting, waiting.Stepping ? Debug.StopEvent.Trap : Debug.StopEvent.Interrupted) is { } exitAtWfi)
+                {
+                    return exitAtWfi;
+                }
+
+                pc = _engine.Read(Arm64Reg.Pc);
+                continue;
+            }
+
             if (WaitForInterrupt() is { } requested)
             {
                 return requested;
+            }
+
+            if (Debugger is { BreakRequested: true } woken)
+            {
+                if (HaltForDebugger(woken, Debug.StopEvent.Interrupted) is { } exitAfterWait)
+                {
+                    return exitAfterWait;
+                }
+
+                pc = _engine.Read(Arm64Reg.Pc);
             }
         }
     }
@@ -248,6 +331,11 @@ public sealed unsafe class Vcpu : IDisposable
         {
             while (_exit == null)
             {
+                if (Debugger is { BreakRequested: true })
+                {
+                    return null;
+                }
+
                 _updateDevices();
                 if (_irqPending())
                 {
@@ -305,6 +393,17 @@ public sealed unsafe class Vcpu : IDisposable
         }
 
         var (esr, far, targetEl) = _syndrome.Read();
+        TakeException(esr, far, targetEl, intno);
+
+        // The exception is taken: a boundary where a debugger's Ctrl-C can stop the guest exactly.
+        if (Debugger is { BreakRequested: true } debugger)
+        {
+            debugger.StopRun(Debug.StopEvent.Interrupted);
+        }
+    }
+
+    private void TakeException(uint esr, ulong far, uint targetEl, uint intno)
+    {
         if (targetEl == 2 && esr >> 26 == EcTrappedSystemRegister && EmulateTimerRegister(esr))
         {
             return;
@@ -543,14 +642,19 @@ public sealed unsafe class Vcpu : IDisposable
     /// <summary>
     /// A hooked timer access is, like a trapped one, a point where a pending interrupt is taken: Unicorn
     /// syncs PC to the instruction before the hook and, when the hook writes PC, leaves the block right
-    /// after it (measured), so stepping PC past the access here is exact.
+    /// after it (measured), so stepping PC past the access here is exact. It is also where a debugger's Ctrl-C
+    /// stops the guest: with PC written, a stop keeps that PC (Unicorn resynchronises PC to the block start only
+    /// when no stop and no PC write is pending), so the guest stops right after the access.
     /// </summary>
     private void TakePendingInterruptAfterHook()
     {
-        if (_virtualIrq)
+        var debugger = Debugger is { BreakRequested: true } d ? d : null;
+        if (_virtualIrq || debugger != null)
         {
             _engine.Write(Arm64Reg.Pc, _engine.Read(Arm64Reg.Pc) + 4);
         }
+
+        debugger?.StopRun(Debug.StopEvent.Interrupted);
     }
 
     private uint HookedTimerWrite(CpReg* cp)
@@ -635,7 +739,7 @@ public sealed unsafe class Vcpu : IDisposable
     }
 
     /// <summary>A bug on the host side inside a callback: stop the guest and report it from Run.</summary>
-    private void Fail(Exception e)
+    internal void Fail(Exception e)
     {
         _fatal ??= e;
         _engine.Stop();

@@ -80,6 +80,37 @@ public sealed unsafe class UnicornEngine : IDisposable
         Check(UnicornNative.uc_reg_write(_handle, (int)Arm64Reg.CpReg, &reg), "write system register");
     }
 
+    /// <summary>Reads V<paramref name="n"/> (Q<paramref name="n"/>, 128 bits).</summary>
+    public UInt128 ReadVector(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)n, 31u, nameof(n));
+        UInt128 value = 0;
+        Check(UnicornNative.uc_reg_read(_handle, (int)Arm64Reg.Q0 + n, &value), "read vector register");
+        return value;
+    }
+
+    public void WriteVector(int n, UInt128 value)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)n, 31u, nameof(n));
+        Check(UnicornNative.uc_reg_write(_handle, (int)Arm64Reg.Q0 + n, &value), "write vector register");
+    }
+
+    /// <summary>Reads physical memory (RAM, or a device: its callbacks run); false where nothing is mapped.</summary>
+    public bool TryReadMemory(ulong address, Span<byte> bytes)
+    {
+        fixed (byte* p = bytes)
+        {
+            return UnicornNative.uc_mem_read(_handle, address, p, (nuint)bytes.Length) == 0;
+        }
+    }
+
+    /// <summary>
+    /// Translates a virtual address through the guest's current translation regime (its EL, TTBR0/TTBR1,
+    /// TCR; identity with the MMU off), as a read would. False when the address is not mapped readable.
+    /// </summary>
+    public bool TryTranslate(ulong virtualAddress, out ulong physicalAddress) =>
+        UnicornNative.uc_vmem_translate(_handle, virtualAddress, UnicornNative.ProtRead, out physicalAddress) == 0;
+
     public void WriteMemory(ulong address, ReadOnlySpan<byte> bytes)
     {
         fixed (byte* p = bytes)
@@ -125,6 +156,28 @@ public sealed unsafe class UnicornEngine : IDisposable
         return hook;
     }
 
+    /// <summary>
+    /// Hooks the instructions at addresses <paramref name="begin"/> to <paramref name="end"/> (inclusive): Unicorn
+    /// places the call only in code of that range, when it translates it (see <see cref="FlushTranslations"/>),
+    /// and synchronises PC to the instruction before calling, so a <see cref="Stop"/> in the callback stops
+    /// before the instruction runs.
+    /// </summary>
+    public nint AddCodeHook(delegate* unmanaged<nint, ulong, uint, nint, void> callback, nint userData, ulong begin, ulong end)
+    {
+        Check(UnicornNative.uc_hook_add(_handle, out var hook, UnicornNative.HookCode, callback, userData, begin, end),
+            "add code hook");
+        return hook;
+    }
+
+    /// <summary>Hooks data reads (<paramref name="write"/> false) or writes of virtual addresses <paramref name="begin"/> to <paramref name="end"/>; the callback runs before the access.</summary>
+    public nint AddMemoryHook(bool write, delegate* unmanaged<nint, int, ulong, int, long, nint, void> callback, nint userData,
+        ulong begin, ulong end)
+    {
+        Check(UnicornNative.uc_hook_add(_handle, out var hook, write ? UnicornNative.HookMemWrite : UnicornNative.HookMemRead,
+            callback, userData, begin, end), "add memory hook");
+        return hook;
+    }
+
     /// <summary>Removes a hook (allowed inside a callback: Unicorn only marks it, and frees it when the run ends).</summary>
     public void DeleteHook(nint hook) => Check(UnicornNative.uc_hook_del(_handle, hook), "delete hook");
 
@@ -135,6 +188,13 @@ public sealed unsafe class UnicornEngine : IDisposable
     /// </summary>
     public void FlushTranslations() =>
         Check(UnicornNative.uc_ctl(_handle, UnicornNative.CtlWriteTbFlush, 0), "flush translated code");
+
+    /// <summary>
+    /// Drops the guest TLB: memory hooks are only consulted on the slow path of an access, which a page
+    /// already in the TLB does not take.
+    /// </summary>
+    public void FlushTlb() =>
+        Check(UnicornNative.uc_ctl(_handle, UnicornNative.CtlWriteTlbFlush, 0), "flush the TLB");
 
     /// <summary>
     /// Runs from <paramref name="pc"/> until the guest halts (WFI) or a hook calls <see cref="Stop"/>.
@@ -153,6 +213,8 @@ public sealed unsafe class UnicornEngine : IDisposable
     }
 
     public void SaveContext(nint context) => Check(UnicornNative.uc_context_save(_handle, context), "save context");
+
+    public void RestoreContext(nint context) => Check(UnicornNative.uc_context_restore(_handle, context), "restore context");
 
     public int ContextSize => (int)UnicornNative.uc_context_size(_handle);
 

@@ -18,6 +18,10 @@ internal static unsafe partial class UnicornNative
     public const int HookIntr = 1;
     public const int HookInsn = 2;
     public const int HookCode = 4;
+    public const int HookMemRead = 1 << 10;
+    public const int HookMemWrite = 1 << 11;
+
+    public const int ProtRead = 1;
 
     public const int InsnMrs = 1;
     public const int InsnMsr = 2;
@@ -27,6 +31,9 @@ internal static unsafe partial class UnicornNative
 
     // uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0))
     public const int CtlWriteTbFlush = 0x4000000A;
+
+    // uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0))
+    public const int CtlWriteTlbFlush = 0x4000000B;
 
     [LibraryImport(Library)]
     public static partial int uc_open(int arch, int mode, out nint uc);
@@ -64,6 +71,12 @@ internal static unsafe partial class UnicornNative
 
     [LibraryImport(Library)]
     public static partial int uc_mem_write(nint uc, ulong address, void* bytes, nuint size);
+
+    [LibraryImport(Library)]
+    public static partial int uc_vmem_translate(nint uc, ulong address, int prot, out ulong physicalAddress);
+
+    [LibraryImport(Library)]
+    public static partial int uc_context_restore(nint uc, nint context);
 
     [LibraryImport(Library)]
     public static partial int uc_emu_start(nint uc, ulong begin, ulong until, ulong timeout, nuint count);
