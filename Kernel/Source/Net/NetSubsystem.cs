@@ -150,9 +150,18 @@ namespace Kernel.Net
                 for (int i = 0; i < VirtioBus.NicCount; i++)
                 {
                     NetInterface? iface = stack.FindInterface(2 + i);
-                    if (iface != null)
-                        while (VirtioBus.Nic(i).DeliverReceived(stack, iface, now, ReceiveBudget) == ReceiveBudget)
-                            now = NowMs();
+                    if (iface == null)
+                        continue;
+                    bool more = true;
+                    while (more)
+                    {
+                        Tcp!.BeginBatch();
+                        more = VirtioBus.Nic(i).DeliverReceived(stack, iface, now, ReceiveBudget) == ReceiveBudget;
+                        stack.Enter();
+                        Tcp.EndBatch();
+                        stack.Leave();
+                        now = NowMs();
+                    }
                 }
                 if (s_nic != null && s_eth0!.IsUp)
                 {

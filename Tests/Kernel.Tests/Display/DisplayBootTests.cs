@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace Kernel.Tests.Display;
@@ -16,29 +15,16 @@ namespace Kernel.Tests.Display;
 public abstract class DisplayBootTests : IDisposable
 {
     private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(90);
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"fb-{Environment.ProcessId}-{Guid.NewGuid():N}");
+    private readonly DisplayGuest _guest;
     private readonly QemuMachine _machine;
-    private readonly QmpClient _qmp;
 
     protected DisplayBootTests(BootMachine machine)
     {
-        Directory.CreateDirectory(_folder);
-        string disk = Path.Combine(_folder, "root.ext2");
-        File.Copy(DiskRootTests.PristineDisk, disk);
-        string socket = Path.Combine(_folder, "qmp.sock");
-        _machine = new QemuMachine(machine, "console=ttyAMA0 root=/dev/vda rw video=320x240", "512M",
-            "-device", "ramfb", "-device", "virtio-keyboard-device", "-device", "virtio-tablet-device", "-qmp", $"unix:{socket},server=on,wait=off",
-            "-drive", $"file={disk},format=raw,if=none,id=root", "-device", "virtio-blk-device,drive=root");
-        _machine.WaitFor(@"^Its recipe is disk-images/", BootTimeout);
-        _qmp = QmpClient.Connect(socket, TimeSpan.FromSeconds(10));
+        _guest = new DisplayGuest(machine, "320x240", "virtio-keyboard-device", "virtio-tablet-device");
+        _machine = _guest.Machine;
     }
 
-    public void Dispose()
-    {
-        _qmp.Dispose();
-        _machine.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
+    public void Dispose() => _guest.Dispose();
 
     [Fact]
     public void The_kernel_sets_up_ramfb_at_the_size_video_asks()
@@ -60,23 +46,22 @@ public abstract class DisplayBootTests : IDisposable
         Assert.Contains("fbtest: drew 320x240", output);
         Assert.Contains("status 0", output);
         Thread.Sleep(200); // a few ticks, in which a text console that still drew would have drawn the prompt
-        var (width, height, rgb) = ReadPpm(Screendump());
-        Assert.Equal((320, 240), (width, height));
+        Screendump screen = _guest.Screenshot();
+        Assert.Equal((320, 240), (screen.Width, screen.Height));
         int wrong = 0;
         string first = "";
-        for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
+        for (int y = 0; y < screen.Height; y++)
+            for (int x = 0; x < screen.Width; x++)
             {
-                int i = (y * width + x) * 3;
-                (int R, int G, int B) expected = ((x * 3 + y) & 255, (y * 5) & 255, (x ^ y) & 255);
-                if ((rgb[i], rgb[i + 1], rgb[i + 2]) != expected && wrong++ == 0)
-                    first = $"({x}, {y}) is {rgb[i]},{rgb[i + 1]},{rgb[i + 2]}, not {expected}";
+                (byte R, byte G, byte B) expected = ((byte)(x * 3 + y), (byte)(y * 5), (byte)(x ^ y));
+                if (screen.Pixel(x, y) != expected && wrong++ == 0)
+                    first = $"({x}, {y}) is {screen.Pixel(x, y)}, not {expected}";
             }
         Assert.True(wrong == 0, $"{wrong} pixels differ from the pattern; the first: {first}");
 
         // KD_TEXT gives the screen back to the console, which draws its text again.
         Assert.Contains("fbtest: console mode text", _machine.RunShellCommand("fbtest mode text"));
-        WaitForScreenLine("fbtest: console mode text");
+        _guest.WaitForScreenLine("fbtest: console mode text");
     }
 
     [Fact]
@@ -84,77 +69,17 @@ public abstract class DisplayBootTests : IDisposable
     {
         // Boot messages, then what the shell prints, in the console font at 40x15 cells.
         _machine.SendLine("echo on-the-screen");
-        string[] screen = WaitForScreenLine("on-the-screen");
+        string[] screen = _guest.WaitForScreenLine("on-the-screen");
         // The command as typed (the prompt may come after it: the tty echoes type-ahead at once).
         Assert.True(screen.Any(line => line.EndsWith("echo on-the-screen", StringComparison.Ordinal)), string.Join('\n', screen));
         // vi's full-screen drawing: the file, its empty lines and, drawn last, its status line.
         _machine.SendLine("vi /etc/hostname");
-        screen = WaitForScreenLine("- /etc/hostname 1/1 100%");
+        screen = _guest.WaitForScreenLine("- /etc/hostname 1/1 100%");
         Assert.True(screen[0] == "virt" && screen[1] == "~" && screen[^2] == "~", string.Join('\n', screen));
         _machine.SendRaw("\u001b");
         Thread.Sleep(500); // vi reads an ESC followed at once by more as a key's escape sequence
         _machine.SendRaw(":q!\r");
-        WaitForScreenLine("virt:/#", afterTheLast: "~");
-    }
-
-    private string Screendump()
-    {
-        string shot = Path.Combine(_folder, $"shot-{Guid.NewGuid():N}.ppm");
-        _qmp.Execute("screendump", new JsonObject { ["filename"] = shot });
-        return shot;
-    }
-
-    /// <summary>
-    /// Takes screendumps until one shows a line starting with <paramref name="text"/> (below the last line
-    /// starting with <paramref name="afterTheLast"/>, when given); the screen's lines.
-    /// </summary>
-    private string[] WaitForScreenLine(string text, string? afterTheLast = null)
-    {
-        string[] lines = [];
-        for (var deadline = DateTime.UtcNow.AddSeconds(20); DateTime.UtcNow < deadline; Thread.Sleep(100))
-        {
-            lines = ScreenText(Screendump());
-            int from = afterTheLast == null ? 0 : Array.FindLastIndex(lines, l => l.StartsWith(afterTheLast, StringComparison.Ordinal)) + 1;
-            if (lines.Skip(from).Any(l => l.StartsWith(text, StringComparison.Ordinal)))
-                return lines;
-        }
-        Assert.Fail($"no line \"{text}\" on the screen:\n{string.Join('\n', lines)}");
-        return lines;
-    }
-
-    /// <summary>Reads the console's text off a screendump: each 8x16 cell matched against the console font's glyphs ('?': no match).</summary>
-    private static string[] ScreenText(string ppm)
-    {
-        var font = Kernel.Logic.Display.PsfFont.Parse(File.ReadAllBytes(PsfFontTests.ConsoleFontPath))!;
-        var glyphs = new Dictionary<string, char>();
-        for (int c = 0x7E; c >= 0x20; c--)
-            glyphs[Convert.ToHexString(font.Glyph((byte)c))] = (char)c;
-        var (width, height, rgb) = ReadPpm(ppm);
-        var lines = new string[height / 16];
-        var cell = new byte[16];
-        for (int row = 0; row < lines.Length; row++)
-        {
-            var line = new System.Text.StringBuilder();
-            for (int column = 0; column < width / 8; column++)
-            {
-                for (int y = 0; y < 16; y++)
-                {
-                    cell[y] = 0;
-                    for (int x = 0; x < 8; x++)
-                    {
-                        int i = ((row * 16 + y) * width + column * 8 + x) * 3;
-                        if (rgb[i] + rgb[i + 1] + rgb[i + 2] > 0)
-                            cell[y] |= (byte)(0x80 >> x);
-                    }
-                }
-                // The cursor's cell is drawn inverted.
-                if (!glyphs.TryGetValue(Convert.ToHexString(cell), out char c) && !glyphs.TryGetValue(Convert.ToHexString(cell.Select(b => (byte)~b).ToArray()), out c))
-                    c = '?';
-                line.Append(c);
-            }
-            lines[row] = line.ToString().TrimEnd();
-        }
-        return lines;
+        _guest.WaitForScreenLine("virt:/#", afterTheLast: "~");
     }
 
     [Fact]
@@ -167,11 +92,7 @@ public abstract class DisplayBootTests : IDisposable
         Assert.Contains("75+0 records in", output);
     }
 
-    private void Type(params string[] keys)
-    {
-        foreach (string key in keys)
-            _qmp.Execute("send-key", new JsonObject { ["keys"] = new JsonArray(key.Split('+').Select(k => (JsonNode)new JsonObject { ["type"] = "qcode", ["data"] = k }).ToArray()) });
-    }
+    private void Type(params string[] keys) => _guest.Type(TimeSpan.Zero, keys);
 
     [Fact]
     public void The_keyboard_and_tablet_are_evdev_devices()
@@ -206,28 +127,6 @@ public abstract class DisplayBootTests : IDisposable
         Assert.Equal("event 1 30 1\nevent 0 0 0\nevent 1 30 0\nevent 0 0 0\nevent 1 42 1\nevent 0 0 0\nevent 1 48 1\nevent 0 0 0", events);
         // Nothing reached the terminal: the next command line is exactly what is typed.
         Assert.Equal("clean", _machine.RunShellCommand("echo clean").Trim());
-    }
-
-    /// <summary>A binary PPM (P6, 8 bits a channel) as QEMU's screendump writes it.</summary>
-    private static (int Width, int Height, byte[] Rgb) ReadPpm(string path)
-    {
-        byte[] data = File.ReadAllBytes(path);
-        int at = 0;
-        string Token()
-        {
-            while (char.IsWhiteSpace((char)data[at]))
-                at++;
-            int start = at;
-            while (!char.IsWhiteSpace((char)data[at]))
-                at++;
-            return System.Text.Encoding.ASCII.GetString(data, start, at - start);
-        }
-        Assert.Equal("P6", Token());
-        int width = int.Parse(Token()), height = int.Parse(Token());
-        Assert.Equal("255", Token());
-        at++;
-        Assert.Equal(width * height * 3, data.Length - at);
-        return (width, height, data[at..]);
     }
 }
 

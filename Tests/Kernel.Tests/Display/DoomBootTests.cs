@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace Kernel.Tests.Display;
@@ -14,36 +13,34 @@ namespace Kernel.Tests.Display;
 public abstract class DoomBootTests : IDisposable
 {
     private const string WadOnDisk = "/usr/share/games/doom/freedoom1.wad";
-    private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan ScreenTimeout = TimeSpan.FromSeconds(60);
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"doom-{Environment.ProcessId}-{Guid.NewGuid():N}");
+    private readonly DisplayGuest _guest;
     private readonly QemuMachine _machine;
-    private readonly QmpClient _qmp;
     private readonly Wad _wad;
-    private int _shots;
 
     protected DoomBootTests(BootMachine machine)
     {
-        Directory.CreateDirectory(_folder);
-        string disk = Path.Combine(_folder, "root.ext2");
-        File.Copy(DiskRootTests.PristineDisk, disk);
-        string wad = Path.Combine(_folder, "freedoom1.wad");
-        Debugfs(disk, $"dump {WadOnDisk} {wad}");
-        Assert.True(File.Exists(wad), $"the disk has no {WadOnDisk}: run bash scripts/setup.sh");
-        _wad = Wad.Read(wad);
-        string socket = Path.Combine(_folder, "qmp.sock");
-        _machine = new QemuMachine(machine, "console=ttyAMA0 root=/dev/vda rw video=640x480", "512M",
-            "-device", "ramfb", "-device", "virtio-keyboard-device", "-qmp", $"unix:{socket},server=on,wait=off",
-            "-drive", $"file={disk},format=raw,if=none,id=root", "-device", "virtio-blk-device,drive=root");
-        _machine.WaitFor(@"^Its recipe is disk-images/", BootTimeout);
-        _qmp = QmpClient.Connect(socket, TimeSpan.FromSeconds(10));
+        _wad = ReadWad();
+        _guest = new DisplayGuest(machine, "640x480", "virtio-keyboard-device");
+        _machine = _guest.Machine;
     }
 
-    public void Dispose()
+    public void Dispose() => _guest.Dispose();
+
+    /// <summary>The WAD the disk's doom plays, taken off the set-up's disk image.</summary>
+    private static Wad ReadWad()
     {
-        _qmp.Dispose();
-        _machine.Dispose();
-        Directory.Delete(_folder, recursive: true);
+        string wad = Path.Combine(Path.GetTempPath(), $"freedoom1-{Environment.ProcessId}-{Guid.NewGuid():N}.wad");
+        try
+        {
+            Debugfs(DiskRootTests.PristineDisk, $"dump {WadOnDisk} {wad}");
+            Assert.True(File.Exists(wad), $"the disk has no {WadOnDisk}: run bash scripts/setup.sh");
+            return Wad.Read(wad);
+        }
+        finally
+        {
+            File.Delete(wad);
+        }
     }
 
     [Fact]
@@ -104,12 +101,9 @@ public abstract class DoomBootTests : IDisposable
         string last = "";
         while (true)
         {
-            string path = Path.Combine(_folder, $"shot{_shots++}.ppm");
-            _qmp.Execute("screendump", new JsonObject { ["filename"] = path });
-            Screendump screen = Screendump.Read(path);
+            Screendump screen = _guest.Screenshot();
             Assert.Equal((640, 480), (screen.Width, screen.Height));
             var (compared, wrong, first) = frame.CompareWith(screen);
-            File.Delete(path);
             if (wrong == 0)
             {
                 Assert.True(compared > 1000, $"{what} drew only {compared} pixels");
@@ -122,16 +116,8 @@ public abstract class DoomBootTests : IDisposable
         }
     }
 
-    private void Type(params string[] keys)
-    {
-        foreach (string key in keys)
-        {
-            _qmp.Execute("send-key", new JsonObject { ["keys"] = new JsonArray(key.Split('+').Select(k => (JsonNode)new JsonObject { ["type"] = "qcode", ["data"] = k }).ToArray()) });
-            // DOOM reads its keyboard once a tic: keys closer than that would still arrive, in order, but a
-            // person's are not.
-            Thread.Sleep(100);
-        }
-    }
+    // DOOM reads its keyboard once a tic: keys closer than that would still arrive, in order, but a person's are not.
+    private void Type(params string[] keys) => _guest.Type(TimeSpan.FromMilliseconds(100), keys);
 
     private static void Debugfs(string image, string request)
     {

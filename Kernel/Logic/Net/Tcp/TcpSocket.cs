@@ -64,6 +64,8 @@ namespace Kernel.Logic.Net.Tcp
         private uint[]? _ooo;
         private int _oooCount;
         private bool _ackNow;
+        /// <summary>An ACK owed for data only (every second full segment), held to the end of the stack's receive batch.</summary>
+        private bool _ackDeferred;
         private int _bytesSinceAck;
 
         private ulong _rtoAt = Never, _persistAt = Never, _delAckAt = Never, _stateAt = Never, _lastReceivedAt;
@@ -495,6 +497,7 @@ namespace Kernel.Logic.Net.Tcp
             _rto = InitialRtoMs;
             _retries = 0;
             _ackNow = false;
+            _ackDeferred = false;
             _bytesSinceAck = 0;
             _dupAcks = 0;
             _inRecovery = false;
@@ -1001,8 +1004,17 @@ namespace Kernel.Logic.Net.Tcp
                     ReceiveFin(nowMs);
                 else if (_oooFin && _oooFinSeq == _rcvNxt)
                     ReceiveFin(nowMs);
-                if (hadHoles || _bytesSinceAck >= 2 * _mss)
+                if (hadHoles)
                     _ackNow = true;
+                else if (_bytesSinceAck >= 2 * _mss)
+                {
+                    // In a batch of frames from the card, one ACK at its end covers them all, as Linux's GRO
+                    // makes one ACK per aggregate; elsewhere, at once.
+                    if (_stack.Batching)
+                        _ackDeferred = true;
+                    else
+                        _ackNow = true;
+                }
                 else if (data.Length > 0 && _delAckAt == Never)
                     Arm(ref _delAckAt, nowMs + DelayedAckMs);
             }
@@ -1182,6 +1194,16 @@ namespace Kernel.Logic.Net.Tcp
                 SendAck();
         }
 
+        /// <summary>At the end of a receive batch: the ACK held for it, unless a segment sent since carried it.</summary>
+        internal void FlushDeferredAck()
+        {
+            if (!_ackDeferred)
+                return;
+            _ackDeferred = false;
+            if (_state is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait or TcpState.Closing or TcpState.LastAck)
+                SendAck();
+        }
+
         private ulong PersistInterval() => Math.Min(Math.Max(_rto, MinRtoMs) << Math.Min(_persistBackoff, 10), MaxRtoMs);
 
         private void SendData(uint seq, int offset, int len, bool fin, ulong nowMs)
@@ -1230,6 +1252,7 @@ namespace Kernel.Logic.Net.Tcp
             if ((flags & TcpFlags.ACK) != 0)
             {
                 _ackNow = false;
+                _ackDeferred = false;
                 _delAckAt = Never;
                 _bytesSinceAck = 0;
             }

@@ -36,6 +36,24 @@ namespace Kernel.Logic.Net.Tcp
         /// <summary>Sockets in the table (for /proc/net/tcp): bound, listening, connecting, connected or waiting to close.</summary>
         public int Count => _count;
 
+        /// <summary>Inside <see cref="BeginBatch"/> ... <see cref="EndBatch"/>.</summary>
+        internal bool Batching { get; private set; }
+
+        /// <summary>
+        /// A batch of frames from a card begins: ACKs owed only for the amount of data received (every second
+        /// full segment) wait for <see cref="EndBatch"/>, which sends one per connection for the whole batch,
+        /// as Linux acknowledges a GRO aggregate once. ACKs for holes, FINs and duplicates still go at once.
+        /// </summary>
+        public void BeginBatch() => Batching = true;
+
+        /// <summary>The batch ended: each connection sends the ACK it held, if any.</summary>
+        public void EndBatch()
+        {
+            Batching = false;
+            for (int i = 0; i < _count; i++)
+                _sockets[i]!.FlushDeferredAck();
+        }
+
         public TcpSocket SocketAt(int index) => _sockets[index]!;
 
         /// <summary>socket(AF_INET, SOCK_STREAM, 0): a new closed, unbound socket the caller holds.</summary>

@@ -77,6 +77,8 @@ internal sealed class SimulatedLink
     /// <summary>Runs at every step (the applications).</summary>
     public Action? Applications;
     public bool KeepLog = true;
+    /// <summary>Segments due at the same moment reach each host as one batch (BeginBatch/EndBatch), as the kernel's net thread hands over a card's frames.</summary>
+    public bool BatchReceives;
 
     public SimulatedLink(int seed = 1)
     {
@@ -140,6 +142,11 @@ internal sealed class SimulatedLink
             }
             if (next > Now)
                 Now = next;
+            if (BatchReceives)
+            {
+                A.BeginBatch();
+                B.BeginBatch();
+            }
             for (int i = 0; i < _inFlight.Count; i++)
             {
                 var p = _inFlight[i];
@@ -150,6 +157,11 @@ internal sealed class SimulatedLink
                     B.Receive(AddressA, AddressB, p.Bytes, Now);
                 else
                     A.Receive(AddressB, AddressA, p.Bytes, Now);
+            }
+            if (BatchReceives)
+            {
+                A.EndBatch();
+                B.EndBatch();
             }
         }
     }

@@ -81,10 +81,12 @@ public class TcpTransferTests
         Assert.Equal(link.Log[0].SeqNum + 1, link.Log[1].AckNum);
     }
 
-    [Fact]
-    public void SixteenMiBEachWay_WithLossReorderingAndDuplication_ArriveByteExact()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SixteenMiBEachWay_WithLossReorderingAndDuplication_ArriveByteExact(bool batched)
     {
-        var link = new SimulatedLink(seed: 7) { Loss = 0.01, Duplication = 0.01, DelayMs = 5, JitterMs = 4, KeepLog = false };
+        var link = new SimulatedLink(seed: 7) { Loss = 0.01, Duplication = 0.01, DelayMs = 5, JitterMs = 4, KeepLog = false, BatchReceives = batched };
         var (client, server, _) = link.Connect();
         byte[] up = Pattern(16 << 20, 1), down = Pattern(16 << 20, 2);
         var upPump = new Pump(client, server, up, link);
@@ -193,6 +195,29 @@ public class TcpTransferTests
         var acks = link.Log.Skip(before).Where(s => !s.FromA).ToList();
         Assert.Single(acks);
         Assert.Equal(sent + 1, acks[0].Time);
+    }
+
+    [Fact]
+    public void In_a_receive_batch_full_segments_get_one_ack_at_its_end()
+    {
+        var link = new SimulatedLink { DelayMs = 1, BatchReceives = true };
+        var (client, server, _) = link.Connect();
+        client.NoDelay = true;
+        int before = link.Log.Count;
+        // Eight full segments leave together and arrive together: one batch at the receiver.
+        Assert.Equal(8 * client.Mss, client.Send(new byte[8 * client.Mss], link.Now));
+        link.Run(10);
+        var acks = link.Log.Skip(before).Where(s => !s.FromA).ToList();
+        Assert.Single(acks);
+        Assert.Equal(link.Log.Skip(before).Where(s => s.FromA).Max(s => s.SeqNum + (uint)s.PayloadLength), acks[0].AckNum);
+
+        // Without batches, every second one is acknowledged at once.
+        link.BatchReceives = false;
+        before = link.Log.Count;
+        Assert.Equal(8 * client.Mss, client.Send(new byte[8 * client.Mss], link.Now));
+        link.Run(10);
+        Assert.Equal(4, link.Log.Skip(before).Count(s => !s.FromA));
+        Assert.Equal(16 * client.Mss, server.Receive(new byte[16 * client.Mss], false, link.Now));
     }
 
     [Fact]
