@@ -14,7 +14,8 @@ namespace Kernel.Display
     /// and the console terminal's output) is also drawn on the ramfb screen, in the font from Debian's
     /// console-setup (<see cref="ConsoleFontData"/>, 8x16), as a terminal (<see cref="TextScreen"/>) of
     /// width/8 columns and height/16 rows. Text goes into the cell grid at once; the "fbcon" kernel thread
-    /// draws the rows that changed, woken by the tick, so a burst of output costs one redraw a tick at most.
+    /// draws the rows that changed, woken by the tick at most every <see cref="TicksPerDraw"/> ticks, so a
+    /// flood of output costs a bounded share of the CPU (a whole 1024x768 screen is some 400,000 stores).
     /// KDSETMODE KD_GRAPHICS on the console stops the drawing (a program such as DOOM owns the screen) and
     /// KD_TEXT draws the text screen again.
     /// </summary>
@@ -33,7 +34,11 @@ namespace Kernel.Display
         private static TextScreen? s_screen;
         private static PsfFont? s_font;
         private static KernelThread? s_thread;
+        /// <summary>Ticks between redraws at most: a flood of output is drawn 25 times a second at 100 Hz.</summary>
+        private const int TicksPerDraw = 4;
+
         private static bool s_graphics, s_pending, s_drawing;
+        private static int s_ticksSinceDraw = TicksPerDraw;
         private static int s_drawnCursorRow = -1;
         private static byte[]? s_rowChars, s_rowAttrs;
 
@@ -77,8 +82,13 @@ namespace Kernel.Display
         /// <summary>From the tick: wakes the drawing thread when text changed.</summary>
         private static void Tick(ulong now, ulong elapsed)
         {
-            if (s_pending && !s_drawing && !s_graphics)
+            if (s_ticksSinceDraw < TicksPerDraw)
+                s_ticksSinceDraw += (int)Math.Min(elapsed, (ulong)TicksPerDraw);
+            if (s_pending && !s_drawing && !s_graphics && s_ticksSinceDraw >= TicksPerDraw)
+            {
+                s_ticksSinceDraw = 0;
                 Scheduler.Wake(s_thread!);
+            }
         }
 
         private static void Run(ulong argument)
