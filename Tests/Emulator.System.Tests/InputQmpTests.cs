@@ -140,4 +140,25 @@ public sealed class InputQmpTests : IDisposable
             .Select(m => $"{m.Groups[1].Value} {m.Groups[2].Value} {m.Groups[3].Value}").ToList();
         Assert.Equal(["1 30 1", "0 0 0", "1 30 0", "0 0 0"], events);
     }
+
+    /// <summary>Linux's view of the keyboard, tablet and mouse (names, ids, bitmaps, handlers, sysfs paths): the same on both machines.</summary>
+    [Fact]
+    public void Linux_SeesTheSameInputDevices_AsOnQemu()
+    {
+        TestEnvironment.RequireDefaultGuest();
+        string Devices(Func<string[], GuestConsole> start)
+        {
+            using var console = start(["-kernel", TestEnvironment.DefaultKernel, "-initrd", TestEnvironment.DefaultInitramfs,
+                "-append", "console=ttyAMA0", "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-keyboard-device",
+                "-device", "virtio-tablet-device", "-device", "virtio-mouse-device,serial=m1"]);
+            console.FailOn = LinuxGuestCollection.KernelFailure;
+            console.WaitFor(GuestConsole.ShellPrompt, LinuxGuestCollection.BootTimeout);
+            return console.Run("cat /proc/bus/input/devices", Timeout);
+        }
+
+        var qemu = Devices(arguments => GuestConsole.StartQemu(arguments));
+        Assert.Contains("N: Name=\"QEMU Virtio Mouse\"", qemu);
+        Assert.Contains("U: Uniq=m1", qemu);
+        Assert.Equal(qemu, Devices(arguments => GuestConsole.Start(arguments)));
+    }
 }
