@@ -2,6 +2,7 @@ using Emulator.Core.Board;
 using Emulator.Core.Cpu;
 using Emulator.Core.Qmp;
 using Emulator.Devices.Display;
+using Emulator.Devices.Virtio;
 
 namespace Emulator;
 
@@ -39,6 +40,18 @@ internal sealed class MachineControl : IQmpMachine
             if (_quit)
             {
                 machine?.RequestExit(MachineExit.Quit);
+            }
+        }
+    }
+
+    /// <summary>The running machine's virtio input devices (none between machines).</summary>
+    public IReadOnlyList<VirtioInput> InputDevices
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _machine?.InputDevices ?? [];
             }
         }
     }

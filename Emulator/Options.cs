@@ -51,7 +51,7 @@ public sealed record Options
     public const string Supported =
         "-M/-machine virt[,dumpdtb=FILE], -cpu cortex-a57|cortex-a53|cortex-a72|max, -m SIZE, -kernel FILE, " +
         "-initrd FILE, -append CMDLINE, -dtb FILE, -drive file=F,format=raw,if=none|virtio[,id=X][,readonly=on], " +
-        "-device virtio-blk-device,drive=X[,serial=S]|virtio-rng-device|virtio-net-device,netdev=N[,mac=M]|ramfb, " +
+        "-device virtio-blk-device,drive=X[,serial=S]|virtio-rng-device|virtio-keyboard-device|virtio-tablet-device|virtio-mouse-device|virtio-net-device,netdev=N[,mac=M]|ramfb, " +
         "-netdev user,id=N[,hostfwd=[tcp|udp]:[ADDR]:PORT-[ADDR]:PORT][,restrict=on|off][,net=ADDR/MASK][,host=ADDR][,dhcpstart=ADDR][,dns=ADDR][,hostname=NAME], " +
         "-netdev socket,id=N,udp=HOST:PORT,localaddr=HOST:PORT, " +
         "-nic user[,...]|socket,...|none, -global virtio-mmio.force-legacy=false, -nographic, -display none|sdl, " +
@@ -79,6 +79,8 @@ public sealed record Options
                           a virtio block device (virtio-mmio) on the drive ID
           -device virtio-rng-device
                           a virtio entropy source fed by the host's random number generator
+          -device virtio-keyboard-device|virtio-tablet-device|virtio-mouse-device[,serial=S]
+                          QEMU's virtio input devices; QMP's send-key and input-send-event type into them
           -netdev user,id=ID[,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:PORT]...[,restrict=on|off]
                  [,net=ADDR[/MASK]][,host=ADDR][,dhcpstart=ADDR][,dns=ADDR][,hostname=NAME]
                           user-mode networking (libslirp, as QEMU): DHCP, DNS, outbound TCP/UDP; hostfwd
@@ -386,8 +388,15 @@ public sealed record Options
                 }
 
                 break;
+            case "virtio-keyboard-device" or "virtio-mouse-device" or "virtio-tablet-device":
+                foreach (var key in properties.Keys.Where(k => k is not "serial"))
+                {
+                    throw new UsageException($"-device {driver}: unsupported property '{key}' (serial)");
+                }
+
+                break;
             default:
-                throw new UsageException($"-device '{driver}' is not supported (virtio-blk-device, virtio-rng-device, virtio-net-device, ramfb)");
+                throw new UsageException($"-device '{driver}' is not supported (virtio-blk-device, virtio-rng-device, virtio-net-device, virtio-keyboard-device, virtio-mouse-device, virtio-tablet-device, ramfb)");
         }
 
         devices.Add((driver, properties));
@@ -804,6 +813,18 @@ public sealed record Options
             if (driver == "virtio-rng-device")
             {
                 specs.Add(new VirtioRngSpec());
+                continue;
+            }
+
+            if (driver is "virtio-keyboard-device" or "virtio-mouse-device" or "virtio-tablet-device")
+            {
+                var kind = driver switch
+                {
+                    "virtio-keyboard-device" => VirtioInputKind.Keyboard,
+                    "virtio-mouse-device" => VirtioInputKind.Mouse,
+                    _ => VirtioInputKind.Tablet,
+                };
+                specs.Add(new VirtioInputSpec(kind, properties.GetValueOrDefault("serial")));
                 continue;
             }
 

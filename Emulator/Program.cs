@@ -2,6 +2,7 @@ using Emulator;
 using Emulator.Core.Board;
 using Emulator.Core.Boot;
 using Emulator.Core.Cpu;
+using Emulator.Core.Input;
 using Emulator.Core.Qmp;
 using Emulator.Core.Debug;
 using Emulator.Devices;
@@ -55,6 +56,8 @@ using var console = new HostConsole();
 DeviceLog.Sink = message => console.Message($"emulator: {message}");
 var control = new MachineControl();
 var qmp = new QmpDispatcher(control);
+using var input = new InputRouter(() => control.InputDevices);
+new InputCommands(input, () => control.IsRunning).Register(qmp);
 var qmpServers = new List<QmpServer>();
 try
 {

@@ -254,7 +254,8 @@ fi
 # Linux's modules the guest's initramfs carries (Debian builds these drivers as modules), from the
 # same kernel package, with what they depend on, in the order they must be loaded. crc32c is not a
 # declared dependency of ext4 but ext4 asks for it at mount time when the metadata has checksums.
-GUEST_MODULES=(virtio_mmio failover net_failover virtio_net virtio_blk virtio-rng crc32c_generic ext4)
+# virtio_input and evdev give the guest /dev/input/event* for virtio-keyboard/tablet-device.
+GUEST_MODULES=(virtio_mmio failover net_failover virtio_net virtio_blk virtio-rng crc32c_generic ext4 virtio_input evdev)
 modules="$guest/modules"
 if [[ "$(cat "$modules/load-order" 2>/dev/null | tr '\n' ' ')" != *ext4* || "$(cat "$modules/wanted" 2>/dev/null)" != "${GUEST_MODULES[*]}" ]]; then
   deb=$(fetch_deb "$LINUX_PACKAGE:arm64" "$LINUX_VERSION" "6.1.")

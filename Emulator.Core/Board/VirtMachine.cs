@@ -29,6 +29,7 @@ public sealed class VirtMachine : IDisposable
     private readonly GuestClock _clock = new();
     private readonly BootLayout _boot;
     private readonly List<IDisposable> _backends = [];
+    private readonly List<VirtioInput> _inputDevices = [];
     private Thread? _timerThread;
     private volatile bool _stopping;
 
@@ -44,6 +45,9 @@ public sealed class VirtMachine : IDisposable
 
     /// <summary>The ramfb framebuffer (<c>-device ramfb</c>), or null when the machine has no display.</summary>
     public Ramfb? Display { get; }
+
+    /// <summary>The virtio input devices in command-line order (QEMU registers its input handlers in that order).</summary>
+    public IReadOnlyList<VirtioInput> InputDevices => _inputDevices;
 
     public VirtMachine(MachineConfig config)
     {
@@ -177,6 +181,16 @@ public sealed class VirtMachine : IDisposable
                 return device;
             case VirtioRngSpec:
                 return new VirtioRng();
+            case VirtioInputSpec input:
+                var profile = input.Kind switch
+                {
+                    VirtioInputKind.Keyboard => VirtioInputProfile.Keyboard(),
+                    VirtioInputKind.Mouse => VirtioInputProfile.Mouse(),
+                    _ => VirtioInputProfile.Tablet(),
+                };
+                var inputDevice = new VirtioInput(profile.WithSerial(input.Serial));
+                _inputDevices.Add(inputDevice);
+                return inputDevice;
             case VirtioNetSpec net:
                 INetworkBackend network;
                 try

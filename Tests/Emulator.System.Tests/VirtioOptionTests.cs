@@ -50,6 +50,10 @@ public sealed class VirtioOptionTests : IDisposable
         AssertRefused(["-kernel", TinyGuest(), "-device", "virtio-gpu-device"], "virtio-gpu-device", "virtio-blk-device");
 
     [Fact]
+    public void InputDeviceProperty_OtherThanSerial() =>
+        AssertRefused(["-kernel", TinyGuest(), "-device", "virtio-keyboard-device,wheel-axis=false"], "virtio-keyboard-device", "wheel-axis");
+
+    [Fact]
     public void DriveIdNotFound() =>
         AssertRefused(["-kernel", TinyGuest(), "-drive", $"file={Image()},format=raw,if=none,id=d0", "-device", "virtio-blk-device,drive=d1"], "'d1'");
 
@@ -121,6 +125,9 @@ public sealed class VirtioOptionTests : IDisposable
             "-drive", $"file={image},format=raw,if=none,id=d0,readonly=on",
             "-device", "virtio-blk-device,drive=d0,serial=abc",
             "-device", "virtio-rng-device",
+            "-device", "virtio-keyboard-device",
+            "-device", "virtio-tablet-device,serial=t1",
+            "-device", "virtio-mouse-device",
         ];
         var ours = _folder.File("ours.dtb");
         var qemu = _folder.File("qemu.dtb");

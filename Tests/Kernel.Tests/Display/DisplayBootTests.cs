@@ -136,3 +136,10 @@ public sealed class QemuDisplayBootTests : DisplayBootTests
 {
     public QemuDisplayBootTests() : base(BootMachine.Qemu) { }
 }
+
+/// <summary>The display tests on our emulator (ramfb, virtio-keyboard-device and virtio-tablet-device, QMP's send-key).</summary>
+[Collection("emulator")]
+public sealed class EmulatorDisplayBootTests : DisplayBootTests
+{
+    public EmulatorDisplayBootTests() : base(BootMachine.Emulator) { }
+}
