@@ -138,3 +138,10 @@ public sealed class QemuDoomBootTests : DoomBootTests
 {
     public QemuDoomBootTests() : base(BootMachine.Qemu) { }
 }
+
+/// <summary>The DOOM tests on our emulator: the same pictures, pixel for pixel, as on QEMU.</summary>
+[Collection("emulator")]
+public sealed class EmulatorDoomBootTests : DoomBootTests
+{
+    public EmulatorDoomBootTests() : base(BootMachine.Emulator) { }
+}
