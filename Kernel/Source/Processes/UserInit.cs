@@ -141,14 +141,6 @@ namespace Kernel.Processes
             return "/bin/sh"u8;
         }
 
-        private static int IndexOf(ReadOnlySpan<byte> text, byte c)
-        {
-            for (int i = 0; i < text.Length; i++)
-                if (text[i] == c)
-                    return i;
-            return -1;
-        }
-
         private static bool IsKernelParameter(ReadOnlySpan<byte> key)
             => Bytes.Equal(key, "hz"u8) || Bytes.Equal(key, "test"u8) || Bytes.Equal(key, "init"u8)
             || Bytes.Equal(key, "rdinit"u8) || Bytes.Equal(key, "systrace"u8) || Bytes.Equal(key, "console"u8)
@@ -194,9 +186,9 @@ namespace Kernel.Processes
                         afterDashes = true;
                         continue;
                     }
-                    int eq = IndexOf(word, (byte)'=');
+                    int eq = Bytes.IndexOf(word, (byte)'=');
                     bool isArgument = afterDashes || (eq < 0 && !IsKernelParameter(word));
-                    bool isEnvironment = !afterDashes && eq > 0 && !IsKernelParameter(word.Slice(0, eq)) && IndexOf(word, (byte)'.') < 0;
+                    bool isEnvironment = !afterDashes && eq > 0 && !IsKernelParameter(word.Slice(0, eq)) && Bytes.IndexOf(word, (byte)'.') < 0;
                     if ((pass == 0 && isArgument) || (pass == 1 && isEnvironment))
                     {
                         if (at + word.Length + 1 >= b.Length)
