@@ -17,29 +17,6 @@ public sealed class DisplayOptionTests : IDisposable
 
     private string TinyGuest() => BareMetalGuest.Build(_folder, "tiny", "main:\n    bl system_off\n");
 
-    private static void AssertUsage(string[] arguments, params string[] mustMention)
-    {
-        var e = Assert.Throws<UsageException>(() => Options.Parse(arguments));
-        Assert.DoesNotContain('\n', e.Message);
-        foreach (var text in mustMention)
-        {
-            Assert.True(e.Message.Contains(text, StringComparison.Ordinal), $"the message must mention \"{text}\": {e.Message}");
-        }
-    }
-
-    private static void AssertRefused(string[] arguments, params string[] mustMention)
-    {
-        var result = TestEnvironment.RunEmulator(Timeout, arguments);
-        Assert.True(result.ExitCode == 1, $"expected exit code 1 for: {string.Join(' ', arguments)}\n{result}");
-        Assert.True(result.Stdout.Length == 0, $"nothing may reach the console\n{result}");
-        var lines = result.Stderr.Split('\n');
-        Assert.True(lines.Length == 2 && lines[1].Length == 0 && lines[0].Length > 0, $"expected exactly one line on standard error\n{result}");
-        foreach (var text in mustMention)
-        {
-            Assert.True(lines[0].Contains(text, StringComparison.Ordinal), $"the message must mention \"{text}\": {lines[0]}");
-        }
-    }
-
     [Fact]
     public void DeviceRamfb_AddsTheFramebuffer_AndTheDefaultIsNoWindow()
     {
@@ -82,16 +59,16 @@ public sealed class DisplayOptionTests : IDisposable
     [InlineData("-qmp", "tcp:127.0.0.1:0,server=on,wait=off", "HOST:PORT")]
     [InlineData("-qmp", "udp:127.0.0.1:4444,server=on,wait=off", "-qmp 'udp:")]
     public void BadDisplayOptions_AreRefusedInOneLine(string option, string value, string mention) =>
-        AssertUsage([option, value], mention);
+        OptionAssert.Usage([option, value], mention);
 
     [Fact]
     public void TwoRamfbDevices_AreRefused() =>
-        AssertUsage(["-device", "ramfb", "-device", "ramfb"], "only one ramfb");
+        OptionAssert.Usage(["-device", "ramfb", "-device", "ramfb"], "only one ramfb");
 
     [Fact]
     public void DisplaySdl_SaysTheWindowIsNotImplemented_AndExits1()
     {
-        AssertRefused(["-kernel", TinyGuest(), "-display", "sdl"], "-display sdl", "not implemented");
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-display", "sdl"], "-display sdl", "not implemented");
     }
 
     [Fact]
@@ -118,7 +95,7 @@ public sealed class DisplayOptionTests : IDisposable
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
-        AssertRefused(["-kernel", TinyGuest(), "-qmp", $"tcp:127.0.0.1:{port},server=on,wait=off"], "-qmp", "cannot listen");
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-qmp", $"tcp:127.0.0.1:{port},server=on,wait=off"], "-qmp", "cannot listen");
     }
 
     private static int FreePort()

@@ -9,8 +9,6 @@ namespace Emulator.System.Tests;
 /// </summary>
 public sealed class GdbOptionTests : IDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-
     private readonly TempFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
@@ -64,7 +62,7 @@ public sealed class GdbOptionTests : IDisposable
 
     [Fact]
     public void The_emulator_refuses_a_bad_gdb_device_with_one_line_and_status_1() =>
-        AssertRefused(["-gdb", "unix:/tmp/gdb.sock"], "-gdb 'unix:/tmp/gdb.sock'");
+        OptionAssert.Refused(["-gdb", "unix:/tmp/gdb.sock"], "-gdb 'unix:/tmp/gdb.sock'");
 
     [Fact]
     public void A_gdb_port_in_use_is_one_line_and_status_1()
@@ -73,19 +71,6 @@ public sealed class GdbOptionTests : IDisposable
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
         var kernel = BareMetalGuest.Build(_folder, "tiny", "main:\n    bl system_off\n");
-        AssertRefused(["-kernel", kernel, "-gdb", $"tcp::{port}"], "gdb stub", port.ToString());
-    }
-
-    private static void AssertRefused(string[] arguments, params string[] mustMention)
-    {
-        var result = TestEnvironment.RunEmulator(Timeout, arguments);
-        Assert.True(result.ExitCode == 1, $"expected exit code 1 for: {string.Join(' ', arguments)}\n{result}");
-        Assert.True(result.Stdout.Length == 0, $"nothing may reach the console\n{result}");
-        var lines = result.Stderr.Split('\n');
-        Assert.True(lines.Length == 2 && lines[1].Length == 0 && lines[0].Length > 0, $"expected exactly one line on standard error\n{result}");
-        foreach (var text in mustMention)
-        {
-            Assert.True(lines[0].Contains(text, StringComparison.Ordinal), $"the message must mention \"{text}\": {lines[0]}");
-        }
+        OptionAssert.Refused(["-kernel", kernel, "-gdb", $"tcp::{port}"], "gdb stub", port.ToString());
     }
 }

@@ -26,29 +26,6 @@ public sealed class NetworkOptionTests : IDisposable
 
     private static UdpSocketNetworkConfig UdpSocket(VirtioNetSpec nic) => Assert.IsType<UdpSocketNetworkConfig>(nic.Network);
 
-    private static void AssertUsage(string[] arguments, params string[] mustMention)
-    {
-        var e = Assert.Throws<UsageException>(() => Options.Parse(arguments));
-        Assert.DoesNotContain('\n', e.Message);
-        foreach (var text in mustMention)
-        {
-            Assert.True(e.Message.Contains(text, StringComparison.Ordinal), $"the message must mention \"{text}\": {e.Message}");
-        }
-    }
-
-    private static void AssertRefused(string[] arguments, params string[] mustMention)
-    {
-        var result = TestEnvironment.RunEmulator(Timeout, arguments);
-        Assert.True(result.ExitCode == 1, $"expected exit code 1 for: {string.Join(' ', arguments)}\n{result}");
-        Assert.True(result.Stdout.Length == 0, $"nothing may reach the console\n{result}");
-        var lines = result.Stderr.Split('\n');
-        Assert.True(lines.Length == 2 && lines[1].Length == 0 && lines[0].Length > 0, $"expected exactly one line on standard error\n{result}");
-        foreach (var text in mustMention)
-        {
-            Assert.True(lines[0].Contains(text, StringComparison.Ordinal), $"the message must mention \"{text}\": {lines[0]}");
-        }
-    }
-
     private static void AssertAddresses(UserNetworkConfig config, string network, string mask, string host, string dns, string dhcpStart)
     {
         Assert.Equal(network, UserNetworkConfig.Format(config.Network));
@@ -194,11 +171,11 @@ public sealed class NetworkOptionTests : IDisposable
     [InlineData(new[] { "-netdev", "socket,id=n1,listen=:1234", "-device", "virtio-net-device,netdev=n1" }, "listen=", "udp=")]
     [InlineData(new[] { "-netdev", "socket,id=n1,udp=127.0.0.1:5555,localaddr=127.0.0.1:5556,ttl=3", "-device", "virtio-net-device,netdev=n1" }, "'ttl'")]
     [InlineData(new[] { "-nic", "socket,mcast=230.0.0.1:1234" }, "mcast=")]
-    public void Mistakes_AreOneClearLine(string[] arguments, params string[] mustMention) => AssertUsage(arguments, mustMention);
+    public void Mistakes_AreOneClearLine(string[] arguments, params string[] mustMention) => OptionAssert.Usage(arguments, mustMention);
 
     [Fact]
     public void Mistake_ExitsWithStatus1AndOneLine() =>
-        AssertRefused(["-kernel", TinyGuest(), "-netdev", "user,id=n0,hostfwd=tcp::2222", "-device", "virtio-net-device,netdev=n0"], "hostfwd");
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-netdev", "user,id=n0,hostfwd=tcp::2222", "-device", "virtio-net-device,netdev=n0"], "hostfwd");
 
     [Fact]
     public void HostPortInUse_ExitsWithStatus1AndOneLine_AsQemuDoes()
@@ -207,7 +184,7 @@ public sealed class NetworkOptionTests : IDisposable
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
 
-        AssertRefused(["-kernel", TinyGuest(), "-nic", $"user,hostfwd=tcp::{port}-:22"],
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-nic", $"user,hostfwd=tcp::{port}-:22"],
             $"could not set up host forwarding rule 'tcp:127.0.0.1:{port}-:22'");
     }
 
@@ -222,7 +199,7 @@ public sealed class NetworkOptionTests : IDisposable
         holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var port = ((IPEndPoint)holder.LocalEndPoint!).Port;
 
-        AssertRefused(["-kernel", TinyGuest(), "-netdev", $"socket,id=n1,udp=127.0.0.1:9,localaddr=127.0.0.1:{port}", "-device", "virtio-net-device,netdev=n1"],
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-netdev", $"socket,id=n1,udp=127.0.0.1:9,localaddr=127.0.0.1:{port}", "-device", "virtio-net-device,netdev=n1"],
             $"localaddr=127.0.0.1:{port}", "in use");
     }
 

@@ -21,60 +21,47 @@ public sealed class VirtioOptionTests : IDisposable
 
     private string TinyGuest() => BareMetalGuest.Build(_folder, "tiny", "main:\n    bl system_off\n");
 
-    private static void AssertRefused(string[] arguments, params string[] mustMention)
-    {
-        var result = TestEnvironment.RunEmulator(Timeout, arguments);
-        Assert.True(result.ExitCode == 1, $"expected exit code 1 for: {string.Join(' ', arguments)}\n{result}");
-        Assert.True(result.Stdout.Length == 0, $"nothing may reach the console\n{result}");
-        var lines = result.Stderr.Split('\n');
-        Assert.True(lines.Length == 2 && lines[1].Length == 0 && lines[0].Length > 0, $"expected exactly one line on standard error\n{result}");
-        foreach (var text in mustMention)
-        {
-            Assert.True(lines[0].Contains(text, StringComparison.Ordinal), $"the message must mention \"{text}\": {lines[0]}");
-        }
-    }
-
     [Fact]
     public void FormatOtherThanRaw() =>
-        AssertRefused(["-kernel", TinyGuest(), "-drive", $"file={Image()},format=qcow2,if=virtio"], "qcow2", "raw");
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-drive", $"file={Image()},format=qcow2,if=virtio"], "qcow2", "raw");
 
     [Fact]
     public void MissingImageFile()
     {
         var path = _folder.File("absent.img");
-        AssertRefused(["-kernel", TinyGuest(), "-drive", $"file={path},format=raw,if=virtio"], path, "no such file");
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-drive", $"file={path},format=raw,if=virtio"], path, "no such file");
     }
 
     [Fact]
     public void UnknownDevice() =>
-        AssertRefused(["-kernel", TinyGuest(), "-device", "virtio-gpu-device"], "virtio-gpu-device", "virtio-blk-device");
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-device", "virtio-gpu-device"], "virtio-gpu-device", "virtio-blk-device");
 
     [Fact]
     public void InputDeviceProperty_OtherThanSerial() =>
-        AssertRefused(["-kernel", TinyGuest(), "-device", "virtio-keyboard-device,wheel-axis=false"], "virtio-keyboard-device", "wheel-axis");
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-device", "virtio-keyboard-device,wheel-axis=false"], "virtio-keyboard-device", "wheel-axis");
 
     [Fact]
     public void DriveIdNotFound() =>
-        AssertRefused(["-kernel", TinyGuest(), "-drive", $"file={Image()},format=raw,if=none,id=d0", "-device", "virtio-blk-device,drive=d1"], "'d1'");
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-drive", $"file={Image()},format=raw,if=none,id=d0", "-device", "virtio-blk-device,drive=d1"], "'d1'");
 
     [Fact]
     public void DriveUsedTwice() =>
-        AssertRefused(
+        OptionAssert.Refused(
             ["-kernel", TinyGuest(), "-drive", $"file={Image()},format=raw,if=none,id=d0",
              "-device", "virtio-blk-device,drive=d0", "-device", "virtio-blk-device,drive=d0"],
             "'d0'", "in use");
 
     [Fact]
     public void BlockDeviceWithoutADrive() =>
-        AssertRefused(["-kernel", TinyGuest(), "-device", "virtio-blk-device"], "drive");
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-device", "virtio-blk-device"], "drive");
 
     [Fact]
     public void UnknownDriveSetting() =>
-        AssertRefused(["-kernel", TinyGuest(), "-drive", $"file={Image()},format=raw,cache=none"], "cache");
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-drive", $"file={Image()},format=raw,cache=none"], "cache");
 
     [Fact]
     public void UnsupportedGlobal() =>
-        AssertRefused(["-kernel", TinyGuest(), "-global", "virtio-pci.disable-legacy=on"], "virtio-pci.disable-legacy");
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-global", "virtio-pci.disable-legacy=on"], "virtio-pci.disable-legacy");
 
     [Fact]
     public void ImageWrittenByQemu_IsRefused_AsQemuRefusesIt()
@@ -100,8 +87,8 @@ public sealed class VirtioOptionTests : IDisposable
                 Thread.Sleep(100);
             }
 
-            AssertRefused(["-kernel", kernel, "-drive", $"file={image},format=raw,if=virtio"], image, "\"write\" lock");
-            AssertRefused(["-kernel", kernel, "-drive", $"file={image},format=raw,if=virtio,readonly=on"], image, "shared \"write\" lock");
+            OptionAssert.Refused(["-kernel", kernel, "-drive", $"file={image},format=raw,if=virtio"], image, "\"write\" lock");
+            OptionAssert.Refused(["-kernel", kernel, "-drive", $"file={image},format=raw,if=virtio,readonly=on"], image, "shared \"write\" lock");
         }
         finally
         {
@@ -112,7 +99,7 @@ public sealed class VirtioOptionTests : IDisposable
 
     [Fact]
     public void SameImageTwice_IsRefused() =>
-        AssertRefused(["-kernel", TinyGuest(), "-drive", $"file={Image()},format=raw,if=virtio", "-drive", $"file={Image()},format=raw,if=virtio"], "lock");
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-drive", $"file={Image()},format=raw,if=virtio", "-drive", $"file={Image()},format=raw,if=virtio"], "lock");
 
     [Fact]
     public void DeviceTree_ForADeviceList_HasQemusVirtioNodes()
