@@ -71,9 +71,9 @@ namespace Kernel.Display
         /// <summary>A byte for the console (any context): into the text grid; drawn by the next tick.</summary>
         private static void Put(byte b)
         {
+            // The same bytes as the serial line: the log writes \r\n and the terminal's ONLCR makes them, so a
+            // bare \n (a program that turned ONLCR off) moves down only, as on the serial terminal.
             ulong daif = Cpu.SaveAndDisableInterrupts();
-            if (b == (byte)'\n')
-                s_screen!.Write((byte)'\r'); // the log writes \r\n itself; a bare \n from the kernel means a new line too
             s_screen!.Write(b);
             s_pending = true;
             Cpu.RestoreInterrupts(daif);
