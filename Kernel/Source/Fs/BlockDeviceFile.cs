@@ -1,7 +1,6 @@
 using System;
 using Kernel.Logic;
 using Kernel.Logic.Block;
-using Kernel.Logic.Fs;
 using Kernel.Memory;
 
 namespace Kernel.Fs
@@ -40,22 +39,8 @@ namespace Kernel.Fs
             return BlockIo.Write(_device, offset, source, sector);
         }
 
-        public override long Seek(long offset, int whence)
-        {
-            long size = Size;
-            long target;
-            switch (whence)
-            {
-                case Whence.SEEK_SET: target = offset; break;
-                case Whence.SEEK_CUR: target = Offset + offset; break;
-                case Whence.SEEK_END: target = size + offset; break;
-                default: return -Errno.EINVAL;
-            }
-            if (target < 0 || target > size)
-                return -Errno.EINVAL;
-            Offset = target;
-            return target;
-        }
+        /// <summary>Within the disk, as Linux's fixed_size_llseek.</summary>
+        public override long Seek(long offset, int whence) => SeekInSize(offset, whence, Size, withinSize: true);
 
         public override int Sync() => _device.Flush();
 

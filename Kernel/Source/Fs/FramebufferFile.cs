@@ -2,7 +2,6 @@ using System;
 using Kernel.Drivers;
 using Kernel.Logic;
 using Kernel.Logic.Display;
-using Kernel.Logic.Fs;
 using Kernel.Memory;
 
 namespace Kernel.Fs
@@ -65,21 +64,8 @@ namespace Kernel.Fs
             return n;
         }
 
-        public override long Seek(long offset, int whence)
-        {
-            long target;
-            switch (whence)
-            {
-                case Whence.SEEK_SET: target = offset; break;
-                case Whence.SEEK_CUR: target = Offset + offset; break;
-                case Whence.SEEK_END: target = Size + offset; break;
-                default: return -Errno.EINVAL;
-            }
-            if (target < 0)
-                return -Errno.EINVAL;
-            Offset = target;
-            return target;
-        }
+        /// <summary>Past the end too, as Linux's fbdev (reads there give nothing, writes EFBIG).</summary>
+        public override long Seek(long offset, int whence) => SeekInSize(offset, whence, Size, withinSize: false);
 
         public override int Ioctl(uint command, ulong argument)
         {

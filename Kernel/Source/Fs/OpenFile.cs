@@ -50,6 +50,27 @@ namespace Kernel.Fs
                 Offset += n;
             return n;
         }
+
+        /// <summary>
+        /// lseek with SEEK_SET, SEEK_CUR or SEEK_END on a file of <paramref name="size"/> bytes: moves <see cref="Offset"/>
+        /// and returns it; -EINVAL for another whence or a negative offset, and past the end when <paramref name="withinSize"/>.
+        /// </summary>
+        protected long SeekInSize(long offset, int whence, long size, bool withinSize)
+        {
+            long target;
+            switch (whence)
+            {
+                case Whence.SEEK_SET: target = offset; break;
+                case Whence.SEEK_CUR: target = Offset + offset; break;
+                case Whence.SEEK_END: target = size + offset; break;
+                default: return -Errno.EINVAL;
+            }
+            if (target < 0 || (withinSize && target > size))
+                return -Errno.EINVAL;
+            Offset = target;
+            return target;
+        }
+
         /// <summary>
         /// Whether read(2), write(2), readv and writev hand the whole request to <see cref="ReadVectors"/>
         /// and <see cref="WriteVectors"/> at once instead of in chunks through <see cref="Read"/> and
