@@ -322,9 +322,9 @@ fi
 MUSL_DIR="$musl" bash "$repo/Userspace/build.sh" || die "Userspace/build.sh failed"
 
 # --- The SSH server: dropbear, its host keys and root's authorized keys ---------------------------
-# Built once per recipe (its version, musl's and Userspace/dropbear/), into the cache.
+# Built once per recipe (its version, musl's, Userspace/dropbear/ and Userspace/musl-cc.sh), into the cache.
 dropbear="$cache/dropbear"
-dropbear_want=$({ echo "$DROPBEAR_SOURCE_VERSION $MUSL_VERSION"; cat "$repo"/Userspace/dropbear/*; } | sha256sum | cut -c1-64)
+dropbear_want=$({ echo "$DROPBEAR_SOURCE_VERSION $MUSL_VERSION"; cat "$repo"/Userspace/dropbear/* "$repo"/Userspace/musl-cc.sh; } | sha256sum | cut -c1-64)
 if [[ ! -x "$dropbear/dropbearmulti" || "$(cat "$dropbear/stamp" 2>/dev/null)" != "$dropbear_want" ]]; then
   dropbear_src=$(fetch_source dropbear "$DROPBEAR_SOURCE_VERSION" "2022.83-")
   musl_src=$(fetch_source musl "$MUSL_VERSION" "1.2.3-")
@@ -335,7 +335,7 @@ if [[ ! -x "$dropbear/dropbearmulti" || "$(cat "$dropbear/stamp" 2>/dev/null)" !
 fi
 # --- DOOM: chocolate-doom for the framebuffer, built once per recipe (Userspace/doom/), into the cache --
 doom="$cache/doom"
-doom_want=$({ echo "$CHOCOLATE_DOOM_SOURCE_VERSION $MUSL_VERSION"; cat "$repo"/Userspace/doom/*; } | sha256sum | cut -c1-64)
+doom_want=$({ echo "$CHOCOLATE_DOOM_SOURCE_VERSION $MUSL_VERSION"; cat "$repo"/Userspace/doom/* "$repo"/Userspace/musl-cc.sh; } | sha256sum | cut -c1-64)
 if [[ ! -x "$doom/chocolate-doom" || "$(cat "$doom/stamp" 2>/dev/null)" != "$doom_want" ]]; then
   doom_src=$(fetch_source chocolate-doom "$CHOCOLATE_DOOM_SOURCE_VERSION" "3.0.")
   say "building chocolate-doom $(cat "$papt/source/chocolate-doom/REQUESTED") (about a minute)"

@@ -41,19 +41,9 @@ command -v "$cross" >/dev/null || die "$cross not found (run: sudo bash scripts/
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# A compiler driver for musl, as in Userspace/dropbear/build.sh.
-gcc_inc=$("$cross" -print-file-name=include)
-cat >"$tmp/cc" <<WRAPPER
-#!/bin/sh
-for a in "\$@"; do
-  case "\$a" in -c|-E|-S|-M|-MM) exec "$cross" -nostdinc -isystem "$inc" -isystem "$gcc_inc" "\$@" ;; esac
-done
-exec "$cross" -nostdinc -isystem "$inc" -isystem "$gcc_inc" -static -no-pie -nostdlib \\
-  "$lib/crt1.o" "$lib/crti.o" "$("$cross" -print-file-name=crtbeginT.o)" "\$@" \\
-  -Wl,--start-group "$lib/libc.a" "$("$cross" -print-libgcc-file-name)" -Wl,--end-group \\
-  "$("$cross" -print-file-name=crtend.o)" "$lib/crtn.o"
-WRAPPER
-chmod +x "$tmp/cc"
+# A compiler driver for musl, as musl-gcc would be (Userspace/musl-cc.sh).
+source "$here/../musl-cc.sh"
+write_musl_cc "$tmp/cc" "$cross" "$inc" "$lib"
 
 # chocolate-doom's files: src/Makefile.am's GAME_BASE_FILES with the zone allocator, the dehacked
 # files and src/doom/, less what the platform layer replaces (i_video, i_input, i_joystick, i_sound and

@@ -32,20 +32,9 @@ command -v "$cross" >/dev/null || die "$cross not found (run: sudo bash scripts/
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# A compiler driver for musl, as musl-gcc would be: musl's headers instead of glibc's (the compiler's
-# own after them), and for a link musl's start files, libc.a and libgcc.a instead of glibc's.
-gcc_inc=$("$cross" -print-file-name=include)
-cat >"$tmp/cc" <<WRAPPER
-#!/bin/sh
-for a in "\$@"; do
-  case "\$a" in -c|-E|-S|-M|-MM) exec "$cross" -nostdinc -isystem "$inc" -isystem "$gcc_inc" "\$@" ;; esac
-done
-exec "$cross" -nostdinc -isystem "$inc" -isystem "$gcc_inc" -static -no-pie -nostdlib \\
-  "$lib/crt1.o" "$lib/crti.o" "$("$cross" -print-file-name=crtbeginT.o)" "\$@" \\
-  -Wl,--start-group "$lib/libc.a" "$("$cross" -print-libgcc-file-name)" -Wl,--end-group \\
-  "$("$cross" -print-file-name=crtend.o)" "$lib/crtn.o"
-WRAPPER
-chmod +x "$tmp/cc"
+# A compiler driver for musl, as musl-gcc would be (Userspace/musl-cc.sh).
+source "$here/../musl-cc.sh"
+write_musl_cc "$tmp/cc" "$cross" "$inc" "$lib"
 
 # --- libcrypt.a from musl's source: its internal headers first, for the declarations it shares ---
 mkdir -p "$tmp/crypt" "$tmp/lib"
