@@ -2,6 +2,7 @@ using Kernel.Arch;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
+using Kernel.Threading;
 using Kernel.Processes;
 using Kernel.Time;
 using Kernel.Traps;
@@ -106,7 +107,7 @@ namespace Kernel.Fs
             if (!UserMemory.CanWrite(events, (ulong)max * EpollEventSize))
                 return -Errno.EFAULT;
             Process p = Current;
-            ulong savedMask = p.BlockedSignals;
+            ulong savedMask = Scheduler.Current.BlockedSignals;
             bool masked = false;
             if (f->X[4] != 0)
             {
@@ -114,7 +115,7 @@ namespace Kernel.Fs
                     return -Errno.EINVAL;
                 if (UserMemory.Read(f->X[4], out ulong mask) < 0)
                     return -Errno.EFAULT;
-                p.BlockedSignals = mask & ~Signals.UnblockableMask;
+                Scheduler.Current.BlockedSignals = mask & ~Signals.UnblockableMask;
                 masked = true;
             }
             int* fds = stackalloc int[MaxScan];
@@ -177,7 +178,7 @@ namespace Kernel.Fs
                 break;
             }
             if (masked)
-                FileSyscalls.EndTemporaryMask(p, savedMask, result == -Errno.EINTR);
+                FileSyscalls.EndTemporaryMask(savedMask, result == -Errno.EINTR);
             return result;
         }
     }

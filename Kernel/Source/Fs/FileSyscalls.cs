@@ -416,16 +416,17 @@ namespace Kernel.Fs
         /// the handler runs with the temporary mask and <paramref name="savedMask"/> comes back after it,
         /// as for sigsuspend; otherwise it comes back now.
         /// </summary>
-        internal static void EndTemporaryMask(Process p, ulong savedMask, bool interrupted)
+        internal static void EndTemporaryMask(ulong savedMask, bool interrupted)
         {
+            KernelThread t = Scheduler.Current;
             if (interrupted)
             {
-                p.SavedMaskForSigsuspend = savedMask;
-                p.InSigsuspend = true;
+                t.SavedMaskForSigsuspend = savedMask;
+                t.InSigsuspend = true;
             }
             else
             {
-                p.BlockedSignals = savedMask;
+                t.BlockedSignals = savedMask;
             }
         }
 
@@ -485,17 +486,17 @@ namespace Kernel.Fs
                 events[i] = ev;
             }
             Process p = Current;
-            ulong savedMask = p.BlockedSignals;
+            ulong savedMask = Scheduler.Current.BlockedSignals;
             if (f->X[3] != 0)
             {
                 if (UserMemory.Read(f->X[3], out ulong mask) < 0)
                     return -Errno.EFAULT;
-                p.BlockedSignals = mask & ~Signals.UnblockableMask;
+                Scheduler.Current.BlockedSignals = mask & ~Signals.UnblockableMask;
             }
             int ready = PollWait(fds, events, revents, count, deadline);
             if (f->X[3] != 0)
             {
-                EndTemporaryMask(p, savedMask, ready == -Errno.ERESTARTSYS);
+                EndTemporaryMask(savedMask, ready == -Errno.ERESTARTSYS);
                 if (ready == -Errno.ERESTARTSYS)
                     return -Errno.EINTR;
             }
@@ -567,7 +568,7 @@ namespace Kernel.Fs
             }
             // The sixth argument points at { const sigset_t *mask; size_t size; }.
             Process p = Current;
-            ulong savedMask = p.BlockedSignals;
+            ulong savedMask = Scheduler.Current.BlockedSignals;
             bool masked = false;
             if (f->X[5] != 0)
             {
@@ -577,14 +578,14 @@ namespace Kernel.Fs
                 {
                     if (UserMemory.Read(maskAddress, out ulong mask) < 0)
                         return -Errno.EFAULT;
-                    p.BlockedSignals = mask & ~Signals.UnblockableMask;
+                    Scheduler.Current.BlockedSignals = mask & ~Signals.UnblockableMask;
                     masked = true;
                 }
             }
             int ready = PollWait(fds, events, revents, count, deadline);
             if (masked)
             {
-                EndTemporaryMask(p, savedMask, ready == -Errno.ERESTARTSYS);
+                EndTemporaryMask(savedMask, ready == -Errno.ERESTARTSYS);
                 if (ready == -Errno.ERESTARTSYS)
                     return -Errno.EINTR;
             }

@@ -4,6 +4,7 @@ using Kernel.Crypto;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
+using Kernel.Threading;
 
 namespace Kernel.Processes
 {
@@ -97,6 +98,16 @@ namespace Kernel.Processes
                     return r;
             }
 
+            // The point of no return: the process's other threads end (Linux's de_thread), and this one
+            // takes the process id.
+            // The thread running the new program: the caller, or the first thread of a process being
+            // started by the kernel (init).
+            KernelThread thread = Scheduler.Current.Process == process ? Scheduler.Current : process.Thread!;
+            r = process.EndOtherThreads(thread);
+            if (r < 0)
+                return r;
+            Futex.ReleaseRobustList(process, thread);
+
             // Linux maps the segments after the point of no return: one below mmap_min_addr (refused
             // without CAP_SYS_RAWIO) kills the process with SIGSEGV, whatever its handlers.
             for (int i = 0; i < image.LoadCount; i++)
@@ -104,7 +115,7 @@ namespace Kernel.Processes
                 if ((image.GetLoad(i).VirtualAddress & ~(PageAllocator.PageSize - 1)) < AddressSpace.MmapMinAddr && process.Euid != 0)
                 {
                     process.Actions[Signals.SIGSEGV].Handler = 0;
-                    process.BlockedSignals &= ~Signals.Bit(Signals.SIGSEGV);
+                    thread.BlockedSignals &= ~Signals.Bit(Signals.SIGSEGV);
                     process.ForceSignal(Signals.SIGSEGV);
                     return -Errno.EPERM;
                 }
@@ -153,8 +164,8 @@ namespace Kernel.Processes
                 process.Actions[s].Mask = 0;
                 process.Actions[s].Restorer = 0;
             }
-            process.AltStack = default;
-            process.ClearChildTid = 0;
+            thread.AltStack = default;
+            thread.ClearChildTid = 0;
             process.SetName(path);
             process.SetCommandLine(strings.Args);
 
@@ -165,7 +176,7 @@ namespace Kernel.Processes
             frame->Elr = image.Entry;
             frame->Spsr = 0; // EL0t, interrupts unmasked
             Cpu.WriteUserThreadPointer(0);
-            Threading.Scheduler.Current.UserTls = 0;
+            thread.UserTls = 0;
             return 0;
         }
 

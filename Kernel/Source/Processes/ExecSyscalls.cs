@@ -4,6 +4,7 @@ using Kernel.Fs;
 using Kernel.Logic.Fs;
 using Kernel.Logic;
 using Kernel.Memory;
+using Kernel.Threading;
 using Kernel.Traps;
 using static Kernel.Traps.SyscallArgs;
 
@@ -105,7 +106,7 @@ namespace Kernel.Processes
             r = ExecWithStrings(Current, f, node, path, strings!, 0);
             strings!.Free();
             if (r == 0)
-                Current.InSyscallReturn = false;
+                Scheduler.Current.InSyscallReturn = false;
             return r;
         }
 

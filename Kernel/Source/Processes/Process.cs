@@ -14,9 +14,11 @@ using Kernel.Tty;
 namespace Kernel.Processes
 {
     /// <summary>
-    /// A process: one user thread, its address space, descriptors, working directory, credentials,
-    /// signal state and its place in the process tree. A process that exits stays a zombie (holding
-    /// only its exit status) until its parent waits for it.
+    /// A process (a thread group): its threads, address space, descriptors, working directory,
+    /// credentials, signal actions and process-directed pending signals, and its place in the process
+    /// tree. Each thread's own state (id, signal mask, alternate stack) is on its <see cref="KernelThread"/>.
+    /// A process whose last thread ends stays a zombie (holding only its exit status) until its parent
+    /// waits for it.
     /// </summary>
     public sealed unsafe class Process
     {
@@ -35,7 +37,14 @@ namespace Kernel.Processes
         public Process? Parent;
         public Process? FirstChild, NextSibling;
         private Process? _nextInTable;
+        /// <summary>The first of the process's live threads (linked by <see cref="KernelThread.NextInGroup"/>).</summary>
         public KernelThread? Thread;
+        public int ThreadCount;
+        /// <summary>exit_group or a fatal signal ran: every thread ends, and the last one reports this status.</summary>
+        public bool GroupExiting;
+        public int GroupExitStatus;
+        /// <summary>What execve from a thread blocks on until the process's other threads have ended.</summary>
+        public readonly object ThreadExitChannel = new object();
         public AddressSpace? Memory;
         public FdTable? Files;
         public FsContext? Fs;
@@ -51,12 +60,11 @@ namespace Kernel.Processes
         public bool Dumpable = true;
         public ProcessState State;
         public int ExitStatus;
-        public ulong PendingSignals, BlockedSignals;
+        /// <summary>Signals sent to the process (any thread that does not block one may take it).</summary>
+        public ulong PendingSignals;
         public SigAction[] Actions = new SigAction[Signals.NSIG + 1];
-        public AltStack AltStack;
         /// <summary>Details of pending signals (sender, child status, fault address), by number.</summary>
         private SigInfo[]? _signalInfo;
-        public ulong ClearChildTid;
         public readonly byte[] Name = new byte[16];
         public ulong StartCounter;
         public ulong UserTicks, SystemTicks, ChildUserTicks, ChildSystemTicks;
@@ -71,17 +79,10 @@ namespace Kernel.Processes
         public ulong MinorFaults;
         public bool ChildSubreaper;
         public int ParentDeathSignal;
-        /// <summary>The syscall being run: original x0 and number, for restarts.</summary>
-        public ulong SyscallOriginalX0;
-        public bool InSigsuspend;
-        /// <summary>x0 of the user frame holds a system call's result (for -ERESTARTSYS handling).</summary>
-        public bool InSyscallReturn;
-        public ulong FaultAddress;
         /// <summary>What a stopped process blocks on until SIGCONT.</summary>
         public readonly object StopChannel = new object();
         /// <summary>What sigsuspend and pause block on: any signal sent wakes the thread anyway.</summary>
         public readonly object SignalChannel = new object();
-        public ulong SavedMaskForSigsuspend;
         public byte[]? CommandLine;
         public int CommandLineLength;
         /// <summary>The program file (held) and the path it was run by, for /proc/PID/exe.</summary>
@@ -114,10 +115,20 @@ namespace Kernel.Processes
             {
                 int pid = s_nextPid;
                 s_nextPid = s_nextPid >= MaxProcesses - 1 ? 2 : s_nextPid + 1;
-                if (Find(pid) == null && FindGroupMember(pid) == null)
+                if (Find(pid) == null && FindGroupMember(pid) == null && FindThread(pid) == null)
                     return pid;
             }
             return -Errno.EAGAIN;
+        }
+
+        /// <summary>The live thread with id <paramref name="tid"/>, in any process.</summary>
+        public static KernelThread? FindThread(int tid)
+        {
+            for (Process? p = s_first; p != null; p = p._nextInTable)
+                for (KernelThread? t = p.Thread; t != null; t = t.NextInGroup)
+                    if (t.Tid == tid)
+                        return t;
+            return null;
         }
 
         private static Process? FindGroupMember(int pgid)
@@ -183,7 +194,8 @@ namespace Kernel.Processes
             KernelThread? t = KernelThread.CreateUser("init", p);
             if (p.Memory == null || t == null)
                 return null;
-            p.Thread = t;
+            t.Tid = p.Pid;
+            p.AddThread(t);
             p.Link();
             Init = p;
             return p;
@@ -229,10 +241,8 @@ namespace Kernel.Processes
                 child.Groups = new uint[Groups.Length];
                 new ReadOnlySpan<uint>(Groups).CopyTo(child.Groups);
             }
-            child.BlockedSignals = BlockedSignals;
             for (int i = 0; i <= Signals.NSIG; i++)
                 child.Actions[i] = Actions[i];
-            child.AltStack = AltStack;
             new ReadOnlySpan<byte>(Name).CopyTo(child.Name);
             for (int i = 0; i < RlimitCount; i++)
             {
@@ -255,14 +265,18 @@ namespace Kernel.Processes
                 child.FreeObject();
                 return -Errno.ENOMEM;
             }
-            child.Thread = t;
+            KernelThread self = Scheduler.Current;
+            t.Tid = pid;
+            t.BlockedSignals = self.BlockedSignals;
+            t.AltStack = self.AltStack;
+            child.AddThread(t);
             *t.UserFrame = *frame;
             t.UserFrame->X[0] = 0;
             if (childStack != 0)
                 t.UserFrame->Sp = childStack;
             t.UserTls = setTls ? tls : Cpu.ReadUserThreadPointer();
             if (clearChildTid)
-                child.ClearChildTid = childTidPointer;
+                t.ClearChildTid = childTidPointer;
             child.NextSibling = FirstChild;
             FirstChild = child;
             child.Link();
@@ -316,21 +330,163 @@ namespace Kernel.Processes
             Owned.Free(LimitMax);
             Owned.Free(StopChannel);
             Owned.Free(SignalChannel);
+            Owned.Free(ThreadExitChannel);
             Owned.Free(this);
         }
 
-        /// <summary>Ends the current process with a wait status (never returns).</summary>
+        private void AddThread(KernelThread t)
+        {
+            ulong daif = Cpu.SaveAndDisableInterrupts();
+            t.Process = this;
+            t.NextInGroup = null;
+            if (Thread == null)
+            {
+                Thread = t;
+            }
+            else
+            {
+                KernelThread last = Thread;
+                while (last.NextInGroup != null)
+                    last = last.NextInGroup;
+                last.NextInGroup = t;
+            }
+            ThreadCount++;
+            Cpu.RestoreInterrupts(daif);
+        }
+
+        private void RemoveThread(KernelThread t)
+        {
+            ulong daif = Cpu.SaveAndDisableInterrupts();
+            if (Thread == t)
+            {
+                Thread = t.NextInGroup;
+                ThreadCount--;
+            }
+            else
+            {
+                for (KernelThread? o = Thread; o != null; o = o.NextInGroup)
+                {
+                    if (o.NextInGroup == t)
+                    {
+                        o.NextInGroup = t.NextInGroup;
+                        ThreadCount--;
+                        break;
+                    }
+                }
+            }
+            t.NextInGroup = null;
+            Cpu.RestoreInterrupts(daif);
+        }
+
+        /// <summary>
+        /// clone(CLONE_THREAD): a new thread of this process, returning 0 from the system call on
+        /// <paramref name="stack"/> with the caller's signal mask; its id, or -errno.
+        /// </summary>
+        public int CreateThread(TrapFrame* frame, ulong stack, ulong tls, bool setTls, ulong clearChildTid)
+        {
+            if (GroupExiting)
+                return -Errno.EAGAIN;
+            if (Uid != 0 && (ulong)CountForUser(Uid) >= LimitCur[RlimitNproc])
+                return -Errno.EAGAIN;
+            int tid = AllocatePid();
+            if (tid < 0)
+                return tid;
+            KernelThread? t = KernelThread.CreateUser("user", this);
+            if (t == null)
+                return -Errno.ENOMEM;
+            KernelThread self = Scheduler.Current;
+            t.Tid = tid;
+            t.BlockedSignals = self.BlockedSignals;
+            *t.UserFrame = *frame;
+            t.UserFrame->X[0] = 0;
+            if (stack != 0)
+                t.UserFrame->Sp = stack;
+            t.UserTls = setTls ? tls : Cpu.ReadUserThreadPointer();
+            t.ClearChildTid = clearChildTid;
+            AddThread(t);
+            LastPid = tid;
+            Scheduler.Start(t);
+            return tid;
+        }
+
+        /// <summary>
+        /// execve from a thread: ends the process's other threads, waits until they are gone, and gives
+        /// <paramref name="self"/> the process id as its thread id. -EAGAIN when the process is already exiting.
+        /// </summary>
+        public int EndOtherThreads(KernelThread self)
+        {
+            ulong daif = Cpu.SaveAndDisableInterrupts();
+            if (GroupExiting)
+            {
+                Cpu.RestoreInterrupts(daif);
+                return -Errno.EAGAIN;
+            }
+            for (KernelThread? t = Thread; t != null; t = t.NextInGroup)
+            {
+                if (t == self)
+                    continue;
+                t.ExitRequested = true;
+                Scheduler.Wake(t);
+            }
+            while (ThreadCount > 1)
+                Scheduler.Block(ThreadExitChannel);
+            self.Tid = Pid;
+            Cpu.RestoreInterrupts(daif);
+            return 0;
+        }
+
+        /// <summary>
+        /// exit_group, or a fatal signal: every thread of the process ends, and the process with the
+        /// last of them, with <paramref name="waitStatus"/> (the first one asked for wins). Never returns.
+        /// </summary>
         public void Exit(int waitStatus)
         {
+            ulong daif = Cpu.SaveAndDisableInterrupts();
+            if (!GroupExiting)
+            {
+                GroupExiting = true;
+                GroupExitStatus = waitStatus;
+                for (KernelThread? t = Thread; t != null; t = t.NextInGroup)
+                {
+                    if (t == Scheduler.Current)
+                        continue;
+                    t.ExitRequested = true;
+                    Scheduler.Wake(t);
+                }
+            }
+            Cpu.RestoreInterrupts(daif);
+            ExitThread(waitStatus);
+        }
+
+        /// <summary>
+        /// exit: ends the calling thread (its CLONE_CHILD_CLEARTID word zeroed and woken, its robust
+        /// futexes released). The last thread to end ends the process. Never returns.
+        /// </summary>
+        public void ExitThread(int waitStatus)
+        {
+            KernelThread self = Scheduler.Current;
+            if (self.ClearChildTid != 0)
+            {
+                if (UserMemory.Write(self.ClearChildTid, 0) == 0)
+                    Futex.Wake(this, self.ClearChildTid, 1, Futex.AnyBitset, false);
+                self.ClearChildTid = 0;
+            }
+            Futex.ReleaseRobustList(this, self);
+            Cpu.DisableInterrupts();
+            if (ThreadCount > 1)
+            {
+                RemoveThread(self);
+                self.Process = null;
+                Scheduler.WakeAll(ThreadExitChannel);
+                Scheduler.Exit();
+            }
+            Cpu.EnableInterrupts();
+            if (GroupExiting)
+                waitStatus = GroupExitStatus;
             if (this == Init)
             {
                 Log.Line($"init exited with status {(ulong)(uint)waitStatus:x}: halting");
                 Power.Off();
-            }
-            if (ClearChildTid != 0)
-            {
-                UserMemory.Write(ClearChildTid, 0);
-                ClearChildTid = 0;
             }
             ReleaseResources();
             Terminal.SessionLeaderExited(this);
@@ -376,8 +532,8 @@ namespace Kernel.Processes
                     // The parent ignores SIGCHLD: no zombie is kept (as Linux).
                     parent.RemoveChild(this);
                     ProcFs.Detach(this);
-                    Thread!.Process = null;
-                    Thread = null;
+                    RemoveThread(self);
+                    self.Process = null;
                     Unlink();
                     FreeObject();
                     Scheduler.WakeAll(parent);
@@ -387,7 +543,7 @@ namespace Kernel.Processes
                 parent.SendSignal(Signals.SIGCHLD, code, this, Signals.IfExited(waitStatus) ? Signals.ExitCode(waitStatus) : Signals.TermSignal(waitStatus));
                 Scheduler.WakeAll(parent);
             }
-            Thread = null;
+            RemoveThread(self);
             Scheduler.Exit();
         }
 
@@ -491,9 +647,6 @@ namespace Kernel.Processes
 
         // ---- Signals ----
 
-        public bool HasDeliverableSignal()
-            => (PendingSignals & ~BlockedSignals) != 0 || (PendingSignals & (Signals.Bit(Signals.SIGKILL) | Signals.Bit(Signals.SIGSTOP))) != 0;
-
         /// <summary>Marks a signal pending (or applies it at once: SIGCONT resumes, SIGKILL wakes).</summary>
         public void SendSignal(int signal) => SendSignal(signal, SigInfo.SI_KERNEL, Scheduler.Current.Process);
 
@@ -507,7 +660,7 @@ namespace Kernel.Processes
         public void SendSignal(int signal, int code, Process? sender, int status = 0, ulong address = 0, ulong value = 0)
         {
             if (this == Init && signal > 0 && signal <= Signals.NSIG && Actions[signal].Handler == Signals.SIG_DFL
-                && (BlockedSignals & Signals.Bit(signal)) == 0)
+                && (MainThreadMask & Signals.Bit(signal)) == 0)
                 return;
             Queue(signal, code, sender, status, address, value);
         }
@@ -517,9 +670,22 @@ namespace Kernel.Processes
         /// memory runs out. (Init dying of one ends the system, as on Linux.)
         /// </summary>
         public void ForceSignal(int signal, int code = SigInfo.SI_KERNEL, ulong address = 0)
-            => Queue(signal, code, null, 0, address, 0);
+            => Queue(signal, code, null, 0, address, 0, Scheduler.Current.Process == this ? Scheduler.Current : null);
 
-        private void Queue(int signal, int code, Process? sender, int status, ulong address, ulong value)
+        /// <summary>tkill/tgkill: a signal for one thread of this process.</summary>
+        public void SendToThread(KernelThread thread, int signal, int code, Process? sender)
+        {
+            if (this == Init && signal > 0 && signal <= Signals.NSIG && Actions[signal].Handler == Signals.SIG_DFL
+                && (thread.BlockedSignals & Signals.Bit(signal)) == 0)
+                return;
+            Queue(signal, code, sender, 0, 0, 0, thread);
+        }
+
+        /// <summary>
+        /// Records a signal's details and posts it, to <paramref name="thread"/> alone or (null) to the
+        /// process. The details of standard signals are kept per process, whichever thread they are for.
+        /// </summary>
+        private void Queue(int signal, int code, Process? sender, int status, ulong address, ulong value, KernelThread? thread = null)
         {
             if (signal <= 0 || signal > Signals.NSIG || State != ProcessState.Alive)
                 return;
@@ -544,13 +710,13 @@ namespace Kernel.Processes
                     _rtQueued++;
                 }
             }
-            else if ((PendingSignals & Signals.Bit(signal)) == 0)
+            else if (((PendingSignals | (thread?.PendingSignals ?? 0)) & Signals.Bit(signal)) == 0)
             {
                 // Standard signals merge: one pending instance keeps the first sender's details.
                 _signalInfo ??= new SigInfo[Signals.NSIG + 1];
                 _signalInfo[signal] = info;
             }
-            Post(signal);
+            Post(signal, thread);
         }
 
         private const int MaxQueuedSignals = 1024;
@@ -599,11 +765,11 @@ namespace Kernel.Processes
         {
             SigAction a = Actions[signal];
             return (a.Handler == 1 || (a.Handler == 0 && Signals.Default(signal) == DefaultAction.Ignore))
-                && (BlockedSignals & Signals.Bit(signal)) == 0;
+                && (MainThreadMask & Signals.Bit(signal)) == 0;
         }
 
-        /// <summary>rt_sigtimedwait: signals in this set wake the thread even while blocked.</summary>
-        public ulong WaitingForSignals;
+        /// <summary>The first thread's signal mask: whether a process-directed signal counts as blocked when it is sent (Linux looks at the group leader's).</summary>
+        private ulong MainThreadMask => Thread?.BlockedSignals ?? 0;
 
         private void FreeQueuedSignals()
         {
@@ -616,14 +782,19 @@ namespace Kernel.Processes
             _rtQueued = 0;
         }
 
-        private void Post(int signal)
+        /// <summary>Marks a signal pending for <paramref name="thread"/> (null: the process) and wakes a thread that will take it.</summary>
+        private void Post(int signal, KernelThread? thread)
         {
             if (signal <= 0 || signal > Signals.NSIG || State != ProcessState.Alive)
                 return;
             ulong daif = Cpu.SaveAndDisableInterrupts();
+            ulong bit = Signals.Bit(signal);
+            const ulong StopSignals = (1UL << (Signals.SIGSTOP - 1)) | (1UL << (Signals.SIGTSTP - 1)) | (1UL << (Signals.SIGTTIN - 1)) | (1UL << (Signals.SIGTTOU - 1));
             if (signal == Signals.SIGCONT || signal == Signals.SIGKILL)
             {
-                PendingSignals &= ~(Signals.Bit(Signals.SIGSTOP) | Signals.Bit(Signals.SIGTSTP) | Signals.Bit(Signals.SIGTTIN) | Signals.Bit(Signals.SIGTTOU));
+                PendingSignals &= ~StopSignals;
+                for (KernelThread? t = Thread; t != null; t = t.NextInGroup)
+                    t.PendingSignals &= ~StopSignals;
                 if (Stopped)
                 {
                     Stopped = false;
@@ -634,17 +805,42 @@ namespace Kernel.Processes
                 }
             }
             if (IsStopSignal(signal))
+            {
                 PendingSignals &= ~Signals.Bit(Signals.SIGCONT);
+                for (KernelThread? t = Thread; t != null; t = t.NextInGroup)
+                    t.PendingSignals &= ~Signals.Bit(Signals.SIGCONT);
+            }
             SigAction a = Actions[signal];
             bool ignored = signal != Signals.SIGKILL && signal != Signals.SIGSTOP
                 && (a.Handler == 1 || (a.Handler == 0 && Signals.Default(signal) == DefaultAction.Ignore))
-                && (BlockedSignals & Signals.Bit(signal)) == 0;
-            if (!ignored || signal == Signals.SIGCONT)
-                PendingSignals |= Signals.Bit(signal);
-            if (signal == Signals.SIGCONT && ignored)
-                PendingSignals &= ~Signals.Bit(signal);
-            if (Thread != null && (HasDeliverableSignal() || signal == Signals.SIGCONT || (WaitingForSignals & Signals.Bit(signal)) != 0))
-                Scheduler.Wake(Thread);
+                && ((thread?.BlockedSignals ?? MainThreadMask) & bit) == 0;
+            if (!ignored)
+            {
+                if (thread != null)
+                    thread.PendingSignals |= bit;
+                else
+                    PendingSignals |= bit;
+            }
+            if (thread != null)
+            {
+                if (thread.HasDeliverableSignal() || signal == Signals.SIGCONT || (thread.WaitingForSignals & bit) != 0)
+                    Scheduler.Wake(thread);
+            }
+            else
+            {
+                // One thread that takes it is enough (the running one if it can, as Linux); SIGKILL and SIGCONT wake them all.
+                bool all = signal == Signals.SIGKILL || signal == Signals.SIGCONT;
+                KernelThread current = Scheduler.Current;
+                bool done = !all && current.Process == this && ((current.BlockedSignals & bit) == 0 || (current.WaitingForSignals & bit) != 0);
+                for (KernelThread? t = Thread; t != null && !done; t = t.NextInGroup)
+                {
+                    if (all || (t.WaitingForSignals & bit) != 0 || (!ignored && (t.BlockedSignals & bit) == 0))
+                    {
+                        Scheduler.Wake(t);
+                        done = !all;
+                    }
+                }
+            }
             Cpu.RestoreInterrupts(daif);
         }
 

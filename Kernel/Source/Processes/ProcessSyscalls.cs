@@ -61,16 +61,22 @@ namespace Kernel.Processes
             Syscalls.Register("prctl"u8, &Prctl);
         }
 
+        /// <summary>exit: ends the calling thread (the process too when it is the last one).</summary>
         private static long Exit(TrapFrame* f)
+        {
+            Current.ExitThread((Int(f, 0) & 0xFF) << 8);
+            return 0;
+        }
+
+        private static long ExitGroup(TrapFrame* f)
         {
             Current.Exit((Int(f, 0) & 0xFF) << 8);
             return 0;
         }
 
-        private static long ExitGroup(TrapFrame* f) => Exit(f);
         private static long GetPid(TrapFrame* f) => Current.Pid;
         private static long GetPpid(TrapFrame* f) => Current.Parent?.Pid ?? 0;
-        private static long GetTid(TrapFrame* f) => Current.Pid;
+        private static long GetTid(TrapFrame* f) => Scheduler.Current.Tid;
         private static long GetUid(TrapFrame* f) => Current.Uid;
         private static long GetEuid(TrapFrame* f) => Current.Euid;
         private static long GetGid(TrapFrame* f) => Current.Gid;
@@ -234,8 +240,8 @@ namespace Kernel.Processes
 
         private static long SetTidAddress(TrapFrame* f)
         {
-            Current.ClearChildTid = f->X[0];
-            return Current.Pid;
+            Scheduler.Current.ClearChildTid = f->X[0];
+            return Scheduler.Current.Tid;
         }
 
         private static long SetPgid(TrapFrame* f)
@@ -456,8 +462,24 @@ namespace Kernel.Processes
         {
             // arm64: clone(flags, stack, parent_tid, tls, child_tid)
             ulong flags = f->X[0];
-            if ((flags & (CloneThread | CloneSighand | CloneFiles | CloneFs)) != 0)
-                return -Errno.EINVAL; // threads are not supported: one thread per process
+            if ((flags & CloneThread) != 0)
+            {
+                // A thread shares everything a process holds: its memory, descriptors, working
+                // directory and signal actions, so all four flags must come with it (as musl and glibc
+                // pass them). Linux allows a thread with its own descriptor table or fs; this kernel does not.
+                const ulong Shared = CloneVm | CloneFs | CloneFiles | CloneSighand;
+                if ((flags & Shared) != Shared || (flags & CloneVfork) != 0)
+                    return -Errno.EINVAL;
+                int tid = Current.CreateThread(f, f->X[1], f->X[3], (flags & CloneSettls) != 0,
+                    (flags & CloneChildCleartid) != 0 ? f->X[4] : 0);
+                if (tid > 0 && (flags & CloneParentSettid) != 0)
+                    UserMemory.Write(f->X[2], tid);
+                if (tid > 0 && (flags & CloneChildSettid) != 0)
+                    UserMemory.Write(f->X[4], tid);
+                return tid;
+            }
+            if ((flags & (CloneSighand | CloneFiles | CloneFs)) != 0)
+                return -Errno.EINVAL; // sharing these without sharing the thread group is not supported
             if ((flags & CloneVm) != 0 && (flags & CloneVfork) == 0)
                 return -Errno.EINVAL;
             // CLONE_VM|CLONE_VFORK (vfork, posix_spawn) runs as a copy-on-write fork: the child gets its own

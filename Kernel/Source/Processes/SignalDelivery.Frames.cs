@@ -3,6 +3,7 @@ using Kernel.Arch;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
+using Kernel.Threading;
 
 namespace Kernel.Processes
 {
@@ -37,7 +38,8 @@ namespace Kernel.Processes
         /// <summary>Sets up a handler's frame on the user stack (or the alternate stack) and enters it.</summary>
         private static void InvokeHandler(TrapFrame* frame, Process process, int signal, SigAction action, in SigInfo info)
         {
-            if (process.InSyscallReturn)
+            KernelThread thread = Scheduler.Current;
+            if (thread.InSyscallReturn)
             {
                 switch (Signals.RestartFor((long)frame->X[0], true, action.Flags))
                 {
@@ -45,25 +47,25 @@ namespace Kernel.Processes
                         frame->X[0] = unchecked((ulong)(long)-Errno.EINTR);
                         break;
                     case SyscallRestart.Restart:
-                        frame->X[0] = process.SyscallOriginalX0;
+                        frame->X[0] = thread.SyscallOriginalX0;
                         frame->Elr -= 4;
                         break;
                 }
-                process.InSyscallReturn = false;
+                thread.InSyscallReturn = false;
             }
-            ulong savedMask = process.InSigsuspend ? process.SavedMaskForSigsuspend : process.BlockedSignals;
-            ulong handlerMask = Signals.MaskForHandler(process.BlockedSignals, signal, in action);
-            process.InSigsuspend = false;
+            ulong savedMask = thread.InSigsuspend ? thread.SavedMaskForSigsuspend : thread.BlockedSignals;
+            ulong handlerMask = Signals.MaskForHandler(thread.BlockedSignals, signal, in action);
+            thread.InSigsuspend = false;
 
             UserRegisters regs = default;
             ToRegisters(frame, ref regs);
             ulong originalSp = frame->Sp;
-            ulong top = process.AltStack.StackTopFor(originalSp, action.Flags);
+            ulong top = thread.AltStack.StackTopFor(originalSp, action.Flags);
             ulong frameVa = SignalFrame.FrameAddress(top);
             byte* buffer = stackalloc byte[SignalFrame.Size];
             var span = new Span<byte>(buffer, SignalFrame.Size);
             bool fault = signal == Signals.SIGSEGV || signal == Signals.SIGBUS || signal == Signals.SIGILL || signal == Signals.SIGFPE || signal == Signals.SIGTRAP;
-            int r = SignalFrame.Build(span, frameVa, in regs, savedMask, in info, in process.AltStack, fault ? info.Addr : 0, fault ? frame->Esr : 0);
+            int r = SignalFrame.Build(span, frameVa, in regs, savedMask, in info, in thread.AltStack, fault ? info.Addr : 0, fault ? frame->Esr : 0);
             if (r == 0)
                 r = UserMemory.CopyOut(frameVa, span);
             if (r < 0)
@@ -75,11 +77,11 @@ namespace Kernel.Processes
             ulong restorer = (action.Flags & Signals.SA_RESTORER) != 0 ? action.Restorer : SignalTrampoline.Address;
             SignalFrame.EnterHandler(ref regs, frameVa, signal, action.Handler, restorer, (action.Flags & Signals.SA_SIGINFO) != 0);
             FromRegisters(in regs, frame);
-            process.BlockedSignals = handlerMask;
+            thread.BlockedSignals = handlerMask;
             if ((action.Flags & Signals.SA_RESETHAND) != 0)
                 process.Actions[signal] = default;
             if (top != originalSp)
-                process.AltStack.AfterFrameSaved();
+                thread.AltStack.AfterFrameSaved();
         }
 
         /// <summary>rt_sigreturn: restores the registers and mask saved in the frame at SP; -EINVAL for a corrupt frame.</summary>
@@ -96,8 +98,8 @@ namespace Kernel.Processes
             if (r < 0)
                 return r;
             FromRegisters(in regs, frame);
-            process.BlockedSignals = mask;
-            process.AltStack.Change(frame->Sp, ssSp, ssSize, ssFlags);
+            Scheduler.Current.BlockedSignals = mask;
+            Scheduler.Current.AltStack.Change(frame->Sp, ssSp, ssSize, ssFlags);
             return 0;
         }
     }

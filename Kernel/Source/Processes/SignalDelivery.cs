@@ -10,14 +10,21 @@ namespace Kernel.Processes
         /// <summary>Takes the lowest deliverable signal and acts on it.</summary>
         public static void DeliverOne(TrapFrame* frame, Process process)
         {
-            ulong deliverable = process.PendingSignals & ~process.BlockedSignals;
-            deliverable |= process.PendingSignals & (Signals.Bit(Signals.SIGKILL) | Signals.Bit(Signals.SIGSTOP));
+            KernelThread thread = Scheduler.Current;
+            ulong pending = thread.PendingSignals | process.PendingSignals;
+            ulong deliverable = pending & ~thread.BlockedSignals;
+            deliverable |= pending & Signals.UnblockableMask;
             if (deliverable == 0)
                 return;
             int signal = Signals.Next(deliverable, 0);
             if (signal <= 0)
                 return;
-            process.PendingSignals &= ~Signals.Bit(signal);
+            // The thread's own signals first (Linux's dequeue_signal), then the process's.
+            ulong bit = Signals.Bit(signal);
+            if ((thread.PendingSignals & bit) != 0)
+                thread.PendingSignals &= ~bit;
+            else
+                process.PendingSignals &= ~bit;
             SigInfo info = process.TakeSignalInfo(signal);
             SigAction action = process.Actions[signal];
             if (signal == Signals.SIGKILL || signal == Signals.SIGSTOP)

@@ -46,7 +46,11 @@ namespace Kernel.Processes
                 p.Actions[signal] = action;
                 // Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards what is pending.
                 if (action.Handler == 1 || (action.Handler == 0 && Signals.Default(signal) == DefaultAction.Ignore))
+                {
                     p.PendingSignals &= ~Signals.Bit(signal);
+                    for (KernelThread? t = p.Thread; t != null; t = t.NextInGroup)
+                        t.PendingSignals &= ~Signals.Bit(signal);
+                }
             }
             if (f->X[2] != 0 && UserMemory.Write(f->X[2], old) < 0)
                 return -Errno.EFAULT;
@@ -58,20 +62,20 @@ namespace Kernel.Processes
             int how = Int(f, 0);
             if (f->X[3] != 8)
                 return -Errno.EINVAL;
-            Process p = Current;
-            ulong old = p.BlockedSignals;
+            KernelThread t = Scheduler.Current;
+            ulong old = t.BlockedSignals;
             if (f->X[1] != 0)
             {
                 if (UserMemory.Read(f->X[1], out ulong set) < 0)
                     return -Errno.EFAULT;
                 switch (how)
                 {
-                    case 0: p.BlockedSignals |= set; break;   // SIG_BLOCK
-                    case 1: p.BlockedSignals &= ~set; break;  // SIG_UNBLOCK
-                    case 2: p.BlockedSignals = set; break;    // SIG_SETMASK
+                    case 0: t.BlockedSignals |= set; break;   // SIG_BLOCK
+                    case 1: t.BlockedSignals &= ~set; break;  // SIG_UNBLOCK
+                    case 2: t.BlockedSignals = set; break;    // SIG_SETMASK
                     default: return -Errno.EINVAL;
                 }
-                p.BlockedSignals &= ~Signals.UnblockableMask;
+                t.BlockedSignals &= ~Signals.UnblockableMask;
             }
             if (f->X[2] != 0 && UserMemory.Write(f->X[2], old) < 0)
                 return -Errno.EFAULT;
@@ -94,8 +98,8 @@ namespace Kernel.Processes
         {
             if (f->X[1] != 8)
                 return -Errno.EINVAL;
-            Process p = Current;
-            return UserMemory.Write(f->X[0], p.PendingSignals & p.BlockedSignals);
+            KernelThread t = Scheduler.Current;
+            return UserMemory.Write(f->X[0], (t.PendingSignals | Current.PendingSignals) & t.BlockedSignals);
         }
 
         private static long RtSigsuspend(TrapFrame* f)
@@ -104,13 +108,13 @@ namespace Kernel.Processes
                 return -Errno.EINVAL;
             if (UserMemory.Read(f->X[0], out ulong mask) < 0)
                 return -Errno.EFAULT;
-            Process p = Current;
-            p.SavedMaskForSigsuspend = p.BlockedSignals;
-            p.InSigsuspend = true;
-            p.BlockedSignals = mask & ~Signals.UnblockableMask;
+            KernelThread t = Scheduler.Current;
+            t.SavedMaskForSigsuspend = t.BlockedSignals;
+            t.InSigsuspend = true;
+            t.BlockedSignals = mask & ~Signals.UnblockableMask;
             ulong daif = Cpu.SaveAndDisableInterrupts();
-            while (!p.HasDeliverableSignal())
-                Scheduler.Block(p.SignalChannel);
+            while (!t.HasDeliverableSignal())
+                Scheduler.Block(Current.SignalChannel);
             Cpu.RestoreInterrupts(daif);
             return -Errno.EINTR;
         }
@@ -160,25 +164,29 @@ namespace Kernel.Processes
             int tid = Int(f, 0), signal = Int(f, 1);
             if (tid <= 0 || signal < 0 || signal > Signals.NSIG)
                 return -Errno.EINVAL;
-            Process? target = Process.Find(tid);
+            return SignalThread(Process.FindThread(tid), signal);
+        }
+
+        private static long SignalThread(KernelThread? thread, int signal)
+        {
+            Process? target = thread?.Process;
             if (target == null || target.State != ProcessState.Alive)
                 return -Errno.ESRCH;
             int r = Permitted(Current, target, signal);
             if (r == 0 && signal != 0)
-                target.SendSignal(signal, SigInfo.SI_TKILL, Current);
+                target.SendToThread(thread!, signal, SigInfo.SI_TKILL, Current);
             return r;
         }
 
         private static long Tgkill(TrapFrame* f)
         {
-            int tgid = Int(f, 0);
-            if (tgid <= 0)
+            int tgid = Int(f, 0), tid = Int(f, 1), signal = Int(f, 2);
+            if (tgid <= 0 || tid <= 0 || signal < 0 || signal > Signals.NSIG)
                 return -Errno.EINVAL;
-            if (Process.Find(tgid) == null || Int(f, 1) != tgid)
+            KernelThread? thread = Process.FindThread(tid);
+            if (thread == null || thread.Process?.Pid != tgid)
                 return -Errno.ESRCH;
-            f->X[0] = f->X[1];
-            f->X[1] = f->X[2];
-            return Tkill(f);
+            return SignalThread(thread, signal);
         }
 
         private static long RtSigqueueinfo(TrapFrame* f)
@@ -222,14 +230,18 @@ namespace Kernel.Processes
                 deadline = Clock.MonotonicNanoseconds() + ns;
             }
             Process p = Current;
+            KernelThread thread = Scheduler.Current;
             while (true)
             {
                 ulong daif = Cpu.SaveAndDisableInterrupts();
-                ulong ready = p.PendingSignals & set;
+                ulong ready = (thread.PendingSignals | p.PendingSignals) & set;
                 if (ready != 0)
                 {
                     int signal = Signals.Next(ready, 0);
-                    p.PendingSignals &= ~Signals.Bit(signal);
+                    if ((thread.PendingSignals & Signals.Bit(signal)) != 0)
+                        thread.PendingSignals &= ~Signals.Bit(signal);
+                    else
+                        p.PendingSignals &= ~Signals.Bit(signal);
                     SigInfo info = p.TakeSignalInfo(signal);
                     Cpu.RestoreInterrupts(daif);
                     if (f->X[1] != 0)
@@ -241,7 +253,7 @@ namespace Kernel.Processes
                     }
                     return signal;
                 }
-                if (p.HasDeliverableSignal())
+                if (thread.HasDeliverableSignal())
                 {
                     Cpu.RestoreInterrupts(daif);
                     return -Errno.EINTR;
@@ -252,16 +264,16 @@ namespace Kernel.Processes
                     Cpu.RestoreInterrupts(daif);
                     return -Errno.EAGAIN;
                 }
-                p.WaitingForSignals = set;
+                thread.WaitingForSignals = set;
                 Scheduler.Block(p.SignalChannel, deadline != 0 ? Clock.DeadlineAfter(deadline - now) : 0);
-                p.WaitingForSignals = 0;
+                thread.WaitingForSignals = 0;
                 Cpu.RestoreInterrupts(daif);
             }
         }
 
         private static long Sigaltstack(TrapFrame* f)
         {
-            Process p = Current;
+            KernelThread p = Scheduler.Current;
             ulong sp = f->Sp;
             if (f->X[1] != 0)
             {

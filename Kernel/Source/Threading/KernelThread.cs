@@ -33,6 +33,48 @@ namespace Kernel.Threading
         public TrapFrame* UserFrame;
         public ulong UserTls;
 
+        // ---- A user thread's own state (its process holds what the thread group shares) ----
+
+        /// <summary>The thread id (the process id for the thread group's first thread).</summary>
+        public int Tid;
+        /// <summary>The next thread of the same process (<see cref="Processes.Process.Threads"/>).</summary>
+        public KernelThread? NextInGroup;
+        /// <summary>This thread's signal mask, and the signals sent to this thread alone (tkill, faults).</summary>
+        public ulong BlockedSignals, PendingSignals;
+        public Logic.Process.AltStack AltStack;
+        /// <summary>set_tid_address/CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread ends.</summary>
+        public ulong ClearChildTid;
+        /// <summary>set_robust_list: the head of the thread's list of held robust futexes (0: none).</summary>
+        public ulong RobustList;
+        /// <summary>The syscall being run: original x0, for restarts.</summary>
+        public ulong SyscallOriginalX0;
+        /// <summary>x0 of the user frame holds a system call's result (for -ERESTARTSYS handling).</summary>
+        public bool InSyscallReturn;
+        public bool InSigsuspend;
+        public ulong SavedMaskForSigsuspend;
+        /// <summary>rt_sigtimedwait: signals in this set wake the thread even while blocked.</summary>
+        public ulong WaitingForSignals;
+        /// <summary>The thread must end on its way back to user mode (exit_group, execve from another thread).</summary>
+        public bool ExitRequested;
+        /// <summary>A futex wait: the word's key (address space or page, and address) and FUTEX_WAIT_BITSET's mask.</summary>
+        public object? FutexSpace;
+        public ulong FutexAddress;
+        public uint FutexBitset;
+        public bool FutexWoken;
+        internal KernelThread? FutexNext;
+
+        /// <summary>
+        /// Whether a signal would interrupt this user thread: one pending for it or its process and not
+        /// blocked, SIGKILL or SIGSTOP, or an exit asked of it.
+        /// </summary>
+        public bool HasDeliverableSignal()
+        {
+            if (ExitRequested)
+                return true;
+            ulong pending = PendingSignals | (Process?.PendingSignals ?? 0);
+            return (pending & ~BlockedSignals) != 0 || (pending & Logic.Process.Signals.UnblockableMask) != 0;
+        }
+
         private KernelThread(string name) { Name = name; }
 
         /// <summary>The thread running the boot code, adopted as the first thread.</summary>

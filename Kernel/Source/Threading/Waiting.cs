@@ -9,10 +9,10 @@ namespace Kernel.Threading
         public static int WaitOn(object channel, ulong wakeAtCounter = 0)
         {
             KernelThread t = Scheduler.Current;
-            if (t.Process != null && t.Process.HasDeliverableSignal())
+            if (t.Process != null && t.HasDeliverableSignal())
                 return -Errno.EINTR;
             Scheduler.Block(channel, wakeAtCounter);
-            if (t.Process != null && t.Process.HasDeliverableSignal())
+            if (t.Process != null && t.HasDeliverableSignal())
                 return -Errno.EINTR;
             return 0;
         }
@@ -21,10 +21,10 @@ namespace Kernel.Threading
         public static int WaitOnAny(object?[] channels, int count, ulong wakeAtCounter = 0)
         {
             KernelThread t = Scheduler.Current;
-            if (t.Process != null && t.Process.HasDeliverableSignal())
+            if (t.Process != null && t.HasDeliverableSignal())
                 return -Errno.EINTR;
             Scheduler.BlockOnAny(channels, count, wakeAtCounter);
-            if (t.Process != null && t.Process.HasDeliverableSignal())
+            if (t.Process != null && t.HasDeliverableSignal())
                 return -Errno.EINTR;
             return 0;
         }

@@ -5,6 +5,7 @@ using Kernel.Fs;
 using Kernel.Logic;
 using Kernel.Memory;
 using Kernel.Processes;
+using Kernel.Threading;
 using Kernel.Time;
 
 namespace Kernel.Traps
@@ -38,6 +39,7 @@ namespace Kernel.Traps
             ExecSyscalls.Register();
             FileSystemSyscalls.Register();
             Net.SocketSyscalls.Register();
+            FutexSyscalls.Register();
             s_rtSigreturn = (ulong)SyscallTable.Number("rt_sigreturn"u8);
             Log.Line($"syscalls: {s_registered} implemented");
             Trace = BootArgs.TryGet(bootArguments, "systrace"u8, out _);
@@ -58,7 +60,8 @@ namespace Kernel.Traps
         public static void Dispatch(TrapFrame* frame, Process process)
         {
             ulong number = frame->X[8];
-            process.SyscallOriginalX0 = frame->X[0];
+            KernelThread thread = Scheduler.Current;
+            thread.SyscallOriginalX0 = frame->X[0];
             long result;
             if (number < SyscallTable.Count && s_table[number] != null)
             {
@@ -78,9 +81,9 @@ namespace Kernel.Traps
                 result = -Errno.ENOSYS;
             }
             if (Trace)
-                Log.Line($"[{process.Pid}] {SyscallTable.Name((int)(number < SyscallTable.Count ? number : 0))}({process.SyscallOriginalX0:x}, {frame->X[1]:x}, {frame->X[2]:x}) = {result}");
+                Log.Line($"[{process.Pid}] {SyscallTable.Name((int)(number < SyscallTable.Count ? number : 0))}({thread.SyscallOriginalX0:x}, {frame->X[1]:x}, {frame->X[2]:x}) = {result}");
             frame->X[0] = (ulong)result;
-            process.InSyscallReturn = number != s_rtSigreturn; // rt_sigreturn restored x0: it is not a result
+            thread.InSyscallReturn = number != s_rtSigreturn; // rt_sigreturn restored x0: it is not a result
         }
 
     }

@@ -126,9 +126,10 @@ namespace Kernel.Traps
                     Log.Line($"{new ReadOnlySpan<byte>(process.Name, 0, process.NameLength)}[{process.Pid}]: unhandled signal {signal} at pc {frame->Elr:x}, address {address:x}, esr {frame->Esr:x}");
             }
             ulong bit = Signals.Bit(signal);
-            if ((process.BlockedSignals & bit) != 0 || process.Actions[signal].Handler == 1)
+            KernelThread thread = Scheduler.Current;
+            if ((thread.BlockedSignals & bit) != 0 || process.Actions[signal].Handler == 1)
             {
-                process.BlockedSignals &= ~bit;
+                thread.BlockedSignals &= ~bit;
                 process.Actions[signal].Handler = 0;
             }
             int code = signal == Signals.SIGSEGV ? SigInfo.SEGV_MAPERR : signal == Signals.SIGBUS ? (process.Memory!.FindArea(address) != null ? SigInfo.BUS_ADRERR : SigInfo.BUS_ADRALN)
@@ -141,13 +142,19 @@ namespace Kernel.Traps
         /// <summary>On every way back to EL0: preemption, stops, signal delivery, syscall restarts.</summary>
         public static void ReturnToUser(TrapFrame* frame, Process process)
         {
+            KernelThread thread = Scheduler.Current;
             while (true)
             {
                 if (Scheduler.NeedResched)
                     Scheduler.Yield();
                 Cpu.DisableInterrupts();
-                if (!process.HasDeliverableSignal() && !process.Stopped)
+                if (!thread.HasDeliverableSignal() && !process.Stopped)
                     break;
+                if (thread.ExitRequested)
+                {
+                    Cpu.EnableInterrupts();
+                    process.ExitThread(0);
+                }
                 if (process.Stopped)
                 {
                     Scheduler.Block(process.StopChannel);
@@ -156,12 +163,12 @@ namespace Kernel.Traps
                 SignalDelivery.DeliverOne(frame, process);
             }
             // A restartable call interrupted without a handler running: run it again.
-            if (process.InSyscallReturn && (long)frame->X[0] == -Errno.ERESTARTSYS)
+            if (thread.InSyscallReturn && (long)frame->X[0] == -Errno.ERESTARTSYS)
             {
-                frame->X[0] = process.SyscallOriginalX0;
+                frame->X[0] = thread.SyscallOriginalX0;
                 frame->Elr -= 4;
             }
-            process.InSyscallReturn = false;
+            thread.InSyscallReturn = false;
         }
     }
 }

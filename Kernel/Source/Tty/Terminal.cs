@@ -285,7 +285,7 @@ namespace Kernel.Tty
 
         private int CheckBackground(Process p, int signal)
         {
-            bool blocked = (p.BlockedSignals & Signals.Bit(signal)) != 0 || p.Actions[signal].Handler == Signals.SIG_IGN;
+            bool blocked = (Scheduler.Current.BlockedSignals & Signals.Bit(signal)) != 0 || p.Actions[signal].Handler == Signals.SIG_IGN;
             int r = JobControl.CheckBackground(IsControllingTerminalOf(p), p.Pgid, ForegroundGroup, blocked, signal);
             if (r > 0)
             {

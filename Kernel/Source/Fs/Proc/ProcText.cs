@@ -195,9 +195,10 @@ namespace Kernel.Fs.Proc
                         }
                     t.Append((byte)' ');
                     t.Append("\nVmSize:\t"u8); t.Decimal(vsize >> 10, 8); t.Append(" kB\nVmRSS:\t"u8); t.Decimal(pages * 4, 8);
-                    t.Append(" kB\nThreads:\t1\nSigPnd:\t"u8); t.Hex(p.PendingSignals, 16);
+                    t.Append(" kB\nThreads:\t"u8); t.Decimal((ulong)p.ThreadCount);
+                    t.Append("\nSigPnd:\t"u8); t.Hex(p.Thread?.PendingSignals ?? 0, 16);
                     t.Append("\nShdPnd:\t"u8); t.Hex(p.PendingSignals, 16);
-                    t.Append("\nSigBlk:\t"u8); t.Hex(p.BlockedSignals, 16);
+                    t.Append("\nSigBlk:\t"u8); t.Hex(p.Thread?.BlockedSignals ?? 0, 16);
                     ulong ignored = 0, caught = 0;
                     for (int s = 1; s <= Signals.NSIG; s++)
                     {
