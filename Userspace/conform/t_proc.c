@@ -1,16 +1,11 @@
 /* Processes: fork, exit and wait, execve (arguments, environment, auxiliary vector), ids, sessions and
- * process groups, threads and futexes. */
+ * process groups. */
 #include "conform.h"
 
 #include <elf.h>
-#include <pthread.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-
-/* From Linux's uapi linux/futex.h (musl ships no kernel headers). */
-#define FUTEX_WAIT_PRIVATE 128
-#define FUTEX_WAKE_PRIVATE 129
 
 TEST(fork_wait_exit_status)
 {
@@ -478,102 +473,4 @@ TEST(execve_errors)
     ERR(execve("garbage", argv, envp), ENOEXEC);
     ERR(execve("plain/x", argv, envp), ENOTDIR);
     ERR(syscall(SYS_execve, 1UL, argv, envp), EFAULT);
-}
-
-/* --- threads and futexes -------------------------------------------------------------------------- */
-
-static __thread int tls_value = 5;
-static volatile int thread_tid;
-
-static void *thread_main(void *arg)
-{
-    thread_tid = syscall(SYS_gettid);
-    tls_value = 9;
-    return (char *)arg + 1;
-}
-
-TEST(thread_create_join)
-{
-    pthread_t t;
-    EQ(pthread_create(&t, NULL, thread_main, (void *)100), 0);
-    void *ret;
-    EQ(pthread_join(t, &ret), 0);
-    EQ((long)ret, 101);
-    CHECK(thread_tid > 0 && thread_tid != getpid(), "thread tid %d (pid %d)", thread_tid, getpid());
-    EQ(tls_value, 5);    /* the thread changed its own copy */
-    EQ(syscall(SYS_gettid), getpid());
-}
-
-static int futex_word;
-
-static long futex(int *uaddr, int op, int val, const struct timespec *ts)
-{
-    return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
-}
-
-static void *futex_waker(void *arg)
-{
-    sleep_ms(50);
-    __atomic_store_n(&futex_word, 1, __ATOMIC_SEQ_CST);
-    long woken = futex(&futex_word, FUTEX_WAKE_PRIVATE, 1, NULL);
-    return (void *)woken;
-}
-
-TEST(futex_wait_wake)
-{
-    futex_word = 0;
-    ERR(futex(&futex_word, FUTEX_WAIT_PRIVATE, 1, NULL), EAGAIN);    /* value differs */
-    struct timespec ts = {0, 20 * 1000000};
-    int64_t t0 = mono_ns();
-    ERR(futex(&futex_word, FUTEX_WAIT_PRIVATE, 0, &ts), ETIMEDOUT);
-    CHECK(mono_ns() - t0 >= 20 * 1000000, "futex timeout returned early");
-    EQ(futex(&futex_word, FUTEX_WAKE_PRIVATE, 1, NULL), 0);    /* nobody waits */
-
-    pthread_t t;
-    EQ(pthread_create(&t, NULL, futex_waker, NULL), 0);
-    while (__atomic_load_n(&futex_word, __ATOMIC_SEQ_CST) == 0) {
-        long r = futex(&futex_word, FUTEX_WAIT_PRIVATE, 0, NULL);
-        CHECK(r == 0 || errno == EAGAIN || errno == EINTR, "futex wait: %s", strerror(errno));
-    }
-    void *woken;
-    EQ(pthread_join(t, &woken), 0);
-    CHECK((long)woken <= 1, "FUTEX_WAKE woke %ld", (long)woken);
-}
-
-static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
-static long counter;
-
-static void *count_up(void *arg)
-{
-    for (int i = 0; i < 20000; i++) {
-        pthread_mutex_lock(&counter_lock);
-        counter++;
-        pthread_mutex_unlock(&counter_lock);
-    }
-    return NULL;
-}
-
-TEST(threads_mutex_counter)
-{
-    pthread_t t[4];
-    for (int i = 0; i < 4; i++) EQ(pthread_create(&t[i], NULL, count_up, NULL), 0);
-    for (int i = 0; i < 4; i++) EQ(pthread_join(t[i], NULL), 0);
-    EQ(counter, 80000);
-}
-
-static void *thread_exit_group(void *arg)
-{
-    sleep_ms(20);
-    _exit(33);    /* exit_group: ends every thread */
-}
-
-TEST(thread_exit_group_ends_process)
-{
-    pid_t pid = xfork();
-    if (pid == 0) {
-        pthread_t t;
-        pthread_create(&t, NULL, thread_exit_group, NULL);
-        for (;;) pause();
-    }
-    expect_exit(pid, 33);
 }

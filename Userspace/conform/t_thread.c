@@ -1,0 +1,654 @@
+/* Threads: pthreads on clone(CLONE_THREAD), futexes, robust mutexes, cancellation, signals to threads,
+ * and threads meeting fork, execve and exit. */
+#include "conform.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+
+/* From Linux's uapi linux/futex.h (musl ships no kernel headers). */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAKE_OP 5
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+#define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_OP_SET 0
+#define FUTEX_OP_ADD 1
+#define FUTEX_OP_OR 2
+#define FUTEX_OP_OPARG_SHIFT 8
+#define FUTEX_OP_CMP_EQ 0
+#define FUTEX_OP_CMP_GT 4
+#define FUTEX_OP(op, oparg, cmp, cmparg) \
+    ((((op) & 0xf) << 28) | (((cmp) & 0xf) << 24) | (((oparg) & 0xfff) << 12) | ((cmparg) & 0xfff))
+
+static long gettid_(void) { return syscall(SYS_gettid); }
+
+static __thread int tls_value = 5;
+static volatile int thread_tid;
+
+static void *thread_main(void *arg)
+{
+    thread_tid = syscall(SYS_gettid);
+    tls_value = 9;
+    return (char *)arg + 1;
+}
+
+TEST(thread_create_join)
+{
+    pthread_t t;
+    EQ(pthread_create(&t, NULL, thread_main, (void *)100), 0);
+    void *ret;
+    EQ(pthread_join(t, &ret), 0);
+    EQ((long)ret, 101);
+    CHECK(thread_tid > 0 && thread_tid != getpid(), "thread tid %d (pid %d)", thread_tid, getpid());
+    EQ(tls_value, 5);    /* the thread changed its own copy */
+    EQ(syscall(SYS_gettid), getpid());
+}
+
+static int futex_word;
+
+static long futex(int *uaddr, int op, int val, const struct timespec *ts)
+{
+    return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
+}
+
+static void *futex_waker(void *arg)
+{
+    sleep_ms(50);
+    __atomic_store_n(&futex_word, 1, __ATOMIC_SEQ_CST);
+    long woken = futex(&futex_word, FUTEX_WAKE_PRIVATE, 1, NULL);
+    return (void *)woken;
+}
+
+TEST(futex_wait_wake)
+{
+    futex_word = 0;
+    ERR(futex(&futex_word, FUTEX_WAIT_PRIVATE, 1, NULL), EAGAIN);    /* value differs */
+    struct timespec ts = {0, 20 * 1000000};
+    int64_t t0 = mono_ns();
+    ERR(futex(&futex_word, FUTEX_WAIT_PRIVATE, 0, &ts), ETIMEDOUT);
+    CHECK(mono_ns() - t0 >= 20 * 1000000, "futex timeout returned early");
+    EQ(futex(&futex_word, FUTEX_WAKE_PRIVATE, 1, NULL), 0);    /* nobody waits */
+
+    pthread_t t;
+    EQ(pthread_create(&t, NULL, futex_waker, NULL), 0);
+    while (__atomic_load_n(&futex_word, __ATOMIC_SEQ_CST) == 0) {
+        long r = futex(&futex_word, FUTEX_WAIT_PRIVATE, 0, NULL);
+        CHECK(r == 0 || errno == EAGAIN || errno == EINTR, "futex wait: %s", strerror(errno));
+    }
+    void *woken;
+    EQ(pthread_join(t, &woken), 0);
+    CHECK((long)woken <= 1, "FUTEX_WAKE woke %ld", (long)woken);
+}
+
+static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
+static long counter;
+
+static void *count_up(void *arg)
+{
+    for (int i = 0; i < 20000; i++) {
+        pthread_mutex_lock(&counter_lock);
+        counter++;
+        pthread_mutex_unlock(&counter_lock);
+    }
+    return NULL;
+}
+
+TEST(threads_mutex_counter)
+{
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) EQ(pthread_create(&t[i], NULL, count_up, NULL), 0);
+    for (int i = 0; i < 4; i++) EQ(pthread_join(t[i], NULL), 0);
+    EQ(counter, 80000);
+}
+
+static void *thread_exit_group(void *arg)
+{
+    sleep_ms(20);
+    _exit(33);    /* exit_group: ends every thread */
+}
+
+TEST(thread_exit_group_ends_process)
+{
+    pid_t pid = xfork();
+    if (pid == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, thread_exit_group, NULL);
+        for (;;) pause();
+    }
+    expect_exit(pid, 33);
+}
+
+/* --- many threads -------------------------------------------------------------------------------- */
+
+#define HAMMERS 64
+#define HAMMER_ROUNDS 300
+
+static pthread_mutex_t hammer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hammer_cond = PTHREAD_COND_INITIALIZER;
+static int hammer_arrived, hammer_released;
+static long hammer_total;
+
+static void *hammer(void *arg)
+{
+    for (int i = 0; i < HAMMER_ROUNDS; i++) {
+        pthread_mutex_lock(&hammer_lock);
+        hammer_total++;
+        pthread_mutex_unlock(&hammer_lock);
+        if (i % 64 == 0) sched_yield();
+    }
+    pthread_mutex_lock(&hammer_lock);
+    hammer_arrived++;
+    pthread_cond_broadcast(&hammer_cond);
+    while (!hammer_released) pthread_cond_wait(&hammer_cond, &hammer_lock);
+    pthread_mutex_unlock(&hammer_lock);
+    return (char *)arg + 1;
+}
+
+TEST_TIMEOUT(threads_64_hammer_a_mutex_and_a_condition_variable, 60)
+{
+    pthread_t t[HAMMERS];
+    for (long i = 0; i < HAMMERS; i++) EQ(pthread_create(&t[i], NULL, hammer, (void *)(i * 2)), 0);
+    pthread_mutex_lock(&hammer_lock);
+    while (hammer_arrived < HAMMERS) pthread_cond_wait(&hammer_cond, &hammer_lock);
+    EQ(hammer_total, (long)HAMMERS * HAMMER_ROUNDS);
+    hammer_released = 1;
+    pthread_cond_broadcast(&hammer_cond);
+    pthread_mutex_unlock(&hammer_lock);
+    for (long i = 0; i < HAMMERS; i++) {
+        void *r;
+        EQ(pthread_join(t[i], &r), 0);
+        EQ((long)r, i * 2 + 1);
+    }
+}
+
+static void *nothing(void *arg) { return arg; }
+
+static void thread_cycle(int i, void *ctx)
+{
+    pthread_t t;
+    EQ(pthread_create(&t, NULL, nothing, (void *)(long)i), 0);
+    void *r;
+    EQ(pthread_join(t, &r), 0);
+    EQ((long)r, i);
+}
+
+TEST_TIMEOUT(thread_create_join_loses_no_memory, 60)
+{
+    if (qemu_user())
+        conform_skip("/proc/meminfo is the whole host's, shared with everything else it runs");
+    expect_no_slab_growth("thread create/join cycles", 2000, 256, thread_cycle, NULL);
+}
+
+/* --- exit -------------------------------------------------------------------------------------- */
+
+static pthread_mutex_t waiters_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t waiters_cond = PTHREAD_COND_INITIALIZER;
+static int waiters_go, waiters_waiting;
+
+static void *cond_waiter(void *arg)
+{
+    pthread_mutex_lock(&waiters_lock);
+    waiters_waiting++;
+    pthread_cond_broadcast(&waiters_cond);
+    while (!waiters_go) pthread_cond_wait(&waiters_cond, &waiters_lock);
+    pthread_mutex_unlock(&waiters_lock);
+    return arg;
+}
+
+static void *exits_early(void *arg)
+{
+    pthread_exit((void *)1234);
+}
+
+TEST(thread_exit_while_others_wait)
+{
+    pthread_t w[4], e;
+    for (long i = 0; i < 4; i++) EQ(pthread_create(&w[i], NULL, cond_waiter, (void *)i), 0);
+    pthread_mutex_lock(&waiters_lock);
+    while (waiters_waiting < 4) pthread_cond_wait(&waiters_cond, &waiters_lock);
+    pthread_mutex_unlock(&waiters_lock);
+    /* One thread ends by pthread_exit while the others sleep in pthread_cond_wait: they stay asleep... */
+    EQ(pthread_create(&e, NULL, exits_early, NULL), 0);
+    void *r;
+    EQ(pthread_join(e, &r), 0);
+    EQ((long)r, 1234);
+    EQ(kill(getpid(), 0), 0);
+    /* ...and still wake when told to. */
+    pthread_mutex_lock(&waiters_lock);
+    waiters_go = 1;
+    pthread_cond_broadcast(&waiters_cond);
+    pthread_mutex_unlock(&waiters_lock);
+    for (long i = 0; i < 4; i++) {
+        EQ(pthread_join(w[i], &r), 0);
+        EQ((long)r, i);
+    }
+}
+
+static void *outlives_main(void *arg)
+{
+    sleep_ms(50);
+    write_all(1, "alive", 5);
+    return NULL;
+}
+
+HELPER(last_thread)
+{
+    pthread_t t;
+    EQ(pthread_create(&t, NULL, outlives_main, NULL), 0);
+    pthread_exit(NULL);    /* the main thread ends; the process lives on in the other one */
+}
+
+TEST(process_ends_with_its_last_thread)
+{
+    /* In a freshly executed program: musl 1.2.3's fork does not register the thread-list lock for
+     * the kernel to release (set_tid_address), so a forked child whose main thread exits first
+     * would hang in its last thread's pthread_exit on Linux too. */
+    int p[2];
+    SYS(pipe(p));
+    pid_t pid = xfork();
+    if (pid == 0) {
+        close(p[0]);
+        dup2(p[1], 1);
+        char *args[] = {"last_thread", NULL};
+        exec_helper(args, NULL);
+        FAIL("execve: %s", strerror(errno));
+    }
+    close(p[1]);
+    char buf[8];
+    read_exact(p[0], buf, 5);
+    CHECK(memcmp(buf, "alive", 5) == 0, "the thread wrote %.5s", buf);
+    expect_exit(pid, 0);    /* the last thread returned: exit(0) */
+    close(p[0]);
+}
+
+/* --- robust mutexes ------------------------------------------------------------------------------ */
+
+static pthread_mutex_t robust_lock;
+
+static void *die_holding(void *arg)
+{
+    EQ(pthread_mutex_lock(&robust_lock), 0);
+    return NULL;    /* ends holding it */
+}
+
+TEST(robust_mutex_owner_thread_dies)
+{
+    if (qemu_user())
+        conform_skip("qemu-user does not support set_robust_list (musl then refuses robust mutexes)");
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    EQ(pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST), 0);
+    EQ(pthread_mutex_init(&robust_lock, &a), 0);
+    pthread_t t;
+    EQ(pthread_create(&t, NULL, die_holding, NULL), 0);
+    EQ(pthread_join(t, NULL), 0);
+    EQ(pthread_mutex_lock(&robust_lock), EOWNERDEAD);
+    EQ(pthread_mutex_consistent(&robust_lock), 0);
+    EQ(pthread_mutex_unlock(&robust_lock), 0);
+    EQ(pthread_mutex_lock(&robust_lock), 0);
+    EQ(pthread_mutex_unlock(&robust_lock), 0);
+}
+
+TEST(robust_shared_mutex_owner_process_dies)
+{
+    /* The kernel's own walk of the robust list: a process holding a process-shared robust mutex
+     * dies (no library code runs), and a waiter in another process gets EOWNERDEAD. */
+    if (qemu_user())
+        conform_skip("qemu-user does not support set_robust_list");
+    pthread_mutex_t *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(m != MAP_FAILED, "mmap: %s", strerror(errno));
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    EQ(pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST), 0);
+    EQ(pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED), 0);
+    EQ(pthread_mutex_init(m, &a), 0);
+    int p[2];
+    SYS(pipe(p));
+    pid_t pid = xfork();
+    if (pid == 0) {
+        EQ(pthread_mutex_lock(m), 0);
+        write_all(p[1], "x", 1);
+        sleep_ms(100);
+        _exit(3);    /* exit_group with the lock held */
+    }
+    char c;
+    read_exact(p[0], &c, 1);
+    /* Blocks in the kernel (the lock word gets FUTEX_WAITERS) until the holder's death wakes it. */
+    EQ(pthread_mutex_lock(m), EOWNERDEAD);
+    EQ(pthread_mutex_consistent(m), 0);
+    EQ(pthread_mutex_unlock(m), 0);
+    expect_exit(pid, 3);
+    close(p[0]);
+    close(p[1]);
+    munmap(m, 4096);
+}
+
+/* --- cancellation -------------------------------------------------------------------------------- */
+
+static volatile int cleanup_ran;
+
+static void cleanup(void *arg) { cleanup_ran = (int)(long)arg; }
+
+static void *pauses_forever(void *arg)
+{
+    pthread_cleanup_push(cleanup, (void *)7);
+    for (;;) pause();
+    pthread_cleanup_pop(0);
+    return NULL;
+}
+
+static pthread_mutex_t cancel_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cancel_cond = PTHREAD_COND_INITIALIZER;
+
+static void unlock_cancel_lock(void *arg) { pthread_mutex_unlock(&cancel_lock); }
+
+static void *waits_on_condition(void *arg)
+{
+    pthread_mutex_lock(&cancel_lock);
+    pthread_cleanup_push(unlock_cancel_lock, NULL);
+    for (;;) pthread_cond_wait(&cancel_cond, &cancel_lock);
+    pthread_cleanup_pop(1);
+    return NULL;
+}
+
+TEST(pthread_cancel_ends_a_blocked_thread)
+{
+    pthread_t t;
+    EQ(pthread_create(&t, NULL, pauses_forever, NULL), 0);
+    sleep_ms(20);
+    EQ(pthread_cancel(t), 0);
+    void *r;
+    EQ(pthread_join(t, &r), 0);
+    CHECK(r == PTHREAD_CANCELED, "join gave %p", r);
+    EQ(cleanup_ran, 7);
+
+    /* Cancelled inside pthread_cond_wait: the mutex is held again when the cleanup handler runs. */
+    EQ(pthread_create(&t, NULL, waits_on_condition, NULL), 0);
+    sleep_ms(20);
+    EQ(pthread_cancel(t), 0);
+    EQ(pthread_join(t, &r), 0);
+    CHECK(r == PTHREAD_CANCELED, "join gave %p", r);
+    EQ(pthread_mutex_trylock(&cancel_lock), 0);
+    EQ(pthread_mutex_unlock(&cancel_lock), 0);
+}
+
+/* --- signals and threads ------------------------------------------------------------------------- */
+
+static volatile long handled_by;
+static atomic_int target_ready, target_done;
+static volatile long target_tid;
+
+static void record_tid(int s) { handled_by = gettid_(); }
+
+static void *signal_target(void *arg)
+{
+    target_tid = gettid_();
+    atomic_store(&target_ready, 1);
+    while (!atomic_load(&target_done)) sleep_ms(1);
+    return NULL;
+}
+
+static void wait_handled(void)
+{
+    for (int i = 0; i < 5000 && handled_by == 0; i++) sleep_ms(1);
+}
+
+TEST(signals_reach_the_thread_they_are_sent_to)
+{
+    struct sigaction sa = {.sa_handler = record_tid};
+    SYS(sigaction(SIGUSR1, &sa, NULL));
+    pthread_t t;
+    EQ(pthread_create(&t, NULL, signal_target, NULL), 0);
+    while (!atomic_load(&target_ready)) sleep_ms(1);
+
+    /* pthread_kill (tgkill): that thread runs the handler. */
+    handled_by = 0;
+    EQ(pthread_kill(t, SIGUSR1), 0);
+    wait_handled();
+    EQ(handled_by, target_tid);
+
+    /* A process-directed signal goes to a thread that does not block it. */
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    EQ(pthread_sigmask(SIG_BLOCK, &s, NULL), 0);
+    handled_by = 0;
+    SYS(kill(getpid(), SIGUSR1));
+    wait_handled();
+    EQ(handled_by, target_tid);
+
+    /* A signal for a thread that blocks it stays pending for that thread alone. */
+    handled_by = 0;
+    SYS(syscall(SYS_tgkill, getpid(), gettid_(), SIGUSR1));
+    sleep_ms(20);
+    EQ(handled_by, 0);
+    sigset_t pending;
+    SYS(sigpending(&pending));
+    CHECK(sigismember(&pending, SIGUSR1), "SIGUSR1 not pending for the thread that blocks it");
+    EQ(pthread_sigmask(SIG_UNBLOCK, &s, NULL), 0);
+    EQ(handled_by, gettid_());
+
+    /* tgkill checks that the thread belongs to the group. */
+    ERR(syscall(SYS_tgkill, getpid() == 1 ? 2 : 1, target_tid, 0), ESRCH);
+    SYS(syscall(SYS_tgkill, getpid(), target_tid, 0));
+    atomic_store(&target_done, 1);
+    EQ(pthread_join(t, NULL), 0);
+}
+
+static void *waits_for_usr2(void *arg)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR2);
+    siginfo_t info;
+    int sig = sigwaitinfo(&s, &info);
+    return (void *)(long)(sig == SIGUSR2 && info.si_pid == getpid() ? 1 : -sig);
+}
+
+TEST(sigwaitinfo_in_a_thread_takes_a_process_signal)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR2);
+    EQ(pthread_sigmask(SIG_BLOCK, &s, NULL), 0);    /* the new thread inherits the mask */
+    pthread_t t;
+    EQ(pthread_create(&t, NULL, waits_for_usr2, NULL), 0);
+    sleep_ms(20);
+    SYS(kill(getpid(), SIGUSR2));
+    void *r;
+    EQ(pthread_join(t, &r), 0);
+    EQ((long)r, 1);
+}
+
+static void *sleeps_until_killed(void *arg)
+{
+    for (;;) pause();
+    return NULL;
+}
+
+TEST(fatal_signal_ends_every_thread)
+{
+    pid_t pid = xfork();
+    if (pid == 0) {
+        pthread_t t;
+        for (int i = 0; i < 3; i++) pthread_create(&t, NULL, sleeps_until_killed, NULL);
+        sleep_ms(20);
+        pthread_kill(t, SIGTERM);    /* default action: the whole process dies */
+        for (;;) pause();
+    }
+    expect_signal(pid, SIGTERM);
+}
+
+/* --- fork and execve ----------------------------------------------------------------------------- */
+
+/* /proc/self/status's thread count (under qemu-user, the count of the emulator's own threads, which
+ * include its helpers: those checks are left out there). */
+static int threads_in_status(void)
+{
+    if (qemu_user())
+        return -1;
+    static char buf[4096];
+    read_file("/proc/self/status", buf, sizeof buf);
+    char *p = strstr(buf, "\nThreads:");
+    return p ? atoi(p + 9) : -1;
+}
+
+TEST(fork_in_a_threaded_program)
+{
+    pthread_t t[3];
+    atomic_store(&target_done, 0);
+    for (int i = 0; i < 3; i++) EQ(pthread_create(&t[i], NULL, signal_target, NULL), 0);
+    if (!qemu_user()) EQ(threads_in_status(), 4);
+    pid_t pid = xfork();
+    if (pid == 0) {
+        /* The child has only the thread that forked, and can make threads of its own. */
+        if (!qemu_user()) EQ(threads_in_status(), 1);
+        EQ(gettid_(), getpid());
+        pthread_t c;
+        EQ(pthread_create(&c, NULL, nothing, (void *)5), 0);
+        void *r;
+        EQ(pthread_join(c, &r), 0);
+        _exit((int)(long)r);
+    }
+    expect_exit(pid, 5);
+    atomic_store(&target_done, 1);
+    for (int i = 0; i < 3; i++) EQ(pthread_join(t[i], NULL), 0);
+    if (!qemu_user()) EQ(threads_in_status(), 1);
+}
+
+HELPER(thread_exec_check)
+{
+    /* argv: thread_exec_check PID: the program a thread executed runs alone, with the process's id. */
+    EQ(getpid(), atoi(argv[1]));
+    EQ(gettid_(), getpid());
+    if (!qemu_user()) EQ(threads_in_status(), 1);
+    return 42;
+}
+
+static void *executes(void *arg)
+{
+    char pid[16];
+    snprintf(pid, sizeof pid, "%d", getpid());
+    char *args[] = {"thread_exec_check", pid, NULL};
+    exec_helper(args, NULL);
+    FAIL("execve from a thread: %s", strerror(errno));
+}
+
+TEST(execve_from_a_thread_ends_the_others)
+{
+    pid_t pid = xfork();
+    if (pid == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, sleeps_until_killed, NULL);
+        pthread_create(&t, NULL, executes, NULL);
+        for (;;) pause();
+    }
+    expect_exit(pid, 42);
+}
+
+/* --- futex operations ---------------------------------------------------------------------------- */
+
+static int word_a, word_b;
+
+static long futex6(int *uaddr, int op, int val, long val2, int *uaddr2, int val3)
+{
+    return syscall(SYS_futex, uaddr, op, val, val2, uaddr2, val3);
+}
+
+static void *waits_on_a(void *arg)
+{
+    return (void *)futex6(&word_a, FUTEX_WAIT_PRIVATE, 0, 0, NULL, 0);
+}
+
+TEST(futex_cmp_requeue_moves_a_waiter)
+{
+    word_a = word_b = 0;
+    ERR(futex6(&word_a, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 0, 1, &word_b, 1), EAGAIN);    /* *a != 1 */
+    pthread_t t;
+    EQ(pthread_create(&t, NULL, waits_on_a, NULL), 0);
+    /* Wake none, move one from a to b: repeat until the thread is there to be moved. */
+    long moved = 0;
+    for (int i = 0; i < 5000 && moved == 0; i++) {
+        moved = SYS(futex6(&word_a, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 0, 1, &word_b, 0));
+        if (moved == 0) sleep_ms(1);
+    }
+    EQ(moved, 1);
+    EQ(futex6(&word_a, FUTEX_WAKE_PRIVATE, 1, 0, NULL, 0), 0);    /* nobody left on a */
+    EQ(futex6(&word_b, FUTEX_WAKE_PRIVATE, 1, 0, NULL, 0), 1);
+    void *r;
+    EQ(pthread_join(t, &r), 0);
+    EQ((long)r, 0);    /* woken, not timed out or interrupted */
+}
+
+TEST(futex_wake_op_changes_the_second_word)
+{
+    word_a = 0;
+    word_b = 10;
+    /* No waiters: 0 woken, but *b is changed all the same. */
+    EQ(futex6(&word_a, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 1, 1, &word_b, FUTEX_OP(FUTEX_OP_ADD, 5, FUTEX_OP_CMP_EQ, 10)), 0);
+    EQ(word_b, 15);
+    EQ(futex6(&word_a, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 1, 1, &word_b, FUTEX_OP(FUTEX_OP_OR | FUTEX_OP_OPARG_SHIFT, 4, FUTEX_OP_CMP_GT, 0)), 0);
+    EQ(word_b, 31);
+    EQ(futex6(&word_a, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 1, 1, &word_b, FUTEX_OP(FUTEX_OP_SET, -1, FUTEX_OP_CMP_EQ, 0)), 0);
+    EQ(word_b, -1);
+    ERR(futex6(&word_a, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 1, 1, &word_b, FUTEX_OP(7, 0, 0, 0)), ENOSYS);
+}
+
+static void *waits_bitset_1(void *arg)
+{
+    return (void *)futex6(&word_a, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 0, 0, NULL, 1);
+}
+
+TEST(futex_bitsets_and_absolute_timeouts)
+{
+    word_a = 0;
+    ERR(futex6(&word_a, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 0, 0, NULL, 0), EINVAL);    /* empty bitset */
+    /* FUTEX_WAIT_BITSET's timeout is an absolute time: on CLOCK_MONOTONIC... */
+    struct timespec past = {0, 0};
+    ERR(futex6(&word_a, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 0, (long)&past, NULL, -1), ETIMEDOUT);
+    /* (t0 before the deadline is read: the time between the two may be long on a busy machine.) */
+    int64_t t0 = mono_ns();
+    struct timespec when;
+    clock_gettime(CLOCK_MONOTONIC, &when);
+    when.tv_nsec += 30 * 1000000;
+    if (when.tv_nsec >= 1000000000) { when.tv_sec++; when.tv_nsec -= 1000000000; }
+    ERR(futex6(&word_a, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 0, (long)&when, NULL, -1), ETIMEDOUT);
+    CHECK(mono_ns() - t0 >= 30 * 1000000, "woke %lld ns early", (long long)(30 * 1000000 - (mono_ns() - t0)));
+    /* ...or on CLOCK_REALTIME with FUTEX_CLOCK_REALTIME. */
+    t0 = mono_ns();
+    clock_gettime(CLOCK_REALTIME, &when);
+    when.tv_nsec += 30 * 1000000;
+    if (when.tv_nsec >= 1000000000) { when.tv_sec++; when.tv_nsec -= 1000000000; }
+    ERR(futex6(&word_a, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME, 0, (long)&when, NULL, -1), ETIMEDOUT);
+    CHECK(mono_ns() - t0 >= 30 * 1000000, "realtime wait returned early");
+    ERR(futex6(&word_a, FUTEX_WAKE | FUTEX_CLOCK_REALTIME, 1, 0, NULL, 0), ENOSYS);
+
+    /* A wake whose bitset misses the waiter's wakes nobody. */
+    pthread_t t;
+    EQ(pthread_create(&t, NULL, waits_bitset_1, NULL), 0);
+    long woken = 0;
+    for (int i = 0; i < 5000 && woken == 0; i++) {
+        EQ(futex6(&word_a, FUTEX_WAKE_BITSET | FUTEX_PRIVATE_FLAG, INT_MAX, 0, NULL, 2), 0);
+        woken = SYS(futex6(&word_a, FUTEX_WAKE_BITSET | FUTEX_PRIVATE_FLAG, INT_MAX, 0, NULL, 3));
+        if (woken == 0) sleep_ms(1);
+    }
+    EQ(woken, 1);
+    void *r;
+    EQ(pthread_join(t, &r), 0);
+    EQ((long)r, 0);
+}
+
+TEST(futex_errors)
+{
+    ERR(futex6((int *)((char *)&word_a + 1), FUTEX_WAIT_PRIVATE, 0, 0, NULL, 0), EINVAL);    /* misaligned */
+    ERR(futex6((int *)8, FUTEX_WAIT_PRIVATE, 0, 0, NULL, 0), EFAULT);
+    ERR(futex6(&word_a, 99 | FUTEX_PRIVATE_FLAG, 0, 0, NULL, 0), ENOSYS);    /* no such operation */
+    if (!qemu_user()) ERR(syscall(SYS_set_robust_list, NULL, 1), EINVAL);    /* not the head's size */
+}
