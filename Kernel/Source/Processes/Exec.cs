@@ -1,6 +1,7 @@
 using System;
 using Kernel.Arch;
 using Kernel.Crypto;
+using Kernel.Fs;
 using Kernel.Logic.Process;
 using Kernel.Logic;
 using Kernel.Memory;
@@ -19,6 +20,11 @@ namespace Kernel.Processes
     {
         public const ulong StackSize = 8UL << 20;
         private const ulong PieBase = 0x0000_5555_5555_0000UL;
+        /// <summary>
+        /// Where a program's interpreter (its dynamic loader) goes: above the area mmap hands out
+        /// (below <see cref="AddressSpace.MmapTop"/>) and far below the stack.
+        /// </summary>
+        private const ulong InterpreterBase = 0x0000_7F80_0000_0000UL;
 
         /// <summary>Argument and environment strings copied out of the caller before its memory goes away.</summary>
         public sealed class Strings
@@ -71,9 +77,13 @@ namespace Kernel.Processes
             return 0;
         }
 
-        /// <summary>Replaces <paramref name="process"/>'s program. 0 on success (the frame now starts the new program) or -errno.</summary>
-        public static int Run(Process process, TrapFrame* frame, PageSource file, ulong fileSize, ReadOnlySpan<byte> path, Strings strings)
+        /// <summary>
+        /// The ELF header and program headers of <paramref name="file"/>, parsed (the load bias not
+        /// yet set), or -errno (-ENOEXEC for anything that is not an AArch64 executable).
+        /// </summary>
+        private static int ParseImage(PageSource file, ulong fileSize, out ElfImage image)
         {
+            image = default;
             Span<byte> header = stackalloc byte[ElfImage.HeaderSize];
             if (fileSize < ElfImage.HeaderSize || ReadFile(file, fileSize, 0, header) < 0)
                 return -Errno.ENOEXEC;
@@ -82,14 +92,54 @@ namespace Kernel.Processes
                 return r;
             byte[] programHeaders = new byte[phLength];
             r = ReadFile(file, fileSize, phOffset, programHeaders);
-            ElfImage image = default;
             if (r == 0)
                 r = ElfImage.Parse(header, programHeaders, fileSize, out image);
             Owned.Free(programHeaders);
+            return r;
+        }
+
+        /// <summary>
+        /// PT_INTERP: finds the program's interpreter (the dynamic loader, resolved like any path from the
+        /// working directory), parses it and places it at <see cref="InterpreterBase"/>. Its pages are
+        /// held in <paramref name="pages"/> (the caller drops them); -errno when it is missing
+        /// (ENOENT), not executable (EACCES) or not an ELF file the kernel can load (ELIBBAD).
+        /// </summary>
+        private static int LoadInterpreter(Process process, PageSource file, ulong fileSize, in ElfImage program, out ElfImage interpreter, out InodePages? pages)
+        {
+            interpreter = default;
+            pages = null;
+            int length = program.InterpreterLength;
+            if (length < 2)
+                return -Errno.ENOEXEC;
+            byte[] name = new byte[length];
+            int r = ReadFile(file, fileSize, program.InterpreterOffset, name);
+            ReadOnlySpan<byte> path = new ReadOnlySpan<byte>(name, 0, length - 1);
+            if (r == 0 && (name[length - 1] != 0 || Bytes.IndexOf(path, 0) >= 0))
+                r = -Errno.ENOEXEC;
+            Logic.Fs.Inode? node = null;
+            if (r == 0)
+                r = Logic.Fs.Vfs.Resolve(process.Fs!.Root, process.Fs.Cwd, path, 0, out node);
+            Owned.Free(name);
             if (r < 0)
                 return r;
-            if (image.HasInterpreter)
-                return -Errno.ENOEXEC; // dynamically linked: no ld.so support
+            if (!node!.IsRegular || (node.Mode & Logic.Fs.InodeMode.S_IXUGO) == 0)
+                return -Errno.EACCES;
+            pages = new InodePages(node);
+            r = ParseImage(pages, node.Size, out interpreter);
+            if (r == 0 && interpreter.Type == ElfType.Dynamic)
+            {
+                ulong align = interpreter.MaxAlign > PageAllocator.PageSize ? interpreter.MaxAlign : PageAllocator.PageSize;
+                r = interpreter.SetLoadBias((InterpreterBase + align - 1) & ~(align - 1));
+            }
+            return r == -Errno.ENOEXEC ? -Errno.ELIBBAD : r;
+        }
+
+        /// <summary>Replaces <paramref name="process"/>'s program. 0 on success (the frame now starts the new program) or -errno.</summary>
+        public static int Run(Process process, TrapFrame* frame, PageSource file, ulong fileSize, ReadOnlySpan<byte> path, Strings strings)
+        {
+            int r = ParseImage(file, fileSize, out ElfImage image);
+            if (r < 0)
+                return r;
             if (image.Type == ElfType.Dynamic)
             {
                 ulong align = image.MaxAlign > PageAllocator.PageSize ? image.MaxAlign : PageAllocator.PageSize;
@@ -97,13 +147,28 @@ namespace Kernel.Processes
                 if (r < 0)
                     return r;
             }
+            if (!image.HasInterpreter)
+                return Replace(process, frame, file, in image, null, default, path, strings);
+            r = LoadInterpreter(process, file, fileSize, in image, out ElfImage interpreter, out InodePages? interpreterPages);
+            if (r == 0)
+                r = Replace(process, frame, file, in image, interpreterPages, in interpreter, path, strings);
+            interpreterPages?.Drop();
+            return r;
+        }
 
+        /// <summary>
+        /// The rest of execve once the program (and its interpreter, if <paramref name="interpreterFile"/>
+        /// is given) parsed: the point of no return, the new address space, the initial stack and registers.
+        /// </summary>
+        private static int Replace(Process process, TrapFrame* frame, PageSource file, in ElfImage image, PageSource? interpreterFile, in ElfImage interpreter,
+            ReadOnlySpan<byte> path, Strings strings)
+        {
             // The point of no return: the process's other threads end (Linux's de_thread), and this one
             // takes the process id.
             // The thread running the new program: the caller, or the first thread of a process being
             // started by the kernel (init).
             KernelThread thread = Scheduler.Current.Process == process ? Scheduler.Current : process.Thread!;
-            r = process.EndOtherThreads(thread);
+            int r = process.EndOtherThreads(thread);
             if (r < 0)
                 return r;
             Futex.ReleaseRobustList(process, thread);
@@ -125,6 +190,8 @@ namespace Kernel.Processes
             if (space == null)
                 return -Errno.ENOMEM;
             r = MapSegments(space, in image, file);
+            if (r == 0 && interpreterFile != null)
+                r = MapSegments(space, in interpreter, interpreterFile);
             long sp = 0;
             InitialStackLayout layout = default;
             if (r == 0)
@@ -133,7 +200,7 @@ namespace Kernel.Processes
                 r = space.Map(SignalTrampoline.Address, PageAllocator.PageSize, AddressSpace.ProtRead | AddressSpace.ProtExec, false, SignalTrampoline.Page, 0, PageAllocator.PageSize);
             if (r == 0)
             {
-                sp = BuildStack(space, process, in image, path, strings, out layout);
+                sp = BuildStack(space, process, in image, interpreterFile != null ? interpreter.LoadBias : 0, path, strings, out layout);
                 if (sp < 0)
                     r = (int)sp;
             }
@@ -173,7 +240,7 @@ namespace Kernel.Processes
             for (int i = 0; i < sizeof(TrapFrame); i++)
                 b[i] = 0;
             frame->Sp = (ulong)sp;
-            frame->Elr = image.Entry;
+            frame->Elr = interpreterFile != null ? interpreter.Entry : image.Entry;
             frame->Spsr = 0; // EL0t, interrupts unmasked
             Cpu.WriteUserThreadPointer(0);
             thread.UserTls = 0;
@@ -201,9 +268,10 @@ namespace Kernel.Processes
             return 0;
         }
 
-        private static long BuildStack(AddressSpace space, Process process, in ElfImage image, ReadOnlySpan<byte> path, Strings strings, out InitialStackLayout layout)
+        private static long BuildStack(AddressSpace space, Process process, in ElfImage image, ulong interpreterBase, ReadOnlySpan<byte> path, Strings strings, out InitialStackLayout layout)
         {
             AuxValues aux = AuxValues.ForImage(in image);
+            aux.Base = interpreterBase;
             aux.Uid = process.Uid;
             aux.Euid = process.Euid;
             aux.Gid = process.Gid;
