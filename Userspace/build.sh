@@ -5,6 +5,9 @@
 #   bin/NAME     one small test tool per tools/NAME.c (nullderef, forkbomb, spawnloop, badptr, sysfuzz, limits, ptyloop, fbtest, evdump)
 #   bin/forkexec times N x fork+execve+waitpid (forkexec/*.c; the kernel benchmark in Benchmarks/)
 #   bin/fsstress the file-system stress test (fsstress/*.c)
+#   bin/dynamic/{musl,glibc}/  the dynamic-linking test (dynamic/*.c), dynamically linked against
+#                musl (loader /lib/ld-musl-aarch64.so.1) and glibc (Debian's cross libc6-dev-arm64-cross,
+#                loader /lib/ld-linux-aarch64.so.1): dyntest, libdyntls.so (linked), libdynplugin.so (dlopen)
 # with Debian's aarch64-linux-gnu-gcc against Debian 12's musl (musl-dev:arm64, unpacked by
 # scripts/setup.sh into .deps/musl; MUSL_DIR overrides). Static, non-PIE, no glibc anywhere: musl's
 # headers replace the system ones (-nostdinc) and musl's crt files and libc.a replace glibc's (-nostdlib).
@@ -77,8 +80,44 @@ for src in "$here"/tools/*.c; do
   compile_tool "${tools[-1]}"
 done
 
+# The dynamic-linking test, against each C library. Its shared libraries are looked up through
+# LD_LIBRARY_PATH (no rpath): the test puts them where the loaders do not look by default.
+dynamic() {
+  local libc=$1 d="$tmp/dynamic/$1"
+  mkdir -p "$d"
+  local dcflags=(-O2 -Wall -Wextra -Werror -Wno-unused-parameter -fPIC)
+  if [[ $libc == musl ]]; then
+    local musl_so="$musl/lib/aarch64-linux-musl/libc.so"
+    [[ -f "$musl_so" ]] || die "musl's libc.so not found in $musl (musl:arm64)"
+    dcflags+=(-nostdinc -isystem "$inc" -isystem "$gcc_inc")
+    local crtbeginS crtendS
+    crtbeginS=$("$cc" -print-file-name=crtbeginS.o)
+    crtendS=$("$cc" -print-file-name=crtendS.o)
+    # -lc from musl's folder: NEEDED is "libc.so", which musl's loader takes to mean itself.
+    local musl_lib=(-L "$(dirname "$musl_so")" -lc)
+    "$cc" "${dcflags[@]}" -shared -nostdlib -Wl,-soname,libdyntls.so -o "$d/libdyntls.so" "$here/dynamic/libdyntls.c" "${musl_lib[@]}" ||
+      die "building the musl libdyntls.so failed"
+    "$cc" "${dcflags[@]}" -shared -nostdlib -Wl,-soname,libdynplugin.so -o "$d/libdynplugin.so" "$here/dynamic/plugin.c" "${musl_lib[@]}" ||
+      die "building the musl libdynplugin.so failed"
+    "$cc" "${dcflags[@]}" -c -o "$d/dyntest.o" "$here/dynamic/dyntest.c" || die "compiling dyntest.c (musl) failed"
+    "$cc" -nostdlib -pie -Wl,-dynamic-linker,/lib/ld-musl-aarch64.so.1 -o "$d/dyntest" \
+      "$lib/Scrt1.o" "$lib/crti.o" "$crtbeginS" "$d/dyntest.o" "$d/libdyntls.so" "${musl_lib[@]}" "$libgcc" \
+      "$crtendS" "$lib/crtn.o" || die "linking dyntest (musl) failed"
+  else
+    [[ -f /usr/aarch64-linux-gnu/lib/libc.so ]] || die "glibc's cross headers and libraries are missing (Debian package libc6-dev-arm64-cross; run: sudo bash scripts/setup.sh)"
+    "$cc" "${dcflags[@]}" -shared -Wl,-soname,libdyntls.so -o "$d/libdyntls.so" "$here/dynamic/libdyntls.c" || die "building the glibc libdyntls.so failed"
+    "$cc" "${dcflags[@]}" -shared -Wl,-soname,libdynplugin.so -o "$d/libdynplugin.so" "$here/dynamic/plugin.c" || die "building the glibc libdynplugin.so failed"
+    "$cc" "${dcflags[@]}" -o "$d/dyntest" "$here/dynamic/dyntest.c" "$d/libdyntls.so" -ldl -lpthread ||
+      die "linking dyntest (glibc) failed"
+  fi
+  rm -f "$d/dyntest.o"
+}
+dynamic musl
+dynamic glibc
+
 mkdir -p "$out"
 for prog in conform init forkexec fsstress "${tools[@]}"; do
   mv -f "$tmp/$prog" "$out/$prog.new" && mv -f "$out/$prog.new" "$out/$prog"
 done
-echo "Userspace/build.sh: built $(cd "$out" && echo conform init forkexec fsstress "${tools[@]}") in $out" >&2
+rm -rf "$out/dynamic" && mv "$tmp/dynamic" "$out/dynamic"
+echo "Userspace/build.sh: built $(cd "$out" && echo conform init forkexec fsstress "${tools[@]}") dynamic/{musl,glibc} in $out" >&2

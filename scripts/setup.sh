@@ -12,8 +12,9 @@
 #     the one the machine's own apt configuration names.
 #   - The default guest into the cache folder (outside the repository): Debian's arm64 Linux Image and
 #     an initramfs built around Debian's busybox-static:arm64.
-#   - Debian 12's musl-dev:arm64 and musl:arm64 unpacked into .deps/musl/ (same private apt
-#     configuration), and with them the static AArch64 userspace: Userspace/build.sh ->
+#   - Debian 12's musl-dev:arm64 and musl:arm64 unpacked into .deps/musl/, and libc6:arm64 (glibc's
+#     loader and libraries, for dynamically linked test programs) into .deps/glibc/ (same private apt
+#     configuration), and with them the AArch64 userspace: Userspace/build.sh ->
 #     Userspace/bin/ (the conformance suite and the test init). The stamp covers Userspace's sources,
 #     so an edit there rebuilds it on the next build.
 #   - From Debian's bookworm sources (same private apt configuration), built into the cache folder:
@@ -33,6 +34,8 @@ LINUX_PACKAGE=linux-image-6.1.0-50-arm64-unsigned
 LINUX_VERSION=6.1.176-1
 BUSYBOX_VERSION=1:1.35.0-4+deb12u1+b1
 MUSL_VERSION=1.2.3-1
+# glibc for arm64 guests (the dynamic loader ld-linux-aarch64.so.1 and libc.so.6), bookworm's.
+GLIBC_VERSION=2.36-9+deb12u14
 DEBIAN_PACKAGES=(
   "qemu-system-arm=1:7.2+dfsg-7+deb12u18+b3"
   "qemu-user-static=1:7.2+dfsg-7+deb12u18+b3"
@@ -46,6 +49,7 @@ DEBIAN_PACKAGES=(
   "dpkg-dev=1.21.23"
   "openssh-client=1:9.2p1-2+deb12u10"
   "gdb-multiarch=13.1-3"
+  "libc6-dev-arm64-cross=2.36-8cross1"
 )
 # The guest's SSH server, built from Debian's bookworm source (with musl's source for crypt()).
 DROPBEAR_SOURCE_VERSION=2022.83-1+deb12u3
@@ -318,6 +322,17 @@ if [[ ! -f "$musl/usr/lib/aarch64-linux-musl/libc.a" || "$(cat "$musl/VERSION" 2
   dpkg-deb -f "$dev_deb" Version >"$musl.tmp/musl-dev.version"
   rm -rf "$musl" && mv "$musl.tmp" "$musl"
   say "musl $(cat "$musl/musl-dev.version") in $musl"
+fi
+glibc="$deps/glibc"
+if [[ ! -f "$glibc/lib/ld-linux-aarch64.so.1" || "$(cat "$glibc/VERSION" 2>/dev/null)" != "$GLIBC_VERSION" ]]; then
+  libc_deb=$(fetch_deb libc6:arm64 "$GLIBC_VERSION" "2.36-9+deb12u")
+  rm -rf "$glibc.tmp" && mkdir -p "$glibc.tmp"
+  dpkg -x "$libc_deb" "$glibc.tmp"
+  [[ -e "$glibc.tmp/lib/ld-linux-aarch64.so.1" ]] || die "ld-linux-aarch64.so.1 not found in $libc_deb"
+  echo "$GLIBC_VERSION" >"$glibc.tmp/VERSION"
+  dpkg-deb -f "$libc_deb" Version >"$glibc.tmp/libc6.version"
+  rm -rf "$glibc" && mv "$glibc.tmp" "$glibc"
+  say "glibc $(cat "$glibc/libc6.version") in $glibc"
 fi
 MUSL_DIR="$musl" bash "$repo/Userspace/build.sh" || die "Userspace/build.sh failed"
 

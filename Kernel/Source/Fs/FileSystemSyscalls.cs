@@ -48,6 +48,18 @@ namespace Kernel.Fs
             Syscalls.Register("fstatfs"u8, &Fstatfs);
             Syscalls.Register("mount"u8, &Mount);
             Syscalls.Register("umount2"u8, &Umount2);
+            Syscalls.Register("getxattr"u8, &GetXattr);
+            Syscalls.Register("lgetxattr"u8, &LgetXattr);
+            Syscalls.Register("fgetxattr"u8, &FgetXattr);
+            Syscalls.Register("listxattr"u8, &ListXattr);
+            Syscalls.Register("llistxattr"u8, &LlistXattr);
+            Syscalls.Register("flistxattr"u8, &FlistXattr);
+            Syscalls.Register("setxattr"u8, &SetXattr);
+            Syscalls.Register("lsetxattr"u8, &LsetXattr);
+            Syscalls.Register("fsetxattr"u8, &FsetXattr);
+            Syscalls.Register("removexattr"u8, &RemoveXattr);
+            Syscalls.Register("lremovexattr"u8, &LremoveXattr);
+            Syscalls.Register("fremovexattr"u8, &FremoveXattr);
         }
 
         private static FsContext Fsc => Current.Fs!;
@@ -551,6 +563,27 @@ namespace Kernel.Fs
             LittleEndian.Put64(st, 72, 4096);      // f_frsize
             return UserMemory.CopyOut(address, st);
         }
+
+        // ---- Extended attributes: none are stored, on any file system of this kernel ----
+        // Reading one finds nothing (ENODATA), a list is empty, and setting one is refused as a
+        // file system without xattr support refuses it (EOPNOTSUPP). The file must exist all the same.
+
+        private static int XattrTarget(TrapFrame* f, bool follow) => Lookup(AtFdCwd, f->X[0], 0, follow, out _);
+
+        private static int XattrFile(TrapFrame* f) => File(Int(f, 0)) == null ? -Errno.EBADF : 0;
+
+        private static long GetXattr(TrapFrame* f) => XattrTarget(f, true) is int r and < 0 ? r : -Errno.ENODATA;
+        private static long LgetXattr(TrapFrame* f) => XattrTarget(f, false) is int r and < 0 ? r : -Errno.ENODATA;
+        private static long FgetXattr(TrapFrame* f) => XattrFile(f) is int r and < 0 ? r : -Errno.ENODATA;
+        private static long ListXattr(TrapFrame* f) => XattrTarget(f, true) is int r and < 0 ? r : 0;
+        private static long LlistXattr(TrapFrame* f) => XattrTarget(f, false) is int r and < 0 ? r : 0;
+        private static long FlistXattr(TrapFrame* f) => XattrFile(f) is int r and < 0 ? r : 0;
+        private static long SetXattr(TrapFrame* f) => XattrTarget(f, true) is int r and < 0 ? r : -Errno.EOPNOTSUPP;
+        private static long LsetXattr(TrapFrame* f) => XattrTarget(f, false) is int r and < 0 ? r : -Errno.EOPNOTSUPP;
+        private static long FsetXattr(TrapFrame* f) => XattrFile(f) is int r and < 0 ? r : -Errno.EOPNOTSUPP;
+        private static long RemoveXattr(TrapFrame* f) => XattrTarget(f, true) is int r and < 0 ? r : -Errno.ENODATA;
+        private static long LremoveXattr(TrapFrame* f) => XattrTarget(f, false) is int r and < 0 ? r : -Errno.ENODATA;
+        private static long FremoveXattr(TrapFrame* f) => XattrFile(f) is int r and < 0 ? r : -Errno.ENODATA;
 
         private static long Statfs(TrapFrame* f)
         {

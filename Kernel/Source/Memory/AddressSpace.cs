@@ -21,6 +21,9 @@ namespace Kernel.Memory
         public const ulong MmapMinAddr = 4096;
         public const ulong MmapTop = 0x0000_7F00_0000_0000UL;
         public const ulong StackTop = 0x0000_7FFF_FFFF_F000UL;
+
+        /// <summary>membarrier's registrations for this memory (the REGISTER_* commands' bits): a new program starts with none.</summary>
+        public int MembarrierRegistrations;
         public const int ProtRead = 1, ProtWrite = 2, ProtExec = 4;
 
         private const ulong Valid = 1, Table = 2, Page = 2;

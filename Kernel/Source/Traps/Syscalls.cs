@@ -39,7 +39,7 @@ namespace Kernel.Traps
             ExecSyscalls.Register();
             FileSystemSyscalls.Register();
             Net.SocketSyscalls.Register();
-            FutexSyscalls.Register();
+            ThreadSyscalls.Register();
             s_rtSigreturn = (ulong)SyscallTable.Number("rt_sigreturn"u8);
             Log.Line($"syscalls: {s_registered} implemented");
             Trace = BootArgs.TryGet(bootArguments, "systrace"u8, out _);

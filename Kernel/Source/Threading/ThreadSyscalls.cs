@@ -8,8 +8,8 @@ using static Kernel.Traps.SyscallArgs;
 
 namespace Kernel.Threading
 {
-    /// <summary>System calls of threads: futex, set_robust_list and get_robust_list.</summary>
-    public static unsafe class FutexSyscalls
+    /// <summary>System calls of threads: futex, set_robust_list, get_robust_list and membarrier.</summary>
+    public static unsafe class ThreadSyscalls
     {
         private const int FutexWait = 0, FutexWake = 1, FutexRequeue = 3, FutexCmpRequeue = 4, FutexWakeOp = 5;
         private const int FutexWaitBitset = 9, FutexWakeBitset = 10;
@@ -22,6 +22,52 @@ namespace Kernel.Threading
             Syscalls.Register("futex"u8, &FutexCall);
             Syscalls.Register("set_robust_list"u8, &SetRobustList);
             Syscalls.Register("get_robust_list"u8, &GetRobustList);
+            Syscalls.Register("membarrier"u8, &Membarrier);
+            Syscalls.Register("rseq"u8, &Rseq);
+        }
+
+        /// <summary>
+        /// rseq: restartable sequences are not supported, as on a Linux built without CONFIG_RSEQ
+        /// (ENOSYS, without the kernel log line an unknown call gets: glibc asks at every start).
+        /// </summary>
+        private static long Rseq(TrapFrame* f) => -Errno.ENOSYS;
+
+        private const int MembarrierQuery = 0, MembarrierGlobal = 1, MembarrierGlobalExpedited = 2, MembarrierRegisterGlobalExpedited = 4;
+        private const int MembarrierPrivateExpedited = 8, MembarrierRegisterPrivateExpedited = 16;
+        private const int MembarrierPrivateExpeditedSyncCore = 32, MembarrierRegisterPrivateExpeditedSyncCore = 64;
+
+        /// <summary>
+        /// membarrier(cmd, flags, cpu): with one CPU, every thread that runs after the call has passed
+        /// a barrier already (each switch is one), so each command only checks its rules: the private
+        /// expedited ones need their registration first (EPERM), as Linux. The rseq commands are
+        /// absent, as on a Linux without CONFIG_RSEQ (rseq itself is not implemented).
+        /// </summary>
+        private static long Membarrier(TrapFrame* f)
+        {
+            int command = Int(f, 0);
+            if (Int(f, 1) != 0)
+                return -Errno.EINVAL;
+            AddressSpace memory = Current.Memory!;
+            switch (command)
+            {
+                case MembarrierQuery:
+                    return MembarrierGlobal | MembarrierGlobalExpedited | MembarrierRegisterGlobalExpedited | MembarrierPrivateExpedited
+                        | MembarrierRegisterPrivateExpedited | MembarrierPrivateExpeditedSyncCore | MembarrierRegisterPrivateExpeditedSyncCore;
+                case MembarrierGlobal:
+                case MembarrierGlobalExpedited:
+                    return 0;
+                case MembarrierRegisterGlobalExpedited:
+                case MembarrierRegisterPrivateExpedited:
+                case MembarrierRegisterPrivateExpeditedSyncCore:
+                    memory.MembarrierRegistrations |= command;
+                    return 0;
+                case MembarrierPrivateExpedited:
+                case MembarrierPrivateExpeditedSyncCore:
+                    // Each command's registration is the bit after it.
+                    return (memory.MembarrierRegistrations & (command << 1)) != 0 ? 0 : -Errno.EPERM;
+                default:
+                    return -Errno.EINVAL;
+            }
         }
 
         /// <summary>futex(uaddr, op, val, timeout or val2, uaddr2, val3). The PI operations are not supported (ENOSYS).</summary>
