@@ -52,10 +52,12 @@ namespace Kernel.Processes
             Syscalls.Register("sysinfo"u8, &SysInfo);
             Syscalls.Register("getrandom"u8, &GetRandom);
             Syscalls.Register("clone"u8, &Clone);
+            Syscalls.Register("clone3"u8, &Clone3);
             Syscalls.Register("wait4"u8, &Wait4);
             Syscalls.Register("waitid"u8, &WaitId);
             Syscalls.Register("sched_yield"u8, &SchedYield);
             Syscalls.Register("sched_getaffinity"u8, &SchedGetAffinity);
+            Syscalls.Register("sched_setaffinity"u8, &SchedSetAffinity);
             Syscalls.Register("times"u8, &Times);
             Syscalls.Register("reboot"u8, &Reboot);
             Syscalls.Register("prctl"u8, &Prctl);
@@ -304,7 +306,7 @@ namespace Kernel.Processes
         {
             int pid = Int(f, 0);
             uint resource = (uint)f->X[1];
-            Process? p = pid == 0 ? Current : Process.Find(pid);
+            Process? p = ByPidOrTid(pid);
             if (p == null)
                 return -Errno.ESRCH;
             if (resource >= Process.RlimitCount)
@@ -458,10 +460,47 @@ namespace Kernel.Processes
         private const ulong CloneThread = 0x10000, CloneSettls = 0x80000, CloneParentSettid = 0x100000;
         private const ulong CloneChildCleartid = 0x200000, CloneChildSettid = 0x1000000;
 
-        private static long Clone(TrapFrame* f)
+        // arm64: clone(flags, stack, parent_tid, tls, child_tid)
+        private static long Clone(TrapFrame* f) => DoClone(f, f->X[0], f->X[1], f->X[2], f->X[3], f->X[4]);
+
+        private const ulong ClonePidfd = 0x1000, CloneSignalMask = 0xFF;
+        /// <summary>struct clone_args's sizes: version 0 (up to tls), 1 (set_tid), 2 (cgroup).</summary>
+        private const ulong CloneArgsSize0 = 64, CloneArgsSize2 = 88;
+
+        /// <summary>
+        /// clone3(args, size): the same as clone with the arguments in a structure; the stack is given as
+        /// its lowest address and size. CLONE_PIDFD, set_tid and cgroup (CLONE_INTO_CGROUP) are not
+        /// supported (EINVAL); bytes of a larger structure than this kernel knows must be zero (E2BIG).
+        /// </summary>
+        private static long Clone3(TrapFrame* f)
         {
-            // arm64: clone(flags, stack, parent_tid, tls, child_tid)
-            ulong flags = f->X[0];
+            ulong address = f->X[0], size = f->X[1];
+            if (size < CloneArgsSize0 || size > PageAllocator.PageSize)
+                return -Errno.EINVAL;
+            Span<ulong> a = stackalloc ulong[(int)(CloneArgsSize2 / 8)];
+            a.Clear();
+            ulong known = size < CloneArgsSize2 ? size & ~7UL : CloneArgsSize2;
+            for (int i = 0; i < (int)(known / 8); i++)
+                if (UserMemory.Read(address + (ulong)i * 8, out a[i]) < 0)
+                    return -Errno.EFAULT;
+            for (ulong o = known; o < size; o++)
+            {
+                if (UserMemory.Read(address + o, out byte extra) < 0)
+                    return -Errno.EFAULT;
+                if (extra != 0)
+                    return -Errno.E2BIG;
+            }
+            ulong flags = a[0], pidfd = a[1], childTid = a[2], parentTid = a[3], exitSignal = a[4], stack = a[5], stackSize = a[6], tls = a[7];
+            ulong setTidSize = a[9];
+            if ((flags & (ClonePidfd | CloneSignalMask)) != 0 || pidfd != 0 || setTidSize != 0 || a[10] != 0 || exitSignal > (ulong)Signals.NSIG)
+                return -Errno.EINVAL;
+            if ((stack == 0) != (stackSize == 0))
+                return -Errno.EINVAL;
+            return DoClone(f, flags | exitSignal, stack == 0 ? 0 : stack + stackSize, parentTid, tls, childTid);
+        }
+
+        private static long DoClone(TrapFrame* f, ulong flags, ulong stack, ulong parentTidAddress, ulong tls, ulong childTidAddress)
+        {
             if ((flags & CloneThread) != 0)
             {
                 // A thread shares everything a process holds: its memory, descriptors, working
@@ -470,12 +509,12 @@ namespace Kernel.Processes
                 const ulong Shared = CloneVm | CloneFs | CloneFiles | CloneSighand;
                 if ((flags & Shared) != Shared || (flags & CloneVfork) != 0)
                     return -Errno.EINVAL;
-                int tid = Current.CreateThread(f, f->X[1], f->X[3], (flags & CloneSettls) != 0,
-                    (flags & CloneChildCleartid) != 0 ? f->X[4] : 0);
+                int tid = Current.CreateThread(f, stack, tls, (flags & CloneSettls) != 0,
+                    (flags & CloneChildCleartid) != 0 ? childTidAddress : 0);
                 if (tid > 0 && (flags & CloneParentSettid) != 0)
-                    UserMemory.Write(f->X[2], tid);
+                    UserMemory.Write(parentTidAddress, tid);
                 if (tid > 0 && (flags & CloneChildSettid) != 0)
-                    UserMemory.Write(f->X[4], tid);
+                    UserMemory.Write(childTidAddress, tid);
                 return tid;
             }
             if ((flags & (CloneSighand | CloneFiles | CloneFs)) != 0)
@@ -485,10 +524,10 @@ namespace Kernel.Processes
             // CLONE_VM|CLONE_VFORK (vfork, posix_spawn) runs as a copy-on-write fork: the child gets its own
             // copy of the memory it shares on Linux, which is all a vfork child may use before execve.
             Process p = Current;
-            int pid = p.Fork(f, f->X[1], f->X[4], (flags & CloneChildSettid) != 0,
-                (flags & CloneChildCleartid) != 0, f->X[3], (flags & CloneSettls) != 0);
+            int pid = p.Fork(f, stack, childTidAddress, (flags & CloneChildSettid) != 0,
+                (flags & CloneChildCleartid) != 0, tls, (flags & CloneSettls) != 0);
             if (pid > 0 && (flags & CloneParentSettid) != 0)
-                UserMemory.Write(f->X[2], pid);
+                UserMemory.Write(parentTidAddress, pid);
             return pid;
         }
 
@@ -548,8 +587,25 @@ namespace Kernel.Processes
             return 0;
         }
 
+        /// <summary>The process a pid argument names: 0 the caller's, else a process or any thread of one (as Linux takes a thread id).</summary>
+        private static Process? ByPidOrTid(int id) => id == 0 ? Current : Process.Find(id) ?? Process.FindThread(id)?.Process;
+
+        /// <summary>sched_setaffinity: one CPU, so a mask must include CPU 0 (EINVAL otherwise), and changes nothing.</summary>
+        private static long SchedSetAffinity(TrapFrame* f)
+        {
+            if (ByPidOrTid(Int(f, 0)) == null)
+                return -Errno.ESRCH;
+            if (f->X[1] == 0)
+                return -Errno.EINVAL;
+            if (UserMemory.Read(f->X[2], out byte first) < 0)
+                return -Errno.EFAULT;
+            return (first & 1) != 0 ? 0 : -Errno.EINVAL;
+        }
+
         private static long SchedGetAffinity(TrapFrame* f)
         {
+            if (ByPidOrTid(Int(f, 0)) == null)
+                return -Errno.ESRCH;
             ulong size = f->X[1];
             if (size < 8 || (size & 7) != 0)
                 return -Errno.EINVAL;

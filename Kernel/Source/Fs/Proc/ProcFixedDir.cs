@@ -70,6 +70,7 @@ namespace Kernel.Fs.Proc
                 if (child is ProcFile f) f.Process = null;
                 if (child is ProcLink l) l.Process = null;
                 if (child is ProcFdDir d) d.Detach();
+                if (child is ProcTaskDir t) t.Detach();
                 child.Nlink = 0;
                 child.FreeIfUnused();
             }

@@ -25,6 +25,9 @@ namespace Kernel.Fs.Proc
             var fd = new ProcFdDir(p) { Mode = InodeMode.S_IFDIR | InodeMode.S_IRUGO | InodeMode.S_IXUGO };
             Add("fd"u8, fd);
             fd.Nlink = 2;
+            var task = new ProcTaskDir(p) { Mode = InodeMode.S_IFDIR | InodeMode.S_IRUGO | InodeMode.S_IXUGO };
+            Add("task"u8, task);
+            task.Nlink = 2;
         }
 
         public override Inode? Parent => ProcFs.Instance?.Root;
