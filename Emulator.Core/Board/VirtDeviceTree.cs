@@ -20,7 +20,11 @@ public static class VirtDeviceTree
     /// <summary>PPI flags: level-high (4) with the mask of CPUs it goes to (one CPU) in bits 8..15.</summary>
     private const uint PpiOneCpuLevelHigh = (1u << 8) | LevelHigh;
 
-    public static FdtNode Build(IReadOnlyList<BoardDevice> devices, ulong ramSize, string cpuCompatible)
+    /// <summary>
+    /// The tree for <paramref name="devices"/> and <paramref name="ramSize"/> bytes of RAM; with
+    /// <paramref name="framebuffer"/>, also the framebuffer the emulator configured as firmware (<see cref="AddFramebuffer"/>).
+    /// </summary>
+    public static FdtNode Build(IReadOnlyList<BoardDevice> devices, ulong ramSize, string cpuCompatible, FirmwareFramebuffer? framebuffer = null)
     {
         var root = new FdtNode();
         root.SetString("compatible", "linux,dummy-virt");
@@ -35,6 +39,11 @@ public static class VirtDeviceTree
         root.AddChild($"memory@{VirtLayout.RamBase:x}")
             .SetString("device_type", "memory")
             .SetU64("reg", VirtLayout.RamBase, ramSize);
+
+        if (framebuffer != null)
+        {
+            AddFramebuffer(root, framebuffer);
+        }
 
         var cpus = root.AddChild("cpus");
         cpus.SetU32("#address-cells", 1);
@@ -85,6 +94,40 @@ public static class VirtDeviceTree
         }
 
         return root;
+    }
+
+    /// <summary>
+    /// Describes a framebuffer set up before the kernel starts, as Documentation/devicetree/bindings/display/
+    /// simple-framebuffer.yaml asks: a <c>simple-framebuffer</c> child of /chosen (which gets the root's cells and
+    /// an identity <c>ranges</c>, so that its reg translates), and its memory a <c>no-map</c> region of
+    /// /reserved-memory, which the kernel neither allocates nor maps as RAM (Linux maps a framebuffer
+    /// write-combined, which arm64 refuses for RAM in its linear map).
+    /// </summary>
+    public static void AddFramebuffer(FdtNode root, FirmwareFramebuffer framebuffer)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(framebuffer);
+        var reserved = root.GetOrAddChild("reserved-memory")
+            .SetU32("#address-cells", 2)
+            .SetU32("#size-cells", 2)
+            .SetEmpty("ranges");
+        reserved.AddChild($"framebuffer@{framebuffer.ReservedBase:x}")
+            .SetU64("reg", framebuffer.ReservedBase, framebuffer.ReservedSize)
+            .SetEmpty("no-map");
+
+        var config = framebuffer.Config;
+        root.GetOrAddChild("chosen")
+            .SetU32("#address-cells", 2)
+            .SetU32("#size-cells", 2)
+            .SetEmpty("ranges")
+            .AddChild($"framebuffer@{config.Address:x}")
+            .SetString("compatible", "simple-framebuffer")
+            .SetU64("reg", config.Address, config.FrameSpan)
+            .SetU32("width", config.Width)
+            .SetU32("height", config.Height)
+            .SetU32("stride", (uint)config.EffectiveStride)
+            .SetString("format", FirmwareFramebuffer.Format)
+            .SetString("status", "okay");
     }
 
     /// <summary>The GIC's node: its distributor and CPU interface windows in one reg property.</summary>

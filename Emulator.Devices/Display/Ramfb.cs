@@ -27,13 +27,26 @@ public sealed class Ramfb : IDisplaySource
     private DisplayFrame? _frame;
     private long _generation;
 
-    /// <summary>Adds etc/ramfb (28 zero bytes, writable) to <paramref name="fwCfg"/>.</summary>
-    public Ramfb(FwCfg fwCfg, IGuestMemory memory)
+    /// <summary>
+    /// Adds etc/ramfb (writable) to <paramref name="fwCfg"/>: 28 zero bytes, or <paramref name="firmwareConfig"/>
+    /// as though firmware had written it before the guest starts (the guest reads it back, and may replace it).
+    /// </summary>
+    public Ramfb(FwCfg fwCfg, IGuestMemory memory, RamfbConfig? firmwareConfig = null)
     {
         ArgumentNullException.ThrowIfNull(fwCfg);
         ArgumentNullException.ThrowIfNull(memory);
         _memory = memory;
-        fwCfg.AddFile(FileName, new byte[RamfbConfig.Size], Configure);
+        var contents = firmwareConfig?.ToBytes() ?? new byte[RamfbConfig.Size];
+        if (firmwareConfig is { } config && !config.IsUsable(memory))
+        {
+            throw new ArgumentException($"ramfb cannot show {Describe(config)}", nameof(firmwareConfig));
+        }
+
+        fwCfg.AddFile(FileName, contents, Configure);
+        if (firmwareConfig is not null)
+        {
+            Configure(contents);
+        }
     }
 
     /// <summary>The configuration in use, or null until the guest has written a usable one.</summary>
