@@ -31,11 +31,11 @@ public sealed record FirmwareFramebuffer(RamfbConfig Config, ulong ReservedBase,
     /// bare-metal program that sets up what it wants, as on QEMU) and the generated device tree (a -dtb is the
     /// user's description of the machine, and is left as it is).
     /// </summary>
-    public static FirmwareFramebuffer? For(MachineConfig config, KernelImage kernel, ulong ramBase, ulong ramSize)
+    public static FirmwareFramebuffer? For(MachineConfig config, KernelImage kernel)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(kernel);
-        return config.Ramfb && kernel.RelativeToRam && config.DtbPath == null ? AtTopOfRam(ramBase, ramSize) : null;
+        return config.Ramfb && kernel.RelativeToRam && config.DtbPath == null ? AtTopOfRam(VirtLayout.RamBase, config.RamSize) : null;
     }
 
     /// <summary>

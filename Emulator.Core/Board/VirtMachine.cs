@@ -58,7 +58,7 @@ public sealed class VirtMachine : IDisposable
         var kernel = BootFiles.ReadKernel(config.KernelPath);
         var initrd = config.InitrdPath is { } initrdPath ? BootFiles.Read(initrdPath, "initrd") : null;
         var userTree = config.DtbPath is { } dtbPath ? BootFiles.ReadDeviceTree(dtbPath) : null;
-        Framebuffer = FirmwareFramebuffer.For(config, kernel, VirtLayout.RamBase, config.RamSize);
+        Framebuffer = FirmwareFramebuffer.For(config, kernel);
 
         _engine = new UnicornEngine(config.Cpu);
         try
