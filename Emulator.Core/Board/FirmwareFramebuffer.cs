@@ -27,15 +27,15 @@ public sealed record FirmwareFramebuffer(RamfbConfig Config, ulong ReservedBase,
 
     /// <summary>
     /// The framebuffer our machine configures for <paramref name="config"/>, or null when it configures none:
-    /// only with -device ramfb, a kernel booted by the arm64 Linux boot protocol (an Image; an ELF kernel is a
-    /// bare-metal program that sets up what it wants, as on QEMU) and the generated device tree (a -dtb is the
-    /// user's description of the machine, and is left as it is).
+    /// only with -device ramfb and a kernel booted by the arm64 Linux boot protocol (an Image; an ELF kernel is a
+    /// bare-metal program that sets up what it wants, as on QEMU). A -dtb gets the nodes added, as it gets
+    /// /chosen's boot arguments and the memory node.
     /// </summary>
     public static FirmwareFramebuffer? For(MachineConfig config, KernelImage kernel)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(kernel);
-        return config.Ramfb && kernel.RelativeToRam && config.DtbPath == null ? AtTopOfRam(VirtLayout.RamBase, config.RamSize) : null;
+        return config.Ramfb && kernel.RelativeToRam ? AtTopOfRam(VirtLayout.RamBase, config.RamSize) : null;
     }
 
     /// <summary>

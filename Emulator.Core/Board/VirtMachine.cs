@@ -120,6 +120,10 @@ public sealed class VirtMachine : IDisposable
             if (userTree != null)
             {
                 VirtDeviceTree.SetMemory(tree, config.RamSize, config.DtbPath!);
+                if (Framebuffer != null)
+                {
+                    VirtDeviceTree.AddFramebuffer(tree, Framebuffer, config.DtbPath);
+                }
             }
 
             _boot = BootLayout.Place(config, kernel, initrd, tree, _ram, Framebuffer);

@@ -185,16 +185,47 @@ public class FirmwareFramebufferTests
     }
 
     [Fact]
-    public void UserDeviceTree_IsLeftAsTheUserWroteIt()
+    public void DumpedTree_PassedBackWithDtb_DescribesTheFramebufferOnce()
     {
         using var files = new TempFiles();
-        var plain = BoardFiles.Describe(new MachineConfig { KernelPath = files.Write("Image", ImageKernel) }).Blob;
-        var dtb = files.Write("board.dtb", plain);
+        var config = new MachineConfig { KernelPath = files.Write("Image", ImageKernel), Ramfb = true };
+        var dtb = files.Write("board.dtb", BoardFiles.Describe(config).Blob);
 
-        using var machine = new VirtMachine(new MachineConfig { KernelPath = Path.Combine(files.Directory, "Image"), DtbPath = dtb, Ramfb = true });
+        using var machine = new VirtMachine(config with { DtbPath = dtb });
 
-        Assert.Null(machine.Framebuffer);
-        Assert.Null(machine.Display!.Config);
-        Assert.Null(DtsNode.Parse(Dtc.Decompile(machine.DeviceTreeBlob)).Find("/reserved-memory"));
+        Assert.Equal(machine.Framebuffer?.Config, machine.Display?.Config);
+        var root = DtsNode.Parse(Dtc.Decompile(machine.DeviceTreeBlob));
+        Assert.Single(Node(root, "/chosen").Children, c => c.Name.StartsWith("framebuffer@", StringComparison.Ordinal));
+        Assert.Single(Node(root, "/reserved-memory").Children);
+        Assert.Equal(Root.Find("/chosen/framebuffer@5fc00000")!.Properties, Node(root, "/chosen/framebuffer@5fc00000").Properties);
+    }
+
+    [Fact]
+    public void UserTreeWithOneCellAddresses_GetsTheFramebufferInItsCells_AndKeepsItsOwnReservations()
+    {
+        using var files = new TempFiles();
+        var dtb = files.Write("board.dtb", Dtc.Compile("""
+            /dts-v1/;
+            / {
+                #address-cells = <1>;
+                #size-cells = <1>;
+                compatible = "linux,dummy-virt";
+                reserved-memory {
+                    #address-cells = <1>;
+                    #size-cells = <1>;
+                    ranges;
+                    secure@50000000 { reg = <0x50000000 0x100000>; no-map; };
+                };
+            };
+            """));
+
+        using var machine = new VirtMachine(new MachineConfig { KernelPath = files.Write("Image", ImageKernel), DtbPath = dtb, Ramfb = true });
+
+        var root = DtsNode.Parse(Dtc.Decompile(machine.DeviceTreeBlob));
+        Assert.Equal([0x5FC0_0000u, 0x30_0000u], Node(root, "/reserved-memory/framebuffer@5fc00000").Cells("reg"));
+        Assert.Equal([0x5000_0000u, 0x10_0000u], Node(root, "/reserved-memory/secure@50000000").Cells("reg"));
+        Assert.Equal(1u, Node(root, "/chosen").Cell("#address-cells"));
+        Assert.Equal(1u, Node(root, "/chosen").Cell("#size-cells"));
+        Assert.Equal([0x5FC0_0000u, 0x30_0000u], Node(root, "/chosen/framebuffer@5fc00000").Cells("reg"));
     }
 }

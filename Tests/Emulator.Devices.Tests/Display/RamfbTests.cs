@@ -107,6 +107,18 @@ public sealed class RamfbTests
     }
 
     [Fact]
+    public void AGuestsBadConfiguration_LeavesTheFirmwareConfigurationShown()
+    {
+        var fwCfg = new FwCfg(_ram);
+        var ramfb = new Ramfb(fwCfg, _ram, Xr24(32, 16));
+
+        Assert.Equal(0u, Configure(new RamfbConfig(0xFFFF_FFFF_FFFF_0000, 0xDEAD_BEEF, 7, 99_999, 0, 3), fwCfg));
+
+        Assert.Equal(Xr24(32, 16), ramfb.Config);
+        Assert.Equal(32, ramfb.Capture()!.Width);
+    }
+
+    [Fact]
     public void AFirmwareConfigurationRamfbCannotShow_IsRefused()
     {
         Assert.Throws<ArgumentException>(() => new Ramfb(new FwCfg(_ram), _ram, Xr24(64, 16, RamBase + RamSize)));
