@@ -7,7 +7,8 @@ namespace Emulator.Devices.Display;
 /// QEMU's ramfb (hw/display/ramfb.c): a framebuffer in plain guest RAM that the guest describes by writing
 /// the fw_cfg file etc/ramfb (<see cref="RamfbConfig"/>), usually from firmware. There is no register and
 /// no device-tree node; the guest finds the file in the fw_cfg directory. A configuration QEMU would refuse
-/// is ignored and the previous one stays.
+/// is ignored and the previous one stays. The machine may start it configured, standing in for firmware
+/// (our board does for a Linux Image, and describes that framebuffer in the device tree itself).
 /// The configuration changes on the CPU's thread (a fw_cfg DMA write); <see cref="Capture"/> runs on any
 /// other and reads the framebuffer while the guest draws, as a display controller does.
 /// </summary>
