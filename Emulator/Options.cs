@@ -96,7 +96,9 @@ public sealed record Options
           -global virtio-mmio.force-legacy=false
                           virtio-mmio version 2 registers instead of the legacy version 1
           -device ramfb   a framebuffer in guest RAM that the guest sets up through fw_cfg (etc/ramfb);
-                          QMP's screendump saves it
+                          for a Linux Image, set up as firmware would (1024x768) and described to Linux
+                          as a simple-framebuffer (add console=tty0 for its messages); QMP's screendump
+                          saves it
           -nographic      serial console on the terminal, no window (the default)
           -display none|sdl
                           none: no window (the default); sdl: a window (not implemented yet)

@@ -20,7 +20,11 @@ public static class VirtDeviceTree
     /// <summary>PPI flags: level-high (4) with the mask of CPUs it goes to (one CPU) in bits 8..15.</summary>
     private const uint PpiOneCpuLevelHigh = (1u << 8) | LevelHigh;
 
-    public static FdtNode Build(IReadOnlyList<BoardDevice> devices, ulong ramSize, string cpuCompatible)
+    /// <summary>
+    /// The tree for <paramref name="devices"/> and <paramref name="ramSize"/> bytes of RAM; with
+    /// <paramref name="framebuffer"/>, also the framebuffer the emulator configured as firmware (<see cref="AddFramebuffer"/>).
+    /// </summary>
+    public static FdtNode Build(IReadOnlyList<BoardDevice> devices, ulong ramSize, string cpuCompatible, FirmwareFramebuffer? framebuffer = null)
     {
         var root = new FdtNode();
         root.SetString("compatible", "linux,dummy-virt");
@@ -35,6 +39,11 @@ public static class VirtDeviceTree
         root.AddChild($"memory@{VirtLayout.RamBase:x}")
             .SetString("device_type", "memory")
             .SetU64("reg", VirtLayout.RamBase, ramSize);
+
+        if (framebuffer != null)
+        {
+            AddFramebuffer(root, framebuffer);
+        }
 
         var cpus = root.AddChild("cpus");
         cpus.SetU32("#address-cells", 1);
@@ -85,6 +94,86 @@ public static class VirtDeviceTree
         }
 
         return root;
+    }
+
+    /// <summary>
+    /// Describes a framebuffer set up before the kernel starts, as Documentation/devicetree/bindings/display/
+    /// simple-framebuffer.yaml asks: a <c>simple-framebuffer</c> child of /chosen, and its memory a <c>no-map</c>
+    /// region of /reserved-memory, which the kernel neither allocates nor maps as RAM (Linux maps a framebuffer
+    /// write-combined, which arm64 refuses for RAM in its linear map). Both parents get the root's cells and an
+    /// identity <c>ranges</c> unless they have their own: Linux translates /chosen's children only through a
+    /// ranges, and takes /reserved-memory only with the root's cells and a ranges (drivers/of/fdt.c). For a
+    /// user's tree (<paramref name="treePath"/>) the nodes are added to what is there, or replace ours from a
+    /// tree dumped with dumpdtb.
+    /// </summary>
+    public static void AddFramebuffer(FdtNode root, FirmwareFramebuffer framebuffer, string? treePath = null)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(framebuffer);
+        treePath ??= "generated";
+        AddChild(root, "reserved-memory", $"framebuffer@{framebuffer.ReservedBase:x}", framebuffer.ReservedBase,
+                framebuffer.ReservedSize, treePath)
+            .SetEmpty("no-map");
+
+        var config = framebuffer.Config;
+        AddChild(root, "chosen", $"framebuffer@{config.Address:x}", config.Address, config.FrameSpan, treePath)
+            .SetString("compatible", "simple-framebuffer")
+            .SetU32("width", config.Width)
+            .SetU32("height", config.Height)
+            .SetU32("stride", (uint)config.EffectiveStride)
+            .SetString("format", FirmwareFramebuffer.Format)
+            .SetString("status", "okay");
+    }
+
+    /// <summary>
+    /// A new child <paramref name="name"/> of the root's child <paramref name="parentName"/> (replacing one of that
+    /// name), with a reg of (<paramref name="address"/>, <paramref name="size"/>) in the parent's cells; a parent
+    /// without cells gets the root's, and one without ranges an empty (identity) one.
+    /// </summary>
+    private static FdtNode AddChild(FdtNode root, string parentName, string name, ulong address, ulong size, string treePath)
+    {
+        var parent = root.GetOrAddChild(parentName);
+        foreach (var (cells, absent) in new[] { ("#address-cells", 2u), ("#size-cells", 1u) })
+        {
+            if (parent.GetProperty(cells) == null)
+            {
+                parent.SetU32(cells, Cells(root, cells, absent, treePath));
+            }
+        }
+
+        if (parent.GetProperty("ranges") == null)
+        {
+            parent.SetEmpty("ranges");
+        }
+
+        var reg = Reg(address, size, Cells(parent, "#address-cells", 2, treePath), Cells(parent, "#size-cells", 1, treePath), parent, treePath);
+        parent.RemoveChild(name);
+        return parent.AddChild(name).SetU32("reg", reg);
+    }
+
+    /// <summary>One (address, size) pair in the cells a node's #address-cells and #size-cells ask for.</summary>
+    private static uint[] Reg(ulong address, ulong size, uint addressCells, uint sizeCells, FdtNode parent, string treePath)
+    {
+        if ((addressCells == 1 && address > uint.MaxValue) || (sizeCells == 1 && size > uint.MaxValue))
+        {
+            throw new BootException(
+                $"device tree '{treePath}': {Describe(parent)} one-cell addresses or sizes cannot describe 0x{address:x} (0x{size:x} bytes); use less RAM");
+        }
+
+        var reg = new List<uint>();
+        if (addressCells == 2)
+        {
+            reg.Add((uint)(address >> 32));
+        }
+
+        reg.Add((uint)address);
+        if (sizeCells == 2)
+        {
+            reg.Add((uint)(size >> 32));
+        }
+
+        reg.Add((uint)size);
+        return [.. reg];
     }
 
     /// <summary>The GIC's node: its distributor and CPU interface windows in one reg property.</summary>
@@ -160,8 +249,8 @@ public static class VirtDeviceTree
     public static void SetMemory(FdtNode root, ulong ramSize, string treePath)
     {
         // Devicetree specification 2.3.5: when absent, #address-cells is 2 and #size-cells is 1.
-        var addressCells = RootCells(root, "#address-cells", 2, treePath);
-        var sizeCells = RootCells(root, "#size-cells", 1, treePath);
+        var addressCells = Cells(root, "#address-cells", 2, treePath);
+        var sizeCells = Cells(root, "#size-cells", 1, treePath);
         if (sizeCells == 1 && ramSize > uint.MaxValue)
         {
             throw new BootException(
@@ -177,27 +266,15 @@ public static class VirtDeviceTree
             }
         }
 
-        var reg = new List<uint>();
-        if (addressCells == 2)
-        {
-            reg.Add((uint)(VirtLayout.RamBase >> 32));
-        }
-
-        reg.Add((uint)VirtLayout.RamBase);
-        if (sizeCells == 2)
-        {
-            reg.Add((uint)(ramSize >> 32));
-        }
-
-        reg.Add((uint)ramSize);
         root.AddChild($"memory@{VirtLayout.RamBase:x}")
             .SetString("device_type", "memory")
-            .SetU32("reg", [.. reg]);
+            .SetU32("reg", Reg(VirtLayout.RamBase, ramSize, addressCells, sizeCells, root, treePath));
     }
 
-    private static uint RootCells(FdtNode root, string name, uint absent, string treePath)
+    /// <summary>A node's #address-cells or #size-cells: <paramref name="absent"/> when it has none, else 1 or 2.</summary>
+    private static uint Cells(FdtNode node, string name, uint absent, string treePath)
     {
-        var property = root.GetProperty(name);
+        var property = node.GetProperty(name);
         if (property == null)
         {
             return absent;
@@ -206,9 +283,11 @@ public static class VirtDeviceTree
         var cells = property.Length == 4 ? property.AsU32() : 0;
         if (cells is not (1 or 2))
         {
-            throw new BootException($"device tree '{treePath}': the root's {name} must be 1 or 2 (one <u32>)");
+            throw new BootException($"device tree '{treePath}': {Describe(node)} {name} must be 1 or 2 (one <u32>)");
         }
 
         return cells;
     }
+
+    private static string Describe(FdtNode node) => node.Parent == null ? "the root's" : $"{node.Path}'s";
 }

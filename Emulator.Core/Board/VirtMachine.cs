@@ -46,6 +46,9 @@ public sealed class VirtMachine : IDisposable
     /// <summary>The ramfb framebuffer (<c>-device ramfb</c>), or null when the machine has no display.</summary>
     public Ramfb? Display { get; }
 
+    /// <summary>The framebuffer the emulator configured as firmware (see <see cref="FirmwareFramebuffer"/>), or null.</summary>
+    public FirmwareFramebuffer? Framebuffer { get; }
+
     /// <summary>The virtio input devices in command-line order (QEMU registers its input handlers in that order).</summary>
     public IReadOnlyList<VirtioInput> InputDevices => _inputDevices;
 
@@ -55,6 +58,7 @@ public sealed class VirtMachine : IDisposable
         var kernel = BootFiles.ReadKernel(config.KernelPath);
         var initrd = config.InitrdPath is { } initrdPath ? BootFiles.Read(initrdPath, "initrd") : null;
         var userTree = config.DtbPath is { } dtbPath ? BootFiles.ReadDeviceTree(dtbPath) : null;
+        Framebuffer = FirmwareFramebuffer.For(config, kernel);
 
         _engine = new UnicornEngine(config.Cpu);
         try
@@ -73,7 +77,7 @@ public sealed class VirtMachine : IDisposable
             var fwCfg = new FwCfg(_ram);
             if (config.Ramfb)
             {
-                Display = new Ramfb(fwCfg, _ram);
+                Display = new Ramfb(fwCfg, _ram, Framebuffer?.Config);
             }
 
             BoardWindow[] gicWindows =
@@ -112,13 +116,17 @@ public sealed class VirtMachine : IDisposable
             _vcpu.IsDeviceMemory = address => address < VirtLayout.FlashSize ||
                 deviceWindows.Any(w => address - w.Base < w.Size);
 
-            var tree = userTree ?? VirtDeviceTree.Build(Devices, config.RamSize, CpuCompatible(config.Cpu));
+            var tree = userTree ?? VirtDeviceTree.Build(Devices, config.RamSize, CpuCompatible(config.Cpu), Framebuffer);
             if (userTree != null)
             {
                 VirtDeviceTree.SetMemory(tree, config.RamSize, config.DtbPath!);
+                if (Framebuffer != null)
+                {
+                    VirtDeviceTree.AddFramebuffer(tree, Framebuffer, config.DtbPath);
+                }
             }
 
-            _boot = BootLayout.Place(config, kernel, initrd, tree, _ram);
+            _boot = BootLayout.Place(config, kernel, initrd, tree, _ram, Framebuffer);
             DeviceTreeBlob = _boot.DeviceTreeBlob;
         }
         catch

@@ -7,7 +7,8 @@ namespace Emulator.Devices.Display;
 /// QEMU's ramfb (hw/display/ramfb.c): a framebuffer in plain guest RAM that the guest describes by writing
 /// the fw_cfg file etc/ramfb (<see cref="RamfbConfig"/>), usually from firmware. There is no register and
 /// no device-tree node; the guest finds the file in the fw_cfg directory. A configuration QEMU would refuse
-/// is ignored and the previous one stays.
+/// is ignored and the previous one stays. The machine may start it configured, standing in for firmware
+/// (our board does for a Linux Image, and describes that framebuffer in the device tree itself).
 /// The configuration changes on the CPU's thread (a fw_cfg DMA write); <see cref="Capture"/> runs on any
 /// other and reads the framebuffer while the guest draws, as a display controller does.
 /// </summary>
@@ -27,13 +28,26 @@ public sealed class Ramfb : IDisplaySource
     private DisplayFrame? _frame;
     private long _generation;
 
-    /// <summary>Adds etc/ramfb (28 zero bytes, writable) to <paramref name="fwCfg"/>.</summary>
-    public Ramfb(FwCfg fwCfg, IGuestMemory memory)
+    /// <summary>
+    /// Adds etc/ramfb (writable) to <paramref name="fwCfg"/>: 28 zero bytes, or <paramref name="firmwareConfig"/>
+    /// as though firmware had written it before the guest starts (the guest reads it back, and may replace it).
+    /// </summary>
+    public Ramfb(FwCfg fwCfg, IGuestMemory memory, RamfbConfig? firmwareConfig = null)
     {
         ArgumentNullException.ThrowIfNull(fwCfg);
         ArgumentNullException.ThrowIfNull(memory);
         _memory = memory;
-        fwCfg.AddFile(FileName, new byte[RamfbConfig.Size], Configure);
+        var contents = firmwareConfig?.ToBytes() ?? new byte[RamfbConfig.Size];
+        if (firmwareConfig is { } config && !config.IsUsable(memory))
+        {
+            throw new ArgumentException($"ramfb cannot show {Describe(config)}", nameof(firmwareConfig));
+        }
+
+        fwCfg.AddFile(FileName, contents, Configure);
+        if (firmwareConfig is not null)
+        {
+            Configure(contents);
+        }
     }
 
     /// <summary>The configuration in use, or null until the guest has written a usable one.</summary>

@@ -28,15 +28,15 @@ public sealed class RamfbTests
         _ramfb = new Ramfb(_fwCfg, _ram);
     }
 
-    /// <summary>Writes the configuration by DMA and returns the control word the device left.</summary>
-    private uint Configure(RamfbConfig config)
+    /// <summary>Writes the configuration by DMA (to <paramref name="fwCfg"/>, else the test's) and returns the control word the device left.</summary>
+    private uint Configure(RamfbConfig config, FwCfg? fwCfg = null)
     {
         config.ToBytes().CopyTo(_ram.At(ConfigBuffer, RamfbConfig.Size));
         var descriptor = _ram.At(Descriptor, 16);
         BinaryPrimitives.WriteUInt32BigEndian(descriptor, ((uint)RamfbKey << 16) | DmaSelect | DmaWrite);
         BinaryPrimitives.WriteUInt32BigEndian(descriptor[4..], RamfbConfig.Size);
         BinaryPrimitives.WriteUInt64BigEndian(descriptor[8..], ConfigBuffer);
-        _fwCfg.Write(FW_CFG_DMA_ADDRESS, 8, BinaryPrimitives.ReverseEndianness(Descriptor));
+        (fwCfg ?? _fwCfg).Write(FW_CFG_DMA_ADDRESS, 8, BinaryPrimitives.ReverseEndianness(Descriptor));
         return BinaryPrimitives.ReadUInt32BigEndian(_ram.At(Descriptor, 4));
     }
 
@@ -73,6 +73,55 @@ public sealed class RamfbTests
     {
         Assert.Null(_ramfb.Config);
         Assert.Null(_ramfb.Capture());
+    }
+
+    [Fact]
+    public void AFirmwareConfiguration_IsShownFromTheStart_AndEtcRamfbReadsItBack()
+    {
+        var fwCfg = new FwCfg(_ram);
+        var ramfb = new Ramfb(fwCfg, _ram, Xr24(32, 16));
+
+        Assert.Equal(Xr24(32, 16), ramfb.Config);
+        Assert.Equal((32, 16), (ramfb.Capture()!.Width, ramfb.Capture()!.Height));
+        fwCfg.Write(0x08, 2, BinaryPrimitives.ReverseEndianness(RamfbKey));
+        var contents = new byte[RamfbConfig.Size];
+        for (var i = 0; i < contents.Length; i++)
+        {
+            contents[i] = (byte)fwCfg.Read(0, 1);
+        }
+
+        Assert.Equal(Xr24(32, 16).ToBytes(), contents);
+    }
+
+    [Fact]
+    public void TheGuestReplacesAFirmwareConfiguration_AsItReplacesItsOwn()
+    {
+        var fwCfg = new FwCfg(_ram);
+        var ramfb = new Ramfb(fwCfg, _ram, Xr24(32, 16));
+
+        Assert.Equal(0u, Configure(Xr24(64, 48, Framebuffer + 0x1000), fwCfg));
+
+        Assert.Equal(Xr24(64, 48, Framebuffer + 0x1000), ramfb.Config);
+        Assert.Equal(64, ramfb.Capture()!.Width);
+        Assert.Equal(2, ramfb.Configurations);
+    }
+
+    [Fact]
+    public void AGuestsBadConfiguration_LeavesTheFirmwareConfigurationShown()
+    {
+        var fwCfg = new FwCfg(_ram);
+        var ramfb = new Ramfb(fwCfg, _ram, Xr24(32, 16));
+
+        Assert.Equal(0u, Configure(new RamfbConfig(0xFFFF_FFFF_FFFF_0000, 0xDEAD_BEEF, 7, 99_999, 0, 3), fwCfg));
+
+        Assert.Equal(Xr24(32, 16), ramfb.Config);
+        Assert.Equal(32, ramfb.Capture()!.Width);
+    }
+
+    [Fact]
+    public void AFirmwareConfigurationRamfbCannotShow_IsRefused()
+    {
+        Assert.Throws<ArgumentException>(() => new Ramfb(new FwCfg(_ram), _ram, Xr24(64, 16, RamBase + RamSize)));
     }
 
     [Fact]
