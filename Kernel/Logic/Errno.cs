@@ -45,8 +45,6 @@ namespace Kernel.Logic
         public const int ELOOP = 40;
         /// <summary>A program's interpreter (PT_INTERP) is not an ELF file the kernel can load.</summary>
         public const int ELIBBAD = 80;
-        /// <summary>No such extended attribute (Linux's ENODATA, also ENOATTR).</summary>
-        public const int ENODATA = 61;
         /// <summary>Sockets and networking (Linux's numbers on arm64).</summary>
         public const int ENOTSOCK = 88;
         public const int EDESTADDRREQ = 89;

@@ -3,6 +3,8 @@
  * in its own fresh temporary directory (the working directory). */
 #include "conform.h"
 
+#include <sys/xattr.h>
+
 #include <dirent.h>
 #include <stddef.h>
 #include <sys/sendfile.h>
@@ -788,4 +790,26 @@ TEST(read_write_large_file)
     read_exact(fd, in, sizeof in);
     EQ(memcmp(in, out, sizeof in), 0);
     sync();
+}
+
+TEST(user_xattrs_on_tmpfs_are_not_supported)
+{
+    /* Linux 6.1's tmpfs has no user.* attributes: each call says EOPNOTSUPP, and a list is empty. */
+    if (qemu_user())
+        conform_skip("the host's /tmp may be another file system");
+    write_file("x", "data");
+    char buf[64];
+    ERR(getxattr("x", "user.test", buf, sizeof buf), EOPNOTSUPP);
+    ERR(lgetxattr("x", "user.test", buf, sizeof buf), EOPNOTSUPP);
+    ERR(setxattr("x", "user.test", "v", 1, 0), EOPNOTSUPP);
+    ERR(removexattr("x", "user.test"), EOPNOTSUPP);
+    EQ(listxattr("x", buf, sizeof buf), 0);
+    EQ(llistxattr("x", buf, sizeof buf), 0);
+    int fd = SYS(open("x", O_RDONLY));
+    ERR(fgetxattr(fd, "user.test", buf, sizeof buf), EOPNOTSUPP);
+    EQ(flistxattr(fd, buf, sizeof buf), 0);
+    close(fd);
+    ERR(getxattr("missing", "user.test", buf, sizeof buf), ENOENT);
+    ERR(listxattr("missing", buf, sizeof buf), ENOENT);
+    ERR(fgetxattr(-1, "user.test", buf, sizeof buf), EBADF);
 }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 
 /* From Linux's uapi linux/futex.h (musl ships no kernel headers). */
 #define FUTEX_WAIT 0
@@ -651,4 +652,131 @@ TEST(futex_errors)
     ERR(futex6((int *)8, FUTEX_WAIT_PRIVATE, 0, 0, NULL, 0), EFAULT);
     ERR(futex6(&word_a, 99 | FUTEX_PRIVATE_FLAG, 0, 0, NULL, 0), ENOSYS);    /* no such operation */
     if (!qemu_user()) ERR(syscall(SYS_set_robust_list, NULL, 1), EINVAL);    /* not the head's size */
+}
+
+/* --- thread-related system calls ----------------------------------------------------------------- */
+
+struct clone_args_v0 {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+TEST(clone3_forks)
+{
+    struct clone_args_v0 a = {.exit_signal = SIGCHLD};
+    long pid = syscall(SYS_clone3, &a, sizeof a);
+    if (pid < 0 && errno == ENOSYS && qemu_user())
+        conform_skip("qemu 7.2 has no clone3");
+    CHECK(pid >= 0, "clone3: %s", strerror(errno));
+    if (pid == 0) _exit(9);
+    expect_exit(pid, 9);
+    /* A larger structure than the kernel knows is fine when the rest is zero... */
+    struct { struct clone_args_v0 a; uint64_t more[4]; } big = {.a = {.exit_signal = SIGCHLD}};
+    pid = syscall(SYS_clone3, &big, sizeof big);
+    CHECK(pid >= 0, "clone3 with a zero tail: %s", strerror(errno));
+    if (pid == 0) _exit(10);
+    expect_exit(pid, 10);
+    /* ...and E2BIG when it is not; too small a structure is EINVAL. */
+    big.more[3] = 1;
+    ERR(syscall(SYS_clone3, &big, sizeof big), E2BIG);
+    ERR(syscall(SYS_clone3, &a, 32), EINVAL);
+    a.flags = CLONE_THREAD;    /* a thread needs CLONE_SIGHAND and CLONE_VM */
+    ERR(syscall(SYS_clone3, &a, sizeof a), EINVAL);
+}
+
+static void *report_tid(void *arg)
+{
+    *(long *)arg = gettid_();
+    while (!atomic_load(&target_done)) sleep_ms(1);
+    return NULL;
+}
+
+TEST(proc_task_lists_the_threads)
+{
+    if (qemu_user())
+        conform_skip("/proc/self/task is the emulator's own");
+    long tid = 0;
+    pthread_t t;
+    atomic_store(&target_done, 0);
+    EQ(pthread_create(&t, NULL, report_tid, &tid), 0);
+    while (tid == 0) sleep_ms(1);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%ld", tid);
+    struct stat st;
+    SYS(stat(path, &st));
+    CHECK(S_ISDIR(st.st_mode), "%s is not a directory", path);
+    snprintf(path, sizeof path, "/proc/self/task/%d", getpid());
+    SYS(stat(path, &st));
+    /* The listing holds exactly the two ids. */
+    int fd = SYS(open("/proc/self/task", O_RDONLY | O_DIRECTORY));
+    char buf[1024];
+    long n = SYS(syscall(SYS_getdents64, fd, buf, sizeof buf));
+    int found = 0, others = 0;
+    for (long o = 0; o < n;) {
+        unsigned short reclen = *(unsigned short *)(buf + o + 16);
+        const char *name = buf + o + 19;
+        if (strcmp(name, ".") && strcmp(name, "..")) {
+            long id = atol(name);
+            if (id == tid || id == getpid()) found++; else others++;
+        }
+        o += reclen;
+    }
+    close(fd);
+    EQ(found, 2);
+    EQ(others, 0);
+    atomic_store(&target_done, 1);
+    EQ(pthread_join(t, NULL), 0);
+    ERR(stat("/proc/self/task/999999", &st), ENOENT);
+}
+
+TEST(affinity_and_limits_take_thread_ids)
+{
+    long tid = 0;
+    pthread_t t;
+    atomic_store(&target_done, 0);
+    EQ(pthread_create(&t, NULL, report_tid, &tid), 0);
+    while (tid == 0) sleep_ms(1);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    SYS(sched_getaffinity(tid, sizeof set, &set));
+    CHECK(CPU_ISSET(0, &set), "CPU 0 not in the thread's affinity");
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    SYS(sched_setaffinity(tid, sizeof set, &set));
+    struct rlimit r;
+    SYS(prlimit(tid, RLIMIT_NOFILE, NULL, &r));
+    struct rlimit mine;
+    SYS(getrlimit(RLIMIT_NOFILE, &mine));
+    EQ(r.rlim_cur, mine.rlim_cur);    /* limits are the process's, whichever thread is named */
+    atomic_store(&target_done, 1);
+    EQ(pthread_join(t, NULL), 0);
+    ERR(sched_getaffinity(999999, sizeof set, &set), ESRCH);
+}
+
+#define MEMBARRIER_CMD_QUERY 0
+#define MEMBARRIER_CMD_PRIVATE_EXPEDITED 8
+#define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED 16
+
+TEST(membarrier_private_expedited_needs_registration)
+{
+    long supported = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if (supported < 0 && errno == ENOSYS && qemu_user())
+        conform_skip("qemu 7.2 passes no membarrier");
+    CHECK(supported >= 0, "membarrier query: %s", strerror(errno));
+    CHECK(supported & MEMBARRIER_CMD_PRIVATE_EXPEDITED, "PRIVATE_EXPEDITED not supported (%#lx)", supported);
+    pid_t pid = xfork();    /* in a fresh program's memory: the runner may have registered already */
+    if (pid == 0) {
+        char *args[] = {"membarrier_check", NULL};
+        exec_helper(args, NULL);
+        FAIL("execve: %s", strerror(errno));
+    }
+    expect_exit(pid, 0);
+}
+
+HELPER(membarrier_check)
+{
+    ERR(syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0), EPERM);
+    SYS(syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0));
+    SYS(syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0));
+    ERR(syscall(SYS_membarrier, 12345, 0, 0), EINVAL);
+    return 0;
 }

@@ -564,26 +564,26 @@ namespace Kernel.Fs
             return UserMemory.CopyOut(address, st);
         }
 
-        // ---- Extended attributes: none are stored, on any file system of this kernel ----
-        // Reading one finds nothing (ENODATA), a list is empty, and setting one is refused as a
-        // file system without xattr support refuses it (EOPNOTSUPP). The file must exist all the same.
+        // ---- Extended attributes: no file system of this kernel supports them ----
+        // As Linux answers for a file system without xattr handlers: getting, setting or removing one
+        // is EOPNOTSUPP, and a list is empty. The file must exist all the same.
 
         private static int XattrTarget(TrapFrame* f, bool follow) => Lookup(AtFdCwd, f->X[0], 0, follow, out _);
 
         private static int XattrFile(TrapFrame* f) => File(Int(f, 0)) == null ? -Errno.EBADF : 0;
 
-        private static long GetXattr(TrapFrame* f) => XattrTarget(f, true) is int r and < 0 ? r : -Errno.ENODATA;
-        private static long LgetXattr(TrapFrame* f) => XattrTarget(f, false) is int r and < 0 ? r : -Errno.ENODATA;
-        private static long FgetXattr(TrapFrame* f) => XattrFile(f) is int r and < 0 ? r : -Errno.ENODATA;
+        private static long GetXattr(TrapFrame* f) => XattrTarget(f, true) is int r and < 0 ? r : -Errno.EOPNOTSUPP;
+        private static long LgetXattr(TrapFrame* f) => XattrTarget(f, false) is int r and < 0 ? r : -Errno.EOPNOTSUPP;
+        private static long FgetXattr(TrapFrame* f) => XattrFile(f) is int r and < 0 ? r : -Errno.EOPNOTSUPP;
         private static long ListXattr(TrapFrame* f) => XattrTarget(f, true) is int r and < 0 ? r : 0;
         private static long LlistXattr(TrapFrame* f) => XattrTarget(f, false) is int r and < 0 ? r : 0;
         private static long FlistXattr(TrapFrame* f) => XattrFile(f) is int r and < 0 ? r : 0;
         private static long SetXattr(TrapFrame* f) => XattrTarget(f, true) is int r and < 0 ? r : -Errno.EOPNOTSUPP;
         private static long LsetXattr(TrapFrame* f) => XattrTarget(f, false) is int r and < 0 ? r : -Errno.EOPNOTSUPP;
         private static long FsetXattr(TrapFrame* f) => XattrFile(f) is int r and < 0 ? r : -Errno.EOPNOTSUPP;
-        private static long RemoveXattr(TrapFrame* f) => XattrTarget(f, true) is int r and < 0 ? r : -Errno.ENODATA;
-        private static long LremoveXattr(TrapFrame* f) => XattrTarget(f, false) is int r and < 0 ? r : -Errno.ENODATA;
-        private static long FremoveXattr(TrapFrame* f) => XattrFile(f) is int r and < 0 ? r : -Errno.ENODATA;
+        private static long RemoveXattr(TrapFrame* f) => XattrTarget(f, true) is int r and < 0 ? r : -Errno.EOPNOTSUPP;
+        private static long LremoveXattr(TrapFrame* f) => XattrTarget(f, false) is int r and < 0 ? r : -Errno.EOPNOTSUPP;
+        private static long FremoveXattr(TrapFrame* f) => XattrFile(f) is int r and < 0 ? r : -Errno.EOPNOTSUPP;
 
         private static long Statfs(TrapFrame* f)
         {
