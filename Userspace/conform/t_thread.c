@@ -6,7 +6,12 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 
 /* From Linux's uapi linux/futex.h (musl ships no kernel headers). */
 #define FUTEX_WAIT 0
@@ -779,4 +784,154 @@ HELPER(membarrier_check)
     SYS(syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0));
     ERR(syscall(SYS_membarrier, 12345, 0, 0), EINVAL);
     return 0;
+}
+
+/* --- eventfd, timerfd, signalfd ------------------------------------------------------------------ */
+
+TEST(eventfd_counts_and_wakes)
+{
+    int fd = SYS(eventfd(3, EFD_NONBLOCK | EFD_CLOEXEC));
+    uint64_t v;
+    EQ(read(fd, &v, 8), 8);
+    EQ(v, 3);    /* all of it, and back to 0 */
+    ERR(read(fd, &v, 8), EAGAIN);
+    ERR(read(fd, &v, 4), EINVAL);
+    v = 5;
+    EQ(write(fd, &v, 8), 8);
+    EQ(write(fd, &v, 8), 8);
+    struct pollfd p = {fd, POLLIN | POLLOUT, 0};
+    EQ(poll(&p, 1, 0), 1);
+    EQ(p.revents, POLLIN | POLLOUT);
+    EQ(read(fd, &v, 8), 8);
+    EQ(v, 10);
+    v = UINT64_MAX;
+    ERR(write(fd, &v, 8), EINVAL);
+    v = UINT64_MAX - 1;    /* the largest sum */
+    EQ(write(fd, &v, 8), 8);
+    v = 1;
+    ERR(write(fd, &v, 8), EAGAIN);    /* would pass the maximum */
+    p.revents = 0;
+    EQ(poll(&p, 1, 0), 1);
+    EQ(p.revents, POLLIN);
+    char link[64] = {0}, path[32];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    SYS(readlink(path, link, sizeof link - 1));
+    STREQ(link, "anon_inode:[eventfd]");
+    close(fd);
+
+    /* Semaphore mode: one at a time; a blocked reader wakes on a write from another thread. */
+    fd = SYS(eventfd(2, EFD_SEMAPHORE));
+    EQ(read(fd, &v, 8), 8);
+    EQ(v, 1);
+    EQ(read(fd, &v, 8), 8);
+    EQ(v, 1);
+    pid_t pid = xfork();
+    if (pid == 0) {
+        sleep_ms(30);
+        uint64_t one = 1;
+        write_all(fd, &one, 8);
+        _exit(0);
+    }
+    EQ(read(fd, &v, 8), 8);    /* blocks until the child writes */
+    EQ(v, 1);
+    expect_exit(pid, 0);
+    close(fd);
+}
+
+TEST(timerfd_expires_and_repeats)
+{
+    int fd = SYS(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC));
+    struct itimerspec its = {{0, 20 * 1000000}, {0, 30 * 1000000}}, old;
+    int64_t t0 = mono_ns();
+    SYS(timerfd_settime(fd, 0, &its, NULL));
+    uint64_t n;
+    EQ(read(fd, &n, 8), 8);    /* blocks until the first expiration */
+    CHECK(mono_ns() - t0 >= 30 * 1000000, "first expiration after %lld ns", (long long)(mono_ns() - t0));
+    CHECK(n >= 1, "count %llu", (unsigned long long)n);
+    sleep_ms(70);
+    EQ(read(fd, &n, 8), 8);
+    CHECK(n >= 3, "3+ periods of 20 ms in 70 ms gave %llu", (unsigned long long)n);
+    SYS(timerfd_gettime(fd, &old));
+    EQ(old.it_interval.tv_nsec, 20 * 1000000);
+    CHECK(old.it_value.tv_sec == 0 && old.it_value.tv_nsec > 0 && old.it_value.tv_nsec <= 20 * 1000000, "left %ld", old.it_value.tv_nsec);
+
+    /* Disarming gives the old setting back; then nothing is ready. */
+    struct itimerspec zero = {{0, 0}, {0, 0}};
+    SYS(timerfd_settime(fd, 0, &zero, &old));
+    EQ(old.it_interval.tv_nsec, 20 * 1000000);
+    int flags = SYS(fcntl(fd, F_GETFL));
+    SYS(fcntl(fd, F_SETFL, flags | O_NONBLOCK));
+    ERR(read(fd, &n, 8), EAGAIN);
+
+    /* An absolute time on CLOCK_REALTIME, and epoll waking when it passes. */
+    int rt = SYS(timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK));
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct itimerspec at = {{0, 0}, {now.tv_sec, now.tv_nsec}};
+    at.it_value.tv_nsec += 40 * 1000000;
+    if (at.it_value.tv_nsec >= 1000000000) { at.it_value.tv_sec++; at.it_value.tv_nsec -= 1000000000; }
+    t0 = mono_ns();
+    SYS(timerfd_settime(rt, TFD_TIMER_ABSTIME, &at, NULL));
+    int ep = SYS(epoll_create1(0));
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 7}, out;
+    SYS(epoll_ctl(ep, EPOLL_CTL_ADD, rt, &ev));
+    EQ(epoll_wait(ep, &out, 1, 2000), 1);
+    EQ(out.data.u32, 7);
+    CHECK(mono_ns() - t0 >= 35 * 1000000, "epoll woke after %lld ns", (long long)(mono_ns() - t0));
+    EQ(read(rt, &n, 8), 8);
+    EQ(n, 1);
+    ERR(timerfd_create(12345, 0), EINVAL);
+    ERR(timerfd_settime(ep, 0, &its, NULL), EINVAL);    /* not a timerfd */
+    close(ep);
+    close(rt);
+    close(fd);
+}
+
+TEST(signalfd_reads_blocked_signals)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    sigaddset(&s, SIGUSR2);
+    EQ(sigprocmask(SIG_BLOCK, &s, NULL), 0);
+    int fd = SYS(signalfd(-1, &s, SFD_NONBLOCK | SFD_CLOEXEC));
+    struct signalfd_siginfo si;
+    ERR(read(fd, &si, sizeof si), EAGAIN);
+    SYS(kill(getpid(), SIGUSR2));
+    union sigval val = {.sival_int = 42};
+    SYS(sigqueue(getpid(), SIGUSR1, val));
+    struct pollfd p = {fd, POLLIN, 0};
+    EQ(poll(&p, 1, 0), 1);
+    /* Lowest signal first, each with its details. */
+    EQ(read(fd, &si, sizeof si), sizeof si);
+    EQ(si.ssi_signo, SIGUSR1);
+    EQ(si.ssi_code, SI_QUEUE);
+    EQ(si.ssi_pid, getpid());
+    EQ(si.ssi_int, 42);
+    EQ(read(fd, &si, sizeof si), sizeof si);
+    EQ(si.ssi_signo, SIGUSR2);
+    EQ(si.ssi_code, SI_USER);
+    ERR(read(fd, &si, sizeof si), EAGAIN);
+    ERR(read(fd, &si, 8), EINVAL);
+
+    /* A blocking read wakes when a child's SIGCHLD arrives (after changing the mask to it). */
+    sigaddset(&s, SIGCHLD);
+    EQ(sigprocmask(SIG_BLOCK, &s, NULL), 0);
+    EQ(signalfd(fd, &s, 0), fd);
+    SYS(fcntl(fd, F_SETFL, 0));
+    pid_t pid = xfork();
+    if (pid == 0) {
+        sleep_ms(30);
+        _exit(4);
+    }
+    EQ(read(fd, &si, sizeof si), sizeof si);
+    EQ(si.ssi_signo, SIGCHLD);
+    EQ(si.ssi_code, CLD_EXITED);
+    EQ(si.ssi_pid, pid);
+    EQ(si.ssi_status, 4);
+    expect_exit(pid, 4);
+    int e = SYS(eventfd(0, 0));
+    ERR(signalfd(e, &s, 0), EINVAL);    /* not a signalfd */
+    close(e);
+    close(fd);
 }

@@ -1,5 +1,4 @@
 using System;
-using Kernel.Logic.Fs;
 using Kernel.Logic;
 
 namespace Kernel.Fs
@@ -11,7 +10,7 @@ namespace Kernel.Fs
     /// to that file. Readiness is level-triggered; EPOLLET is accepted and behaves level-triggered,
     /// EPOLLONESHOT disarms an entry once it has been reported.
     /// </summary>
-    public sealed class EpollFile : OpenFile
+    public sealed class EpollFile : AnonymousFile
     {
         public sealed class Entry
         {
@@ -26,8 +25,6 @@ namespace Kernel.Fs
 
         /// <summary>Counts changes to the list: a waiter that slept rereads it when another process sharing the instance changed it.</summary>
         public ulong Generation;
-        private static ulong s_nextIno = 1;
-        private readonly ulong _ino = s_nextIno++;
 
         public EpollFile(int flags)
         {
@@ -67,15 +64,7 @@ namespace Kernel.Fs
         /// <summary>Never ready itself: epoll instances cannot be watched by another (EPOLL_CTL_ADD refuses them).</summary>
         public override int Poll() => 0;
 
-        public override int Describe(Span<byte> text, Logic.Fs.Inode root)
-        {
-            var t = new TextBuilder(text);
-            t.Append("anon_inode:[eventpoll]"u8);
-            return t.Length;
-        }
-
-        /// <summary>An anonymous inode (no type bits), mode 0600, as Linux shows epoll files.</summary>
-        public override int Stat(Span<byte> stat) => StatLayout.WriteStat(stat, AnonymousInodeDevice, _ino, InodeMode.S_IRUSR | InodeMode.S_IWUSR, 0);
+        protected override ReadOnlySpan<byte> Kind => "eventpoll"u8;
 
         protected override void Closed()
         {

@@ -821,6 +821,8 @@ namespace Kernel.Processes
                 else
                     PendingSignals |= bit;
             }
+            // signalfd pollers wait on the process's signal channel.
+            Scheduler.WakeAll(SignalChannel);
             if (thread != null)
             {
                 if (thread.HasDeliverableSignal() || signal == Signals.SIGCONT || (thread.WaitingForSignals & bit) != 0)

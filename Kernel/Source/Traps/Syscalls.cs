@@ -40,6 +40,7 @@ namespace Kernel.Traps
             FileSystemSyscalls.Register();
             Net.SocketSyscalls.Register();
             ThreadSyscalls.Register();
+            EventFileSyscalls.Register();
             s_rtSigreturn = (ulong)SyscallTable.Number("rt_sigreturn"u8);
             Log.Line($"syscalls: {s_registered} implemented");
             Trace = BootArgs.TryGet(bootArguments, "systrace"u8, out _);
