@@ -71,6 +71,17 @@ public sealed class Ramfb : IDisplaySource
             var config = current.Value;
             var lineSize = (int)config.LineSize;
             var height = (int)config.Height;
+            var sameConfig = _frame is not null && ReferenceEquals(current, _frameConfig);
+            if (sameConfig && UnchangedInPlace(config, lineSize, height) is { } unchanged)
+            {
+                if (unchanged)
+                {
+                    return _frame;
+                }
+
+                sameConfig = false; // changed: copy it, no need to compare again
+            }
+
             var size = lineSize * height;
             if (_raw.Length != size)
             {
@@ -86,7 +97,7 @@ public sealed class Ramfb : IDisplaySource
                 }
             }
 
-            if (_frame is not null && ReferenceEquals(current, _frameConfig) && _raw.AsSpan().SequenceEqual(_previousRaw))
+            if (sameConfig && _raw.AsSpan().SequenceEqual(_previousRaw))
             {
                 return _frame;
             }
@@ -98,6 +109,31 @@ public sealed class Ramfb : IDisplaySource
             _frame = new DisplayFrame((int)config.Width, height, pixels, ++_generation);
             return _frame;
         }
+    }
+
+    /// <summary>
+    /// Whether the guest's framebuffer still holds the bytes of the frame shown, compared where it lies in guest RAM
+    /// (no copy: a still picture, the common case, costs one read of it); null when RAM cannot be reached that way.
+    /// </summary>
+    private unsafe bool? UnchangedInPlace(RamfbConfig config, int lineSize, int height)
+    {
+        var stride = config.EffectiveStride;
+        var host = (byte*)_memory.HostAddress(config.Address, config.FrameSpan);
+        if (host is null)
+        {
+            return null;
+        }
+
+        for (var y = 0; y < height; y++)
+        {
+            var row = new ReadOnlySpan<byte>(host + ((ulong)y * stride), lineSize);
+            if (!row.SequenceEqual(_previousRaw.AsSpan(y * lineSize, lineSize)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Turns rows of guest pixels (no padding between rows) into opaque 0xFFRRGGBB values.</summary>

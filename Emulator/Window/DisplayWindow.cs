@@ -113,9 +113,12 @@ public sealed unsafe class DisplayWindow : IDisposable
             // The emulator handles SIGINT and SIGTERM itself (the console restores the terminal); SDL must not
             // turn them into a quit event.
             Sdl.SDL_SetHint(Sdl.SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+            // Only a display server a person sees: when X11 and Wayland fail, SDL would go on to its offscreen
+            // driver and "show" an invisible window. $SDL_VIDEODRIVER, when set, still chooses (a hint is weaker).
+            Sdl.SDL_SetHint(Sdl.SDL_HINT_VIDEODRIVER, VideoDrivers(Environment.GetEnvironmentVariable));
             if (Sdl.SDL_Init(Sdl.SDL_INIT_VIDEO) != 0)
             {
-                _error = $"cannot open a window: {Sdl.Error()}";
+                _error = $"cannot open a window on {DisplayServers(Environment.GetEnvironmentVariable)} (SDL: {Sdl.Error()})";
                 return false;
             }
         }
@@ -128,7 +131,7 @@ public sealed unsafe class DisplayWindow : IDisposable
         _presenter = GlPresenter.TryCreate(Title, PlaceholderWidth, PlaceholderHeight, out var glReason);
         if (_presenter is not null)
         {
-            Description = _presenter.Description;
+            Description = $"{_presenter.Description} ({Sdl.CurrentVideoDriver()})";
             return true;
         }
 
@@ -140,8 +143,39 @@ public sealed unsafe class DisplayWindow : IDisposable
             return false;
         }
 
-        Description = $"{_presenter.Description} ({glReason})";
+        Description = $"{_presenter.Description} ({Sdl.CurrentVideoDriver()}; {glReason})";
         return true;
+    }
+
+    /// <summary>SDL's video drivers to try, in order, for the display servers the environment names (SDL's order: X11 first).</summary>
+    public static string VideoDrivers(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var drivers = new List<string>();
+        if (!string.IsNullOrEmpty(environment("DISPLAY")))
+        {
+            drivers.Add("x11");
+        }
+
+        if (!string.IsNullOrEmpty(environment("WAYLAND_DISPLAY")))
+        {
+            drivers.Add("wayland");
+        }
+
+        return drivers.Count == 0 ? "x11" : string.Join(',', drivers);
+    }
+
+    private static string DisplayServers(Func<string, string?> environment)
+    {
+        var x11 = environment("DISPLAY");
+        var wayland = environment("WAYLAND_DISPLAY");
+        return (string.IsNullOrEmpty(x11), string.IsNullOrEmpty(wayland)) switch
+        {
+            (false, true) => $"X display {x11}",
+            (true, false) => $"Wayland display {wayland}",
+            (false, false) => $"X display {x11} or Wayland display {wayland}",
+            _ => "any display",
+        };
     }
 
     private void Loop()

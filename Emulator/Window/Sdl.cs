@@ -56,7 +56,7 @@ internal static unsafe partial class Sdl
 
     // Hints (SDL_hints.h).
     public const string SDL_HINT_NO_SIGNAL_HANDLERS = "SDL_NO_SIGNAL_HANDLERS";
-    public const string SDL_HINT_VIDEO_X11_NET_WM_PING = "SDL_VIDEO_X11_NET_WM_PING";
+    public const string SDL_HINT_VIDEODRIVER = "SDL_VIDEODRIVER";
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     [return: MarshalAs(UnmanagedType.Bool)]
@@ -67,6 +67,12 @@ internal static unsafe partial class Sdl
 
     [LibraryImport(Library)]
     public static partial void SDL_Quit();
+
+    [LibraryImport(Library)]
+    public static partial nint SDL_GetCurrentVideoDriver();
+
+    /// <summary>The name of the video driver SDL runs (x11, wayland, ...).</summary>
+    public static string CurrentVideoDriver() => Marshal.PtrToStringUTF8(SDL_GetCurrentVideoDriver()) ?? "none";
 
     [LibraryImport(Library)]
     public static partial nint SDL_GetError();
