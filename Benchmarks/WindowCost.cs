@@ -11,7 +11,8 @@ namespace Benchmarks;
 /// emulator process's CPU time (user + system, /proc/PID/stat) over a stretch with a still picture (the shell's
 /// prompt), then over a stretch of DOOM's demo loop (<c>doom</c>, drawing 35 frames a second), and powers off. The
 /// window's cost is the difference between the two displays; Xvfb's own CPU time (which a desktop's X server would
-/// spend instead) is reported beside it. The window's counts (captures, changed pictures, draws) come from its
+/// spend instead) is reported beside it, and the same for the window drawn by SDL's software renderer (the fallback
+/// without OpenGL). The window's counts (captures, changed pictures, draws) come from its
 /// VIRT_EMULATOR_TRACE line at exit.
 /// </summary>
 public static partial class WindowCost
@@ -35,7 +36,8 @@ public static partial class WindowCost
         {
             var image = Path.Combine(temp, "disk.img");
             Console.WriteLine($"our kernel: {files.OurKernel} (built {File.GetLastWriteTime(files.OurKernel):yyyy-MM-dd HH:mm}); Xvfb on {display}");
-            var samples = new Dictionary<string, List<Sample>> { ["none"] = [], ["sdl"] = [] };
+            // "sdl, software": the same window with SDL's software renderer, the fallback without OpenGL.
+            var samples = new Dictionary<string, List<Sample>> { ["none"] = [], ["sdl"] = [], ["sdl, software"] = [] };
             for (var run = 1; run <= runs; run++)
             {
                 foreach (var mode in samples.Keys)
@@ -43,13 +45,14 @@ public static partial class WindowCost
                     HostTools.Run("cp", "--sparse=always", files.RootDisk, image);
                     var sample = Measure(files.OurKernel, image, mode, display, xvfb.Id);
                     samples[mode].Add(sample);
-                    Console.WriteLine($"run {run}/{runs} -display {mode,-4}: still {sample.Still,6:F1}% (Xvfb {sample.XStill,5:F1}%), DOOM {sample.Doom,6:F1}% (Xvfb {sample.XDoom,5:F1}%) of a core{sample.Counts}");
+                    Console.WriteLine($"run {run}/{runs} -display {mode,-13}: still {sample.Still,6:F1}% (Xvfb {sample.XStill,5:F1}%), DOOM {sample.Doom,6:F1}% (Xvfb {sample.XDoom,5:F1}%) of a core{sample.Counts}");
                 }
             }
 
             Console.WriteLine();
-            Console.WriteLine($"CPU of the emulator process, % of one core, our kernel with ramfb 1024x768 under Xvfb; median of {runs} runs, {Stretch.TotalSeconds:F0} s each");
-            Console.WriteLine($"{"",-24}{"-display none",15}{"-display sdl",14}{"window",10}{"Xvfb (sdl)",12}");
+            Console.WriteLine($"CPU of the emulator process (and of Xvfb), % of one core, our kernel with ramfb 1024x768; median of {runs} runs, {Stretch.TotalSeconds:F0} s each");
+            Console.WriteLine("window: -display sdl (OpenGL, llvmpipe) minus -display none; software: -display sdl with SDL's software renderer");
+            Console.WriteLine($"{"",-20}{"-display none",15}{"-display sdl",14}{"window",10}{"Xvfb",8}{"software",10}{"window",10}{"Xvfb",8}");
             foreach (var (title, pick, pickX) in new (string, Func<Sample, double>, Func<Sample, double>)[]
                      {
                          ("still picture", s => s.Still, s => s.XStill), ("DOOM's demo loop", s => s.Doom, s => s.XDoom),
@@ -57,7 +60,9 @@ public static partial class WindowCost
             {
                 var none = Median(samples["none"].Select(pick));
                 var sdl = Median(samples["sdl"].Select(pick));
-                Console.WriteLine($"{title,-24}{none,15:F1}{sdl,14:F1}{sdl - none,+10:+0.0;-0.0}{Median(samples["sdl"].Select(pickX)),12:F1}");
+                var software = Median(samples["sdl, software"].Select(pick));
+                Console.WriteLine($"{title,-20}{none,15:F1}{sdl,14:F1}{sdl - none,10:+0.0;-0.0}{Median(samples["sdl"].Select(pickX)),8:F1}" +
+                    $"{software,10:F1}{software - none,10:+0.0;-0.0}{Median(samples["sdl, software"].Select(pickX)),8:F1}");
             }
 
             return 0;
@@ -100,9 +105,14 @@ public static partial class WindowCost
             "dotnet", Path.Combine(AppContext.BaseDirectory, "Emulator.dll"), "-M", "virt", "-cpu", "cortex-a57", "-m", "512M", "-no-reboot",
             "-kernel", kernel, "-append", "console=ttyAMA0 root=/dev/vda rw video=1024x768",
             "-drive", $"file={disk},format=raw,if=none,id=d0", "-device", "virtio-blk-device,drive=d0",
-            "-device", "ramfb", "-device", "virtio-keyboard-device", "-display", mode,
+            "-device", "ramfb", "-device", "virtio-keyboard-device", "-display", mode == "none" ? "none" : "sdl",
         ];
         var environment = new Dictionary<string, string?> { ["DISPLAY"] = display, ["VIRT_EMULATOR_TRACE"] = "1" };
+        if (mode == "sdl, software")
+        {
+            environment["SDL_OPENGL_LIBRARY"] = "/nonexistent/libGL.so.1"; // no OpenGL: SDL's software renderer
+        }
+
         using var guest = new GuestProcess(command, $"-display {mode}", environment);
         var motd = guest.WaitFor("Its recipe is disk-images/", 0, BootTimeout).Length;
         guest.WaitFor("virt:/# ", motd, BootTimeout);

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Emulator.Devices.Display;
 
@@ -142,6 +144,25 @@ public sealed class Ramfb : IDisplaySource
         var count = (int)config.Width * (int)config.Height;
         switch (config.BytesPerPixel)
         {
+            case 4 when BitConverter.IsLittleEndian:
+                {
+                    // The guest's little-endian words are the host's: set the unused byte, a vector at a time.
+                    var words = MemoryMarshal.Cast<byte, uint>(rows[..(count * 4)]);
+                    var opaque = new Vector<uint>(0xFF00_0000);
+                    var i = 0;
+                    for (; i <= count - Vector<uint>.Count; i += Vector<uint>.Count)
+                    {
+                        (new Vector<uint>(words[i..]) | opaque).CopyTo(pixels[i..]);
+                    }
+
+                    for (; i < count; i++)
+                    {
+                        pixels[i] = words[i] | 0xFF00_0000;
+                    }
+
+                    break;
+                }
+
             case 4:
                 for (var i = 0; i < count; i++)
                 {

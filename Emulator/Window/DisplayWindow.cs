@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Emulator.Core.Input;
 using Emulator.Devices.Display;
 using Emulator.Devices.Input;
@@ -7,16 +8,14 @@ namespace Emulator.Window;
 
 /// <summary>
 /// -display sdl: a desktop window showing the machine's picture, on a thread of its own (every SDL and OpenGL call
-/// is made there; the CPU runs on another). <see cref="RefreshHz"/> times a second it captures the picture, and
-/// draws only when the picture changed or the window needs it; the picture keeps its aspect ratio in a resized
+/// is made there; the CPU runs on another). Up to 60 times a second (<see cref="CapturePacer"/>) it captures the
+/// picture, and draws only when the picture changed or the window needs it; the picture keeps its aspect ratio in a resized
 /// window (black bars). Before the guest sets up its display the window is black, 640x480; when the picture's size
 /// changes the window takes the new size. Keys go to the virtio keyboard as Linux key codes, the pointer (with a
 /// virtio tablet) as absolute positions. Closing the window calls back, and the emulator quits as QEMU's does.
 /// </summary>
-public sealed unsafe class DisplayWindow : IDisposable
+public sealed unsafe partial class DisplayWindow : IDisposable
 {
-    public const int RefreshHz = 60;
-
     /// <summary>The window's size before the guest sets up a picture (QEMU's placeholder size).</summary>
     public const int PlaceholderWidth = 640;
 
@@ -36,6 +35,8 @@ public sealed unsafe class DisplayWindow : IDisposable
     private IFramePresenter? _presenter;
     private readonly RedrawTracker _redraw = new();
     private readonly KeyboardState _keys = new();
+    private readonly CapturePacer _pacer = new();
+    private long _next;
     private int _frameWidth = PlaceholderWidth;
     private int _frameHeight = PlaceholderHeight;
     private bool _closeReported;
@@ -112,6 +113,10 @@ public sealed unsafe class DisplayWindow : IDisposable
         {
             // The emulator handles SIGINT and SIGTERM itself (the console restores the terminal); SDL must not
             // turn them into a quit event.
+            // Mesa's llvmpipe (OpenGL without a GPU) draws on the calling thread instead of its pool of rasterizer
+            // threads: for one textured blit a frame, the threads' hand-offs cost more than they save (DOOM at
+            // 1024x768: the window's CPU about halved, see the README's Performance). A value the user set stays.
+            setenv("LP_NUM_THREADS", "0", 0);
             Sdl.SDL_SetHint(Sdl.SDL_HINT_NO_SIGNAL_HANDLERS, "1");
             // Only a display server a person sees: when X11 and Wayland fail, SDL would go on to its offscreen
             // driver and "show" an invisible window. $SDL_VIDEODRIVER, when set, still chooses (a hint is weaker).
@@ -180,26 +185,25 @@ public sealed unsafe class DisplayWindow : IDisposable
 
     private void Loop()
     {
-        var period = Stopwatch.Frequency / RefreshHz;
-        var next = Stopwatch.GetTimestamp();
+        _next = Stopwatch.GetTimestamp();
         SdlEvent sdlEvent;
         while (!_stop)
         {
             var now = Stopwatch.GetTimestamp();
-            if (now >= next)
+            if (now >= _next)
             {
                 Refresh();
-                next += period;
-                if (next <= now)
+                _next += Stopwatch.Frequency / _pacer.Hz;
+                if (_next <= now)
                 {
-                    next = now + period; // fell behind (a slow draw): skip, do not catch up
+                    _next = now + (Stopwatch.Frequency / _pacer.Hz); // fell behind (a slow draw): skip, do not catch up
                 }
 
                 continue;
             }
 
             // Sleeps in SDL (on the display server's connection) until an event comes or the next refresh is due.
-            var wait = (int)Math.Max(1, (next - now) * 1000 / Stopwatch.Frequency);
+            var wait = (int)Math.Max(1, (_next - now) * 1000 / Stopwatch.Frequency);
             if (Sdl.SDL_WaitEventTimeout(&sdlEvent, wait) == 1)
             {
                 Handle(in sdlEvent);
@@ -216,6 +220,7 @@ public sealed unsafe class DisplayWindow : IDisposable
         var presenter = _presenter!;
         var frame = _capture();
         Interlocked.Increment(ref _captures);
+        _pacer.Captured(_redraw.IsNew(frame));
         if (!_redraw.NeedsRedraw(frame))
         {
             return;
@@ -256,6 +261,7 @@ public sealed unsafe class DisplayWindow : IDisposable
                     case Sdl.SDL_WINDOWEVENT_EXPOSED:
                     case Sdl.SDL_WINDOWEVENT_SIZE_CHANGED:
                         _redraw.Invalidate();
+                        _next = Math.Min(_next, Stopwatch.GetTimestamp() + (Stopwatch.Frequency / CapturePacer.ActiveHz));
                         break;
                     case Sdl.SDL_WINDOWEVENT_FOCUS_LOST:
                         LiftAllKeys();
@@ -269,6 +275,7 @@ public sealed unsafe class DisplayWindow : IDisposable
             case Sdl.SDL_KEYDOWN:
             case Sdl.SDL_KEYUP:
                 Key(sdlEvent.Scancode, sdlEvent.Type == Sdl.SDL_KEYDOWN);
+                LookSoon();
                 break;
             case Sdl.SDL_MOUSEMOTION:
                 Point(sdlEvent.MouseX, sdlEvent.MouseY);
@@ -281,6 +288,18 @@ public sealed unsafe class DisplayWindow : IDisposable
                 Wheel(sdlEvent.WheelY);
                 break;
         }
+
+        if (sdlEvent.Type is Sdl.SDL_MOUSEMOTION or Sdl.SDL_MOUSEBUTTONDOWN or Sdl.SDL_MOUSEBUTTONUP or Sdl.SDL_MOUSEWHEEL)
+        {
+            LookSoon();
+        }
+    }
+
+    /// <summary>After input, the picture is looked at at the active pace again, from the next active period on.</summary>
+    private void LookSoon()
+    {
+        _pacer.Input();
+        _next = Math.Min(_next, Stopwatch.GetTimestamp() + (Stopwatch.Frequency / CapturePacer.ActiveHz));
     }
 
     private void Close()
@@ -360,6 +379,9 @@ public sealed unsafe class DisplayWindow : IDisposable
         _input.Button(name, false);
         _input.Sync();
     }
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
 
     /// <summary>Closes the window (its thread ends).</summary>
     public void Dispose()

@@ -283,4 +283,23 @@ public sealed class RamfbTests
         Assert.Equal(0xFF00_0010u, second.Pixels[1]);
         Assert.Same(second, ramfb.Capture());
     }
+
+    [Fact]
+    public void EveryPixelIsConverted_WhateverTheirCount()
+    {
+        // 17 x 17 = 289 pixels: the vectors, then a tail of single pixels.
+        var config = Xr24(17, 17);
+        var rows = new byte[17 * 17 * 4];
+        for (var i = 0; i < 17 * 17; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(rows.AsSpan(i * 4), (uint)(i * 0x010203) | 0x1200_0000);
+        }
+
+        var pixels = new uint[17 * 17];
+        Ramfb.Convert(config, rows, pixels);
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            Assert.Equal(0xFF00_0000 | (uint)(i * 0x010203), pixels[i]);
+        }
+    }
 }
