@@ -199,19 +199,33 @@ public sealed partial class WindowTests : IDisposable
     /// The managed kernel with its console on ramfb and a virtio keyboard: what is typed into the window (through the
     /// X server's keyboard, as a person types) reaches the shell, and the window shows what the machine shows.
     /// </summary>
-    [Fact]
-    public void KeysTypedInTheWindowReachTheManagedKernelsShell_AndTheWindowShowsItsScreen()
+    /// <summary>The managed kernel booted to its shell from a copy of the root disk, its console on ramfb at 640x400, in a window.</summary>
+    private GuestConsole StartManagedKernel(string socket, params string[] devices)
     {
         var disk = _folder.File("root.ext2");
         DefaultGuest.SparseCopy(TestEnvironment.RootDiskImage, disk);
-        var socket = _folder.File("qmp.sock");
-        using var console = GuestConsole.StartWith(_x.Environment, "-kernel", DefaultGuest.ManagedKernel,
-            "-append", "console=ttyAMA0 root=/dev/vda rw video=640x400",
+        var options = new List<string>
+        {
+            "-kernel", DefaultGuest.ManagedKernel, "-append", "console=ttyAMA0 root=/dev/vda rw video=640x400",
             "-drive", $"file={disk},format=raw,if=none,id=root", "-device", "virtio-blk-device,drive=root",
-            "-device", "ramfb", "-device", "virtio-keyboard-device", "-display", "sdl",
-            "-qmp", $"unix:{socket},server=on,wait=off");
+            "-device", "ramfb", "-display", "sdl", "-qmp", $"unix:{socket},server=on,wait=off",
+        };
+        foreach (var device in devices)
+        {
+            options.AddRange(["-device", device]);
+        }
+
+        var console = GuestConsole.StartWith(_x.Environment, [.. options]);
         console.WaitFor("Its recipe is disk-images/", TimeSpan.FromSeconds(120));
         console.WaitFor("virt:/# ", Timeout);
+        return console;
+    }
+
+    [Fact]
+    public void KeysTypedInTheWindowReachTheManagedKernelsShell_AndTheWindowShowsItsScreen()
+    {
+        var socket = _folder.File("qmp.sock");
+        using var console = StartManagedKernel(socket, "virtio-keyboard-device");
         var window = _x.WaitForWindow(DisplayWindow.Title, Timeout, console.Describe);
 
         _x.Type(window, "echo typed-$((6*7)) in the window");
@@ -231,6 +245,28 @@ public sealed partial class WindowTests : IDisposable
         }, Timeout, "the machine's screen");
         Assert.Equal("", mismatch);
     }
+
+    [Fact]
+    public void ThePointerOverTheWindowIsTheTabletsAbsolutePosition_WithItsButtons()
+    {
+        using var console = StartManagedKernel(_folder.File("qmp.sock"), "virtio-tablet-device");
+        var window = _x.WaitForWindow(DisplayWindow.Title, Timeout, console.Describe);
+        _x.WaitForPicture(window, image => image.Width == 640 && image.Height == 400, Timeout, "the 640x400 console");
+        console.Type("evdump /dev/input/event0 2");
+        console.WaitFor("evdump: waiting for 2 key events", Timeout);
+
+        // (320, 100) of 640x400: x 320 * 0x7fff / 640, y 100 * 0x7fff / 400; then the left button (BTN_LEFT 272).
+        _x.Run("xdotool", "xdotool", "mousemove", "--window", window, "320", "100");
+        Thread.Sleep(300);
+        _x.Run("xdotool", "xdotool", "click", "1");
+        var output = console.WaitFor("evdump: 0 keys down", Timeout);
+        var events = string.Join("\n", EventLine().Matches(output).Select(m => m.Value));
+        Assert.Contains("event 3 0 16383\nevent 3 1 8191\nevent 0 0 0\nevent 1 272 1\nevent 0 0 0", events);
+        Assert.EndsWith("event 1 272 0\nevent 0 0 0", events);
+    }
+
+    [GeneratedRegex(@"(?m)^event \d+ \d+ -?\d+(?=\r?$)")]
+    private static partial Regex EventLine();
 
     /// <summary>"" when the window shows exactly the PPM picture; else what differs.</summary>
     private static string Compare(XwdImage image, byte[] ppm)
