@@ -54,6 +54,8 @@ internal static unsafe partial class Sdl
     public const byte SDL_BUTTON_X1 = 4;
     public const byte SDL_BUTTON_X2 = 5;
 
+    public const uint SDL_MOUSEWHEEL_FLIPPED = 1;
+
     // Hints (SDL_hints.h).
     public const string SDL_HINT_NO_SIGNAL_HANDLERS = "SDL_NO_SIGNAL_HANDLERS";
     public const string SDL_HINT_VIDEODRIVER = "SDL_VIDEODRIVER";

@@ -5,7 +5,7 @@ namespace Emulator.Window;
 /// <summary>
 /// SDL 2's SDL_Event union (56 bytes on 64-bit hosts), with the members of the kinds the window reads at their
 /// offsets in SDL_events.h: the common type; SDL_WindowEvent (event, data1, data2); SDL_KeyboardEvent (repeat,
-/// keysym.scancode); SDL_MouseMotionEvent and SDL_MouseButtonEvent (button, x, y); SDL_MouseWheelEvent (x, y).
+/// keysym.scancode); SDL_MouseMotionEvent and SDL_MouseButtonEvent (button, x, y); SDL_MouseWheelEvent (y, direction).
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 56)]
 internal struct SdlEvent
@@ -40,6 +40,10 @@ internal struct SdlEvent
     /// <summary>SDL_MouseWheelEvent.y: positive away from the user.</summary>
     [FieldOffset(20)]
     public int WheelY;
+
+    /// <summary>SDL_MouseWheelEvent.direction: 1 (SDL_MOUSEWHEEL_FLIPPED) when the host's scrolling is natural, y inverted.</summary>
+    [FieldOffset(24)]
+    public uint WheelDirection;
 
     /// <summary>SDL_MouseMotionEvent.x and SDL_MouseButtonEvent.x, in window coordinates.</summary>
     [FieldOffset(20)]
