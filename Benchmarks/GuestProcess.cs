@@ -16,7 +16,9 @@ public sealed class GuestProcess : IDisposable
     private readonly string _name;
     private int _step;
 
-    public GuestProcess(string[] command, string name)
+    private readonly StringBuilder _errors = new();
+
+    public GuestProcess(string[] command, string name, IReadOnlyDictionary<string, string?>? environment = null)
     {
         _name = name;
         var start = new ProcessStartInfo(command[0])
@@ -30,8 +32,19 @@ public sealed class GuestProcess : IDisposable
             start.ArgumentList.Add(arg);
         }
 
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[variable] = value;
+        }
+
         _process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {command[0]}");
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            lock (_errors)
+            {
+                _errors.AppendLine(e.Data);
+            }
+        };
         _process.BeginErrorReadLine();
         _reader = Task.Run(() =>
         {
@@ -45,6 +58,21 @@ public sealed class GuestProcess : IDisposable
                 }
             }
         });
+    }
+
+    /// <summary>The machine's process id (for its CPU time in /proc).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>What the machine wrote on standard error so far.</summary>
+    public string Errors
+    {
+        get
+        {
+            lock (_errors)
+            {
+                return _errors.ToString();
+            }
+        }
     }
 
     /// <summary>Characters read from the console so far.</summary>

@@ -9,6 +9,7 @@ using Benchmarks;
 // "net [runs]": 64 MiB each way over TCP through -netdev user, and `ssh guest true`: our kernel and Linux
 //   on our machine, Linux on QEMU.
 // "doom [runs]": DOOM's -timedemo demo1 on our kernel, on QEMU and (when it has ramfb) on our emulator.
+// "window [runs]": the host CPU the window (-display sdl, under Xvfb) costs, with a still picture and with DOOM.
 // "micro": BenchmarkDotNet micro-benchmarks of the device models.
 if (args.Length > 0 && args[0] == "micro")
 {
@@ -39,6 +40,11 @@ if (args.Length > 0 && args[0] == "net")
 if (args.Length > 0 && args[0] == "doom")
 {
     return DoomSideBySide.Run(args.Length > 1 && int.TryParse(args[1], out var d) && d > 0 ? d : 3);
+}
+
+if (args.Length > 0 && args[0] == "window")
+{
+    return WindowCost.Run(args.Length > 1 && int.TryParse(args[1], out var w) && w > 0 ? w : 3);
 }
 
 var runs = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 3;

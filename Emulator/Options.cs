@@ -33,8 +33,8 @@ public sealed record Options
     /// <summary>-device ramfb: a framebuffer the guest sets up through fw_cfg.</summary>
     public bool Ramfb { get; init; }
 
-    /// <summary>-display: none (no window; also what -nographic means) or sdl (a window).</summary>
-    public DisplayKind Display { get; init; } = DisplayKind.None;
+    /// <summary>-display: none (no window; also what -nographic means) or sdl (a window); Default when neither is given.</summary>
+    public DisplayKind Display { get; init; } = DisplayKind.Default;
 
     /// <summary>Each -qmp: a QMP server's socket.</summary>
     public IReadOnlyList<QmpEndpoint> Qmp { get; init; } = [];
@@ -99,9 +99,11 @@ public sealed record Options
                           for a Linux Image, set up as firmware would (1024x768) and described to Linux
                           as a simple-framebuffer (add console=tty0 for its messages); QMP's screendump
                           saves it
-          -nographic      serial console on the terminal, no window (the default)
+          -nographic      serial console on the terminal, no window
           -display none|sdl
-                          none: no window (the default); sdl: a window (not implemented yet)
+                          none: no window; sdl: a window showing ramfb's picture, which types into the
+                          virtio keyboard (and points with the virtio tablet); closing it quits. The default:
+                          a window when $DISPLAY or $WAYLAND_DISPLAY is set and -device ramfb is given
           -qmp unix:PATH,server=on,wait=off
           -qmp tcp:HOST:PORT,server=on,wait=off
                           a QMP server (QEMU Machine Protocol): qmp_capabilities, query-status, screendump,

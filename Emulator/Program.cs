@@ -6,6 +6,7 @@ using Emulator.Core.Input;
 using Emulator.Core.Qmp;
 using Emulator.Core.Debug;
 using Emulator.Devices;
+using Emulator.Window;
 
 Options options;
 MachineConfig config;
@@ -18,9 +19,9 @@ try
         return 0;
     }
 
-    if (options.Display == DisplayKind.Sdl)
+    if (options.Display == DisplayKind.Sdl && !DefaultDisplay.HasDisplayServer(Environment.GetEnvironmentVariable))
     {
-        Console.Error.WriteLine("emulator: -display sdl: the window is not implemented yet (use -display none; QMP's screendump saves the picture)");
+        Console.Error.WriteLine("emulator: -display sdl: no display server to open a window on ($DISPLAY and $WAYLAND_DISPLAY are not set); use -display none");
         return 1;
     }
 
@@ -58,6 +59,34 @@ var control = new MachineControl();
 var qmp = new QmpDispatcher(control);
 using var input = new InputRouter(() => control.InputDevices);
 new InputCommands(input, () => control.IsRunning).Register(qmp);
+var trace = Environment.GetEnvironmentVariable("VIRT_EMULATOR_TRACE") == "1";
+DisplayWindow? window = null;
+if (DefaultDisplay.Resolve(options.Display, options.Ramfb, Environment.GetEnvironmentVariable) == DisplayKind.Sdl)
+{
+    // Closing the window ends the emulator as QEMU's does: a SHUTDOWN event (the host's user interface asked), then quit.
+    window = DisplayWindow.Open(control.CaptureScreen, input, () =>
+    {
+        qmp.Emit("SHUTDOWN", new System.Text.Json.Nodes.JsonObject { ["guest"] = false, ["reason"] = "host-ui" });
+        control.Quit();
+    }, out var windowError);
+    if (window is null && options.Display == DisplayKind.Sdl)
+    {
+        console.Message($"emulator: -display sdl: {windowError}");
+        return 1;
+    }
+
+    if (window is null)
+    {
+        // The default display: a window only when one can be shown; the serial console goes on alone.
+        console.Message($"emulator: no window ({windowError}); the console is on the terminal");
+    }
+    else if (trace)
+    {
+        console.Message($"emulator: window: {window.Description}");
+    }
+}
+
+using var displayWindow = window;
 var qmpServers = new List<QmpServer>();
 try
 {
@@ -109,6 +138,12 @@ finally
     foreach (var server in qmpServers)
     {
         server.Dispose();
+    }
+
+    if (window is not null && trace)
+    {
+        var (captures, uploads, draws) = window.Counts;
+        console.Message($"emulator: window: {captures} captures, {uploads} changed pictures uploaded, {draws} draws");
     }
 
     // Guest mistakes were reported once each; say how often the repeated ones happened.

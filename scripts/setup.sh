@@ -50,6 +50,18 @@ DEBIAN_PACKAGES=(
   "openssh-client=1:9.2p1-2+deb12u10"
   "gdb-multiarch=13.1-3"
   "libc6-dev-arm64-cross=2.36-8cross1"
+  # The window (-display sdl): SDL 2 and Mesa's OpenGL (llvmpipe when there is no GPU); Xvfb, xdotool and
+  # xwd (x11-apps) for the tests and benchmarks that run the window on a virtual X server.
+  "libsdl2-2.0-0=2.26.5+dfsg-1"
+  "libgl1=1.6.0-1"
+  "libglx-mesa0=22.3.6-1+deb12u2"
+  "libgl1-mesa-dri=22.3.6-1+deb12u2"
+  "libegl1=1.6.0-1"
+  "libegl-mesa0=22.3.6-1+deb12u2"
+  "xvfb=2:21.1.7-3+deb12u13"
+  "xauth=1:1.1.2-1"
+  "xdotool=1:3.20160805.1-5"
+  "x11-apps=7.7+9"
 )
 # The guest's SSH server, built from Debian's bookworm source (with musl's source for crypt()).
 DROPBEAR_SOURCE_VERSION=2022.83-1+deb12u3

@@ -116,6 +116,21 @@ public sealed class InputRouter : IDisposable
         }
     }
 
+    /// <summary>
+    /// A key given by its Linux key code (a host window's keyboard) pressed or released at once, outside the key
+    /// queue; <see cref="Sync"/> closes the report.
+    /// </summary>
+    public void LinuxKey(ushort code, bool down)
+    {
+        lock (_gate)
+        {
+            if (Find(InputEventKinds.Key) is { } device)
+            {
+                Send(device, new InputEvent(LinuxInput.EV_KEY, code, down ? 1 : 0));
+            }
+        }
+    }
+
     /// <summary>A button (QEMU's InputButton name) pressed or released; <see cref="Sync"/> closes the report.</summary>
     public void Button(string button, bool down)
     {

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Emulator.Devices.Display;
 
@@ -85,6 +87,17 @@ public sealed class Ramfb : IDisplaySource
             var config = current.Value;
             var lineSize = (int)config.LineSize;
             var height = (int)config.Height;
+            var sameConfig = _frame is not null && ReferenceEquals(current, _frameConfig);
+            if (sameConfig && UnchangedInPlace(config, lineSize, height) is { } unchanged)
+            {
+                if (unchanged)
+                {
+                    return _frame;
+                }
+
+                sameConfig = false; // changed: copy it, no need to compare again
+            }
+
             var size = lineSize * height;
             if (_raw.Length != size)
             {
@@ -100,7 +113,7 @@ public sealed class Ramfb : IDisplaySource
                 }
             }
 
-            if (_frame is not null && ReferenceEquals(current, _frameConfig) && _raw.AsSpan().SequenceEqual(_previousRaw))
+            if (sameConfig && _raw.AsSpan().SequenceEqual(_previousRaw))
             {
                 return _frame;
             }
@@ -114,12 +127,56 @@ public sealed class Ramfb : IDisplaySource
         }
     }
 
+    /// <summary>
+    /// Whether the guest's framebuffer still holds the bytes of the frame shown, compared where it lies in guest RAM
+    /// (no copy: a still picture, the common case, costs one read of it); null when RAM cannot be reached that way.
+    /// </summary>
+    private unsafe bool? UnchangedInPlace(RamfbConfig config, int lineSize, int height)
+    {
+        var stride = config.EffectiveStride;
+        var host = (byte*)_memory.HostAddress(config.Address, config.FrameSpan);
+        if (host is null)
+        {
+            return null;
+        }
+
+        for (var y = 0; y < height; y++)
+        {
+            var row = new ReadOnlySpan<byte>(host + ((ulong)y * stride), lineSize);
+            if (!row.SequenceEqual(_previousRaw.AsSpan(y * lineSize, lineSize)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Turns rows of guest pixels (no padding between rows) into opaque 0xFFRRGGBB values.</summary>
     public static void Convert(RamfbConfig config, ReadOnlySpan<byte> rows, Span<uint> pixels)
     {
         var count = (int)config.Width * (int)config.Height;
         switch (config.BytesPerPixel)
         {
+            case 4 when BitConverter.IsLittleEndian:
+                {
+                    // The guest's little-endian words are the host's: set the unused byte, a vector at a time.
+                    var words = MemoryMarshal.Cast<byte, uint>(rows[..(count * 4)]);
+                    var opaque = new Vector<uint>(0xFF00_0000);
+                    var i = 0;
+                    for (; i <= count - Vector<uint>.Count; i += Vector<uint>.Count)
+                    {
+                        (new Vector<uint>(words[i..]) | opaque).CopyTo(pixels[i..]);
+                    }
+
+                    for (; i < count; i++)
+                    {
+                        pixels[i] = words[i] | 0xFF00_0000;
+                    }
+
+                    break;
+                }
+
             case 4:
                 for (var i = 0; i < count; i++)
                 {

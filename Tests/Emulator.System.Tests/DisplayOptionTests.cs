@@ -18,12 +18,12 @@ public sealed class DisplayOptionTests : IDisposable
     private string TinyGuest() => BareMetalGuest.Build(_folder, "tiny", "main:\n    bl system_off\n");
 
     [Fact]
-    public void DeviceRamfb_AddsTheFramebuffer_AndTheDefaultIsNoWindow()
+    public void DeviceRamfb_AddsTheFramebuffer_AndTheDisplayIsLeftToTheDefault()
     {
         Assert.False(Options.Parse([]).Ramfb);
         Assert.True(Options.Parse(["-device", "ramfb"]).Ramfb);
         Assert.True(Options.Parse(["-device", "driver=ramfb"]).Ramfb);
-        Assert.Equal(DisplayKind.None, Options.Parse([]).Display);
+        Assert.Equal(DisplayKind.Default, Options.Parse([]).Display);
     }
 
     [Fact]
@@ -32,6 +32,7 @@ public sealed class DisplayOptionTests : IDisposable
         Assert.Equal(DisplayKind.None, Options.Parse(["-display", "none"]).Display);
         Assert.Equal(DisplayKind.Sdl, Options.Parse(["-display", "sdl"]).Display);
         Assert.Equal(DisplayKind.None, Options.Parse(["-display", "sdl", "-nographic"]).Display);
+        Assert.Equal(DisplayKind.Sdl, Options.Parse(["-nographic", "-display", "sdl"]).Display);
     }
 
     [Fact]
@@ -66,9 +67,9 @@ public sealed class DisplayOptionTests : IDisposable
         OptionAssert.Usage(["-device", "ramfb", "-device", "ramfb"], "only one ramfb");
 
     [Fact]
-    public void DisplaySdl_SaysTheWindowIsNotImplemented_AndExits1()
+    public void DisplaySdl_WithoutADisplayServer_IsRefusedInOneLine()
     {
-        OptionAssert.Refused(["-kernel", TinyGuest(), "-display", "sdl"], "-display sdl", "not implemented");
+        OptionAssert.Refused(["-kernel", TinyGuest(), "-display", "sdl"], "-display sdl", "no display server");
     }
 
     [Fact]

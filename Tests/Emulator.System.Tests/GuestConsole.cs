@@ -38,7 +38,13 @@ public sealed partial class GuestConsole : IDisposable
     }
 
     /// <summary>Starts `dotnet Emulator.dll` with QEMU-style arguments (none boots the default guest).</summary>
-    public static GuestConsole Start(params string[] arguments)
+    public static GuestConsole Start(params string[] arguments) => StartWith(new Dictionary<string, string?>(), arguments);
+
+    /// <summary>
+    /// As <see cref="Start"/>, with <paramref name="environment"/> set (a null value removes a variable). Without
+    /// it there is no display server: a window appears only where a test asks for one.
+    /// </summary>
+    public static GuestConsole StartWith(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -55,6 +61,13 @@ public sealed partial class GuestConsole : IDisposable
 
         // Diagnostics switched on in the developer's shell would add lines to standard error.
         startInfo.Environment.Remove("VIRT_EMULATOR_TRACE");
+        startInfo.Environment.Remove("DISPLAY");
+        startInfo.Environment.Remove("WAYLAND_DISPLAY");
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
+
         var process = Process.Start(startInfo) ?? throw new InvalidOperationException("could not start dotnet");
         return new GuestConsole(process);
     }

@@ -74,6 +74,23 @@ public sealed class InputRouterTests
     }
 
     [Fact]
+    public void AWindowsLinuxKey_GoesToTheKeyboardAtOnce_OutsideSendKeysQueue()
+    {
+        var keyboard = new InputTestGuest(VirtioInputProfile.Keyboard());
+        var tablet = new InputTestGuest(VirtioInputProfile.Tablet());
+        using var router = new InputRouter(() => [tablet.Device, keyboard.Device]);
+
+        router.SendKeys(["a"], 200); // its release waits in the queue
+        router.LinuxKey(48, true); // KEY_B
+        router.Sync();
+        router.LinuxKey(48, false);
+        router.Sync();
+
+        Assert.Equal(["1 30 1", "0 0 0", "1 48 1", "0 0 0", "1 48 0", "0 0 0"], keyboard.Events());
+        Assert.Empty(tablet.Events());
+    }
+
+    [Fact]
     public void Keys_GoToTheKeyboard_AndPointerEvents_ToTheTablet()
     {
         var keyboard = new InputTestGuest(VirtioInputProfile.Keyboard());

@@ -297,4 +297,58 @@ public sealed class RamfbTests
         Configure(Xr24(16, 16));
         Assert.True(_ramfb.Capture()!.Generation > first.Generation);
     }
+
+    [Fact]
+    public void AChangeInTheLastRowOfAStridedPictureMakesANewGeneration_AndOneInThePaddingDoesNot()
+    {
+        Configure(Xr24(16, 16, stride: 80)); // 64 bytes of pixels, 16 of padding a row
+        var first = _ramfb.Capture()!;
+        _ram.At(Framebuffer + (2 * 80) + 70, 1)[0] = 0x55; // padding after row 2
+        Assert.Same(first, _ramfb.Capture());
+        _ram.At(Framebuffer + (15 * 80) + 60, 1)[0] = 0x55; // the last pixel's blue byte
+        var second = _ramfb.Capture()!;
+        Assert.True(second.Generation > first.Generation);
+        Assert.Equal(0xFF00_0055u, second.Pixels[^1]);
+        Assert.Same(second, _ramfb.Capture());
+    }
+
+    [Fact]
+    public void WithoutAHostAddressForRam_ChangesAreFoundByCopying()
+    {
+        var fwCfg = new FwCfg(_ram);
+        var ramfb = new Ramfb(fwCfg, new CopyOnlyGuestMemory(_ram));
+        Xr24(16, 16).ToBytes().CopyTo(_ram.At(ConfigBuffer, RamfbConfig.Size));
+        var descriptor = _ram.At(Descriptor, 16);
+        BinaryPrimitives.WriteUInt32BigEndian(descriptor, ((uint)RamfbKey << 16) | DmaSelect | DmaWrite);
+        BinaryPrimitives.WriteUInt32BigEndian(descriptor[4..], RamfbConfig.Size);
+        BinaryPrimitives.WriteUInt64BigEndian(descriptor[8..], ConfigBuffer);
+        fwCfg.Write(FW_CFG_DMA_ADDRESS, 8, BinaryPrimitives.ReverseEndianness(Descriptor));
+
+        var first = ramfb.Capture()!;
+        Assert.Same(first, ramfb.Capture());
+        _ram.At(Framebuffer + 4, 1)[0] = 0x10;
+        var second = ramfb.Capture()!;
+        Assert.True(second.Generation > first.Generation);
+        Assert.Equal(0xFF00_0010u, second.Pixels[1]);
+        Assert.Same(second, ramfb.Capture());
+    }
+
+    [Fact]
+    public void EveryPixelIsConverted_WhateverTheirCount()
+    {
+        // 17 x 17 = 289 pixels: the vectors, then a tail of single pixels.
+        var config = Xr24(17, 17);
+        var rows = new byte[17 * 17 * 4];
+        for (var i = 0; i < 17 * 17; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(rows.AsSpan(i * 4), (uint)(i * 0x010203) | 0x1200_0000);
+        }
+
+        var pixels = new uint[17 * 17];
+        Ramfb.Convert(config, rows, pixels);
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            Assert.Equal(0xFF00_0000 | (uint)(i * 0x010203), pixels[i]);
+        }
+    }
 }
