@@ -8,7 +8,8 @@ namespace Benchmarks;
 /// <summary>
 /// Our managed kernel against Debian's Linux with the same busybox initramfs, in the same run:
 /// (A) our kernel on our emulator, (B) Linux on qemu-system-aarch64, (C) our kernel on QEMU (separates
-/// the kernel's cost from the emulator's). The guest's /init runs the workloads, each between two
+/// the kernel's cost from the emulator's), (D) Linux on our emulator (the kernels compared on our
+/// machine: thread and futex costs, A against D). The guest's /init runs the workloads, each between two
 /// marker lines that carry the guest's own clock; the host also timestamps the marker lines as they
 /// arrive (wall clock), so both measures are printed.
 /// </summary>
@@ -28,7 +29,21 @@ public static partial class KernelSideBySide
         ("sh-true", $"{Execs} x /bin/true from a sh loop"),
         ("c-true", $"{Execs} x fork+execve+waitpid (C)"),
         ("sh-loop", $"{LoopIterations / 1000}k-iteration sh loop"),
+        ("threads", $"{Threads} x pthread_create+join"),
+        ("futex-wake", $"{FutexWakes / 1000}k x FUTEX_WAKE, no waiter"),
+        ("futex-pingpong", $"{PingPongs / 1000}k futex round trips, 2 threads"),
     ];
+
+    /// <summary>threadloop's counts: thread create/join cycles, uncontended wakes, contended round trips.</summary>
+    private const int Threads = 2000, FutexWakes = 100_000, PingPongs = 20_000;
+
+    /// <summary>The thread workloads: marker name and threadloop's mode (its own clock around its loop is the guest's measure).</summary>
+    private static readonly Dictionary<string, string> ThreadModes = new()
+    {
+        ["threads"] = "create",
+        ["futex-wake"] = "wake",
+        ["futex-pingpong"] = "pingpong",
+    };
 
     // The benchmark guest's /init. Timestamps come from /proc/uptime (the kernel's monotonic clock in
     // hundredths of a second) read by the shell's `read` builtin, so taking one forks nothing. The fork
@@ -52,6 +67,15 @@ public static partial class KernelSideBySide
         begin sh-loop
         i=0; while [ $i -lt @LOOP@ ]; do i=$((i+1)); done
         end sh-loop
+        begin threads
+        /bin/threadloop create @THREADS@ || echo "@@ FAILED threads"
+        end threads
+        begin futex-wake
+        /bin/threadloop wake @WAKES@ || echo "@@ FAILED futex-wake"
+        end futex-wake
+        begin futex-pingpong
+        /bin/threadloop pingpong @PINGPONGS@ || echo "@@ FAILED futex-pingpong"
+        end futex-pingpong
         echo "@@ DONE"
         poweroff -f
         """;
@@ -75,10 +99,12 @@ public static partial class KernelSideBySide
         var guestInitrd = Path.Combine(guest, "initramfs.cpio.gz");
         var ourKernel = repo is null ? "Kernel/bin/Image" : Path.Combine(repo, "Kernel", "bin", "Image");
         var forkexec = repo is null ? "Userspace/bin/forkexec" : Path.Combine(repo, "Userspace", "bin", "forkexec");
+        var threadloop = repo is null ? "Userspace/bin/threadloop" : Path.Combine(repo, "Userspace", "bin", "threadloop");
         foreach (var (file, hint) in new[]
                  {
                      (linux, "bash scripts/setup.sh"), (guestInitrd, "bash scripts/setup.sh"),
                      (ourKernel, "nice dotnet build Kernel/Kernel.csproj"), (forkexec, "bash Userspace/build.sh"),
+                     (threadloop, "bash Userspace/build.sh"),
                  })
         {
             if (!File.Exists(file))
@@ -91,7 +117,7 @@ public static partial class KernelSideBySide
         var temp = Directory.CreateTempSubdirectory("kernel-bench-").FullName;
         try
         {
-            var initrd = BuildInitramfs(temp, guestInitrd, forkexec);
+            var initrd = BuildInitramfs(temp, guestInitrd, forkexec, threadloop);
             string[] board = ["-M", "virt", "-cpu", "cortex-a57", "-m", "512M", "-nographic", "-no-reboot"];
             string[] guestArgs = ["-initrd", initrd, "-append", "console=ttyAMA0"];
             string[] emulator = ["dotnet", Path.Combine(AppContext.BaseDirectory, "Emulator.dll"), .. board];
@@ -101,6 +127,7 @@ public static partial class KernelSideBySide
                 new("ours on ours", [.. emulator, "-kernel", ourKernel, .. guestArgs]),
                 new("Linux on QEMU", [.. qemu, "-kernel", linux, .. guestArgs]),
                 new("ours on QEMU", [.. qemu, "-kernel", ourKernel, .. guestArgs]),
+                new("Linux on ours", [.. emulator, "-kernel", linux, .. guestArgs]),
             ];
 
             Console.WriteLine($"our kernel: {ourKernel} (built {File.GetLastWriteTime(ourKernel):yyyy-MM-dd HH:mm})");
@@ -129,15 +156,15 @@ public static partial class KernelSideBySide
 
     private static void Print(Side[] sides, Dictionary<Side, List<Sample>> samples, int runs)
     {
-        var (a, b, c) = (sides[0], sides[1], sides[2]);
+        var (a, b, c, d) = (sides[0], sides[1], sides[2], sides[3]);
         double Med(Side side, Func<Sample, double> pick) => Median(samples[side].Select(pick));
         Console.WriteLine();
         Console.WriteLine($"Our kernel vs Linux 6.1, same busybox initramfs, -M virt -cpu cortex-a57 -m 512M, median of {runs} alternating runs (s)");
-        Console.WriteLine($"{"",-44}{a.Title,14}{b.Title,14}{"ours/Linux",12}{c.Title,14}{"(ours on QEMU)/Linux",22}");
+        Console.WriteLine($"{"",-48}{a.Title,14}{b.Title,14}{"ours/Linux",12}{c.Title,14}{"(ours on QEMU)/Linux",22}{d.Title,15}{"ours/Linux on ours",20}");
         void Row(string label, Func<Sample, double> pick)
         {
-            var (x, y, z) = (Med(a, pick), Med(b, pick), Med(c, pick));
-            Console.WriteLine($"{label,-44}{x,14:F3}{y,14:F3}{x / y,12:F2}{z,14:F3}{z / y,22:F2}");
+            var (x, y, z, w) = (Med(a, pick), Med(b, pick), Med(c, pick), Med(d, pick));
+            Console.WriteLine($"{label,-48}{x,14:F3}{y,14:F3}{x / y,12:F2}{z,14:F3}{z / y,22:F2}{w,15:F3}{x / w,20:F2}");
         }
 
         Row("start to /init's first line (wall)", s => s.Ready);
@@ -183,9 +210,9 @@ public static partial class KernelSideBySide
 
     /// <summary>
     /// newc cpio of: Debian's busybox (from the default guest's initramfs) with the applets /init uses as
-    /// symlinks, Userspace's forkexec and the benchmark's /init. The same file boots both kernels.
+    /// symlinks, Userspace's forkexec and threadloop, and the benchmark's /init. The same file boots both kernels.
     /// </summary>
-    private static string BuildInitramfs(string temp, string guestInitrd, string forkexec)
+    private static string BuildInitramfs(string temp, string guestInitrd, string forkexec, string threadloop)
     {
         var root = Path.Combine(temp, "root");
         foreach (var dir in new[] { "bin", "dev", "proc", "sys", "tmp" })
@@ -205,9 +232,13 @@ public static partial class KernelSideBySide
         }
 
         File.Copy(forkexec, Path.Combine(root, "bin", "forkexec"));
+        File.Copy(threadloop, Path.Combine(root, "bin", "threadloop"));
         var init = Path.Combine(root, "init");
         File.WriteAllText(init, Init.Replace("\r", "").Replace("@EXECS@", Execs.ToString(CultureInfo.InvariantCulture))
-            .Replace("@LOOP@", LoopIterations.ToString(CultureInfo.InvariantCulture)) + "\n");
+            .Replace("@LOOP@", LoopIterations.ToString(CultureInfo.InvariantCulture))
+            .Replace("@THREADS@", Threads.ToString(CultureInfo.InvariantCulture))
+            .Replace("@WAKES@", FutexWakes.ToString(CultureInfo.InvariantCulture))
+            .Replace("@PINGPONGS@", PingPongs.ToString(CultureInfo.InvariantCulture)) + "\n");
         Shell($"chmod 755 '{init}'");
         var cpio = Path.Combine(temp, "initramfs.cpio");
         Shell($"cd '{root}' && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --quiet > '{cpio}'");
@@ -236,6 +267,9 @@ public static partial class KernelSideBySide
 
     [GeneratedRegex(@"^forkexec: (\d+) x .*: (\d+) ns, ")]
     private static partial Regex ForkExecLine();
+
+    [GeneratedRegex(@"^threadloop: \d+ (\w+) in ([\d.]+) s ")]
+    private static partial Regex ThreadLoopLine();
 
     /// <summary>Boots one side and reads its console line by line, each line stamped when it arrived.</summary>
     private static Sample Measure(Side side)
@@ -319,6 +353,7 @@ public static partial class KernelSideBySide
         var ends = new Dictionary<string, (double At, double Uptime)>();
         var forks = new Dictionary<string, long>();
         long? forkexecNs = null;
+        var threadSeconds = new Dictionary<string, double>();
         var done = false;
         var ready = false;
         foreach (var (at, text) in lines)
@@ -349,6 +384,10 @@ public static partial class KernelSideBySide
             {
                 forkexecNs = long.Parse(e.Groups[2].Value, CultureInfo.InvariantCulture);
             }
+            else if (ThreadLoopLine().Match(text) is { Success: true } t)
+            {
+                threadSeconds[t.Groups[1].Value] = double.Parse(t.Groups[2].Value, CultureInfo.InvariantCulture);
+            }
         }
 
         if (!ready || !done)
@@ -368,6 +407,10 @@ public static partial class KernelSideBySide
             {
                 // The program's own CLOCK_MONOTONIC around its loop (ns), finer than /proc/uptime.
                 guest = forkexecNs is { } ns ? ns / 1e9 : throw new InvalidOperationException($"{side.Title}: forkexec printed no time");
+            }
+            else if (ThreadModes.TryGetValue(name, out var mode))
+            {
+                guest = threadSeconds.TryGetValue(mode, out var seconds) ? seconds : throw new InvalidOperationException($"{side.Title}: threadloop {mode} printed no time");
             }
 
             sample.Work[name] = (guest, e.At - b.At);

@@ -124,6 +124,27 @@ public abstract class KernelRobustnessTests : IClassFixture<RobustnessGuestRoot>
     }
 
     [Fact]
+    public void Threads_TenThousandCreatedAndJoined_LeaveFreeMemoryWhereItWas()
+    {
+        // As for processes above: a warm-up first, then every page and object a thread takes (its
+        // kernel stack, its task, its user stack mapping) must be back once it has been joined.
+        const int WarmUp = 1000, Cycles = 10_000;
+        static string Command(int n) => $"grep MemFree /proc/meminfo; threadloop create {n}; echo rc=$?; grep MemFree /proc/meminfo";
+        string warm = Run(Command(WarmUp), TimeSpan.FromMinutes(2));
+        Assert.Contains("rc=0\n", warm);
+        string output = Run(Command(Cycles), TimeSpan.FromMinutes(4));
+        _log.WriteLine($"{_machine.Name}:\n{warm}{output}");
+        Assert.True(Regex.IsMatch(output, @"^threadloop: 10000 create in ", RegexOptions.Multiline) && output.Contains("rc=0\n"),
+            $"threadloop create {Cycles} failed:\n{output}");
+        long[] free = Regex.Matches(output, @"^MemFree:\s+(\d+) kB$", RegexOptions.Multiline)
+            .Select(m => long.Parse(m.Groups[1].Value)).ToArray();
+        Assert.True(free.Length == 2, $"expected two MemFree lines:\n{output}");
+        Assert.True(free[0] == free[1],
+            $"MemFree was {free[0]} kB before {Cycles} thread create/join cycles and {free[1]} kB after ({free[0] - free[1]} kB lost)\n{warm}{output}");
+        AssertStillUsable($"{Cycles} threads");
+    }
+
+    [Fact]
     public void Ptys_AThousandPairsOpenedAndClosed_LeaveTheKernelHeapWhereItWas()
     {
         // Each pair is a line discipline, an 8 KiB queue, the slave's object, a /dev/pts node and the
@@ -530,7 +551,7 @@ public class KernelRobustnessOnDebianLinux(RobustnessGuestRoot root)
 /// </summary>
 public sealed class RobustnessGuestRoot : IDisposable
 {
-    private static readonly string[] Tools = ["nullderef", "forkbomb", "spawnloop", "badptr", "sysfuzz", "limits", "ptyloop"];
+    private static readonly string[] Tools = ["nullderef", "forkbomb", "spawnloop", "badptr", "sysfuzz", "limits", "ptyloop", "threadloop"];
     private readonly byte[] _busybox;
     private readonly string _directory;
     private readonly object _lock = new();
