@@ -374,3 +374,33 @@ TEST(dev_zero_mmap)
     p[5] = 1;
     EQ(p[5], 1);
 }
+
+TEST(memfd_create_makes_an_anonymous_file)
+{
+    int fd = SYS(memfd_create("conform-test", MFD_CLOEXEC));
+    char link[128] = {0}, path[32];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    SYS(readlink(path, link, sizeof link - 1));
+    STREQ(link, "/memfd:conform-test (deleted)");
+    EQ(fcntl(fd, F_GETFD), FD_CLOEXEC);
+    write_all(fd, "hello", 5);
+    struct stat st;
+    SYS(fstat(fd, &st));
+    CHECK(S_ISREG(st.st_mode), "mode %o", st.st_mode);
+    EQ(st.st_size, 5);
+    SYS(ftruncate(fd, 8192));
+    /* Two shared mappings of it see each other's writes, and read(2) sees them too. */
+    char *a = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    char *b = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(a != MAP_FAILED && b != MAP_FAILED, "mmap: %s", strerror(errno));
+    CHECK(memcmp(a, "hello", 5) == 0, "mapping starts %.5s", a);
+    strcpy(a + 4096, "shared");
+    STREQ(b + 4096, "shared");
+    char buf[8] = {0};
+    EQ(pread(fd, buf, 6, 4096), 6);
+    STREQ(buf, "shared");
+    munmap(a, 8192);
+    munmap(b, 8192);
+    close(fd);
+    ERR(memfd_create("x", 0x1000), EINVAL);
+}

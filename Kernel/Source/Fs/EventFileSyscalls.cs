@@ -8,7 +8,7 @@ using static Kernel.Traps.SyscallArgs;
 
 namespace Kernel.Fs
 {
-    /// <summary>Files that deliver events: eventfd2, timerfd_create/settime/gettime and signalfd4.</summary>
+    /// <summary>Files with no name: eventfd2, timerfd_create/settime/gettime, signalfd4 and memfd_create.</summary>
     public static unsafe class EventFileSyscalls
     {
         private const int EfdSemaphore = 1;
@@ -22,6 +22,29 @@ namespace Kernel.Fs
             Syscalls.Register("timerfd_settime"u8, &TimerfdSettime);
             Syscalls.Register("timerfd_gettime"u8, &TimerfdGettime);
             Syscalls.Register("signalfd4"u8, &Signalfd4);
+            Syscalls.Register("memfd_create"u8, &MemfdCreate);
+        }
+
+        private const int MfdCloexec = 1, MfdAllowSealing = 2, MfdNoexecSeal = 8, MfdExec = 0x10;
+
+        /// <summary>
+        /// memfd_create(name, flags): MFD_CLOEXEC, and MFD_ALLOW_SEALING/MFD_NOEXEC_SEAL/MFD_EXEC accepted
+        /// (seals themselves are not kept: F_ADD_SEALS is not supported); MFD_HUGETLB is EINVAL (no huge pages).
+        /// </summary>
+        private static long MemfdCreate(TrapFrame* f)
+        {
+            int flags = Int(f, 1);
+            if ((flags & ~(MfdCloexec | MfdAllowSealing | MfdNoexecSeal | MfdExec)) != 0 || (flags & (MfdNoexecSeal | MfdExec)) == (MfdNoexecSeal | MfdExec))
+                return -Errno.EINVAL;
+            System.Span<byte> name = stackalloc byte[MemFd.MaxName + 1];
+            int n = UserMemory.ReadString(f->X[0], name);
+            if (n < 0)
+                return n == -Errno.ENAMETOOLONG ? -Errno.EINVAL : n;
+            Processes.Process p = Current;
+            int r = MemFd.Create(name.Slice(0, n), 0, p.Euid, p.Egid, out OpenFile? file);
+            if (r < 0)
+                return r;
+            return p.Files!.Install(file!, (flags & MfdCloexec) != 0);
         }
 
         private static long Install(OpenFile file, int flags) => Current.Files!.Install(file, (flags & OpenFlags.CloseOnExec) != 0);
