@@ -39,16 +39,9 @@ namespace Kernel.Fs
             while (true)
             {
                 ulong daif = Cpu.SaveAndDisableInterrupts();
-                ulong ready = PendingFor(self);
-                if (ready != 0)
+                int signal = process.TakePending(self, Mask, out SigInfo info);
+                if (signal > 0)
                 {
-                    int signal = Signals.Next(ready, 0);
-                    ulong bit = Signals.Bit(signal);
-                    if ((self.PendingSignals & bit) != 0)
-                        self.PendingSignals &= ~bit;
-                    else
-                        process.PendingSignals &= ~bit;
-                    SigInfo info = process.TakeSignalInfo(signal);
                     Cpu.RestoreInterrupts(daif);
                     SignalFdInfo.Write(in info, destination.Slice(done));
                     done += SignalFdInfo.Size;

@@ -730,6 +730,27 @@ namespace Kernel.Processes
         private QueuedSignal? _rtQueue;
         private int _rtQueued;
 
+        /// <summary>
+        /// Takes the lowest signal of <paramref name="set"/> pending for <paramref name="thread"/> off the
+        /// pending sets, the thread's own first (Linux's dequeue_signal), with its details; 0 when there is
+        /// none. Call with interrupts masked.
+        /// </summary>
+        public int TakePending(KernelThread thread, ulong set, out SigInfo info)
+        {
+            info = default;
+            ulong ready = (thread.PendingSignals | PendingSignals) & set;
+            if (ready == 0)
+                return 0;
+            int signal = Signals.Next(ready, 0);
+            ulong bit = Signals.Bit(signal);
+            if ((thread.PendingSignals & bit) != 0)
+                thread.PendingSignals &= ~bit;
+            else
+                PendingSignals &= ~bit;
+            info = TakeSignalInfo(signal);
+            return signal;
+        }
+
         /// <summary>Removes one instance of <paramref name="signal"/> (called when it is taken off the pending set) and returns its details.</summary>
         public SigInfo TakeSignalInfo(int signal)
         {

@@ -11,21 +11,9 @@ namespace Kernel.Processes
         public static void DeliverOne(TrapFrame* frame, Process process)
         {
             KernelThread thread = Scheduler.Current;
-            ulong pending = thread.PendingSignals | process.PendingSignals;
-            ulong deliverable = pending & ~thread.BlockedSignals;
-            deliverable |= pending & Signals.UnblockableMask;
-            if (deliverable == 0)
-                return;
-            int signal = Signals.Next(deliverable, 0);
+            int signal = process.TakePending(thread, ~thread.BlockedSignals | Signals.UnblockableMask, out SigInfo info);
             if (signal <= 0)
                 return;
-            // The thread's own signals first (Linux's dequeue_signal), then the process's.
-            ulong bit = Signals.Bit(signal);
-            if ((thread.PendingSignals & bit) != 0)
-                thread.PendingSignals &= ~bit;
-            else
-                process.PendingSignals &= ~bit;
-            SigInfo info = process.TakeSignalInfo(signal);
             SigAction action = process.Actions[signal];
             if (signal == Signals.SIGKILL || signal == Signals.SIGSTOP)
                 action.Handler = 0;

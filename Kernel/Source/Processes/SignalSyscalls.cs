@@ -234,15 +234,9 @@ namespace Kernel.Processes
             while (true)
             {
                 ulong daif = Cpu.SaveAndDisableInterrupts();
-                ulong ready = (thread.PendingSignals | p.PendingSignals) & set;
-                if (ready != 0)
+                int signal = p.TakePending(thread, set, out SigInfo info);
+                if (signal > 0)
                 {
-                    int signal = Signals.Next(ready, 0);
-                    if ((thread.PendingSignals & Signals.Bit(signal)) != 0)
-                        thread.PendingSignals &= ~Signals.Bit(signal);
-                    else
-                        p.PendingSignals &= ~Signals.Bit(signal);
-                    SigInfo info = p.TakeSignalInfo(signal);
                     Cpu.RestoreInterrupts(daif);
                     if (f->X[1] != 0)
                     {
