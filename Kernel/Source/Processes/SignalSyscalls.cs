@@ -136,7 +136,8 @@ namespace Kernel.Processes
             Process self = Current;
             if (pid > 0)
             {
-                Process? target = Process.Find(pid);
+                // A thread's id names its process too, as on Linux.
+                Process? target = Process.Find(pid) ?? Process.FindThread(pid)?.Process;
                 if (target == null || target.State != ProcessState.Alive)
                     return target == null ? -Errno.ESRCH : 0;
                 int r = Permitted(self, target, signal);
