@@ -177,15 +177,11 @@ public abstract class KernelRobustnessTests : IClassFixture<RobustnessGuestRoot>
     /// <summary>
     /// Tests of the suite that our kernel does not run yet, each with the reason. Threads
     /// (clone with CLONE_THREAD) and futex are beyond issue 4's system-call list and are not
-    /// implemented (clone(CLONE_THREAD) answers EINVAL, futex ENOSYS). On our emulator, a
-    /// user program that spins without trapping takes interrupts only when it next traps (the CPU
-    /// loop cannot stop Unicorn safely between instructions: see VirtualIrqLine), so the two tests
-    /// whose children spin waiting for a timer signal cannot finish there.
+    /// implemented (clone(CLONE_THREAD) answers EINVAL, futex ENOSYS).
     /// </summary>
     private static readonly string[] NotImplemented = ["thread", "futex"];
-    private static readonly string[] SpinUntilSignalled = ["setitimer_virtual_and_prof", "signals_preserve_fp_registers"];
 
-    private string[] Excluded => _machine == BootMachine.Emulator ? [.. NotImplemented, .. SpinUntilSignalled] : NotImplemented;
+    private static string[] Excluded => NotImplemented;
 
     /// <summary>
     /// Userspace/bin/conform as the test init's child (as Suite_PassesOnDebianLinuxAsInitsChild runs it
