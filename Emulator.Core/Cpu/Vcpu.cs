@@ -163,6 +163,19 @@ public sealed unsafe class Vcpu : IDisposable
             return;
         }
 
+        lock (Gate)
+        {
+            // The flag is read without the lock: look again. And assert the request word once more, so that
+            // leaving the block is sure to take the interrupt (never an exit that finds nothing to take and
+            // comes back here at once).
+            if (!_virtualIrq || _irqHeld)
+            {
+                return;
+            }
+
+            _irqLine.Set(true);
+        }
+
         UserBlockExits++;
         if (_aarch32.IsActive)
         {

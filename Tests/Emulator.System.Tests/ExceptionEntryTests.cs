@@ -306,11 +306,11 @@ public sealed class ExceptionEntryTests : IDisposable
     }
 
     /// <summary>
-    /// Unmasks the virtual timer's interrupt (PPI 27) at the GIC, arms the timer to fire in about 16 ms, and
-    /// returns to EL0 with interrupts unmasked at <c>user</c>, which <paramref name="userCode"/> defines, in
-    /// AArch64 or (<paramref name="aarch32"/>) in A32 User mode.
+    /// Unmasks the virtual timer's interrupt (PPI 27) at the GIC, arms the timer to fire in 1/2^<paramref name="shift"/>
+    /// of a second (about 16 ms by default), and returns to EL0 with interrupts unmasked at <c>user</c>, which
+    /// <paramref name="userCode"/> defines, in AArch64 or (<paramref name="aarch32"/>) in A32 User mode.
     /// </summary>
-    private static string TimerThenEl0(string userCode, bool aarch32 = false) => $"""
+    private static string TimerThenEl0(string userCode, bool aarch32 = false, int shift = 6) => $"""
                 ldr x1, =0x08000000         // GICD_CTLR, GICD_ISENABLER0
                 mov w2, #1
                 str w2, [x1]
@@ -322,7 +322,7 @@ public sealed class ExceptionEntryTests : IDisposable
                 mov w2, #1
                 str w2, [x1]
                 mrs x1, cntfrq_el0
-                lsr x1, x1, #6
+                lsr x1, x1, #{shift}
                 msr cntv_tval_el0, x1
                 mov x1, #1
                 msr cntv_ctl_el0, x1
@@ -369,7 +369,8 @@ public sealed class ExceptionEntryTests : IDisposable
         // The EL1 handler acknowledges each tick, re-arms the timer and returns; the EL0 loop checks at every
         // iteration that its memory counter equals its register counter (a replayed load-add-store would break
         // that) and writes a dot to the UART every 65,536 iterations (a replayed device write would add one).
-        // After 2,000,000 iterations it makes an SVC, which reports the number of ticks in x0.
+        // Ticks come every 1/4096 s from the start. After 4,000,000 iterations the loop makes an SVC, which reports
+        // the number of ticks in x0.
         var elf = BareMetalGuest.Build(_folder, "count-el0", Program($$"""
                 ldr x1, =ticking_vectors
                 msr vbar_el1, x1
@@ -378,7 +379,7 @@ public sealed class ExceptionEntryTests : IDisposable
             user:
                 ldr x0, =0x40500000
                 ldr x1, =0x09000000
-                ldr x15, =2000000
+                ldr x15, =4000000
                 mov w2, #'.'
                 str xzr, [x0]
                 mov x13, #0
@@ -422,17 +423,17 @@ public sealed class ExceptionEntryTests : IDisposable
                 .balign 0x80
                 b vectors + \slot * 0x80
                 .endr
-            """)}}
+            """, shift: 12)}}
             """));
 
         foreach (var (machine, run) in new[] { ("QEMU", TestEnvironment.RunQemu(ExitTimeout, "-kernel", elf)), ("ours", TestEnvironment.RunEmulator(ExitTimeout, "-kernel", elf)) })
         {
             Assert.True(run.ExitCode == 0, $"{machine}: {run}");
             var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            Assert.True(lines.Length == 2 && lines[0] == new string('.', 31), $"{machine}: {run.Stdout}");
+            Assert.True(lines.Length == 2 && lines[0] == new string('.', 62), $"{machine}: {run.Stdout}");
             var report = Parse(lines[1]);
             Assert.True((report.Vector, report.Esr) == (0x400UL, 0x5600_0001UL), $"{machine}: the loop must end with its SVC #1: {run.Stdout}");
-            Assert.True((report.X13, report.X14) == (2_000_000UL, 2_000_000UL), $"{machine}: {run.Stdout}");
+            Assert.True((report.X13, report.X14) == (4_000_000UL, 4_000_000UL), $"{machine}: {run.Stdout}");
             Assert.True(report.X0 >= 5, $"{machine}: only {report.X0} ticks during the loop");
         }
     }
