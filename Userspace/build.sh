@@ -2,7 +2,7 @@
 # Builds the static AArch64 userspace into Userspace/bin/:
 #   bin/conform  the syscall conformance suite (conform/*.c)
 #   bin/init     the tiny test init (init/*.c)
-#   bin/NAME     one small test tool per tools/NAME.c (nullderef, forkbomb, spawnloop, badptr, sysfuzz, limits, ptyloop, fbtest, evdump)
+#   bin/NAME     one small test tool per tools/NAME.c (nullderef, forkbomb, spawnloop, badptr, sysfuzz, limits, ptyloop, fbtest, evdump, spin)
 #   bin/forkexec times N x fork+execve+waitpid (forkexec/*.c; the kernel benchmark in Benchmarks/)
 #   bin/fsstress the file-system stress test (fsstress/*.c)
 #   bin/dynamic/{musl,glibc}/  the dynamic-linking test (dynamic/*.c), dynamically linked against

@@ -47,6 +47,9 @@ public sealed unsafe class Aarch32State
     /// <summary>R0-R15 (R15 is the live PC in AArch32 state; at an exception it is the preferred return address).</summary>
     public uint Register(int n) => ((uint*)(_env + RegsOffset))[n];
 
+    /// <summary>Sets R15, the PC of AArch32 state (Unicorn's PC register is the AArch64 one).</summary>
+    public void SetPc(uint pc) => ((uint*)(_env + RegsOffset))[15] = pc;
+
     /// <summary>The CPSR as QEMU's cpsr_read assembles it from its split-out flags.</summary>
     public uint Cpsr
     {

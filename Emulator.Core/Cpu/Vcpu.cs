@@ -9,7 +9,8 @@ namespace Emulator.Core.Cpu;
 /// synchronous exception entry, PSCI firmware on HVC/SMC, the physical timer's registers emulated when
 /// their accesses trap to EL2 (see <see cref="CpuState.CnthctlCounterOnly"/>) and the virtual timer's,
 /// which ARMv8.0 cannot trap, through MRS/MSR hooks. Interrupts reach the
-/// guest through the virtual IRQ line, raised from any thread by <see cref="VirtualIrqLine"/>.
+/// guest through the virtual IRQ line, raised from any thread by <see cref="VirtualIrqLine"/>, and code in the
+/// lower half of the address space (user programs) is made to take them by a block hook (<see cref="OnUserBlock"/>).
 /// Everything device-side happens under <see cref="Gate"/>, the machine lock.
 /// </summary>
 public sealed unsafe class Vcpu : IDisposable
@@ -31,6 +32,10 @@ public sealed unsafe class Vcpu : IDisposable
     private readonly Aarch32State _aarch32;
     private readonly nint _user;
     private nint _illegalStateProbe;
+
+    // What the user-block hook reads (see FlagGatedCallback): [0] is nonzero while the IRQ line is raised for the
+    // guest, [1] this object's handle.
+    private nint* _userBlockCell;
 
     /// <summary>Counts for diagnostics and benchmarks.</summary>
     public long Exceptions { get; private set; }
@@ -57,6 +62,8 @@ public sealed unsafe class Vcpu : IDisposable
         engine.AddInterruptHook(&OnException, user);
         engine.AddSystemRegisterHook(false, &OnMrs, user);
         engine.AddSystemRegisterHook(true, &OnMsr, user);
+        _userBlockCell = FlagGatedCallback.AllocateCell(&OnUserBlock, user);
+        engine.AddBlockHook(FlagGatedCallback.CallbackFor(_userBlockCell), (nint)_userBlockCell, 0, UserAddressEnd);
         CpuState.EnterEl1(engine);
     }
 
@@ -75,6 +82,8 @@ public sealed unsafe class Vcpu : IDisposable
         {
             _irqLine.Set(level);
         }
+
+        PublishIrqForUserBlocks();
 
         if (level)
         {
@@ -99,8 +108,86 @@ public sealed unsafe class Vcpu : IDisposable
         {
             _irqHeld = hold;
             _irqLine.Set(!hold && _virtualIrq);
+            PublishIrqForUserBlocks();
         }
     }
+
+    /// <summary>The highest address of the lower (TTBR0, user) half of a 48-bit address space.</summary>
+    private const ulong UserAddressEnd = (1UL << 48) - 1;
+
+    private const ulong PstateIrqMasked = 1UL << 7;
+
+    private void PublishIrqForUserBlocks()
+    {
+        if (_userBlockCell != null)
+        {
+            Volatile.Write(ref _userBlockCell[0], _virtualIrq && !_irqHeld ? 1 : 0);
+        }
+    }
+
+    /// <summary>
+    /// The block hook over the lower half of the address space (user code): Unicorn calls it at the start of
+    /// every block there, before any of the block's instructions, through <see cref="FlagGatedCallback"/>'s front,
+    /// which returns after one load while the IRQ line is low. With the line raised and IRQs unmasked it writes
+    /// PC to the block's own address: Unicorn leaves the block there, with nothing of it executed (no access can
+    /// be repeated), and takes the interrupt before it runs anything else. This is how code that never traps (a
+    /// user program's <c>for(;;);</c>) is interrupted. If the line drops in between, the guest simply resumes at
+    /// the same block.
+    /// </summary>
+    [UnmanagedCallersOnly]
+    private static void OnUserBlock(nint uc, ulong address, uint size, nint cell)
+    {
+        var shared = (nint*)cell;
+        if (Volatile.Read(ref shared[0]) == 0)
+        {
+            return;
+        }
+
+        var vcpu = From(shared[1]);
+        try
+        {
+            vcpu.TakeInterruptAtBlock(address);
+        }
+        catch (Exception e)
+        {
+            vcpu.Fail(e);
+        }
+    }
+
+    private void TakeInterruptAtBlock(ulong address)
+    {
+        // While masked Unicorn would not take it, and leaving the block would only bring the guest back here.
+        var masked = _aarch32.IsActive ? (_aarch32.Cpsr & PstateIrqMasked) != 0 : (_engine.Read(Arm64Reg.Pstate) & PstateIrqMasked) != 0;
+        if (masked)
+        {
+            return;
+        }
+
+        lock (Gate)
+        {
+            // The flag is read without the lock: look again. And assert the request word once more, so that
+            // leaving the block is sure to take the interrupt (never an exit that finds nothing to take and
+            // comes back here at once).
+            if (!_virtualIrq || _irqHeld)
+            {
+                return;
+            }
+
+            _irqLine.Set(true);
+        }
+
+        UserBlockExits++;
+        if (_aarch32.IsActive)
+        {
+            // AArch32's PC is R15; writing Unicorn's (AArch64) PC register is still what makes it leave the block.
+            _aarch32.SetPc((uint)address);
+        }
+
+        _engine.Write(Arm64Reg.Pc, address);
+    }
+
+    /// <summary>Interrupts taken at the start of a user block (see <see cref="OnUserBlock"/>).</summary>
+    public long UserBlockExits { get; private set; }
 
     /// <summary>Asks the run loop to end (Ctrl-A x, a test's shutdown). Safe from any thread.</summary>
     public void RequestExit(MachineExit exit)
@@ -758,6 +845,14 @@ public sealed unsafe class Vcpu : IDisposable
         if (_self.IsAllocated)
         {
             _self.Free();
+        }
+
+        // The engine is not running any more; a device may still drive the line (under Gate), so the cell
+        // goes under Gate too.
+        lock (Gate)
+        {
+            NativeMemory.Free(_userBlockCell);
+            _userBlockCell = null;
         }
     }
 }

@@ -19,8 +19,8 @@ namespace Emulator.Core.Cpu;
 ///
 /// Kicking is only used by that proof. Kicking a live guest makes Unicorn replay device writes (measured:
 /// a UART store printed twice), so a guest takes a new interrupt at its next exit from its translated
-/// blocks: an exception, a trapped timer register access, an interrupt unmask or WFI. A user program that
-/// spins without ever trapping therefore sees interrupts late, when it next traps.
+/// blocks: an exception, a trapped timer register access, an interrupt unmask or WFI, and, for code in the
+/// lower (user) half of the address space, the start of its next block (<see cref="Vcpu"/>'s block hook).
 /// </summary>
 public sealed unsafe class VirtualIrqLine
 {
@@ -38,7 +38,7 @@ public sealed unsafe class VirtualIrqLine
     /// cpu_reset_interrupt do, without calling into Unicorn (a system register write from another
     /// thread rebuilds the CPU's cached flags under the running guest's feet). The guest takes the
     /// interrupt at its next exit from its chain of translated blocks: an exception, a trapped timer
-    /// register access, an interrupt unmask, or WFI.
+    /// register access, an interrupt unmask, or WFI; user code at its next block (see <see cref="Vcpu"/>).
     /// </summary>
     public void Set(bool level)
     {

@@ -169,6 +169,19 @@ public sealed unsafe class UnicornEngine : IDisposable
         return hook;
     }
 
+    /// <summary>
+    /// Hooks the start of every translated block that begins at an address from <paramref name="begin"/> to
+    /// <paramref name="end"/> (inclusive). Unicorn calls it before the block's first instruction with PC synchronised
+    /// to it; a callback that writes PC makes Unicorn leave the block there, before anything in it has run. Like
+    /// code hooks it is placed in code at translation (see <see cref="FlushTranslations"/>).
+    /// </summary>
+    public nint AddBlockHook(delegate* unmanaged<nint, ulong, uint, nint, void> callback, nint userData, ulong begin, ulong end)
+    {
+        Check(UnicornNative.uc_hook_add(_handle, out var hook, UnicornNative.HookBlock, callback, userData, begin, end),
+            "add block hook");
+        return hook;
+    }
+
     /// <summary>Hooks data reads (<paramref name="write"/> false) or writes of virtual addresses <paramref name="begin"/> to <paramref name="end"/>; the callback runs before the access.</summary>
     public nint AddMemoryHook(bool write, delegate* unmanaged<nint, int, ulong, int, long, nint, void> callback, nint userData,
         ulong begin, ulong end)

@@ -18,6 +18,7 @@ internal static unsafe partial class UnicornNative
     public const int HookIntr = 1;
     public const int HookInsn = 2;
     public const int HookCode = 4;
+    public const int HookBlock = 8;
     public const int HookMemRead = 1 << 10;
     public const int HookMemWrite = 1 << 11;
 

@@ -305,6 +305,139 @@ public sealed class ExceptionEntryTests : IDisposable
         Assert.Equal((0UL, 0UL), (qemu.X0, qemu.X13));
     }
 
+    /// <summary>
+    /// Unmasks the virtual timer's interrupt (PPI 27) at the GIC, arms the timer to fire in 1/2^<paramref name="shift"/>
+    /// of a second (about 16 ms by default), and returns to EL0 with interrupts unmasked at <c>user</c>, which
+    /// <paramref name="userCode"/> defines, in AArch64 or (<paramref name="aarch32"/>) in A32 User mode.
+    /// </summary>
+    private static string TimerThenEl0(string userCode, bool aarch32 = false, int shift = 6) => $"""
+                ldr x1, =0x08000000         // GICD_CTLR, GICD_ISENABLER0
+                mov w2, #1
+                str w2, [x1]
+                mov w2, #(1 << 27)
+                str w2, [x1, #0x100]
+                ldr x1, =0x08010000         // GICC_PMR, GICC_CTLR
+                mov w2, #0xff
+                str w2, [x1, #4]
+                mov w2, #1
+                str w2, [x1]
+                mrs x1, cntfrq_el0
+                lsr x1, x1, #{shift}
+                msr cntv_tval_el0, x1
+                mov x1, #1
+                msr cntv_ctl_el0, x1
+                ldr x1, =user
+                msr elr_el1, x1
+                mov x1, #{(aarch32 ? 0x10 : 0)}                 // EL0t or User, nothing masked
+                msr spsr_el1, x1
+                eret
+                .ltorg
+            {userCode}
+            """;
+
+    [Fact]
+    public void TimerInterruptWhileSpinningAtEl0_IsTakenAtTheLoop()
+    {
+        // "b ." never traps: only an interrupt delivered within the loop ends it.
+        var (qemu, elf) = RunOnBoth("spin-el0", TimerThenEl0("""
+            user:
+                b user
+            """));
+
+        Assert.Equal(0x480UL, qemu.Vector);
+        Assert.Equal(BareMetalGuest.Symbol(elf, "user"), qemu.Elr);
+        Assert.Equal(0UL, qemu.Spsr);
+    }
+
+    [Fact]
+    public void TimerInterruptWhileSpinningInAarch32El0_IsTakenAtTheLoop()
+    {
+        var (qemu, elf) = RunOnBoth("spin-a32", TimerThenEl0($"""
+                .balign 4
+            user:
+                .word 0x{A32Loop:x8}
+            """, aarch32: true));
+
+        Assert.Equal(0x680UL, qemu.Vector);
+        Assert.Equal(BareMetalGuest.Symbol(elf, "user"), qemu.Elr);
+        Assert.Equal(0x10UL, qemu.Spsr);
+    }
+
+    [Fact]
+    public void TimerInterruptsWhileCountingAtEl0_ArriveBetweenInstructionsWithNothingRepeated()
+    {
+        // The EL1 handler acknowledges each tick, re-arms the timer and returns; the EL0 loop checks at every
+        // iteration that its memory counter equals its register counter (a replayed load-add-store would break
+        // that) and writes a dot to the UART every 65,536 iterations (a replayed device write would add one).
+        // Ticks come every 1/4096 s from the start. After 4,000,000 iterations the loop makes an SVC, which reports
+        // the number of ticks in x0.
+        var elf = BareMetalGuest.Build(_folder, "count-el0", Program($$"""
+                ldr x1, =ticking_vectors
+                msr vbar_el1, x1
+                mov x20, #0
+            {{TimerThenEl0("""
+            user:
+                ldr x0, =0x40500000
+                ldr x1, =0x09000000
+                ldr x15, =4000000
+                mov w2, #'.'
+                str xzr, [x0]
+                mov x13, #0
+            1:  ldr x14, [x0]
+                cmp x14, x13
+                b.ne miscounted
+                tst x13, #0xffff
+                b.ne 2f
+                strb w2, [x1]
+            2:  add x14, x14, #1
+                str x14, [x0]
+                add x13, x13, #1
+                cmp x13, x15
+                b.ne 1b
+                mov w2, #'\n'
+                strb w2, [x1]
+                mov x0, x20
+                svc #1
+            miscounted:
+                mov x0, x20
+                svc #2
+                .ltorg
+
+                .balign 0x800
+            ticking_vectors:
+                .irp slot, 0,1,2,3,4,5,6,7,8
+                .balign 0x80
+                b vectors + \slot * 0x80
+                .endr
+                .balign 0x80
+                ldr x21, =0x08010000        // GICC_IAR, GICC_EOIR
+                ldr w22, [x21, #0xc]
+                str w22, [x21, #0x10]
+                add x20, x20, #1
+                mrs x22, cntfrq_el0
+                lsr x22, x22, #12
+                msr cntv_tval_el0, x22
+                eret
+                .ltorg
+                .irp slot, 10,11,12,13,14,15
+                .balign 0x80
+                b vectors + \slot * 0x80
+                .endr
+            """, shift: 12)}}
+            """));
+
+        foreach (var (machine, run) in new[] { ("QEMU", TestEnvironment.RunQemu(ExitTimeout, "-kernel", elf)), ("ours", TestEnvironment.RunEmulator(ExitTimeout, "-kernel", elf)) })
+        {
+            Assert.True(run.ExitCode == 0, $"{machine}: {run}");
+            var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Assert.True(lines.Length == 2 && lines[0] == new string('.', 62), $"{machine}: {run.Stdout}");
+            var report = Parse(lines[1]);
+            Assert.True((report.Vector, report.Esr) == (0x400UL, 0x5600_0001UL), $"{machine}: the loop must end with its SVC #1: {run.Stdout}");
+            Assert.True((report.X13, report.X14) == (4_000_000UL, 4_000_000UL), $"{machine}: {run.Stdout}");
+            Assert.True(report.X0 >= 5, $"{machine}: only {report.X0} ticks during the loop");
+        }
+    }
+
     [Fact]
     public void ExceptionWithNoVectorTable_KeepsTheMachineRunning()
     {
