@@ -66,7 +66,8 @@ userspace_sources() {
 want=$({ cat "${BASH_SOURCE[0]}" "$repo/scripts/guest-init.sh"; userspace_sources; echo "$cache"; } | sha256sum | cut -c1-64)
 up_to_date() {
   [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$cache/guest/Image" && -f "$cache/guest/initramfs.cpio.gz" &&
-    -x "$repo/Userspace/bin/conform" && -x "$repo/Userspace/bin/init" && -f "$cache/disk/rootfs.ext2" ]]
+    -x "$repo/Userspace/bin/conform" && -x "$repo/Userspace/bin/init" && -f "$cache/disk/rootfs.ext2" &&
+    -f "$cache/disk/debian.ext2" ]]
 }
 if up_to_date; then
   exit 0
@@ -170,6 +171,30 @@ fetch_deb() {
     (cd "$papt/downloads" && apt-get "${apt_private[@]}" download "$name=$newest" >&2) || die "could not download $name"
   fi
   ls "$papt/downloads/${name%%:*}_"*.deb | head -n1
+}
+
+# Downloads arm64 (or architecture-independent) package NAME at exactly VERSION into FOLDER, under
+# Debian's file name, unless it is there. A version bookworm no longer has (a point release replaced
+# it) gives the newest bookworm version of NAME, with a warning: disk-images/debian-packages.txt then
+# wants regenerating (disk-images/debian-packages.sh). Never sid's: the private sources carry both.
+fetch_pinned_deb() {
+  local name=$1 version=$2 folder=$3 arch newest
+  for arch in arm64 all; do
+    [[ -f "$folder/${name}_${version//:/%3a}_$arch.deb" ]] && return 0
+  done
+  private_update
+  (cd "$folder" && apt-get "${apt_private[@]}" download "$name:arm64=$version" >&2 2>/dev/null) && return 0
+  (cd "$folder" && apt-get "${apt_private[@]}" download "$name=$version" >&2 2>/dev/null) && return 0
+  newest=$(apt-cache "${apt_private[@]}" madison "$name:arm64" "$name" 2>/dev/null | grep ' bookworm/' |
+    awk -F'|' '{gsub(/ /,"",$2); print $2}' | sort -uV | tail -n1 || true)
+  [[ -n "$newest" ]] || die "$name $version is not available from bookworm"
+  say "warning: $name $version is gone from bookworm; taking $newest (regenerate disk-images/debian-packages.txt)"
+  (cd "$folder" && { apt-get "${apt_private[@]}" download "$name:arm64=$newest" >&2 ||
+    apt-get "${apt_private[@]}" download "$name=$newest" >&2; }) || die "could not download $name $newest"
+  # Under the pinned name, so that the recipe finds it.
+  local got
+  got=$(ls "$folder/${name}_${newest//:/%3a}_"*.deb | head -n1)
+  mv "$got" "$folder/${name}_${version//:/%3a}_${got##*_}"
 }
 
 # Unpacks Debian's source package NAME at VERSION (or the newest version whose string starts with
@@ -384,5 +409,25 @@ DOOM_BINARY="$doom/chocolate-doom" FREEDOOM_DEB="$freedoom_deb" \
   DROPBEAR_MULTI="$dropbear/dropbearmulti" SSH_HOST_KEYS="$ssh_dir/host" AUTHORIZED_KEYS="$ssh_dir/authorized_keys" \
   bash "$repo/disk-images/build.sh" "$busybox_deb" "$cache/disk/rootfs.ext2" || die "disk-images/build.sh failed"
 say "root disk image in $cache/disk/rootfs.ext2"
+
+# --- The Debian image (disk-images/build-debian.sh): bookworm's userland, pinned packages --------------
+# Built when missing or when its recipe changed (the recipe's files, the package list, busybox and
+# Userspace/bin's programs), into the cache.
+debian_debs="$papt/debian"
+debian_want=$({ echo "$BUSYBOX_VERSION"; cat "$repo"/disk-images/build-debian.sh "$repo"/disk-images/debian-packages.txt;
+  (cd "$repo/disk-images" && find debian-rootfs -type f | LC_ALL=C sort | xargs sha256sum);
+  (cd "$repo/Userspace/bin" && ls | LC_ALL=C sort | xargs sha256sum); } | sha256sum | cut -c1-64)
+if [[ ! -f "$cache/disk/debian.ext2" || "$(cat "$cache/disk/debian.stamp" 2>/dev/null)" != "$debian_want" ]]; then
+  mkdir -p "$debian_debs"
+  while IFS= read -r line; do
+    [[ -z "$line" || "$line" == \#* ]] && continue
+    fetch_pinned_deb "${line%%=*}" "${line#*=}" "$debian_debs"
+  done <"$repo/disk-images/debian-packages.txt"
+  say "building the Debian image (about a minute)"
+  bash "$repo/disk-images/build-debian.sh" "$busybox_deb" "$debian_debs" "$cache/disk/debian.ext2" ||
+    die "disk-images/build-debian.sh failed"
+  echo "$debian_want" >"$cache/disk/debian.stamp"
+  say "Debian image in $cache/disk/debian.ext2"
+fi
 
 echo "$want" >"$stamp"
