@@ -173,28 +173,40 @@ fetch_deb() {
   ls "$papt/downloads/${name%%:*}_"*.deb | head -n1
 }
 
-# Downloads arm64 (or architecture-independent) package NAME at exactly VERSION into FOLDER, under
-# Debian's file name, unless it is there. A version bookworm no longer has (a point release replaced
-# it) gives the newest bookworm version of NAME, with a warning: disk-images/debian-packages.txt then
-# wants regenerating (disk-images/debian-packages.sh). Never sid's: the private sources carry both.
-fetch_pinned_deb() {
-  local name=$1 version=$2 folder=$3 arch newest
-  for arch in arm64 all; do
-    [[ -f "$folder/${name}_${version//:/%3a}_$arch.deb" ]] && return 0
-  done
+# Downloads the packages of a list of NAME=VERSION lines (disk-images/debian-packages.txt) into FOLDER,
+# arm64 or architecture-independent, under Debian's file names, all that are missing in one apt-get call
+# (arm64 as apt's native architecture for it, so that NAME=VERSION means the arm64 package or the "all"
+# one). A version bookworm no longer has (a point release replaced it) gives the newest bookworm version
+# of NAME, with a warning, saved under the pinned name: the list then wants regenerating
+# (disk-images/debian-packages.sh). Never sid's: the private sources carry both.
+fetch_pinned_debs() {
+  local list=$1 folder=$2 line name version arch found missing=()
+  while IFS= read -r line; do
+    [[ -z "$line" || "$line" == \#* ]] && continue
+    name=${line%%=*} version=${line#*=} found=""
+    for arch in arm64 all; do
+      [[ -f "$folder/${name}_${version//:/%3a}_$arch.deb" ]] && found=1
+    done
+    [[ -n "$found" ]] || missing+=("$name=$version")
+  done <"$list"
+  ((${#missing[@]})) || return 0
   private_update
-  (cd "$folder" && apt-get "${apt_private[@]}" download "$name:arm64=$version" >&2 2>/dev/null) && return 0
-  (cd "$folder" && apt-get "${apt_private[@]}" download "$name=$version" >&2 2>/dev/null) && return 0
-  newest=$(apt-cache "${apt_private[@]}" madison "$name:arm64" "$name" 2>/dev/null | grep ' bookworm/' |
-    awk -F'|' '{gsub(/ /,"",$2); print $2}' | sort -uV | tail -n1 || true)
-  [[ -n "$newest" ]] || die "$name $version is not available from bookworm"
-  say "warning: $name $version is gone from bookworm; taking $newest (regenerate disk-images/debian-packages.txt)"
-  (cd "$folder" && { apt-get "${apt_private[@]}" download "$name:arm64=$newest" >&2 ||
-    apt-get "${apt_private[@]}" download "$name=$newest" >&2; }) || die "could not download $name $newest"
-  # Under the pinned name, so that the recipe finds it.
-  local got
-  got=$(ls "$folder/${name}_${newest//:/%3a}_"*.deb | head -n1)
-  mv "$got" "$folder/${name}_${version//:/%3a}_${got##*_}"
+  say "downloading ${#missing[@]} packages of $(basename "$list")"
+  (cd "$folder" && apt-get "${apt_private[@]}" -o APT::Architecture=arm64 download "${missing[@]}" >&2) && return 0
+  # One at a time, to find which version is gone.
+  local spec newest got
+  for spec in "${missing[@]}"; do
+    name=${spec%%=*} version=${spec#*=}
+    (cd "$folder" && apt-get "${apt_private[@]}" -o APT::Architecture=arm64 download "$spec" >&2 2>/dev/null) && continue
+    newest=$(apt-cache "${apt_private[@]}" -o APT::Architecture=arm64 madison "$name" 2>/dev/null | grep ' bookworm/' |
+      awk -F'|' '{gsub(/ /,"",$2); print $2}' | sort -uV | tail -n1 || true)
+    [[ -n "$newest" ]] || die "$name $version is not available from bookworm"
+    say "warning: $name $version is gone from bookworm; taking $newest (regenerate disk-images/debian-packages.txt)"
+    (cd "$folder" && apt-get "${apt_private[@]}" -o APT::Architecture=arm64 download "$name=$newest" >&2) ||
+      die "could not download $name $newest"
+    got=$(ls "$folder/${name}_${newest//:/%3a}_"*.deb | head -n1)
+    mv "$got" "$folder/${name}_${version//:/%3a}_${got##*_}"
+  done
 }
 
 # Unpacks Debian's source package NAME at VERSION (or the newest version whose string starts with
@@ -419,10 +431,7 @@ debian_want=$({ echo "$BUSYBOX_VERSION"; cat "$repo"/disk-images/build-debian.sh
   (cd "$repo/Userspace/bin" && ls | LC_ALL=C sort | xargs sha256sum); } | sha256sum | cut -c1-64)
 if [[ ! -f "$cache/disk/debian.ext2" || "$(cat "$cache/disk/debian.stamp" 2>/dev/null)" != "$debian_want" ]]; then
   mkdir -p "$debian_debs"
-  while IFS= read -r line; do
-    [[ -z "$line" || "$line" == \#* ]] && continue
-    fetch_pinned_deb "${line%%=*}" "${line#*=}" "$debian_debs"
-  done <"$repo/disk-images/debian-packages.txt"
+  fetch_pinned_debs "$repo/disk-images/debian-packages.txt" "$debian_debs"
   say "building the Debian image (about a minute)"
   bash "$repo/disk-images/build-debian.sh" "$busybox_deb" "$debian_debs" "$cache/disk/debian.ext2" ||
     die "disk-images/build-debian.sh failed"
