@@ -119,6 +119,9 @@ install -m 644 "$root/usr/share/base-files/dot.profile" "$root/root/.profile"
 # The library cache, by the image's own (static) ldconfig: -r makes it work inside the tree.
 qemu-aarch64-static "$root/usr/sbin/ldconfig" -r "$root" -X || die "ldconfig failed"
 [[ -s "$root/etc/ld.so.cache" ]] || die "ldconfig wrote no /etc/ld.so.cache"
+# Its auxiliary cache records the build tree's inode numbers and times: not reproducible, and only a
+# speed-up for the next ldconfig run.
+rm -f "$root/var/cache/ldconfig/aux-cache"
 
 find "$root" -exec touch -h -d "@$epoch" {} +
 
