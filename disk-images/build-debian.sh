@@ -112,6 +112,8 @@ chmod 640 "$root/etc/shadow"
 mkdir -p "$root"/{dev,proc,sys,tmp,run,mnt,root,home,srv,opt,media,var/log,var/tmp,var/cache,var/lib}
 chmod 1777 "$root/tmp" "$root/var/tmp"
 chmod 700 "$root/root"
+# As on every Debian system (made there by the mount package's or systemd's set-up).
+ln -sfn ../proc/self/mounts "$root/etc/mtab"
 install -m 644 "$root/usr/share/base-files/dot.bashrc" "$root/root/.bashrc"
 install -m 644 "$root/usr/share/base-files/dot.profile" "$root/root/.profile"
 [[ -f "$root/etc/nsswitch.conf" && -f "$root/etc/ld.so.conf" ]] || die "/etc/nsswitch.conf or /etc/ld.so.conf is missing"

@@ -154,6 +154,45 @@ public abstract class DebianImageTests : IClassFixture<DebianGuestRoot>, IDispos
         Assert.Equal("", Run("ls -l /usr/bin 2>&1 >/dev/null"));
     }
 
+    /// <summary>
+    /// bash's process substitution hands a program /dev/fd/63, which rcS links to /proc/self/fd as udev
+    /// does; our kernel's /proc/self/fd has no entries to look up ("No such file or directory"; ls of the
+    /// folder gives ENOSYS).
+    /// </summary>
+    [Fact(Skip = "known kernel gap: /proc/self/fd/N cannot be opened (or listed)")]
+    public void ProcessSubstitution_OpensThePipeThroughDevFd_KnownKernelGap()
+    {
+        Boot();
+        Assert.Equal("same\n", RunInScratch("diff <(seq 1 5) <(seq 1 5) && echo same"));
+    }
+
+    /// <summary>
+    /// df reads /proc/self/mountinfo, then /etc/mtab (-> /proc/self/mounts, as on Debian); our kernel has
+    /// /proc/mounts but neither of those, so df says "cannot read table of mounted file systems".
+    /// </summary>
+    [Fact(Skip = "known kernel gap: no /proc/self/mountinfo or /proc/self/mounts")]
+    public void Df_ReadsTheTableOfMounts_KnownKernelGap()
+    {
+        Boot();
+        Assert.Matches(@"^/dev/root\s+\d+\s+\d+\s+\d+\s+\d+% /\n$", RunInScratch("df / | tail -n 1"));
+    }
+
+    /// <summary>
+    /// Python's multiprocessing queues and pools use POSIX named semaphores (sem_open: a 32-byte file in
+    /// /dev/shm mapped MAP_SHARED). On our kernel a MAP_SHARED mapping of a file shorter than a page is
+    /// not shared with a forked child (what the child writes the parent never sees; a page-long file is
+    /// shared), so the semaphore's count goes wrong: "semaphore or lock released too many times", and
+    /// Pool workers read the task pipe at the same time (pickle data truncated).
+    /// </summary>
+    [Fact(Skip = "known kernel gap: MAP_SHARED of a file shorter than a page is not shared across fork")]
+    public void PythonMultiprocessingQueue_SharesItsSemaphoreWithChildren_KnownKernelGap()
+    {
+        Boot();
+        Assert.Equal("[0, 1, 2, 3]\n", RunInScratch(
+            "python3 -c 'import multiprocessing as mp; q=mp.Queue(); ps=[mp.Process(target=q.put, args=(i,)) for i in range(4)]; " +
+            "[p.start() for p in ps]; print(sorted(q.get() for _ in ps)); [p.join() for p in ps]'", 300));
+    }
+
     [Fact]
     public void AScriptOfCommands_PrintsWhatItPrintsUnderQemuUser()
     {
