@@ -156,10 +156,10 @@ public abstract class DebianImageTests : IClassFixture<DebianGuestRoot>, IDispos
 
     /// <summary>
     /// bash's process substitution hands a program /dev/fd/63, which rcS links to /proc/self/fd as udev
-    /// does; our kernel's /proc/self/fd has no entries to look up ("No such file or directory"; ls of the
-    /// folder gives ENOSYS).
+    /// does; on our kernel /proc/self/fd/N opens a regular file's descriptor but not a pipe's ("No such
+    /// file or directory").
     /// </summary>
-    [Fact(Skip = "known kernel gap: /proc/self/fd/N cannot be opened (or listed)")]
+    [Fact(Skip = "known kernel gap: /proc/self/fd/N of a pipe cannot be opened")]
     public void ProcessSubstitution_OpensThePipeThroughDevFd_KnownKernelGap()
     {
         Boot();
