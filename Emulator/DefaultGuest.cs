@@ -10,9 +10,10 @@ namespace Emulator;
 /// <summary>
 /// What boots when the user names no kernel: the managed kernel (built with the emulator) or, with
 /// -guest linux, Debian's arm64 Linux with the set-up's initramfs; either way with its root on the
-/// default disk and a virtio-rng. scripts/setup.sh builds the pristine disk image from disk-images/
-/// into the cache folder (outside the repository); the first boot copies it to a working image, which
-/// keeps what the guest writes from one run to the next.
+/// default disk and a virtio-rng. With -guest debian, the managed kernel with its root on the Debian
+/// image instead. scripts/setup.sh builds the pristine disk images from disk-images/ into the cache
+/// folder (outside the repository); the first boot copies one to its working image, which keeps what
+/// the guest writes from one run to the next.
 /// </summary>
 public static class DefaultGuest
 {
@@ -45,6 +46,12 @@ public static class DefaultGuest
     /// <summary>The disk the default guest runs on (a copy of the pristine one).</summary>
     public static string WorkingDisk => Path.Combine(CacheFolder, "disk", "work.ext2");
 
+    /// <summary>The Debian image as the set-up built it (disk-images/build-debian.sh); never written.</summary>
+    public static string PristineDebianDisk => Path.Combine(CacheFolder, "disk", "debian.ext2");
+
+    /// <summary>The disk -guest debian runs on (a copy of the pristine Debian image).</summary>
+    public static string WorkingDebianDisk => Path.Combine(CacheFolder, "disk", "debian-work.ext2");
+
     public static MachineConfig Complete(Options options, TextWriter notes)
     {
         if (options.Kernel != null)
@@ -72,11 +79,13 @@ public static class DefaultGuest
                 : $"no -kernel given and the managed kernel is not built ({kernel}); run: dotnet build Kernel/Kernel.csproj");
         }
 
-        PrepareWorkingDisk(notes);
+        bool debian = options.Guest == DefaultGuestKind.Debian;
+        (string pristine, string working) = debian ? (PristineDebianDisk, WorkingDebianDisk) : (PristineDisk, WorkingDisk);
+        PrepareWorkingDisk(pristine, working, notes);
         // The default disk is added last so that it takes the lowest transport and is probed first:
         // it is vda for Linux and for the managed kernel; the user's own -drive disks come after it.
         VirtioDeviceSpec[] network = options.NetworkGiven ? [] : [DefaultNetwork(notes)];
-        VirtioDeviceSpec[] devices = [.. options.VirtioDevices, .. network, new VirtioRngSpec(), new VirtioBlockSpec(WorkingDisk, Serial: "root")];
+        VirtioDeviceSpec[] devices = [.. options.VirtioDevices, .. network, new VirtioRngSpec(), new VirtioBlockSpec(working, Serial: "root")];
         return new MachineConfig
         {
             Cpu = options.Cpu,
@@ -130,27 +139,27 @@ public static class DefaultGuest
     }
 
     /// <summary>Creates the working disk from the pristine one on first use (a sparse copy).</summary>
-    private static void PrepareWorkingDisk(TextWriter notes)
+    private static void PrepareWorkingDisk(string pristine, string working, TextWriter notes)
     {
-        if (!File.Exists(PristineDisk))
+        if (!File.Exists(pristine))
         {
-            throw new BootException($"the default disk is not built ({PristineDisk}); run: bash scripts/setup.sh");
+            throw new BootException($"the default disk is not built ({pristine}); run: bash scripts/setup.sh");
         }
 
-        if (File.Exists(WorkingDisk))
+        if (File.Exists(working))
         {
-            if (File.GetLastWriteTimeUtc(PristineDisk) > File.GetLastWriteTimeUtc(WorkingDisk))
+            if (File.GetLastWriteTimeUtc(pristine) > File.GetLastWriteTimeUtc(working))
             {
-                notes.WriteLine($"note: the disk recipe changed since {WorkingDisk} was made; it is kept (delete it to start again from the new disk)");
+                notes.WriteLine($"note: the disk recipe changed since {working} was made; it is kept (delete it to start again from the new disk)");
             }
 
             return;
         }
 
-        string partial = WorkingDisk + ".partial";
-        SparseCopy(PristineDisk, partial);
-        File.Move(partial, WorkingDisk);
-        notes.WriteLine($"note: created the working disk {WorkingDisk} from {PristineDisk}");
+        string partial = working + ".partial";
+        SparseCopy(pristine, partial);
+        File.Move(partial, working);
+        notes.WriteLine($"note: created the working disk {working} from {pristine}");
     }
 
     /// <summary>Copies a disk image leaving runs of zeros as holes, as `cp --sparse=always` does.</summary>

@@ -55,14 +55,15 @@ public sealed record Options
         "-netdev user,id=N[,hostfwd=[tcp|udp]:[ADDR]:PORT-[ADDR]:PORT][,restrict=on|off][,net=ADDR/MASK][,host=ADDR][,dhcpstart=ADDR][,dns=ADDR][,hostname=NAME], " +
         "-netdev socket,id=N,udp=HOST:PORT,localaddr=HOST:PORT, " +
         "-nic user[,...]|socket,...|none, -global virtio-mmio.force-legacy=false, -nographic, -display none|sdl, " +
-        "-qmp unix:PATH,server=on,wait=off|tcp:HOST:PORT,server=on,wait=off, -serial stdio, -no-reboot, -s, -S, -gdb tcp:[HOST]:PORT, -guest managed|linux, -help";
+        "-qmp unix:PATH,server=on,wait=off|tcp:HOST:PORT,server=on,wait=off, -serial stdio, -no-reboot, -s, -S, -gdb tcp:[HOST]:PORT, -guest managed|linux|debian, -help";
 
     public const string Usage = """
         usage: Emulator [options]
         Emulates QEMU's 'virt' AArch64 board. With no -kernel it boots the default guest: the
         managed kernel (Kernel/) with its root on the default disk (busybox, built from disk-images/
         by scripts/setup.sh; a working copy of it lives in the cache folder), or with -guest linux
-        Debian's Linux on the same disk.
+        Debian's Linux on the same disk, or with -guest debian the managed kernel on the Debian image
+        (bookworm's bash, coreutils, python3...; its own working copy).
 
           -M, -machine virt[,dumpdtb=FILE]   the board (only 'virt'); dumpdtb writes the device tree and exits
           -cpu NAME       cortex-a57 (default), cortex-a53, cortex-a72, max
@@ -152,7 +153,8 @@ public sealed record Options
     {
         "managed" => DefaultGuestKind.Managed,
         "linux" => DefaultGuestKind.Linux,
-        _ => throw new UsageException($"-guest '{value}': choose managed (the managed kernel) or linux (Debian's Linux)"),
+        "debian" => DefaultGuestKind.Debian,
+        _ => throw new UsageException($"-guest '{value}': choose managed (the managed kernel), linux (Debian's Linux) or debian (the managed kernel on the Debian image)"),
     };
 
     public static Options Parse(IReadOnlyList<string> args)

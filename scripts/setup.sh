@@ -82,7 +82,8 @@ userspace_sources() {
 want=$({ cat "${BASH_SOURCE[0]}" "$repo/scripts/guest-init.sh"; userspace_sources; echo "$cache"; } | sha256sum | cut -c1-64)
 up_to_date() {
   [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$cache/guest/Image" && -f "$cache/guest/initramfs.cpio.gz" &&
-    -x "$repo/Userspace/bin/conform" && -x "$repo/Userspace/bin/init" && -f "$cache/disk/rootfs.ext2" ]]
+    -x "$repo/Userspace/bin/conform" && -x "$repo/Userspace/bin/init" && -f "$cache/disk/rootfs.ext2" &&
+    -f "$cache/disk/debian.ext2" ]]
 }
 if up_to_date; then
   exit 0
@@ -186,6 +187,42 @@ fetch_deb() {
     (cd "$papt/downloads" && apt-get "${apt_private[@]}" download "$name=$newest" >&2) || die "could not download $name"
   fi
   ls "$papt/downloads/${name%%:*}_"*.deb | head -n1
+}
+
+# Downloads the packages of a list of NAME=VERSION lines (disk-images/debian-packages.txt) into FOLDER,
+# arm64 or architecture-independent, under Debian's file names, all that are missing in one apt-get call
+# (arm64 as apt's native architecture for it, so that NAME=VERSION means the arm64 package or the "all"
+# one). A version bookworm no longer has (a point release replaced it) gives the newest bookworm version
+# of NAME, with a warning, saved under the pinned name: the list then wants regenerating
+# (disk-images/debian-packages.sh). Never sid's: the private sources carry both.
+fetch_pinned_debs() {
+  local list=$1 folder=$2 line name version arch found missing=()
+  while IFS= read -r line; do
+    [[ -z "$line" || "$line" == \#* ]] && continue
+    name=${line%%=*} version=${line#*=} found=""
+    for arch in arm64 all; do
+      [[ -f "$folder/${name}_${version//:/%3a}_$arch.deb" ]] && found=1
+    done
+    [[ -n "$found" ]] || missing+=("$name=$version")
+  done <"$list"
+  ((${#missing[@]})) || return 0
+  private_update
+  say "downloading ${#missing[@]} packages of $(basename "$list")"
+  (cd "$folder" && apt-get "${apt_private[@]}" -o APT::Architecture=arm64 download "${missing[@]}" >&2) && return 0
+  # One at a time, to find which version is gone.
+  local spec newest got
+  for spec in "${missing[@]}"; do
+    name=${spec%%=*} version=${spec#*=}
+    (cd "$folder" && apt-get "${apt_private[@]}" -o APT::Architecture=arm64 download "$spec" >&2 2>/dev/null) && continue
+    newest=$(apt-cache "${apt_private[@]}" -o APT::Architecture=arm64 madison "$name" 2>/dev/null | grep ' bookworm/' |
+      awk -F'|' '{gsub(/ /,"",$2); print $2}' | sort -uV | tail -n1 || true)
+    [[ -n "$newest" ]] || die "$name $version is not available from bookworm"
+    say "warning: $name $version is gone from bookworm; taking $newest (regenerate disk-images/debian-packages.txt)"
+    (cd "$folder" && apt-get "${apt_private[@]}" -o APT::Architecture=arm64 download "$name=$newest" >&2) ||
+      die "could not download $name $newest"
+    got=$(ls "$folder/${name}_${newest//:/%3a}_"*.deb | head -n1)
+    mv "$got" "$folder/${name}_${version//:/%3a}_${got##*_}"
+  done
 }
 
 # Unpacks Debian's source package NAME at VERSION (or the newest version whose string starts with
@@ -411,5 +448,22 @@ DOOM_BINARY="$doom/chocolate-doom" FREEDOOM_DEB="$freedoom_deb" \
   DROPBEAR_MULTI="$dropbear/dropbearmulti" SSH_HOST_KEYS="$ssh_dir/host" AUTHORIZED_KEYS="$ssh_dir/authorized_keys" \
   bash "$repo/disk-images/build.sh" "$busybox_deb" "$cache/disk/rootfs.ext2" || die "disk-images/build.sh failed"
 say "root disk image in $cache/disk/rootfs.ext2"
+
+# --- The Debian image (disk-images/build-debian.sh): bookworm's userland, pinned packages --------------
+# Built when missing or when its recipe changed (the recipe's files, the package list, busybox and
+# Userspace/bin's programs), into the cache.
+debian_debs="$papt/debian"
+debian_want=$({ echo "$BUSYBOX_VERSION"; cat "$repo"/disk-images/build-debian.sh "$repo"/disk-images/debian-packages.txt;
+  (cd "$repo/disk-images" && find debian-rootfs -type f | LC_ALL=C sort | xargs sha256sum);
+  (cd "$repo/Userspace/bin" && ls | LC_ALL=C sort | xargs sha256sum); } | sha256sum | cut -c1-64)
+if [[ ! -f "$cache/disk/debian.ext2" || "$(cat "$cache/disk/debian.stamp" 2>/dev/null)" != "$debian_want" ]]; then
+  mkdir -p "$debian_debs"
+  fetch_pinned_debs "$repo/disk-images/debian-packages.txt" "$debian_debs"
+  say "building the Debian image (about a minute)"
+  bash "$repo/disk-images/build-debian.sh" "$busybox_deb" "$debian_debs" "$cache/disk/debian.ext2" ||
+    die "disk-images/build-debian.sh failed"
+  echo "$debian_want" >"$cache/disk/debian.stamp"
+  say "Debian image in $cache/disk/debian.ext2"
+fi
 
 echo "$want" >"$stamp"
