@@ -88,7 +88,7 @@ public abstract class DebianImageTests : IClassFixture<DebianGuestRoot>, IDispos
         Assert.Equal("5.2.15(1)-release", Run("echo $BASH_VERSION").Trim());
         Assert.Contains("/dev/root / ext2 rw", Run("cat /proc/mounts"));
 
-        // Standard error aside: see LsL_ReadsNoExtendedAttributes_KnownKernelGap.
+        // Standard error aside: see LsL_ReadsNoExtendedAttributes.
         string listing = Run("ls -l /usr/bin 2>/dev/null | head");
         Assert.StartsWith("total ", listing);
         Assert.Matches(@"(?m)^-rwxr-xr-x 1 root root +\d+ .+ \S+$", listing);
@@ -144,11 +144,11 @@ public abstract class DebianImageTests : IClassFixture<DebianGuestRoot>, IDispos
 
     /// <summary>
     /// ls -l asks for each file's ACL (lgetxattr, getxattr "system.posix_acl_access"): Linux answers
-    /// ENODATA or EOPNOTSUPP, which ls takes as "none"; our kernel has no xattr system calls (ENOSYS),
-    /// which ls reports as an error ("ls: /usr/bin: Function not implemented").
+    /// ENODATA or EOPNOTSUPP, which ls takes as "none" (our kernel: EOPNOTSUPP, as a file system without
+    /// xattr support); ENOSYS would make ls report an error ("ls: /usr/bin: Function not implemented").
     /// </summary>
-    [Fact(Skip = "known kernel gap: getxattr (8) and lgetxattr (9) return ENOSYS")]
-    public void LsL_ReadsNoExtendedAttributes_KnownKernelGap()
+    [Fact]
+    public void LsL_ReadsNoExtendedAttributes()
     {
         Boot();
         Assert.Equal("", Run("ls -l /usr/bin 2>&1 >/dev/null"));
@@ -168,10 +168,10 @@ public abstract class DebianImageTests : IClassFixture<DebianGuestRoot>, IDispos
 
     /// <summary>
     /// df reads /proc/self/mountinfo, then /etc/mtab (-> /proc/self/mounts, as on Debian); our kernel has
-    /// /proc/mounts but neither of those, so df says "cannot read table of mounted file systems".
+    /// /proc/PID/mounts (no mountinfo), which df then reads.
     /// </summary>
-    [Fact(Skip = "known kernel gap: no /proc/self/mountinfo or /proc/self/mounts")]
-    public void Df_ReadsTheTableOfMounts_KnownKernelGap()
+    [Fact]
+    public void Df_ReadsTheTableOfMounts()
     {
         Boot();
         Assert.Matches(@"^/dev/root\s+\d+\s+\d+\s+\d+\s+\d+% /\n$", RunInScratch("df / | tail -n 1"));
@@ -179,13 +179,12 @@ public abstract class DebianImageTests : IClassFixture<DebianGuestRoot>, IDispos
 
     /// <summary>
     /// Python's multiprocessing queues and pools use POSIX named semaphores (sem_open: a 32-byte file in
-    /// /dev/shm mapped MAP_SHARED). On our kernel a MAP_SHARED mapping of a file shorter than a page is
-    /// not shared with a forked child (what the child writes the parent never sees; a page-long file is
-    /// shared), so the semaphore's count goes wrong: "semaphore or lock released too many times", and
-    /// Pool workers read the task pipe at the same time (pickle data truncated).
+    /// /dev/shm mapped MAP_SHARED). Our kernel once gave a MAP_SHARED mapping of a file shorter than a page a
+    /// private copy, not shared with a forked child, so the semaphore's count went wrong ("semaphore or lock
+    /// released too many times", and Pool workers read the task pipe at the same time).
     /// </summary>
-    [Fact(Skip = "known kernel gap: MAP_SHARED of a file shorter than a page is not shared across fork")]
-    public void PythonMultiprocessingQueue_SharesItsSemaphoreWithChildren_KnownKernelGap()
+    [Fact]
+    public void PythonMultiprocessingQueue_SharesItsSemaphoreWithChildren()
     {
         Boot();
         Assert.Equal("[0, 1, 2, 3]\n", RunInScratch(

@@ -404,3 +404,29 @@ TEST(memfd_create_makes_an_anonymous_file)
     close(fd);
     ERR(memfd_create("x", 0x1000), EINVAL);
 }
+
+TEST(shared_mapping_of_a_short_file_is_shared)
+{
+    /* A file shorter than a page (as sem_open's 32-byte files in /dev/shm): a MAP_SHARED mapping is the
+     * file's page, so a forked child's writes reach the parent and the file. */
+    int fd = SYS(open("short", O_RDWR | O_CREAT, 0600));
+    write_all(fd, "0123456789abcdef0123456789abcdef", 32);
+    char *m = mmap(NULL, 32, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK(m != MAP_FAILED, "mmap: %s", strerror(errno));
+    pid_t pid = xfork();
+    if (pid == 0) {
+        memcpy(m, "CHILD", 5);
+        _exit(0);
+    }
+    expect_exit(pid, 0);
+    CHECK(memcmp(m, "CHILD56789", 10) == 0, "the parent sees %.10s", m);
+    char buf[10];
+    EQ(pread(fd, buf, 10, 0), 10);
+    CHECK(memcmp(buf, "CHILD56789", 10) == 0, "the file holds %.10s", buf);
+    /* A write(2) shows in the mapping, and past the end of the file the page reads zeros. */
+    EQ(pwrite(fd, "W", 1, 31), 1);
+    EQ(m[31], 'W');
+    EQ(m[32], 0);
+    munmap(m, 32);
+    close(fd);
+}

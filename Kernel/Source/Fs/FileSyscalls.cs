@@ -31,6 +31,8 @@ namespace Kernel.Fs
             Syscalls.Register("pwrite64"u8, &Pwrite64);
             Syscalls.Register("lseek"u8, &Lseek);
             Syscalls.Register("close"u8, &Close);
+            Syscalls.Register("close_range"u8, &CloseRange);
+            Syscalls.Register("fadvise64"u8, &Fadvise64);
             Syscalls.Register("dup"u8, &Dup);
             Syscalls.Register("dup3"u8, &Dup3);
             Syscalls.Register("fcntl"u8, &Fcntl);
@@ -225,6 +227,44 @@ namespace Kernel.Fs
         }
 
         private static long Close(TrapFrame* f) => Current.Files!.Close(Int(f, 0));
+
+        private const uint CloseRangeUnshare = 2, CloseRangeCloexec = 4;
+
+        /// <summary>
+        /// close_range(first, last, flags): closes (or with CLOSE_RANGE_CLOEXEC marks close-on-exec) every open
+        /// descriptor from first to last. CLOSE_RANGE_UNSHARE changes nothing: threads share their table and
+        /// processes never do here, and the caller's own table is the one it acts on either way.
+        /// </summary>
+        private static long CloseRange(TrapFrame* f)
+        {
+            uint first = (uint)f->X[0], last = (uint)f->X[1], flags = (uint)f->X[2];
+            if ((flags & ~(CloseRangeUnshare | CloseRangeCloexec)) != 0 || first > last)
+                return -Errno.EINVAL;
+            FdTable table = Current.Files!;
+            uint end = last < (uint)table.Capacity ? last : (uint)table.Capacity - 1;
+            for (uint fd = first; fd <= end && fd < (uint)table.Capacity; fd++)
+            {
+                if (table.Get((int)fd) == null)
+                    continue;
+                if ((flags & CloseRangeCloexec) != 0)
+                    table.SetCloseOnExec((int)fd, true);
+                else
+                    table.Close((int)fd);
+            }
+            return 0;
+        }
+
+        /// <summary>fadvise64(fd, offset, len, advice): advice is only a hint, taken and ignored; a bad descriptor, a pipe or an unknown advice is refused as Linux refuses them.</summary>
+        private static long Fadvise64(TrapFrame* f)
+        {
+            OpenFile? file = File(Int(f, 0));
+            if (file == null)
+                return -Errno.EBADF;
+            if (file is PipeEnd)
+                return -Errno.ESPIPE;
+            int advice = Int(f, 3);
+            return advice < 0 || advice > 5 || (long)f->X[2] < 0 ? -Errno.EINVAL : 0;
+        }
 
         private static long Dup(TrapFrame* f)
         {

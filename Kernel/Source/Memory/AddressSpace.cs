@@ -503,9 +503,12 @@ namespace Kernel.Memory
             if (v.File != null && offsetInArea < v.FileBytes)
             {
                 ulong filePage = v.FileOffset + offsetInArea;
-                bool whole = offsetInArea + PageSize <= v.FileBytes && (filePage & (PageSize - 1)) == 0;
+                bool aligned = (filePage & (PageSize - 1)) == 0;
+                bool whole = aligned && offsetInArea + PageSize <= v.FileBytes;
                 ulong source = v.File.PageAt(filePage >> 12);
-                if (whole && source != 0 && (!write || v.Shared))
+                // A shared mapping maps the file's own page even when the file ends inside it (what lies
+                // past the end reads as the page holds it, zeros for tmpfs): a copy would share nothing.
+                if (source != 0 && (whole || (aligned && v.Shared)) && (!write || v.Shared))
                 {
                     // Map the file's own page: read-only for private mappings (copied on the first write).
                     bool writable = v.Shared && (v.Prot & ProtWrite) != 0;

@@ -19,6 +19,7 @@ namespace Kernel.Fs.Proc
             AddFile("comm"u8, ProcContent.PidComm, p);
             AddFile("maps"u8, ProcContent.PidMaps, p);
             AddFile("statm"u8, ProcContent.PidStatm, p);
+            AddFile("mounts"u8, ProcContent.Mounts, p);
             Add("exe"u8, new ProcLink(ProcLink.Kind.Exe, p) { Mode = InodeMode.S_IFLNK | InodeMode.S_IRWXUGO });
             Add("cwd"u8, new ProcLink(ProcLink.Kind.Cwd, p) { Mode = InodeMode.S_IFLNK | InodeMode.S_IRWXUGO });
             Add("root"u8, new ProcLink(ProcLink.Kind.Root, p) { Mode = InodeMode.S_IFLNK | InodeMode.S_IRWXUGO });
