@@ -43,8 +43,9 @@ namespace Kernel.Fs.Proc
         {
             if (_process == null)
                 return 0;
-            // The live thread with the smallest id >= cookie (ids, unlike list positions, survive threads ending).
-            int wanted = (int)cookie;
+            // Cookies 0 and 1 are "." and ".." (Vfs.ReadDir); then the live thread with the smallest id
+            // >= cookie - 2 (ids, unlike list positions, survive threads ending).
+            int wanted = cookie < 2 ? 0 : (int)(cookie - 2);
             KernelThread? best = null;
             for (KernelThread? t = _process.Thread; t != null; t = t.NextInGroup)
                 if (t.Tid >= wanted && (best == null || t.Tid < best.Tid))
@@ -56,7 +57,7 @@ namespace Kernel.Fs.Proc
             text.Decimal((ulong)best.Tid);
             entry.Ino = TaskInodeBase + (ulong)best.Tid;
             entry.Type = InodeMode.DT_DIR;
-            entry.NextCookie = (ulong)best.Tid + 1;
+            entry.NextCookie = (ulong)best.Tid + 3;
             entry.SetName(text.Text);
             return 1;
         }
