@@ -555,3 +555,37 @@ TEST(ioctl_not_a_tty)
     int fd = SYS(open("f", O_CREAT | O_RDWR, 0644));
     ERR(ioctl(fd, TCGETS, &t), ENOTTY);
 }
+
+TEST(pipe_reopened_through_proc_self_fd)
+{
+    /* What bash's <(...) relies on: opening /proc/self/fd/N of a pipe's end opens the same pipe. */
+    int p[2];
+    SYS(pipe(p));
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+    int r = SYS(open(path, O_RDONLY));
+    snprintf(path, sizeof path, "/proc/self/fd/%d", p[1]);
+    int w = SYS(open(path, O_WRONLY));
+    write_all(w, "via proc", 8);
+    char buf[9] = {0};
+    read_exact(r, buf, 8);
+    STREQ(buf, "via proc");
+    write_all(p[1], "direct", 6);
+    memset(buf, 0, sizeof buf);
+    read_exact(r, buf, 6);
+    STREQ(buf, "direct");
+    struct stat st;
+    SYS(fstat(r, &st));
+    CHECK(S_ISFIFO(st.st_mode), "mode %o", st.st_mode);
+    /* Every write end closed: the reader gets end of file, and a new read end opens at once
+     * (a pipe, unlike a FIFO, does not wait for a writer). */
+    close(w);
+    close(p[1]);
+    EQ(read(r, buf, 1), 0);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+    int again = SYS(open(path, O_RDONLY));
+    EQ(read(again, buf, 1), 0);
+    close(again);
+    close(r);
+    close(p[0]);
+}

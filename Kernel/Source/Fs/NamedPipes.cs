@@ -15,6 +15,32 @@ namespace Kernel.Fs
         }
 
         private static Entry? s_open;
+        private static Logic.Fs.FileSystem? s_pipeFs;
+        private static ulong s_nextName;
+
+        /// <summary>
+        /// The FIFO inode an anonymous pipe is reopened through (/proc/PID/fd/N, /dev/fd/N: Linux's pipefs
+        /// inode): made on first use in a file system mounted nowhere, unlinked at once and held by the pipe
+        /// until its last end closes; opening it opens another end of the same pipe. It belongs to
+        /// <paramref name="uid"/>/<paramref name="gid"/> (the process holding the pipe), mode 0600. Null without memory.
+        /// </summary>
+        public static Logic.Fs.Inode? NodeFor(Pipe pipe, uint uid, uint gid)
+        {
+            if (pipe.ProcNode != null)
+                return pipe.ProcNode;
+            s_pipeFs ??= FileSystems.NewTmpfs();
+            System.Span<byte> name = stackalloc byte[24];
+            var t = new TextBuilder(name);
+            t.Decimal(++s_nextName);
+            if (s_pipeFs.Root.CreateNode(t.Text, Logic.Fs.InodeMode.S_IFIFO | 0x180, 0, uid, gid, out Logic.Fs.Inode? node) < 0)
+                return null;
+            node!.Acquire();
+            s_pipeFs.Root.Remove(t.Text);
+            pipe.ProcNode = node;
+            pipe.Named = true;
+            s_open = new Entry { Node = node, Pipe = pipe, Next = s_open };
+            return node;
+        }
 
         /// <summary>open(2) of a FIFO: O_RDONLY waits for a writer, O_WRONLY for a reader (O_NONBLOCK: ENXIO without one).</summary>
         public static int Open(Logic.Fs.Inode node, int flags, out OpenFile? file)
@@ -33,7 +59,9 @@ namespace Kernel.Fs
             bool reader = access != OpenFlags.WriteOnly;
             bool nonBlocking = (flags & OpenFlags.NonBlock) != 0;
             Pipe pipe = e.Pipe;
-            if (access == OpenFlags.WriteOnly && nonBlocking && pipe.Readers == 0)
+            // A reopened anonymous pipe never waits for the other side (Linux's fifo_open skips it for pipefs).
+            bool anonymous = pipe.ProcNode != null;
+            if (access == OpenFlags.WriteOnly && nonBlocking && pipe.Readers == 0 && !anonymous)
             {
                 Forget(pipe);
                 return -Errno.ENXIO;
@@ -43,7 +71,7 @@ namespace Kernel.Fs
                 pipe.Writers++; // O_RDWR: both ends at once (Linux allows it)
             pipe.Opens++;
             Scheduler.WakeAll(pipe);
-            if (!nonBlocking && access != OpenFlags.ReadWrite)
+            if (!nonBlocking && access != OpenFlags.ReadWrite && !anonymous)
             {
                 // Wait for the other side (one open of it since we started waiting).
                 while (reader ? pipe.Writers == 0 && pipe.WriterOpens == 0 : pipe.Readers == 0)

@@ -14,6 +14,8 @@ namespace Kernel.Fs
         public int Readers, Writers;
         public readonly ulong Ino;
         public bool Named;
+        /// <summary>An anonymous pipe reopened through /proc/PID/fd: its FIFO inode in the pipe file system (held), else null.</summary>
+        public Logic.Fs.Inode? ProcNode;
         public int Opens, WriterOpens;
         private static ulong s_nextIno = 0x10000;
 

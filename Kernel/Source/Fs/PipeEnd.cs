@@ -25,6 +25,8 @@ namespace Kernel.Fs
 
         public override object WaitChannel => _pipe;
 
+        public Pipe Pipe => _pipe;
+
         public override long Read(Span<byte> destination)
         {
             if (!CanRead)
@@ -143,6 +145,8 @@ namespace Kernel.Fs
             {
                 if (_pipe.Named)
                     NamedPipes.Forget(_pipe);
+                _pipe.ProcNode?.Release();
+                _pipe.ProcNode = null;
                 _pipe.Free();
             }
         }

@@ -77,7 +77,10 @@ namespace Kernel.Fs.Proc
                 return Process?.Fs?.Cwd;
             if (_kind == Kind.Root)
                 return Process?.Fs?.Root;
-            return Process?.Files?.Get(Fd)?.Node;
+            OpenFile? file = Process?.Files?.Get(Fd);
+            if (file is PipeEnd { Node: null } end)
+                return NamedPipes.NodeFor(end.Pipe, Process!.Euid, Process.Egid); // an anonymous pipe: reopened as Linux reopens pipefs's inode
+            return file?.Node;
         }
     }
 }
