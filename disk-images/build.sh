@@ -25,6 +25,8 @@ umask 022
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 die() { echo "disk-images/build.sh: error: $*" >&2; exit 1; }
+# shellcheck source=ext2-image.sh
+source "$here/ext2-image.sh"
 
 (($# >= 2)) || die "usage: build.sh BUSYBOX_DEB OUTPUT.img [SIZE_MIB]"
 busybox_deb=$1
@@ -119,16 +121,4 @@ if [[ -n "${DOOM_BINARY:-}" ]]; then
   install -D -m 644 "$tmp/freedoom/usr/share/doc/freedoom/copyright" "$root/usr/share/doc/freedoom/copyright"
 fi
 
-find "$root" -exec touch -h -d "@$epoch" {} +
-
-rm -f "$output.tmp"
-truncate -s "${size_mib}M" "$output.tmp"
-E2FSPROGS_FAKE_TIME=$epoch mke2fs -q -F -t ext2 -b 4096 -L rootfs -U "$uuid" \
-  -E "hash_seed=$hash_seed,root_owner=0:0" -d "$root" "$output.tmp" ||
-  die "mke2fs failed"
-# mke2fs copies each file's change time, which no tool can set on the source tree: set it here.
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | sed "s|^\\.\\(.*\\)|sif \\1 ctime @$epoch|") >"$tmp/ctimes"
-echo "sif / ctime @$epoch" >>"$tmp/ctimes"
-debugfs -w -f "$tmp/ctimes" "$output.tmp" >/dev/null 2>"$tmp/debugfs.err" || die "debugfs failed: $(cat "$tmp/debugfs.err")"
-e2fsck -fn "$output.tmp" >"$tmp/fsck.log" 2>&1 || die "the new image does not check clean: $(cat "$tmp/fsck.log")"
-mv "$output.tmp" "$output"
+make_ext2_image "$root" "$output" "$size_mib" rootfs "$uuid" "$hash_seed" "$epoch"

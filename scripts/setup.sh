@@ -453,7 +453,7 @@ say "root disk image in $cache/disk/rootfs.ext2"
 # Built when missing or when its recipe changed (the recipe's files, the package list, busybox and
 # Userspace/bin's programs), into the cache.
 debian_debs="$papt/debian"
-debian_want=$({ echo "$BUSYBOX_VERSION"; cat "$repo"/disk-images/build-debian.sh "$repo"/disk-images/debian-packages.txt;
+debian_want=$({ echo "$BUSYBOX_VERSION"; cat "$repo"/disk-images/build-debian.sh "$repo"/disk-images/ext2-image.sh "$repo"/disk-images/debian-packages.txt;
   (cd "$repo/disk-images" && find debian-rootfs -type f | LC_ALL=C sort | xargs sha256sum);
   (cd "$repo/Userspace/bin" && find . -maxdepth 1 -type f | LC_ALL=C sort | xargs sha256sum); } | sha256sum | cut -c1-64)
 if [[ ! -f "$cache/disk/debian.ext2" || "$(cat "$cache/disk/debian.stamp" 2>/dev/null)" != "$debian_want" ]]; then
