@@ -37,7 +37,7 @@ namespace Kernel.Threading
 
         /// <summary>The thread id (the process id for the thread group's first thread).</summary>
         public int Tid;
-        /// <summary>The next thread of the same process (<see cref="Processes.Process.Threads"/>).</summary>
+        /// <summary>The next thread of the same process (the list starts at <see cref="Processes.Process.Thread"/>).</summary>
         public KernelThread? NextInGroup;
         /// <summary>This thread's signal mask, and the signals sent to this thread alone (tkill, faults).</summary>
         public ulong BlockedSignals, PendingSignals;
