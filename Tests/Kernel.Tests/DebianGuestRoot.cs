@@ -121,7 +121,8 @@ public sealed class DebianGuestRoot : IDisposable
         return output.Result;
     }
 
-    private static void Run(string program, string? directory, params string[] arguments)
+    /// <summary>Runs a host program to its end (5 minutes at most); a non-zero exit is an exception with its output.</summary>
+    internal static void Run(string program, string? directory, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (directory != null)

@@ -1,3 +1,8 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Kernel.Tests;
@@ -32,17 +37,27 @@ public abstract class DebianImageTests : IClassFixture<DebianGuestRoot>, IDispos
         Directory.Delete(_folder, recursive: true);
     }
 
-    /// <summary>Boots a copy of the image as vda and waits for bash's prompt after the login banner.</summary>
-    private QemuMachine Boot()
+    /// <summary>The copy of the image the machine boots from (in the test's own folder).</summary>
+    private string Image => Path.Combine(_folder, "debian.ext2");
+
+    /// <summary>
+    /// Boots a copy of the image as vda and waits for bash's prompt after the login banner; with
+    /// <paramref name="network"/>, a virtio-net card on user-mode networking too, and waits for the kernel's lease.
+    /// </summary>
+    private QemuMachine Boot(bool network = false)
     {
         string image = DebianGuestRoot.CopyOfImage(_folder);
-        _machine = new QemuMachine(_machineKind, "console=ttyAMA0 root=/dev/vda rw", "1G",
-            "-device", "virtio-rng-device",
+        string[] options = ["-device", "virtio-rng-device",
             "-drive", $"file={image},format=raw,if=none,id=root",
-            "-device", "virtio-blk-device,drive=root,serial=root");
+            "-device", "virtio-blk-device,drive=root,serial=root"];
+        if (network)
+            options = [.. options, "-netdev", "user,id=n0", "-device", "virtio-net-device,netdev=n0"];
+        _machine = new QemuMachine(_machineKind, "console=ttyAMA0 root=/dev/vda rw", "1G", options);
         _machine.StartedWith(m =>
         {
             m.WaitFor(@"^Its recipe is disk-images/build-debian\.sh", BootTimeout);
+            if (network)
+                m.WaitFor(@"eth0: 10\.0\.2\.15/24 via DHCP from 10\.0\.2\.2$", BootTimeout);
             // Readline's bracketed-paste mode frames every prompt with escape sequences: off, for plain output.
             Run("bind 'set enable-bracketed-paste off'");
         });
@@ -190,6 +205,130 @@ public abstract class DebianImageTests : IClassFixture<DebianGuestRoot>, IDispos
         Assert.Equal("[0, 1, 2, 3]\n", RunInScratch(
             "python3 -c 'import multiprocessing as mp; q=mp.Queue(); ps=[mp.Process(target=q.put, args=(i,)) for i in range(4)]; " +
             "[p.start() for p in ps]; print(sorted(q.get() for _ in ps)); [p.join() for p in ps]'", 300));
+    }
+
+    /// <summary>
+    /// Python's concurrent.futures (a thread pool, and a process pool: fork, pipes and named semaphores)
+    /// and its socket module: TCP and UDP over the loopback, an AF_UNIX socket pair, and an HTTP request to
+    /// the host through user-mode networking (10.0.2.2 is the host's loopback).
+    /// </summary>
+    [Fact]
+    public void PythonConcurrentFuturesAndSockets_Work()
+    {
+        const string Script = """
+            import concurrent.futures as cf, hashlib, socket, sys, threading, urllib.request
+
+            def digest(i):
+                return hashlib.sha256(str(i).encode()).hexdigest()[:8]
+
+            def square(i):
+                return i * i
+
+            with cf.ThreadPoolExecutor(max_workers=4) as pool:
+                digests = list(pool.map(digest, range(6)))
+            with cf.ProcessPoolExecutor(max_workers=2) as pool:
+                squares = sum(pool.map(square, range(100)))
+
+            server = socket.create_server(("127.0.0.1", 0))
+            def echo():
+                conn, _ = server.accept()
+                with conn:
+                    while data := conn.recv(4096):
+                        conn.sendall(data.upper())
+            t = threading.Thread(target=echo)
+            t.start()
+            with socket.create_connection(server.getsockname()) as c:
+                c.sendall(b"x" * 100000)
+                c.shutdown(socket.SHUT_WR)
+                echoed = b""
+                while chunk := c.recv(65536):
+                    echoed += chunk
+            t.join()
+
+            receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            receiver.bind(("127.0.0.1", 0))
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"datagram", receiver.getsockname())
+            a, b = socket.socketpair()
+            a.sendall(b"unix")
+            page = urllib.request.urlopen(sys.argv[1], timeout=30).read().decode().strip()
+            print(digests, squares, echoed == b"X" * 100000, receiver.recv(100), b.recv(100), page)
+            """;
+        string token = Guid.NewGuid().ToString("N")[..12];
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        string? request = null;
+        var server = new Thread(() =>
+        {
+            using TcpClient c = listener.AcceptTcpClient();
+            using NetworkStream s = c.GetStream();
+            var head = new StringBuilder();
+            var one = new byte[1];
+            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && s.Read(one, 0, 1) == 1)
+                head.Append((char)one[0]);
+            request = head.ToString();
+            byte[] body = Encoding.ASCII.GetBytes($"page {token}\n");
+            s.Write(Encoding.ASCII.GetBytes($"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\n\r\n"));
+            s.Write(body);
+        })
+        { IsBackground = true };
+        server.Start();
+        try
+        {
+            Boot(network: true);
+            string encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(Script));
+            Run($"echo {encoded} | base64 -d > /tmp/futures.py");
+            string digests = string.Join(", ", Enumerable.Range(0, 6).Select(i =>
+                $"'{Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(i.ToString(CultureInfo.InvariantCulture))))[..8]}'"));
+            Assert.Equal($"[{digests}] 328350 True b'datagram' b'unix' page {token}\n",
+                RunInScratch($"python3 /tmp/futures.py http://10.0.2.2:{port}/page", 300));
+            Assert.True(server.Join(TimeSpan.FromSeconds(10)), "the host's server got no request");
+            Assert.StartsWith("GET /page HTTP/1.1\r\n", request);
+            PowerOff();
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    /// <summary>
+    /// Python's mmap module writes a file on the ext2 root through a MAP_SHARED mapping: with msync
+    /// (mmap.flush) and without (the mapping dropped, then sync). Another process reads the new bytes at
+    /// once, the size stays as it was (the page's tail past the end is not written), and after poweroff the
+    /// image holds them and e2fsck finds it clean.
+    /// </summary>
+    [Fact]
+    public void WritesThroughASharedMapping_ReachTheDisk()
+    {
+        Boot();
+        Run("python3 -c 'import mmap; f=open(\"/root/synced\",\"w+b\"); f.write(b\".\"*10000); f.flush(); m=mmap.mmap(f.fileno(), 0); " +
+            "m[5000:5011]=b\"hello ext2!\"; m.flush(); m.close(); f.close()'");
+        Run("python3 -c 'import mmap; f=open(\"/root/unsynced\",\"w+b\"); f.write(b\".\"*10000); f.flush(); m=mmap.mmap(f.fileno(), 0); " +
+            "m[9990:10000]=b\"tail write\"; m[0:4]=b\"head\"; del m; f.close()'; sync");
+        Assert.Equal("hello ext2! 10000\n", Run("echo $(dd if=/root/synced bs=1 skip=5000 count=11 2>/dev/null) $(stat -c %s /root/synced)"));
+        Assert.Equal("head tail write 10000\n", Run("echo $(head -c 4 /root/unsynced) $(tail -c 10 /root/unsynced) $(stat -c %s /root/unsynced)"));
+        PowerOff();
+
+        DebianGuestRoot.Run("e2fsck", null, "-fn", Image);
+        byte[] synced = Dump("/root/synced");
+        byte[] unsynced = Dump("/root/unsynced");
+        Assert.Equal(10000, synced.Length);
+        Assert.Equal("hello ext2!", Encoding.ASCII.GetString(synced, 5000, 11));
+        Assert.Equal(10000 - 11, synced.Count(b => b == '.'));
+        Assert.Equal(10000, unsynced.Length);
+        Assert.Equal("head", Encoding.ASCII.GetString(unsynced, 0, 4));
+        Assert.Equal("tail write", Encoding.ASCII.GetString(unsynced, 9990, 10));
+        Assert.Equal(10000 - 14, unsynced.Count(b => b == '.'));
+    }
+
+    /// <summary>A file's bytes as they are on the image after the machine stopped (debugfs dump).</summary>
+    private byte[] Dump(string path)
+    {
+        string copy = Path.Combine(_folder, Path.GetFileName(path) + ".dumped");
+        DebianGuestRoot.Run("debugfs", null, "-R", $"dump {path} {copy}", Image);
+        Assert.True(File.Exists(copy), $"debugfs could not dump {path}");
+        return File.ReadAllBytes(copy);
     }
 
     [Fact]

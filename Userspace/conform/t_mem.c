@@ -190,6 +190,41 @@ TEST(mmap_file_shared)
     EQ(munmap(p, 2 * PAGE), 0);
 }
 
+TEST(mmap_file_shared_made_writable_by_mprotect)
+{
+    /* A shared file mapping made read-only, read (the file's page mapped), then made writable by
+     * mprotect: a store goes into the file's page, not into a private copy. */
+    int fd = SYS(open("f", O_CREAT | O_RDWR, 0644));
+    write_all(fd, "read-only at first", 18);
+    char *p = xmmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+    EQ(p[0], 'r');
+    EQ(mprotect(p, PAGE, PROT_READ | PROT_WRITE), 0);
+    memcpy(p, "WRITTEN", 7);
+    char buf[18];
+    EQ(pread(fd, buf, 18, 0), 18);
+    CHECK(memcmp(buf, "WRITTENly at first", 18) == 0, "the file holds %.18s", buf);
+    EQ(msync(p, PAGE, MS_ASYNC | MS_INVALIDATE), 0);
+    EQ(munmap(p, PAGE), 0);
+    close(fd);
+}
+
+TEST(msync_arguments)
+{
+    int fd = SYS(open("f", O_CREAT | O_RDWR, 0644));
+    SYS(ftruncate(fd, PAGE));
+    char *p = xmmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ERR(msync(p + 1, PAGE, MS_SYNC), EINVAL);    /* unaligned */
+    ERR(msync(p, PAGE, MS_SYNC | MS_ASYNC), EINVAL);    /* both */
+    ERR(msync(p, PAGE, 0x100), EINVAL);    /* an unknown flag */
+    EQ(msync(p, 0, MS_SYNC), 0);
+    EQ(msync(p, 1, 0), 0);    /* no flag: as MS_ASYNC */
+    EQ(munmap(p + PAGE, PAGE), 0);
+    ERR(msync(p, 3 * PAGE, MS_SYNC), ENOMEM);    /* part of the range is unmapped */
+    EQ(msync(p + 2 * PAGE, PAGE, MS_SYNC), 0);    /* private or beyond the file: nothing to write */
+    munmap(p, 3 * PAGE);
+    close(fd);
+}
+
 TEST(mmap_beyond_eof_sigbus)
 {
     int fd = SYS(open("f", O_CREAT | O_RDWR, 0644));

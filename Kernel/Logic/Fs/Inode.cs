@@ -93,6 +93,15 @@ namespace Kernel.Logic.Fs
         /// </summary>
         public virtual ulong PhysicalPage(ulong pageIndex, bool allocate) => 0;
 
+        /// <summary>
+        /// Page <paramref name="pageIndex"/> (from <see cref="PhysicalPage"/>) is now mapped writable
+        /// by a shared mapping: stores into it are the file's new bytes, which a file system that keeps
+        /// copies (a disk's page cache) must write back. Nothing to do where the page is the file's data.
+        /// </summary>
+        public virtual void PageMappedWritable(ulong pageIndex)
+        {
+        }
+
         /// <summary>Storage in 512-byte units (st_blocks).</summary>
         public virtual ulong Blocks => 0;
 

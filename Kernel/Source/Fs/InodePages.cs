@@ -21,6 +21,10 @@ namespace Kernel.Fs
         public override ulong PageAt(ulong index)
             => index * PageAllocator.PageSize < _node.Size ? _node.PhysicalPage(index, true) : 0;
 
+        public override void MappedWritable(ulong index) => _node.PageMappedWritable(index);
+
+        public override int Sync() => _node.Fs?.Operations is FileSystemOperations ops ? ops.FsyncInode(_node) : 0;
+
         public override void Hold() => _holders++;
 
         public override void Drop()

@@ -356,6 +356,32 @@ namespace Kernel.Memory
             return 0;
         }
 
+        /// <summary>
+        /// msync: with <paramref name="write"/>, each shared file mapping in [start, end) has its file
+        /// write back what mappings stored (and wait for the disk). -ENOMEM when part of the range is
+        /// unmapped (after the mapped parts, as Linux), else the first error, or 0.
+        /// </summary>
+        public int SyncFiles(ulong start, ulong end, bool write)
+        {
+            int rc = 0;
+            ulong covered = start;
+            for (Vma? v = Areas; v != null && v.Start < end; v = v.Next)
+            {
+                if (v.End <= start)
+                    continue;
+                if (v.Start > covered)
+                    rc = rc < 0 ? rc : -Errno.ENOMEM;
+                covered = v.End;
+                if (write && v.Shared && v.File != null)
+                {
+                    int r = v.File.Sync();
+                    if (r < 0 && rc == 0)
+                        rc = r;
+                }
+            }
+            return covered < end && rc == 0 ? -Errno.ENOMEM : rc;
+        }
+
         /// <summary>MADV_DONTNEED: private pages in [start, end) are dropped (they read as zeros or file data again).</summary>
         public void Discard(ulong start, ulong end)
         {
@@ -454,9 +480,24 @@ namespace Kernel.Memory
                 ulong d = *e;
                 if (!write || IsWritable(d))
                     return 0; // already resolved (e.g. by another path)
+                if (v.Shared && (d & SwShared) != 0)
+                    return WriteShared(v, va, e, d);
                 return CopyOnWrite(v, va, e, d);
             }
             return Populate(v, va, write);
+        }
+
+        /// <summary>
+        /// A write to a shared mapping's page mapped read-only (PROT_WRITE added by mprotect): the page
+        /// itself becomes writable, never a copy, and a file's page is then one its stores belong to.
+        /// </summary>
+        private int WriteShared(Vma v, ulong va, ulong* e, ulong d)
+        {
+            if (v.File != null && (d & SwForeign) != 0)
+                v.File.MappedWritable((v.FileOffset + (va - v.Start)) >> 12);
+            *e = Descriptor(d & AddressMask, v.Prot, true) | (d & (SwForeign | SwShared));
+            FlushPage(va);
+            return 0;
         }
 
         private int CopyOnWrite(Vma v, ulong va, ulong* e, ulong d)
@@ -512,6 +553,8 @@ namespace Kernel.Memory
                 {
                     // Map the file's own page: read-only for private mappings (copied on the first write).
                     bool writable = v.Shared && (v.Prot & ProtWrite) != 0;
+                    if (writable)
+                        v.File.MappedWritable(filePage >> 12);
                     *e = Descriptor(source, v.Prot, writable) | SwForeign | (v.Shared ? SwShared : 0);
                     return 0;
                 }

@@ -172,7 +172,25 @@ namespace Kernel.Memory
             return 0;
         }
 
-        private static long Msync(TrapFrame* f) => (f->X[0] & PageMask) != 0 ? -Errno.EINVAL : 0;
+        /// <summary>
+        /// msync: MS_SYNC writes what the range's shared file mappings stored back to the files and
+        /// waits; MS_ASYNC does nothing more (the write-back thread writes them within seconds, and
+        /// reads see them already, as Linux); MS_INVALIDATE has nothing to drop (mappings map the
+        /// file's own pages). -ENOMEM when part of the range is unmapped.
+        /// </summary>
+        private static long Msync(TrapFrame* f)
+        {
+            const int Async = 1, Invalidate = 2, Sync = 4;
+            ulong start = f->X[0];
+            int flags = Int(f, 2);
+            if ((start & PageMask) != 0 || (flags & ~(Async | Invalidate | Sync)) != 0 || (flags & (Async | Sync)) == (Async | Sync))
+                return -Errno.EINVAL;
+            ulong end = start + PageUp(f->X[1]);
+            if (end < start || PageUp(f->X[1]) < f->X[1])
+                return -Errno.ENOMEM;
+            return end == start ? 0 : Current.Memory!.SyncFiles(start, end, (flags & Sync) != 0);
+        }
+
         private static long Mlock(TrapFrame* f) => 0;
     }
 }

@@ -12,6 +12,14 @@ namespace Kernel.Memory
         /// disk's read error), which callers must report instead of showing zeros.
         /// </summary>
         public abstract ulong Size { get; }
+
+        /// <summary>Page <paramref name="index"/> is mapped writable by a shared mapping: its stores belong to the file.</summary>
+        public virtual void MappedWritable(ulong index)
+        {
+        }
+
+        /// <summary>msync: writes what shared mappings stored back to the file's storage and waits for it; 0 or -errno.</summary>
+        public virtual int Sync() => 0;
         public abstract void Hold();
         public abstract void Drop();
     }

@@ -939,7 +939,8 @@ namespace Kernel.Logic.Fs.Ext2
             ulong phys = Vfs.AllocatePage();
             for (Ext2Inode? n = _lruTail; phys == 0 && n != null; n = n.LruPrev)
             {
-                if (n == requester || n.RefCount != 0 || n.CachedPages == 0)
+                // Unmapped now, but what a mapping stored must reach the blocks before the pages go.
+                if (n == requester || n.RefCount != 0 || n.CachedPages == 0 || n.WriteBackMappedPages() < 0)
                     continue;
                 n.FreeCachedPagesFrom(0);
                 phys = Vfs.AllocatePage();

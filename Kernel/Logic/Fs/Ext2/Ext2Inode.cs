@@ -176,6 +176,9 @@ namespace Kernel.Logic.Fs.Ext2
         {
             if (Ext.ReadOnly || Raw == null)
                 return 0;
+            // What shared mappings stored first: it can allocate blocks and changes the times. The
+            // inode is written even when that failed (a hole that found no free block: -ENOSPC).
+            int mapped = WriteBackMappedPages();
             byte[] r = Raw;
             LittleEndian.Put16(r, L.IMode, (ushort)Mode);
             LittleEndian.Put16(r, L.IUid, (ushort)Uid);
@@ -205,7 +208,7 @@ namespace Kernel.Logic.Fs.Ext2
                 Ext.Cache.MarkDirty(h);
             }
             Ext.Cache.Put(h);
-            return 0;
+            return mapped;
         }
 
         internal void SetParent(Ext2Inode? parent)

@@ -357,6 +357,11 @@ namespace Kernel.Logic.Fs.Ext2
                 if ((ulong)n > end - pos)
                     n = (int)(end - pos);
                 Span<byte> to = dst.Slice((int)(pos - offset), n);
+                if (ReadMappedPage(pos, to))
+                {
+                    pos += (ulong)n;
+                    continue;
+                }
                 int rc = MapBlock(fb, false, out ulong block, out _);
                 if (rc == 0 && block != 0)
                 {

@@ -3,17 +3,22 @@ using System;
 namespace Kernel.Logic.Fs.Ext2
 {
     // The page cache: whole pages holding copies of the file's bytes, for mappings and exec.
-    // A page is a clean copy: Write and Truncate keep it equal to the file, but stores into it
-    // (MAP_SHARED) are not written back to the disk.
+    // Write and Truncate keep a page equal to the file. A page a shared mapping may store into is
+    // marked (PageMappedWritable): Read takes those bytes from the page, and WriteBackMappedPages
+    // writes what differs from the disk into the file's blocks (at sync, fsync, msync, eviction).
     public sealed unsafe partial class Ext2Inode
     {
         private const int PageShift = PageAllocator.PageShift;
         private const ulong PageSize = PageAllocator.PageSize;
 
         // Cached pages sorted by file page index: _pages[2i] = index, _pages[2i + 1] = physical
-        // address. Files are mapped a few pages at a time, so a sorted array beats a page-sized table.
+        // address, with MappedWritable set in its (page-aligned) low bits for a page a shared
+        // mapping can store into. Files are mapped a few pages at a time, so a sorted array beats a
+        // page-sized table.
         private ulong[]? _pages;
         private int _pageCount;
+        private int _writablePages;
+        private const ulong MappedWritable = 1;
 
         /// <summary>Pages of this file in the page cache.</summary>
         public int CachedPages => _pageCount;
@@ -31,7 +36,7 @@ namespace Kernel.Logic.Fs.Ext2
                 return 0;
             int at = FindPage(pageIndex, out bool found);
             if (found)
-                return _pages![2 * at + 1];
+                return _pages![2 * at + 1] & ~MappedWritable;
             ulong phys = Ext.AllocateCachePage(this);
             if (phys == 0)
                 return 0;
@@ -100,7 +105,114 @@ namespace Kernel.Logic.Fs.Ext2
             if (_pageCount == 0)
                 return null;
             int at = FindPage(index, out bool found);
-            return found ? Fs!.PageAddress(_pages![2 * at + 1]) : null;
+            return found ? Fs!.PageAddress(_pages![2 * at + 1] & ~MappedWritable) : null;
+        }
+
+        public override void PageMappedWritable(ulong pageIndex)
+        {
+            if (_pageCount == 0)
+                return;
+            int at = FindPage(pageIndex, out bool found);
+            if (!found || (_pages![2 * at + 1] & MappedWritable) != 0)
+                return;
+            _pages[2 * at + 1] |= MappedWritable;
+            _writablePages++;
+        }
+
+        /// <summary>
+        /// Read: fills <paramref name="to"/> with the file's bytes from <paramref name="pos"/> (within one
+        /// page) out of the page holding them when a shared mapping may have stored into it (its bytes
+        /// are newer than the disk's until written back); false when the disk has the file's bytes.
+        /// </summary>
+        private bool ReadMappedPage(ulong pos, Span<byte> to)
+        {
+            if (_writablePages == 0)
+                return false;
+            int at = FindPage(pos >> PageShift, out bool found);
+            if (!found || (_pages![2 * at + 1] & MappedWritable) == 0)
+                return false;
+            byte* page = Fs!.PageAddress(_pages[2 * at + 1] & ~MappedWritable);
+            new ReadOnlySpan<byte>(page + (pos & (PageSize - 1)), to.Length).CopyTo(to);
+            return true;
+        }
+
+        /// <summary>
+        /// Writes the bytes of the pages shared mappings can store into (up to the end of file) into the
+        /// file's blocks where they differ from them, allocating blocks for holes that now hold data, and
+        /// marks the file modified if anything changed. The pages stay marked while mapped. 0 or -errno
+        /// (-ENOSPC: a hole could not be filled).
+        /// </summary>
+        internal int WriteBackMappedPages()
+        {
+            if (_writablePages == 0 || Ext.ReadOnly || Raw == null)
+                return 0;
+            int bs = Ext.BlockSize;
+            bool changed = false;
+            int rc = 0;
+            for (int i = 0; i < _pageCount && rc == 0; i++)
+            {
+                ulong entry = _pages![2 * i + 1];
+                ulong start = _pages[2 * i] << PageShift;
+                if ((entry & MappedWritable) == 0 || start >= Size)
+                    continue;
+                byte* page = Fs!.PageAddress(entry & ~MappedWritable);
+                ulong length = Size - start < PageSize ? Size - start : PageSize;
+                // Blocks are 1 to 4 KiB: a page holds whole blocks, the last one cut at the end of file.
+                for (ulong off = 0; off < length && rc == 0; off += (ulong)bs)
+                {
+                    int n = length - off < (ulong)bs ? (int)(length - off) : bs;
+                    rc = WriteBackBlock((start + off) >> Ext.BlockShift, new ReadOnlySpan<byte>(page + off, n), ref changed);
+                }
+            }
+            if (changed)
+                TouchModified();
+            return rc;
+        }
+
+        // One block's bytes from a mapped page: written into the block (allocated if a hole) when they differ.
+        private int WriteBackBlock(ulong fileBlock, ReadOnlySpan<byte> bytes, ref bool changed)
+        {
+            int rc = MapBlock(fileBlock, false, out ulong block, out _);
+            if (rc < 0)
+                return rc;
+            if (block == 0)
+            {
+                if (AllZero(bytes))
+                    return 0;
+                rc = MapBlock(fileBlock, true, out block, out bool fresh);
+                if (rc < 0)
+                    return rc;
+                rc = fresh ? Ext.Cache.GetZeroed(block, out int z, Ino) : Ext.Cache.Get(block, out z);
+                if (rc < 0)
+                    return rc;
+                bytes.CopyTo(Ext.Cache.Data(z));
+                Ext.Cache.MarkDirty(z, Ino);
+                Ext.Cache.Put(z);
+                changed = true;
+                return 0;
+            }
+            rc = Ext.Cache.Get(block, out int h);
+            if (rc < 0)
+                return rc;
+            Span<byte> data = Ext.Cache.Data(h);
+            if (!Bytes.Equal(data.Slice(0, bytes.Length), bytes))
+            {
+                bytes.CopyTo(data);
+                Ext.Cache.MarkDirty(h, Ino);
+                changed = true;
+            }
+            Ext.Cache.Put(h);
+            return 0;
+        }
+
+        private static bool AllZero(ReadOnlySpan<byte> bytes)
+        {
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                if (bytes[i] != 0)
+                    return false;
+            }
+            return true;
         }
 
         /// <summary>Write: copies the bytes written at <paramref name="offset"/> into the cached pages covering them.</summary>
@@ -146,7 +258,11 @@ namespace Kernel.Logic.Fs.Ext2
             int keep = FindPage(first, out _);
             int freed = _pageCount - keep;
             for (int i = keep; i < _pageCount; i++)
-                Fs!.FreePage(_pages![2 * i + 1]);
+            {
+                if ((_pages![2 * i + 1] & MappedWritable) != 0)
+                    _writablePages--;
+                Fs!.FreePage(_pages[2 * i + 1] & ~MappedWritable);
+            }
             _pageCount = keep;
             if (keep == 0)
             {

@@ -183,6 +183,74 @@ public sealed unsafe class Ext2PageCacheTests : IDisposable
     }
 
     [Fact]
+    public void StoresIntoAWritablyMappedPageAreReadAtOnceAndOnDiskAfterSync()
+    {
+        FileSystem fs = Mount("-t ext2 -b 1024");
+        Inode prog = _img.Get("/bin/prog");
+        byte* p73 = (byte*)prog.PhysicalPage(73, false);
+        byte* p1 = (byte*)prog.PhysicalPage(1, false);
+        prog.PageMappedWritable(1);
+        prog.PageMappedWritable(73);
+        byte[] content = (byte[])Big.Clone();
+        // Page 1 across several 1 KiB blocks; the last page (993 bytes of the file): its first byte, and a store past the end.
+        byte[] data = Pattern(2500, 21);
+        data.CopyTo(new Span<byte>(p1 + 1000, data.Length));
+        data.CopyTo(content, Page + 1000);
+        p73[0] = 0x5A;
+        content[73 * Page] = 0x5A;
+        p73[993] = 0x77;
+        Assert.Equal(content, _img.ReadAll(prog));
+        Assert.Equal(0, _img.Ext.Sync());
+        _img.Unmount();
+        Assert.Equal(0UL, fs.PagesInUse);
+        Assert.Equal(content, _img.DebugfsCat("/bin/prog"));
+        _img.AssertClean();
+    }
+
+    [Fact]
+    public void AMappedStoreIntoAHoleTakesABlockAtWriteBack()
+    {
+        Mount("-t ext2 -b 4096");
+        Inode sparse = _img.Get("/sparse");
+        ulong blocks = sparse.Blocks;
+        byte* hole = (byte*)sparse.PhysicalPage(5, false);
+        byte* zeros = (byte*)sparse.PhysicalPage(6, false);
+        sparse.PageMappedWritable(5);
+        sparse.PageMappedWritable(6);
+        hole[123] = 0xC3;
+        Assert.Equal(0, _img.Ext.FsyncInode(sparse));
+        // One block for the stored byte; the page left all zeros stays a hole.
+        Assert.Equal(blocks + 8, sparse.Blocks);
+        Assert.Equal(0, zeros[0]);
+        _img.Unmount();
+        byte[] onDisk = _img.DebugfsCat("/sparse");
+        Assert.Equal(48_000, onDisk.Length);
+        Assert.Equal(0xC3, onDisk[5 * Page + 123]);
+        Assert.Equal(Pattern(3000, 5), onDisk.AsSpan(45_000).ToArray());
+        _img.AssertClean();
+    }
+
+    [Fact]
+    public void PagesGivenUpAtTheLimitAreWrittenBackFirst()
+    {
+        FileSystem fs = Mount("-t ext2 -b 4096");
+        fs.PageLimit = 2;
+        Inode prog = _img.Get("/bin/prog");
+        byte* p0 = (byte*)prog.PhysicalPage(0, false);
+        prog.PageMappedWritable(0);
+        "mapped"u8.CopyTo(new Span<byte>(p0, 6));
+        Assert.NotEqual(0UL, prog.PhysicalPage(1, false));
+        // prog is held by nobody (unmapped now): its pages make room for small's, after their write-back.
+        AssertPagesEqual(_img.Get("/small"), "tiny file"u8.ToArray());
+        Assert.Equal(0, ((Ext2Inode)prog).CachedPages);
+        byte[] content = (byte[])Big.Clone();
+        "mapped"u8.ToArray().CopyTo(content, 0);
+        Assert.Equal(content, _img.ReadAll(prog));
+        _img.Unmount();
+        Assert.Equal(content, _img.DebugfsCat("/bin/prog"));
+    }
+
+    [Fact]
     public void TruncateDropsPagesPastTheEndAndZeroesTheTail()
     {
         FileSystem fs = Mount("-t ext2 -b 1024");
