@@ -190,16 +190,16 @@ public static partial class FilesSideBySide
         Shell("dmesg -n 1 2>/dev/null");
         var before = Free(Shell(Stat), side);
         var times = new Dictionary<string, double>();
-        var (unpack, status) = Timed(Shell(Time("tar -xf /bench.tar -C /; s=$?; sync", "$s")), side);
+        var (unpack, status) = GuestClock.Timed(Shell(GuestClock.Time("tar -xf /bench.tar -C /; s=$?; sync", "$s")), side.Title);
         Check(side, "unpack", status == "0", $"tar's status {status}");
         times["unpack"] = unpack;
-        var (walk, names) = Timed(Shell(Time("n=$(find /bench -xdev | wc -l)", "$n")), side);
+        var (walk, names) = GuestClock.Timed(Shell(GuestClock.Time("n=$(find /bench -xdev | wc -l)", "$n")), side.Title);
         Check(side, "walk", names == Names.ToString(CultureInfo.InvariantCulture), $"{names} names, not {Names}");
         times["walk"] = walk;
-        var (read, hash) = Timed(Shell(Time("m=$(find /bench -xdev -type f | sort | xargs md5sum | md5sum)", "$m")), side);
+        var (read, hash) = GuestClock.Timed(Shell(GuestClock.Time("m=$(find /bench -xdev -type f | sort | xargs md5sum | md5sum)", "$m")), side.Title);
         Check(side, "read", hash.StartsWith(md5, StringComparison.Ordinal), $"hash {hash}, not {md5}");
         times["read"] = read;
-        var (remove, left) = Timed(Shell(Time("rm -rf /bench; sync", "$(ls -d /bench 2>/dev/null | wc -l)")), side);
+        var (remove, left) = GuestClock.Timed(Shell(GuestClock.Time("rm -rf /bench; sync", "$(ls -d /bench 2>/dev/null | wc -l)")), side.Title);
         Check(side, "remove", left == "0", "/bench is still there");
         times["remove"] = remove;
         var after = Free(Shell(Stat), side);
@@ -220,21 +220,6 @@ public static partial class FilesSideBySide
 
     private static string Free(string output, Side side) =>
         FreeLine().Match(output) is { Success: true } m ? m.Groups[1].Value : throw new InvalidOperationException($"{side.Title}: no df figures:\n{output}");
-
-    /// <summary><paramref name="command"/> between two readings of the guest's clock, then <paramref name="result"/>.</summary>
-    private static string Time(string command, string result) => $"t0=$EPOCHREALTIME; {command}; t1=$EPOCHREALTIME; echo \"@T $t0 $t1 {result}\"";
-
-    private static (double Seconds, string Result) Timed(string output, Side side)
-    {
-        var match = TimedLine().Match(output);
-        if (!match.Success)
-        {
-            throw new InvalidOperationException($"{side.Title}: no timing line:\n{output}");
-        }
-
-        var seconds = double.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture) - double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        return (seconds, match.Groups[3].Value.Trim());
-    }
 
     private static void Check(Side side, string phase, bool ok, string what)
     {
@@ -262,9 +247,6 @@ public static partial class FilesSideBySide
             throw new InvalidOperationException($"{tool} {string.Join(' ', args)} failed ({code}): {text}");
         }
     }
-
-    [GeneratedRegex(@"(?m)^@T ([0-9.]+) ([0-9.]+)(.*)$")]
-    private static partial Regex TimedLine();
 
     [GeneratedRegex(@"(?m)^@F (\d+ \d+)\s*$")]
     private static partial Regex FreeLine();

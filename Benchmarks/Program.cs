@@ -6,6 +6,8 @@ using Benchmarks;
 // "storage [runs]": 64 MiB written to and read from a virtio-blk disk by Linux's dd, on QEMU and on ours.
 // "files [runs]": a file workload on the root disk (unpack, find, read back, remove a tree of 3,000 files),
 //   our kernel against Linux, both on our machine.
+// "startup [runs]": start-up of Debian's dynamically linked programs (python3 -c pass and others) from the
+//   Debian image, our kernel against Linux, both on our machine.
 // "net [runs]": 64 MiB each way over TCP through -netdev user, and `ssh guest true`: our kernel and Linux
 //   on our machine, Linux on QEMU.
 // "doom [runs]": DOOM's -timedemo demo1 on our kernel, on QEMU and (when it has ramfb) on our emulator.
@@ -30,6 +32,11 @@ if (args.Length > 0 && args[0] == "storage")
 if (args.Length > 0 && args[0] == "files")
 {
     return FilesSideBySide.Run(args.Length > 1 && int.TryParse(args[1], out var f) && f > 0 ? f : 3);
+}
+
+if (args.Length > 0 && args[0] == "startup")
+{
+    return StartupSideBySide.Run(args.Length > 1 && int.TryParse(args[1], out var u) && u > 0 ? u : 3);
 }
 
 if (args.Length > 0 && args[0] == "net")
