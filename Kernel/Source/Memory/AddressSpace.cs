@@ -484,7 +484,44 @@ namespace Kernel.Memory
                     return WriteShared(v, va, e, d);
                 return CopyOnWrite(v, va, e, d);
             }
-            return Populate(v, va, write);
+            int rc = Populate(v, va, write);
+            if (rc == 0 && !write && v.File != null)
+                MapAround(v, va);
+            return rc;
+        }
+
+        /// <summary>Pages fault-around maps: a 64 KiB window, as Linux's fault_around_bytes.</summary>
+        private const ulong FaultAroundWindow = 16 * PageSize;
+
+        /// <summary>
+        /// Fault-around: after a read or execute fault in a file mapping, the file's other whole pages in
+        /// the same 64 KiB window are mapped too, read-only (a write still faults: copy-on-write, or the
+        /// shared page made writable), so a program's start takes one fault per 16 pages of its files
+        /// instead of one per page. Pages the file cannot give are left to their own faults.
+        /// </summary>
+        private void MapAround(Vma v, ulong va)
+        {
+            ulong from = va & ~(FaultAroundWindow - 1), to = from + FaultAroundWindow;
+            if (from < v.Start)
+                from = v.Start;
+            if (to > v.End)
+                to = v.End;
+            for (ulong a = from; a < to; a += PageSize)
+            {
+                ulong offsetInArea = a - v.Start;
+                if (offsetInArea + PageSize > v.FileBytes)
+                    return; // only whole pages of file data: the rest is zeros or SIGBUS, decided at its fault
+                ulong filePage = v.FileOffset + offsetInArea;
+                if ((filePage & (PageSize - 1)) != 0)
+                    return;
+                ulong* e = Entry(a, false);
+                if (a == va || e == null || (*e & Valid) != 0)
+                    continue;
+                ulong source = v.File!.PageAt(filePage >> 12);
+                if (source == 0)
+                    return;
+                *e = Descriptor(source, v.Prot, false) | SwForeign | (v.Shared ? SwShared : 0);
+            }
         }
 
         /// <summary>
