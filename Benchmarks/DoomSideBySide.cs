@@ -60,11 +60,11 @@ public static partial class DoomSideBySide
 
             Console.WriteLine();
             Console.WriteLine($"doom -timedemo demo1 (Freedoom: Phase 1) on our kernel, -M virt -cpu cortex-a57 -m 512M, ramfb 640x400; median of {runs} runs (fps)");
-            var qemu = Median(samples[sides[0]].Select(s => s.Fps));
+            var qemu = Samples.Median(samples[sides[0]].Select(s => s.Fps));
             Console.WriteLine($"{"",-24}{"QEMU",10}{"ours",10}{"ours/QEMU",12}");
             if (sides.Count > 1)
             {
-                var ours = Median(samples[sides[1]].Select(s => s.Fps));
+                var ours = Samples.Median(samples[sides[1]].Select(s => s.Fps));
                 Console.WriteLine($"{"timedemo demo1 (fps)",-24}{qemu,10:F1}{ours,10:F1}{ours / qemu,12:F2}");
             }
             else
@@ -106,12 +106,6 @@ public static partial class DoomSideBySide
         guest.WaitForExit(TimeSpan.FromMinutes(1));
         return (double.Parse(timed.Groups[3].Value, CultureInfo.InvariantCulture), int.Parse(timed.Groups[1].Value, CultureInfo.InvariantCulture),
             int.Parse(timed.Groups[2].Value, CultureInfo.InvariantCulture));
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     [GeneratedRegex(@"(?m)^@S (\d+)\s*$")]

@@ -104,7 +104,7 @@ public static partial class FilesSideBySide
         Console.WriteLine($"{"",-30}{"ours",10}{"Linux",10}{"ours/Linux",12}");
         void Row(string label, Func<Dictionary<string, double>, double> pick)
         {
-            var (o, l) = (Median(samples[ours].Select(pick)), Median(samples[linux].Select(pick)));
+            var (o, l) = (Samples.Median(samples[ours].Select(pick)), Samples.Median(samples[linux].Select(pick)));
             Console.WriteLine($"{label,-30}{o,10:F3}{l,10:F3}{o / l,12:F2}");
         }
 
@@ -114,15 +114,9 @@ public static partial class FilesSideBySide
         }
 
         Row("total", s => s.Values.Sum());
-        var ratio = Median(samples[ours].Select(s => s.Values.Sum())) / Median(samples[linux].Select(s => s.Values.Sum()));
+        var ratio = Samples.Median(samples[ours].Select(s => s.Values.Sum())) / Samples.Median(samples[linux].Select(s => s.Values.Sum()));
         Console.WriteLine();
         Console.WriteLine($"Target (the issue): ours faster than Linux on the same machine (ours/Linux < 1): {(ratio < 1 ? "met" : "not met")} ({ratio:F2}).");
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>

@@ -157,7 +157,7 @@ public static partial class KernelSideBySide
     private static void Print(Side[] sides, Dictionary<Side, List<Sample>> samples, int runs)
     {
         var (a, b, c, d) = (sides[0], sides[1], sides[2], sides[3]);
-        double Med(Side side, Func<Sample, double> pick) => Median(samples[side].Select(pick));
+        double Med(Side side, Func<Sample, double> pick) => Samples.Median(samples[side].Select(pick));
         Console.WriteLine();
         Console.WriteLine($"Our kernel vs Linux 6.1, same busybox initramfs, -M virt -cpu cortex-a57 -m 512M, median of {runs} alternating runs (s)");
         Console.WriteLine($"{"",-48}{a.Title,14}{b.Title,14}{"ours/Linux",12}{c.Title,14}{"(ours on QEMU)/Linux",22}{d.Title,15}{"ours/Linux on ours",20}");
@@ -183,12 +183,6 @@ public static partial class KernelSideBySide
             var linuxEach = Med(b, s => s.Work[name].Guest) / Execs * 1000;
             Console.WriteLine($"  {name}: {each:F2} ms vs {linuxEach:F2} ms per fork+exec, ours/Linux {ratio:F2}: {(ratio <= 0.5 ? "met" : "not met")}");
         }
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>The repository: the first folder above the benchmark's binaries (or the current one) with Kernel/Kernel.csproj.</summary>

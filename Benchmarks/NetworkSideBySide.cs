@@ -90,7 +90,7 @@ public static class NetworkSideBySide
         Console.WriteLine($"{"",-26}" + string.Concat(sides.Select(s => $"{s.Title,12}")) + $"{"ours/Linux",12}{"ours/QEMU",12}");
         void Row(string label, Func<Sample, double?> pick, bool rate)
         {
-            var values = sides.Select(s => samples[s].Select(pick).OfType<double>().ToList() is { Count: > 0 } v ? Median(v) : double.NaN).ToArray();
+            var values = sides.Select(s => samples[s].Select(pick).OfType<double>().ToList() is { Count: > 0 } v ? Samples.Median(v) : double.NaN).ToArray();
             string Cell(double v) => double.IsNaN(v) ? $"{"-",12}" : rate ? $"{Mebibytes / v,12:F1}" : $"{v,12:F3}";
             Console.WriteLine($"{label,-26}" + string.Concat(values.Select(Cell)) + $"{values[0] / values[1],12:F2}{values[1] / values[2],12:F2}");
         }
@@ -101,12 +101,6 @@ public static class NetworkSideBySide
         Row("guest->host (MiB/s)", s => s.GuestToHost, rate: true);
         Row("ssh guest true (s)", s => s.Ssh, rate: false);
         Console.WriteLine("ours/Linux: our kernel against Linux, both on our machine (target: at most 1); ours/QEMU: Linux on our machine against Linux on QEMU.");
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>One boot: wait for the shell and the network, then the two transfers and the SSH logins.</summary>
@@ -187,7 +181,7 @@ public static class NetworkSideBySide
                 }
             }
 
-            sshTrue = Median(times);
+            sshTrue = Samples.Median(times);
         }
 
         guest.SendLine("poweroff -f");

@@ -77,8 +77,8 @@ public static class StartupSideBySide
             Console.WriteLine($"{"",-58}{"ours",10}{"Linux",10}{"ours/Linux",12}");
             foreach (var (name, _, _) in Workloads)
             {
-                var o = Median(samples[sides[0]][name]);
-                var l = Median(samples[sides[1]][name]);
+                var o = Samples.Median(samples[sides[0]][name]);
+                var l = Samples.Median(samples[sides[1]][name]);
                 Console.WriteLine($"{name,-58}{o,10:F1}{l,10:F1}{o / l,12:F2}");
             }
 
@@ -88,12 +88,6 @@ public static class StartupSideBySide
         {
             Directory.Delete(temp, recursive: true);
         }
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 
     /// <summary>One boot: each workload once unmeasured, then its loop; milliseconds per run.</summary>

@@ -79,12 +79,12 @@ public static partial class StorageSideBySide
                 }
             }
 
-            var qw = Median(samples["QEMU"].Write);
-            var ow = Median(samples["ours"].Write);
-            var qr = Median(samples["QEMU"].Read);
-            var or = Median(samples["ours"].Read);
-            var qz = Median(samples["QEMU"].Zeros);
-            var oz = Median(samples["ours"].Zeros);
+            var qw = Samples.Median(samples["QEMU"].Write);
+            var ow = Samples.Median(samples["ours"].Write);
+            var qr = Samples.Median(samples["QEMU"].Read);
+            var or = Samples.Median(samples["ours"].Read);
+            var qz = Samples.Median(samples["QEMU"].Zeros);
+            var oz = Samples.Median(samples["ours"].Zeros);
             Console.WriteLine($"Linux 6.1 + busybox dd, virtio-blk (legacy virtio-mmio), {Mebibytes} MiB in 1 MiB O_DIRECT requests, median of {runs} boots x {Passes} passes");
             Console.WriteLine($"{"",-34}{"QEMU",10}{"ours",10}{"ours/QEMU",12}");
             Console.WriteLine($"{"sequential write (s)",-34}{qw,10:F3}{ow,10:F3}{ow / qw,12:F2}");
@@ -98,12 +98,6 @@ public static partial class StorageSideBySide
         {
             Directory.Delete(temp, recursive: true);
         }
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 
     /// <summary>One boot: a warm-up write and read, then the measured passes; dd's own seconds.</summary>

@@ -58,11 +58,11 @@ public static partial class WindowCost
                          ("still picture", s => s.Still, s => s.XStill), ("DOOM's demo loop", s => s.Doom, s => s.XDoom),
                      })
             {
-                var none = Median(samples["none"].Select(pick));
-                var sdl = Median(samples["sdl"].Select(pick));
-                var software = Median(samples["sdl, software"].Select(pick));
-                Console.WriteLine($"{title,-20}{none,15:F1}{sdl,14:F1}{sdl - none,10:+0.0;-0.0}{Median(samples["sdl"].Select(pickX)),8:F1}" +
-                    $"{software,10:F1}{software - none,10:+0.0;-0.0}{Median(samples["sdl, software"].Select(pickX)),8:F1}");
+                var none = Samples.Median(samples["none"].Select(pick));
+                var sdl = Samples.Median(samples["sdl"].Select(pick));
+                var software = Samples.Median(samples["sdl, software"].Select(pick));
+                Console.WriteLine($"{title,-20}{none,15:F1}{sdl,14:F1}{sdl - none,10:+0.0;-0.0}{Samples.Median(samples["sdl"].Select(pickX)),8:F1}" +
+                    $"{software,10:F1}{software - none,10:+0.0;-0.0}{Samples.Median(samples["sdl, software"].Select(pickX)),8:F1}");
             }
 
             return 0;
@@ -146,12 +146,6 @@ public static partial class WindowCost
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ClockTicks;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     [GeneratedRegex(@"emulator: window: (\d+ captures, [^\r\n]+)")]

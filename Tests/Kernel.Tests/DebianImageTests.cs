@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -254,42 +252,16 @@ public abstract class DebianImageTests : IClassFixture<DebianGuestRoot>, IDispos
             print(digests, squares, echoed == b"X" * 100000, receiver.recv(100), b.recv(100), page)
             """;
         string token = Guid.NewGuid().ToString("N")[..12];
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        string? request = null;
-        var server = new Thread(() =>
-        {
-            using TcpClient c = listener.AcceptTcpClient();
-            using NetworkStream s = c.GetStream();
-            var head = new StringBuilder();
-            var one = new byte[1];
-            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && s.Read(one, 0, 1) == 1)
-                head.Append((char)one[0]);
-            request = head.ToString();
-            byte[] body = Encoding.ASCII.GetBytes($"page {token}\n");
-            s.Write(Encoding.ASCII.GetBytes($"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\n\r\n"));
-            s.Write(body);
-        })
-        { IsBackground = true };
-        server.Start();
-        try
-        {
-            Boot(network: true);
-            string encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(Script));
-            Run($"echo {encoded} | base64 -d > /tmp/futures.py");
-            string digests = string.Join(", ", Enumerable.Range(0, 6).Select(i =>
-                $"'{Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(i.ToString(CultureInfo.InvariantCulture))))[..8]}'"));
-            Assert.Equal($"[{digests}] 328350 True b'datagram' b'unix' page {token}\n",
-                RunInScratch($"python3 /tmp/futures.py http://10.0.2.2:{port}/page", 300));
-            Assert.True(server.Join(TimeSpan.FromSeconds(10)), "the host's server got no request");
-            Assert.StartsWith("GET /page HTTP/1.1\r\n", request);
-            PowerOff();
-        }
-        finally
-        {
-            listener.Stop();
-        }
+        using var server = new OneShotHttpServer($"page {token}\n");
+        Boot(network: true);
+        string encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(Script));
+        Run($"echo {encoded} | base64 -d > /tmp/futures.py");
+        string digests = string.Join(", ", Enumerable.Range(0, 6).Select(i =>
+            $"'{Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(i.ToString(CultureInfo.InvariantCulture))))[..8]}'"));
+        Assert.Equal($"[{digests}] 328350 True b'datagram' b'unix' page {token}\n",
+            RunInScratch($"python3 /tmp/futures.py http://10.0.2.2:{server.Port}/page", 300));
+        Assert.StartsWith("GET /page HTTP/1.1\r\n", server.Request(TimeSpan.FromSeconds(10)));
+        PowerOff();
     }
 
     /// <summary>

@@ -93,39 +93,15 @@ public abstract class InetBootTests : IClassFixture<BusyboxGuestRoot>
     [Fact]
     public void Guest_wget_fetches_a_page_from_a_host_listener()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
         string token = Guid.NewGuid().ToString("N");
-        string? request = null;
-        var server = new Thread(() =>
-        {
-            using TcpClient c = listener.AcceptTcpClient();
-            using NetworkStream s = c.GetStream();
-            var head = new StringBuilder();
-            var one = new byte[1];
-            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && s.Read(one, 0, 1) == 1)
-                head.Append((char)one[0]);
-            request = head.ToString();
-            byte[] body = Encoding.ASCII.GetBytes($"hello from the host {token}\n");
-            s.Write(Encoding.ASCII.GetBytes($"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\n\r\n"));
-            s.Write(body);
-        })
-        { IsBackground = true };
-        server.Start();
-        try
-        {
-            using QemuMachine vm = Boot(HostPorts.Free());
-            string output = vm.RunShellCommand($"wget -q -O - http://10.0.2.2:{port}/page; echo rc=$?", TimeSpan.FromSeconds(60));
-            Assert.True(server.Join(TimeSpan.FromSeconds(10)), "the host listener got no request\n" + output);
-            Assert.Contains($"hello from the host {token}", output);
-            Assert.Contains("rc=0", output);
-            Assert.StartsWith("GET /page HTTP/1.", request);
-        }
-        finally
-        {
-            listener.Stop();
-        }
+        using var server = new OneShotHttpServer($"hello from the host {token}\n");
+        using QemuMachine vm = Boot(HostPorts.Free());
+        string output = vm.RunShellCommand($"wget -q -O - http://10.0.2.2:{server.Port}/page; echo rc=$?", TimeSpan.FromSeconds(60));
+        string? request = server.Request(TimeSpan.FromSeconds(10));
+        Assert.True(request != null, "the host listener got no request\n" + output);
+        Assert.Contains($"hello from the host {token}", output);
+        Assert.Contains("rc=0", output);
+        Assert.StartsWith("GET /page HTTP/1.", request);
     }
 
     [Fact]
