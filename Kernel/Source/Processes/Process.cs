@@ -376,6 +376,7 @@ namespace Kernel.Processes
             }
             t.NextInGroup = null;
             Cpu.RestoreInterrupts(daif);
+            ProcFs.DetachThread(t);
         }
 
         /// <summary>

@@ -42,6 +42,14 @@ namespace Kernel.Fs.Proc
                     node = ProcFs.DirectoryOf(p);
                     return node != null ? 0 : -Errno.ENOENT;
                 }
+                // As Linux, /proc/TID of a thread that does not lead its group resolves (to its process's
+                // directory here) though ReadDir does not list it.
+                Threading.KernelThread? thread = p == null ? Process.FindThread(pid) : null;
+                if (thread != null && thread.Process != null && thread.Process.State == ProcessState.Alive)
+                {
+                    node = ProcFs.DirectoryOf(thread.Process);
+                    return node != null ? 0 : -Errno.ENOENT;
+                }
             }
             node = null;
             return -Errno.ENOENT;
