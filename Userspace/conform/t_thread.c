@@ -890,6 +890,48 @@ TEST(affinity_and_limits_take_thread_ids)
     ERR(sched_getaffinity(999999, sizeof set, &set), ESRCH);
 }
 
+static atomic_int nproc_release;
+
+static void *park_until_released(void *arg)
+{
+    while (!atomic_load(&nproc_release)) sleep_ms(1);
+    return NULL;
+}
+
+/* RLIMIT_NPROC counts a user's tasks, threads included (Linux's ucounts), not its processes. Root is
+ * exempt, so the child becomes an unused user first. */
+TEST(rlimit_nproc_counts_threads)
+{
+    if (getuid() != 0)
+        conform_skip("needs root to become another user");
+    pid_t c = SYS(fork());
+    if (c == 0) {
+        SYS(setgid(54321));
+        SYS(setuid(54321));
+        struct rlimit r = {4, 4};
+        SYS(setrlimit(RLIMIT_NPROC, &r));
+        atomic_store(&nproc_release, 0);
+        pthread_t t[8];
+        int n = 0, e = 0;
+        while (n < 8 && (e = pthread_create(&t[n], NULL, park_until_released, NULL)) == 0) n++;
+        EQ(e, EAGAIN);
+        /* This thread and at most 3 more (fewer if the emulator runs a thread of its own). */
+        CHECK(n >= 1 && n <= 3, "%d threads made under RLIMIT_NPROC 4", n);
+        ERR(fork(), EAGAIN);
+        atomic_store(&nproc_release, 1);
+        for (int i = 0; i < n; i++) EQ(pthread_join(t[i], NULL), 0);
+        /* The ended threads no longer count (a thread is counted until it is fully gone: retry a while). */
+        pthread_t u;
+        for (int i = 0; i < 2000 && (e = pthread_create(&u, NULL, park_until_released, NULL)) == EAGAIN; i++) sleep_ms(1);
+        EQ(e, 0);
+        EQ(pthread_join(u, NULL), 0);
+        _exit(0);
+    }
+    int st;
+    SYS(waitpid(c, &st, 0));
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %#x", st);
+}
+
 #define MEMBARRIER_CMD_QUERY 0
 #define MEMBARRIER_CMD_PRIVATE_EXPEDITED 8
 #define MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED 16

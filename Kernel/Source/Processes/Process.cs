@@ -201,13 +201,13 @@ namespace Kernel.Processes
             return p;
         }
 
-        /// <summary>Number of live processes owned by <paramref name="uid"/> (for RLIMIT_NPROC).</summary>
+        /// <summary>What RLIMIT_NPROC limits: the live tasks (threads, as Linux counts) of processes whose real user is <paramref name="uid"/>.</summary>
         public static int CountForUser(uint uid)
         {
             int n = 0;
             for (Process? p = s_first; p != null; p = p._nextInTable)
                 if (p.State == ProcessState.Alive && p.Uid == uid)
-                    n++;
+                    n += p.ThreadCount;
             return n;
         }
 
