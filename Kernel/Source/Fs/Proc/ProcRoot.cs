@@ -21,6 +21,11 @@ namespace Kernel.Fs.Proc
             AddFile("version"u8, ProcContent.Version, null);
             AddFile("filesystems"u8, ProcContent.FileSystems, null);
             AddFile("partitions"u8, ProcContent.Partitions, null);
+            AddFile("vmstat"u8, ProcContent.VmStat, null);
+            var sys = new ProcSysDir { Mode = InodeMode.S_IFDIR | InodeMode.S_IRUGO | InodeMode.S_IXUGO };
+            Add("sys"u8, sys);
+            sys.Nlink = 3;
+            sys.Build();
             var net = new ProcNetDir { Mode = InodeMode.S_IFDIR | InodeMode.S_IRUGO | InodeMode.S_IXUGO };
             Add("net"u8, net);
             net.Nlink = 2;

@@ -75,6 +75,37 @@ namespace Kernel.Fs.Proc
                     t.Decimal((ulong)Process.LastPid);
                     t.Append((byte)'\n');
                     break;
+                case ProcContent.VmStat:
+                    {
+                        // Linux's counters by name; procps (vmstat, top) needs the file, and takes what is missing as 0.
+                        ulong free = MemoryManager.Pages.FreeBytes >> 12;
+                        t.Append("nr_free_pages "u8); t.Decimal(free);
+                        t.Append("\nnr_zone_inactive_anon 0\nnr_zone_active_anon 0\nnr_zone_inactive_file 0\nnr_zone_active_file 0\nnr_mlock 0\nnr_page_table_pages 0\nnr_dirty 0\nnr_writeback 0\nnr_shmem 0\n"u8);
+                        t.Append("pgpgin 0\npgpgout 0\npswpin 0\npswpout 0\npgfault "u8);
+                        ulong faults = 0;
+                        for (Process? q = Process.First; q != null; q = q.NextInTable)
+                            faults += q.MinorFaults;
+                        t.Decimal(faults);
+                        t.Append("\npgmajfault 0\n"u8);
+                        break;
+                    }
+                case ProcContent.SysOsType:
+                    t.Append("Linux\n"u8);
+                    break;
+                case ProcContent.SysOsRelease:
+                    t.Append("6.1.0-managed\n"u8);
+                    break;
+                case ProcContent.SysVersion:
+                    t.Append("#1 SMP PREEMPT Managed kernel 0.1 (C# on NativeAOT)\n"u8);
+                    break;
+                case ProcContent.SysHostName:
+                    t.Append(ProcessSyscalls.CurrentHostName);
+                    t.Append((byte)'\n');
+                    break;
+                case ProcContent.SysPidMax:
+                    t.Decimal((ulong)Process.MaxProcesses);
+                    t.Append((byte)'\n');
+                    break;
                 case ProcContent.Version:
                     t.Append("Linux version 6.1.0-managed (Managed kernel 0.1, C# on NativeAOT) #1 SMP PREEMPT\n"u8);
                     break;
