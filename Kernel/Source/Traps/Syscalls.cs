@@ -34,6 +34,7 @@ namespace Kernel.Traps
             MemorySyscalls.Register();
             SignalSyscalls.Register();
             TimeSyscalls.Register();
+            PosixTimers.Register();
             FileSyscalls.Register();
             EpollSyscalls.Register();
             ExecSyscalls.Register();
