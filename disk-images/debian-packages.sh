@@ -23,8 +23,8 @@ die() { echo "disk-images/debian-packages.sh: error: $*" >&2; exit 1; }
 [[ -d "$papt/sources" && -d "$papt/lists" ]] || die "no private apt configuration in $papt (run scripts/setup.sh first)"
 
 # What the image is for: a shell, the usual text tools (diffutils: cmp and diff, Essential in Debian), python3 with its standard library, and
-# ldconfig/getent (libc-bin).
-WANTED=(bash coreutils diffutils grep sed gawk findutils tar gzip less procps python3 libc-bin)
+# ldconfig/getent (libc-bin), the terminal descriptions (ncurses-base, Essential in Debian: top and less need them).
+WANTED=(bash coreutils diffutils grep sed gawk findutils tar gzip less procps python3 libc-bin ncurses-base)
 # Needed only by package scripts, by dpkg itself or by perl (nothing in WANTED runs perl): dpkg,
 # perl and what pulls them in (init-system-helpers, usrmerge).
 SKIPPED=(dpkg perl-base perl perl-modules-5.36 libperl5.36 init-system-helpers usrmerge debconf)

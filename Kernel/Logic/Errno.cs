@@ -76,6 +76,8 @@ namespace Kernel.Logic
         public const int EUCLEAN = 117;
         /// <summary>A checksum of on-disk metadata did not match (Linux's EFSBADCRC).</summary>
         public const int EBADMSG = 74;
+        /// <summary>A value too large for its type (a range that wraps).</summary>
+        public const int EOVERFLOW = 75;
         /// <summary>Kernel-internal: a blocked call interrupted by a signal whose handler has SA_RESTART.</summary>
         public const int ERESTARTSYS = 512;
     }

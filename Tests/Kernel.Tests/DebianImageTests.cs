@@ -303,6 +303,26 @@ public abstract class DebianImageTests : IClassFixture<DebianGuestRoot>, IDispos
         return File.ReadAllBytes(copy);
     }
 
+    /// <summary>
+    /// procps 4's top, free, uptime and vmstat: top needs a terminal description even in batch mode (the
+    /// image carries ncurses-base, Essential in Debian) and /proc/stat, meminfo, loadavg, uptime and every
+    /// /proc/PID/stat and statm; vmstat needs /proc/vmstat.
+    /// </summary>
+    [Fact]
+    public void ProcpsTools_ReadTheSystemsState()
+    {
+        Boot();
+        string top = RunInScratch("top -b -n 1 | head -n 30");
+        Assert.Matches(@"^top - \d\d:\d\d:\d\d up .* load average: ", top);
+        Assert.Matches(@"(?m)^Tasks: +\d+ total, +\d+ running", top);
+        Assert.Matches(@"(?m)^MiB Mem : +\d+\.\d total", top);
+        Assert.Matches(@"(?m)^ +PID USER +PR +NI +VIRT +RES +SHR S +%CPU +%MEM +TIME\+ COMMAND$", top);
+        Assert.Matches(@"(?m)^ +\d+ root +20 +0 .* R .* top$", top);
+        Assert.Matches(@"(?m)^Mem: +\d+ +\d+ +\d+ ", RunInScratch("free"));
+        Assert.Matches(@"^ \d\d:\d\d:\d\d up .* load average: \d+\.\d\d, ", RunInScratch("uptime"));
+        Assert.Matches(@"(?m)^ r  b +swpd +free .*\n +\d+ +\d+ +\d+ +\d+ ", RunInScratch("vmstat"));
+    }
+
     [Fact]
     public void AScriptOfCommands_PrintsWhatItPrintsUnderQemuUser()
     {

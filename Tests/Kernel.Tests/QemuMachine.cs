@@ -197,7 +197,9 @@ public sealed class QemuMachine : IDisposable
                                            $"(the UART's input stopped; compare the echo at the end of the console)\n{e.Message}", e);
             throw;
         }
-        Match begin = WaitFor($"^B{id}$", TimeSpan.FromSeconds(1), from);
+        // bash's readline ends its bracketed-paste mode (ESC [?2004l) just before the command's output
+        // when the terminal is known to it, until the mode is turned off.
+        Match begin = WaitFor($"^(?:\x1b\\[\\?2004l)?B{id}$", TimeSpan.FromSeconds(1), from);
         string output = Output;
         int start = begin.Index + begin.Length + 1;
         return start >= end.Index ? "" : output[start..end.Index];

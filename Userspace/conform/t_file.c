@@ -774,6 +774,74 @@ TEST(sendfile_copy)
     EQ(memcmp(back + 5000, data, 20000), 0);
 }
 
+static long copy_range(int in, loff_t *off_in, int out, loff_t *off_out, size_t len, unsigned flags)
+{
+    return syscall(SYS_copy_file_range, in, off_in, out, off_out, len, flags);
+}
+
+/* What coreutils 9's cp tries first. A null offset pointer uses and moves the file's offset; a pointer's
+ * value is used and updated instead, leaving the file's offset alone. The copy stops at the input's end. */
+TEST(copy_file_range_offsets)
+{
+    write_file("a", "0123456789abcdef");
+    int a = SYS(open("a", O_RDONLY));
+    int b = SYS(open("b", O_WRONLY | O_CREAT | O_TRUNC, 0644));
+    EQ(lseek(a, 2, SEEK_SET), 2);
+    EQ(copy_range(a, NULL, b, NULL, 5, 0), 5);
+    EQ(lseek(a, 0, SEEK_CUR), 7);
+    EQ(lseek(b, 0, SEEK_CUR), 5);
+    loff_t in = 10, out = 3;
+    EQ(copy_range(a, &in, b, &out, 100, 0), 6);
+    EQ(in, 16);
+    EQ(out, 9);
+    EQ(lseek(a, 0, SEEK_CUR), 7);
+    EQ(lseek(b, 0, SEEK_CUR), 5);
+    in = 16;
+    EQ(copy_range(a, &in, b, &out, 10, 0), 0);    /* at the input's end */
+    in = 100;
+    EQ(copy_range(a, &in, b, &out, 10, 0), 0);    /* past it */
+    EQ(out, 9);
+    char buf[32];
+    read_file("b", buf, sizeof buf);
+    STREQ(buf, "234abcdef");
+    EQ(copy_range(a, NULL, b, NULL, 0, 0), 0);
+    close(a);
+    close(b);
+}
+
+TEST(copy_file_range_errors)
+{
+    write_file("a", "0123456789abcdef");
+    int a = SYS(open("a", O_RDWR));
+    int b = SYS(open("b", O_RDWR | O_CREAT, 0644));
+    ERR(copy_range(a, NULL, b, NULL, 4, 1), EINVAL);
+    ERR(copy_range(-1, NULL, b, NULL, 4, 0), EBADF);
+    ERR(copy_range(a, NULL, 999, NULL, 4, 0), EBADF);
+    int ro = SYS(open("b", O_RDONLY)), wo = SYS(open("a", O_WRONLY)), app = SYS(open("b", O_WRONLY | O_APPEND));
+    ERR(copy_range(a, NULL, ro, NULL, 4, 0), EBADF);
+    ERR(copy_range(wo, NULL, b, NULL, 4, 0), EBADF);
+    ERR(copy_range(a, NULL, app, NULL, 4, 0), EBADF);
+    int dir = SYS(open(".", O_RDONLY | O_DIRECTORY));
+    ERR(copy_range(dir, NULL, b, NULL, 4, 0), EISDIR);
+    int p[2];
+    SYS(pipe(p));
+    ERR(copy_range(a, NULL, p[1], NULL, 4, 0), EINVAL);
+    ERR(copy_range(p[0], NULL, b, NULL, 4, 0), EINVAL);
+    loff_t neg = -1;
+    ERR(copy_range(a, &neg, b, NULL, 4, 0), EOVERFLOW);    /* -1 + 4 wraps as an unsigned number */
+    ERR(copy_range(a, &neg, b, NULL, 0, 0), EINVAL);
+    /* Within one file: overlapping ranges are refused, others copied. */
+    loff_t in = 0, out = 4;
+    ERR(copy_range(a, &in, a, &out, 8, 0), EINVAL);
+    in = 0, out = 16;
+    EQ(copy_range(a, &in, a, &out, 4, 0), 4);
+    char buf[32];
+    read_file("a", buf, sizeof buf);
+    STREQ(buf, "0123456789abcdef0123");
+    ERR(copy_range(a, (loff_t *)1, b, NULL, 4, 0), EFAULT);
+    close(a), close(b), close(ro), close(wo), close(app), close(dir), close(p[0]), close(p[1]);
+}
+
 TEST(read_write_large_file)
 {
     static unsigned char out[1 << 20], in[1 << 20];

@@ -733,6 +733,139 @@ TEST(proc_task_lists_the_threads)
     ERR(stat("/proc/self/task/999999", &st), ENOENT);
 }
 
+/* The value of "Key:\t" in a /proc status text (a static copy), or "" when absent. */
+static const char *status_field(const char *text, const char *key)
+{
+    static char value[64];
+    value[0] = 0;
+    size_t k = strlen(key);
+    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        if (strncmp(l, key, k) == 0 && l[k] == ':') {
+            const char *v = l + k + 1;
+            while (*v == '\t' || *v == ' ') v++;
+            size_t n = strcspn(v, "\n");
+            if (n >= sizeof value) n = sizeof value - 1;
+            memcpy(value, v, n);
+            value[n] = 0;
+            break;
+        }
+    }
+    return value;
+}
+
+static long stat_tid;
+static char stat_text[1024], status_text[4096], leader_stat[1024], leader_status[4096];
+
+static void *read_own_task_files(void *arg)
+{
+    stat_tid = gettid_();
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    syscall(SYS_tgkill, getpid(), stat_tid, SIGUSR2);    /* pending for this thread alone */
+    char path[96];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/stat", stat_tid);
+    read_file(path, stat_text, sizeof stat_text);
+    snprintf(path, sizeof path, "/proc/self/task/%ld/status", stat_tid);
+    read_file(path, status_text, sizeof status_text);
+    /* The leader waits in pthread_join: sleeping, once it got there. */
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", getpid());
+    for (int i = 0; i < 2000; i++) {
+        read_file(path, leader_stat, sizeof leader_stat);
+        const char *close_paren = strrchr(leader_stat, ')');
+        if (close_paren && close_paren[2] == 'S') break;
+        sleep_ms(1);
+    }
+    snprintf(path, sizeof path, "/proc/self/task/%d/status", getpid());
+    read_file(path, leader_status, sizeof leader_status);
+    return NULL;
+}
+
+TEST(proc_task_tid_shows_the_thread)
+{
+    if (qemu_user())
+        conform_skip("/proc/self/task is the emulator's own");
+    pthread_t t;
+    EQ(pthread_create(&t, NULL, read_own_task_files, NULL), 0);
+    EQ(pthread_join(t, NULL), 0);
+    char comm[64], expect[160];
+    read_file("/proc/self/comm", comm, sizeof comm);
+    comm[strcspn(comm, "\n")] = 0;
+    /* stat: the thread's id, the name, running (it was reading its own file). */
+    snprintf(expect, sizeof expect, "%ld (%s) R ", stat_tid, comm);
+    CHECK(strncmp(stat_text, expect, strlen(expect)) == 0, "thread's stat \"%.60s\", expected \"%s\"", stat_text, expect);
+    snprintf(expect, sizeof expect, "%d (%s) S ", getpid(), comm);
+    CHECK(strncmp(leader_stat, expect, strlen(expect)) == 0, "leader's stat \"%.60s\", expected \"%s\"", leader_stat, expect);
+    /* status: Pid is the thread id, Tgid the process's; the mask and the pending signal are the thread's. */
+    EQ(atol(status_field(status_text, "Pid")), stat_tid);
+    EQ(atol(status_field(status_text, "Tgid")), getpid());
+    STREQ(status_field(status_text, "Name"), comm);
+    unsigned long long blocked = strtoull(status_field(status_text, "SigBlk"), NULL, 16);
+    unsigned long long pending = strtoull(status_field(status_text, "SigPnd"), NULL, 16);
+    unsigned long long shared = strtoull(status_field(status_text, "ShdPnd"), NULL, 16);
+    unsigned long long usr1 = 1ull << (SIGUSR1 - 1), usr2 = 1ull << (SIGUSR2 - 1);
+    CHECK((blocked & (usr1 | usr2)) == (usr1 | usr2), "thread's SigBlk %llx", blocked);
+    CHECK(pending & usr2, "thread's SigPnd %llx lacks SIGUSR2", pending);
+    CHECK(!(shared & usr2), "ShdPnd %llx has the thread's SIGUSR2", shared);
+    EQ(atol(status_field(leader_status, "Pid")), getpid());
+    blocked = strtoull(status_field(leader_status, "SigBlk"), NULL, 16);
+    pending = strtoull(status_field(leader_status, "SigPnd"), NULL, 16);
+    CHECK(!(blocked & usr1), "leader's SigBlk %llx has the thread's SIGUSR1", blocked);
+    CHECK(!(pending & usr2), "leader's SigPnd %llx has the thread's SIGUSR2", pending);
+}
+
+static void *report_tid_and_wait(void *arg)
+{
+    *(volatile long *)arg = gettid_();
+    while (!atomic_load(&target_done)) sleep_ms(1);
+    return NULL;
+}
+
+TEST(proc_tid_of_a_thread_resolves_but_is_not_listed)
+{
+    if (qemu_user())
+        conform_skip("/proc is the host's");
+    volatile long tid = 0;
+    pthread_t t;
+    atomic_store(&target_done, 0);
+    EQ(pthread_create(&t, NULL, report_tid_and_wait, (void *)&tid), 0);
+    while (tid == 0) sleep_ms(1);
+    char path[64], text[4096];
+    snprintf(path, sizeof path, "/proc/%ld", tid);
+    struct stat st;
+    SYS(stat(path, &st));
+    CHECK(S_ISDIR(st.st_mode), "%s is not a directory", path);
+    snprintf(path, sizeof path, "/proc/%ld/status", tid);
+    read_file(path, text, sizeof text);
+    EQ(atol(status_field(text, "Tgid")), getpid());
+    snprintf(path, sizeof path, "/proc/self/task/%ld/comm", tid);
+    read_file(path, text, sizeof text);
+    char comm[64];
+    read_file("/proc/self/comm", comm, sizeof comm);
+    STREQ(text, comm);
+    /* /proc's listing names processes only. */
+    int fd = SYS(open("/proc", O_RDONLY | O_DIRECTORY));
+    char buf[4096];
+    int listed = 0, self = 0;
+    long n;
+    while ((n = SYS(syscall(SYS_getdents64, fd, buf, sizeof buf))) > 0) {
+        for (long o = 0; o < n;) {
+            unsigned short reclen = *(unsigned short *)(buf + o + 16);
+            long id = atol(buf + o + 19);
+            if (id == tid) listed = 1;
+            if (id == getpid()) self = 1;
+            o += reclen;
+        }
+    }
+    close(fd);
+    EQ(self, 1);
+    EQ(listed, 0);
+    atomic_store(&target_done, 1);
+    EQ(pthread_join(t, NULL), 0);
+}
+
 TEST(affinity_and_limits_take_thread_ids)
 {
     long tid = 0;
@@ -755,6 +888,48 @@ TEST(affinity_and_limits_take_thread_ids)
     atomic_store(&target_done, 1);
     EQ(pthread_join(t, NULL), 0);
     ERR(sched_getaffinity(999999, sizeof set, &set), ESRCH);
+}
+
+static atomic_int nproc_release;
+
+static void *park_until_released(void *arg)
+{
+    while (!atomic_load(&nproc_release)) sleep_ms(1);
+    return NULL;
+}
+
+/* RLIMIT_NPROC counts a user's tasks, threads included (Linux's ucounts), not its processes. Root is
+ * exempt, so the child becomes an unused user first. */
+TEST(rlimit_nproc_counts_threads)
+{
+    if (getuid() != 0)
+        conform_skip("needs root to become another user");
+    pid_t c = SYS(fork());
+    if (c == 0) {
+        SYS(setgid(54321));
+        SYS(setuid(54321));
+        struct rlimit r = {4, 4};
+        SYS(setrlimit(RLIMIT_NPROC, &r));
+        atomic_store(&nproc_release, 0);
+        pthread_t t[8];
+        int n = 0, e = 0;
+        while (n < 8 && (e = pthread_create(&t[n], NULL, park_until_released, NULL)) == 0) n++;
+        EQ(e, EAGAIN);
+        /* This thread and at most 3 more (fewer if the emulator runs a thread of its own). */
+        CHECK(n >= 1 && n <= 3, "%d threads made under RLIMIT_NPROC 4", n);
+        ERR(fork(), EAGAIN);
+        atomic_store(&nproc_release, 1);
+        for (int i = 0; i < n; i++) EQ(pthread_join(t[i], NULL), 0);
+        /* The ended threads no longer count (a thread is counted until it is fully gone: retry a while). */
+        pthread_t u;
+        for (int i = 0; i < 2000 && (e = pthread_create(&u, NULL, park_until_released, NULL)) == EAGAIN; i++) sleep_ms(1);
+        EQ(e, 0);
+        EQ(pthread_join(u, NULL), 0);
+        _exit(0);
+    }
+    int st;
+    SYS(waitpid(c, &st, 0));
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %#x", st);
 }
 
 #define MEMBARRIER_CMD_QUERY 0

@@ -184,3 +184,342 @@ TEST(getrusage_self_and_children)
     CHECK(cus >= 150000, "RUSAGE_CHILDREN shows %ld us after a 200 ms child", cus);
     ERR(getrusage(99, &ch), EINVAL);
 }
+
+/* --- POSIX timers ------------------------------------------------------------------------------ */
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+/* The kernel's struct sigevent (musl's names its thread-id field differently across versions). */
+struct ksigevent {
+    union sigval value;
+    int signo;
+    int notify;
+    int tid;
+    int pad[11];
+};
+
+#define K_SIGEV_THREAD_ID 4
+
+static long ktimer_create(clockid_t clock, struct ksigevent *sev, int *id)
+{
+    return syscall(SYS_timer_create, clock, sev, id);
+}
+
+static void block(int sig)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    SYS(sigprocmask(SIG_BLOCK, &set, NULL));
+}
+
+static int wait_signal(int sig, siginfo_t *si, long ms)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    struct timespec ts = {ms / 1000, ms % 1000 * 1000000};
+    return sigtimedwait(&set, si, &ts);
+}
+
+static void set_timer(timer_t t, int flags, long value_ms, long interval_ms)
+{
+    struct itimerspec its = {{interval_ms / 1000, interval_ms % 1000 * 1000000}, {value_ms / 1000, value_ms % 1000 * 1000000}};
+    SYS(timer_settime(t, flags, &its, NULL));
+}
+
+TEST(posix_timer_one_shot_signal)
+{
+    block(SIGUSR1);
+    struct sigevent sev = {0};
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGUSR1;
+    sev.sigev_value.sival_ptr = (void *)0x1234;
+    timer_t t;
+    SYS(timer_create(CLOCK_MONOTONIC, &sev, &t));
+    int64_t start = mono_ns();
+    set_timer(t, 0, 30, 0);
+    struct itimerspec its;
+    SYS(timer_gettime(t, &its));
+    CHECK(its.it_value.tv_sec == 0 && its.it_value.tv_nsec > 0 && its.it_value.tv_nsec <= 30000000, "armed: %ld ns left", (long)its.it_value.tv_nsec);
+    siginfo_t si;
+    EQ(wait_signal(SIGUSR1, &si, 2000), SIGUSR1);
+    int64_t waited = mono_ns() - start;
+    CHECK(waited >= 30000000, "the signal came after %lld ns", (long long)waited);
+    EQ(si.si_code, SI_TIMER);
+    if (!qemu_user())    /* qemu-user hands out ids of its own and passes the host's on in siginfo */
+        EQ(si.si_timerid, (int)(intptr_t)t);
+    EQ(si.si_overrun, 0);
+    EQ((long)si.si_value.sival_ptr, 0x1234);
+    SYS(timer_gettime(t, &its));    /* a one-shot timer that expired is disarmed */
+    EQ(its.it_value.tv_sec, 0);
+    EQ(its.it_value.tv_nsec, 0);
+    EQ(timer_getoverrun(t), 0);
+    SYS(timer_delete(t));
+    ERR(timer_gettime(t, &its), EINVAL);
+    ERR(syscall(SYS_timer_delete, (int)(intptr_t)t), EINVAL);    /* musl's timer_delete returns the raw -errno */
+}
+
+TEST(posix_timer_periodic_counts_overruns)
+{
+    int sig = SIGRTMIN + 2;
+    block(sig);
+    struct sigevent sev = {0};
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = sig;
+    timer_t t;
+    SYS(timer_create(CLOCK_MONOTONIC, &sev, &t));
+    int64_t start = mono_ns();
+    set_timer(t, 0, 10, 10);
+    sleep_ms(100);    /* the signal stays pending: later expiries are overruns */
+    siginfo_t si;
+    EQ(wait_signal(sig, &si, 2000), sig);
+    int64_t elapsed_ms = (mono_ns() - start) / 1000000;
+    EQ(si.si_code, SI_TIMER);
+    CHECK(si.si_overrun >= 5 && si.si_overrun <= elapsed_ms / 10, "si_overrun %d after %lld ms of a 10 ms timer", si.si_overrun, (long long)elapsed_ms);
+    EQ(timer_getoverrun(t), si.si_overrun);
+    /* Still running: the next expiry is within a period, and only one signal is queued at a time. */
+    struct itimerspec its;
+    SYS(timer_gettime(t, &its));
+    EQ(its.it_interval.tv_nsec, 10000000);
+    CHECK(its.it_value.tv_sec == 0 && its.it_value.tv_nsec > 0 && its.it_value.tv_nsec <= 10000000, "next in %ld ns", (long)its.it_value.tv_nsec);
+    EQ(wait_signal(sig, &si, 2000), sig);
+    EQ(si.si_code, SI_TIMER);
+    /* Disarming returns what was left. */
+    struct itimerspec off = {{0, 0}, {0, 0}}, old;
+    SYS(timer_settime(t, 0, &off, &old));
+    EQ(old.it_interval.tv_nsec, 10000000);
+    SYS(timer_gettime(t, &its));
+    EQ(its.it_value.tv_sec + its.it_value.tv_nsec, 0);
+    EQ(its.it_interval.tv_sec + its.it_interval.tv_nsec, 0);
+    SYS(timer_delete(t));
+}
+
+TEST(posix_timer_sigev_none_and_absolute_times)
+{
+    struct sigevent sev = {0};
+    sev.sigev_notify = SIGEV_NONE;
+    clockid_t clocks[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME};
+    for (int i = 0; i < 3; i++) {
+        timer_t t;
+        SYS(timer_create(clocks[i], &sev, &t));
+        struct timespec now;
+        SYS(clock_gettime(clocks[i], &now));
+        struct itimerspec its = {{0, 0}, {now.tv_sec + 1, now.tv_nsec}};
+        SYS(timer_settime(t, TIMER_ABSTIME, &its, NULL));
+        SYS(timer_gettime(t, &its));
+        int64_t left = ts_ns(its.it_value);
+        CHECK(left > 800000000 && left <= 1000000000, "clock %d: %lld ns left of an absolute second", (int)clocks[i], (long long)left);
+        /* An absolute time already past expires at once. */
+        its.it_value.tv_sec = 0;
+        its.it_value.tv_nsec = 1;
+        SYS(timer_settime(t, TIMER_ABSTIME, &its, NULL));
+        SYS(timer_gettime(t, &its));
+        EQ(ts_ns(its.it_value), 0);
+        /* Periodic without a signal: the next expiry keeps moving. */
+        set_timer(t, 0, 20, 20);
+        sleep_ms(50);
+        SYS(timer_gettime(t, &its));
+        left = ts_ns(its.it_value);
+        CHECK(left > 0 && left <= 20000000, "clock %d: periodic SIGEV_NONE timer: %lld ns left", (int)clocks[i], (long long)left);
+        SYS(timer_delete(t));
+    }
+}
+
+TEST(posix_timer_on_process_cpu_time)
+{
+    block(SIGUSR1);
+    struct sigevent sev = {0};
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGUSR1;
+    timer_t t;
+    SYS(timer_create(CLOCK_PROCESS_CPUTIME_ID, &sev, &t));
+    set_timer(t, 0, 50, 0);
+    sleep_ms(100);    /* sleeping uses no CPU time */
+    sigset_t pending;
+    SYS(sigpending(&pending));
+    CHECK(!sigismember(&pending, SIGUSR1), "expired while the process slept");
+    burn_cpu_ms(150);
+    siginfo_t si;
+    EQ(wait_signal(SIGUSR1, &si, 2000), SIGUSR1);
+    EQ(si.si_code, SI_TIMER);
+    SYS(timer_delete(t));
+}
+
+TEST(posix_timer_default_event_is_sigalrm_with_the_id)
+{
+    block(SIGALRM);
+    timer_t first, t;
+    SYS(timer_create(CLOCK_MONOTONIC, NULL, &first));
+    SYS(timer_create(CLOCK_MONOTONIC, NULL, &t));
+    CHECK(t != first, "two timers with one id");
+    set_timer(t, 0, 10, 0);
+    siginfo_t si;
+    EQ(wait_signal(SIGALRM, &si, 2000), SIGALRM);
+    EQ(si.si_code, SI_TIMER);
+    if (!qemu_user()) {    /* qemu-user's own ids */
+        EQ(si.si_timerid, (int)(intptr_t)t);
+        EQ(si.si_value.sival_int, (int)(intptr_t)t);
+    }
+    SYS(timer_delete(t));
+    SYS(timer_delete(first));
+}
+
+TEST(posix_timer_errors)
+{
+    int id;
+    struct ksigevent sev = {0};
+    sev.notify = SIGEV_SIGNAL;
+    sev.signo = SIGUSR1;
+    ERR(ktimer_create(99, &sev, &id), EINVAL);
+    sev.signo = 0;
+    ERR(ktimer_create(CLOCK_MONOTONIC, &sev, &id), EINVAL);
+    sev.signo = 65;
+    ERR(ktimer_create(CLOCK_MONOTONIC, &sev, &id), EINVAL);
+    sev.signo = SIGUSR1;
+    sev.notify = 99;
+    ERR(ktimer_create(CLOCK_MONOTONIC, &sev, &id), EINVAL);
+    sev.notify = K_SIGEV_THREAD_ID;
+    sev.tid = 999999;
+    ERR(ktimer_create(CLOCK_MONOTONIC, &sev, &id), EINVAL);
+    sev.notify = SIGEV_SIGNAL;
+    ERR(ktimer_create(CLOCK_MONOTONIC, (void *)1, &id), EFAULT);
+    SYS(ktimer_create(CLOCK_MONOTONIC, &sev, &id));
+    struct itimerspec bad = {{0, 0}, {0, 1000000000}};
+    ERR(syscall(SYS_timer_settime, id, 0, &bad, NULL), EINVAL);
+    bad.it_value.tv_nsec = -1;
+    ERR(syscall(SYS_timer_settime, id, 0, &bad, NULL), EINVAL);
+    ERR(syscall(SYS_timer_settime, id, 0, NULL, NULL), EINVAL);
+    ERR(syscall(SYS_timer_settime, id + 1000, 0, &bad, NULL), EINVAL);
+    ERR(syscall(SYS_timer_getoverrun, id + 1000), EINVAL);
+    ERR(syscall(SYS_timer_gettime, id, (void *)1), EFAULT);
+    SYS(syscall(SYS_timer_delete, id));
+    ERR(syscall(SYS_timer_delete, id), EINVAL);
+}
+
+static atomic_long timer_thread_tid, timer_thread_id;
+
+static void *wait_for_timer_signal(void *arg)
+{
+    block(SIGUSR2);
+    atomic_store(&timer_thread_tid, syscall(SYS_gettid));
+    siginfo_t si;
+    if (wait_signal(SIGUSR2, &si, 5000) == SIGUSR2 && si.si_code == SI_TIMER)
+        atomic_store(&timer_thread_id, si.si_timerid);
+    return NULL;
+}
+
+TEST(posix_timer_signals_one_thread)
+{
+    block(SIGUSR2);    /* the main thread blocks it too: only the named thread may take it */
+    atomic_store(&timer_thread_tid, 0);
+    atomic_store(&timer_thread_id, -1);
+    pthread_t th;
+    EQ(pthread_create(&th, NULL, wait_for_timer_signal, NULL), 0);
+    while (atomic_load(&timer_thread_tid) == 0) sleep_ms(1);
+    struct ksigevent sev = {0};
+    sev.notify = K_SIGEV_THREAD_ID;
+    sev.signo = SIGUSR2;
+    sev.tid = atomic_load(&timer_thread_tid);
+    int id;
+    SYS(ktimer_create(CLOCK_MONOTONIC, &sev, &id));
+    struct itimerspec its = {{0, 0}, {0, 20000000}};
+    SYS(syscall(SYS_timer_settime, id, 0, &its, NULL));
+    EQ(pthread_join(th, NULL), 0);
+    if (!qemu_user())    /* qemu-user's own ids */
+        EQ(atomic_load(&timer_thread_id), id);
+    else
+        CHECK(atomic_load(&timer_thread_id) != -1, "the thread got no timer signal");
+    sigset_t pending;
+    SYS(sigpending(&pending));
+    CHECK(!sigismember(&pending, SIGUSR2), "the timer's signal is pending for the process too");
+    SYS(syscall(SYS_timer_delete, id));
+}
+
+static atomic_int thread_notifications;
+static atomic_long notified_tid;
+
+static void on_timer(union sigval v)
+{
+    if (v.sival_int == 42) {
+        atomic_store(&notified_tid, syscall(SYS_gettid));
+        atomic_fetch_add(&thread_notifications, 1);
+    }
+}
+
+/* musl runs SIGEV_THREAD timers with a thread of its own, which a SIGEV_THREAD_ID timer signals. */
+TEST(posix_timer_sigev_thread_calls_the_function)
+{
+    atomic_store(&thread_notifications, 0);
+    struct sigevent sev = {0};
+    sev.sigev_notify = SIGEV_THREAD;
+    sev.sigev_notify_function = on_timer;
+    sev.sigev_value.sival_int = 42;
+    timer_t t;
+    SYS(timer_create(CLOCK_MONOTONIC, &sev, &t));
+    set_timer(t, 0, 10, 10);
+    for (int i = 0; i < 3000 && atomic_load(&thread_notifications) < 3; i++) sleep_ms(1);
+    SYS(timer_delete(t));
+    CHECK(atomic_load(&thread_notifications) >= 3, "%d notifications", atomic_load(&thread_notifications));
+    CHECK(atomic_load(&notified_tid) != getpid(), "the function ran in the main thread");
+}
+
+HELPER(timers_gone)
+{
+    struct itimerspec its;
+    for (int id = 0; id < 8; id++)
+        if (syscall(SYS_timer_gettime, id, &its) == 0 || errno != EINVAL)
+            return 1;
+    return 0;
+}
+
+TEST(posix_timers_end_at_execve)
+{
+    pid_t c = SYS(fork());
+    if (c == 0) {
+        struct sigevent sev = {0};
+        sev.sigev_notify = SIGEV_NONE;
+        for (int i = 0; i < 3; i++) {
+            timer_t t;
+            SYS(timer_create(CLOCK_MONOTONIC, &sev, &t));
+            set_timer(t, 0, 1000, 1000);
+        }
+        char *args[] = {"timers_gone", NULL};
+        exec_helper(args, NULL);
+        _exit(99);
+    }
+    int status;
+    SYS(waitpid(c, &status, 0));
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the helper saw timers after execve: %#x", status);
+}
+
+static void timers_cycle(int i, void *ctx)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        int sig = SIGRTMIN + 3;
+        block(sig);
+        struct sigevent sev = {0};
+        sev.sigev_notify = SIGEV_SIGNAL;
+        sev.sigev_signo = sig;
+        timer_t t[16];
+        for (int k = 0; k < 16; k++) {
+            if (timer_create(CLOCK_MONOTONIC, &sev, &t[k]) != 0) _exit(1);
+            struct itimerspec its = {{0, 1000000}, {0, 1000000}};
+            timer_settime(t[k], 0, &its, NULL);
+        }
+        sleep_ms(3);    /* signals queued for every timer */
+        for (int k = 0; k < 8; k++) timer_delete(t[k]);    /* the others end with the process */
+        _exit(0);
+    }
+    int status;
+    CHECK(c > 0 && waitpid(c, &status, 0) == c && WIFEXITED(status) && WEXITSTATUS(status) == 0, "timer child failed");
+}
+
+TEST_TIMEOUT(posix_timers_lose_no_memory, 120)
+{
+    if (qemu_user())
+        conform_skip("/proc/meminfo is the whole host's, shared with everything else it runs");
+    expect_no_slab_growth("processes with queued timer signals", 300, 256, timers_cycle, NULL);
+}

@@ -47,6 +47,7 @@ namespace Kernel.Fs
             Syscalls.Register("fstat"u8, &Fstat);
             Syscalls.Register("umask"u8, &Umask);
             Syscalls.Register("sendfile"u8, &Sendfile);
+            Syscalls.Register("copy_file_range"u8, &CopyFileRange);
             Syscalls.Register("preadv"u8, &Preadv);
             Syscalls.Register("pwritev"u8, &Pwritev);
         }
@@ -697,6 +698,96 @@ namespace Kernel.Fs
             else
                 input.Offset = offset;
             return (long)done;
+        }
+
+        /// <summary>
+        /// copy_file_range(fd_in, off_in, fd_out, off_out, len, flags): copies through read and write, with
+        /// Linux 6.1's checks (vfs_copy_file_range): flags must be 0 (EINVAL); a directory is EISDIR and any
+        /// other file that is not regular EINVAL; fd_in not readable, fd_out not writable or O_APPEND EBADF;
+        /// files on two file systems EXDEV (5.19+: only file systems with their own copy_file_range cross);
+        /// a range that wraps EOVERFLOW, a negative offset EINVAL; the copy stops at fd_in's end; overlapping
+        /// ranges of one file EINVAL. A null offset pointer uses
+        /// and moves the file's offset, another is read and updated instead.
+        /// </summary>
+        private static long CopyFileRange(TrapFrame* f)
+        {
+            OpenFile? input = File(Int(f, 0)), output = File(Int(f, 2));
+            if (input == null || output == null)
+                return -Errno.EBADF;
+            ulong inAddress = f->X[1], outAddress = f->X[3], count = f->X[4];
+            long inPos = input.Offset, outPos = output.Offset;
+            if (inAddress != 0 && UserMemory.Read(inAddress, out inPos) < 0)
+                return -Errno.EFAULT;
+            if (outAddress != 0 && UserMemory.Read(outAddress, out outPos) < 0)
+                return -Errno.EFAULT;
+            if (f->X[5] != 0)
+                return -Errno.EINVAL;
+            Logic.Fs.Inode? inNode = input.Node, outNode = output.Node;
+            if ((inNode != null && Logic.Fs.InodeMode.IsDirectory(inNode.Mode)) || (outNode != null && Logic.Fs.InodeMode.IsDirectory(outNode.Mode)))
+                return -Errno.EISDIR;
+            if (inNode == null || outNode == null || !Logic.Fs.InodeMode.IsRegular(inNode.Mode) || !Logic.Fs.InodeMode.IsRegular(outNode.Mode))
+                return -Errno.EINVAL;
+            if (!input.CanRead || !output.CanWrite || (output.Flags & OpenFlags.Append) != 0)
+                return -Errno.EBADF;
+            if (inNode.Fs != outNode.Fs)
+                return -Errno.EXDEV;
+            // As Linux, a range that wraps (as unsigned numbers) is EOVERFLOW, and then a negative offset EINVAL.
+            if ((ulong)inPos + count < (ulong)inPos || (ulong)outPos + count < (ulong)outPos)
+                return -Errno.EOVERFLOW;
+            if (inPos < 0 || outPos < 0)
+                return -Errno.EINVAL;
+            if (count > MaxTransfer)
+                count = MaxTransfer;
+            // Up to the input's end; a range overlapping itself in one file is refused.
+            ulong size = inNode.Size;
+            count = (ulong)inPos >= size ? 0 : (count < size - (ulong)inPos ? count : size - (ulong)inPos);
+            if (inNode == outNode && (ulong)outPos + count > (ulong)inPos && (ulong)outPos < (ulong)inPos + count)
+                return -Errno.EINVAL;
+            byte* chunk = stackalloc byte[IoChunk];
+            ulong done = 0;
+            while (done < count)
+            {
+                int want = count - done > IoChunk ? IoChunk : (int)(count - done);
+                long n = input.ReadAt(new Span<byte>(chunk, want), inPos + (long)done);
+                if (n <= 0)
+                {
+                    if (n < 0 && done == 0)
+                        return n;
+                    break;
+                }
+                long w = output.WriteAt(new ReadOnlySpan<byte>(chunk, (int)n), outPos + (long)done);
+                if (w <= 0)
+                {
+                    if (done == 0)
+                        return w;
+                    break;
+                }
+                done += (ulong)w;
+                if (w < n)
+                    break;
+            }
+            if (done == 0)
+                return 0;
+            long result = (long)done;
+            if (inAddress != 0)
+            {
+                if (UserMemory.Write(inAddress, inPos + result) < 0)
+                    result = -Errno.EFAULT;
+            }
+            else
+            {
+                input.Offset = inPos + (long)done;
+            }
+            if (outAddress != 0)
+            {
+                if (UserMemory.Write(outAddress, outPos + (long)done) < 0)
+                    result = -Errno.EFAULT;
+            }
+            else
+            {
+                output.Offset = outPos + (long)done;
+            }
+            return result;
         }
 
         /// <summary>sync: every disk file system written back, every disk's write cache flushed. Like Linux's, it reports no error.</summary>

@@ -222,6 +222,7 @@ namespace Kernel.Processes
             }
             space.BrkStart = space.Brk = (image.ImageEnd + 4095) & ~4095UL;
             process.Files!.CloseOnExecAll();
+            Time.PosixTimers.DeleteAll(process);
             process.Dumpable = process.Uid == process.Euid && process.Gid == process.Egid;
             for (int s = 1; s <= Signals.NSIG; s++)
             {

@@ -201,13 +201,13 @@ namespace Kernel.Processes
             return p;
         }
 
-        /// <summary>Number of live processes owned by <paramref name="uid"/> (for RLIMIT_NPROC).</summary>
+        /// <summary>What RLIMIT_NPROC limits: the live tasks (threads, as Linux counts) of processes whose real user is <paramref name="uid"/>.</summary>
         public static int CountForUser(uint uid)
         {
             int n = 0;
             for (Process? p = s_first; p != null; p = p._nextInTable)
                 if (p.State == ProcessState.Alive && p.Uid == uid)
-                    n++;
+                    n += p.ThreadCount;
             return n;
         }
 
@@ -296,6 +296,7 @@ namespace Kernel.Processes
         /// <summary>Drops memory and descriptors (exit, or a failed fork).</summary>
         private void ReleaseResources()
         {
+            Time.PosixTimers.DeleteAll(this);
             Files?.Free();
             Files = null;
             Fs?.Free();
@@ -376,6 +377,7 @@ namespace Kernel.Processes
             }
             t.NextInGroup = null;
             Cpu.RestoreInterrupts(daif);
+            ProcFs.DetachThread(t);
         }
 
         /// <summary>
@@ -697,17 +699,7 @@ namespace Kernel.Processes
                 {
                     if (_rtQueued >= MaxQueuedSignals)
                         return;
-                    var entry = new QueuedSignal { Info = info };
-                    if (_rtQueue == null)
-                        _rtQueue = entry;
-                    else
-                    {
-                        QueuedSignal last = _rtQueue;
-                        while (last.Next != null)
-                            last = last.Next;
-                        last.Next = entry;
-                    }
-                    _rtQueued++;
+                    Enqueue(new QueuedSignal { Info = info });
                 }
             }
             else if (((PendingSignals | (thread?.PendingSignals ?? 0)) & Signals.Bit(signal)) == 0)
@@ -721,11 +713,59 @@ namespace Kernel.Processes
 
         private const int MaxQueuedSignals = 1024;
 
-        private sealed class QueuedSignal
+        private void Enqueue(QueuedSignal entry)
         {
-            public SigInfo Info;
-            public QueuedSignal? Next;
+            entry.Next = null;
+            entry.Queued = true;
+            if (_rtQueue == null)
+                _rtQueue = entry;
+            else
+            {
+                QueuedSignal last = _rtQueue;
+                while (last.Next != null)
+                    last = last.Next;
+                last.Next = entry;
+            }
+            _rtQueued++;
         }
+
+        /// <summary>Makes sure a standard signal's details can be kept without allocating (a timer's signal is sent from the tick).</summary>
+        public void PrepareSignalInfo() => _signalInfo ??= new SigInfo[Signals.NSIG + 1];
+
+        /// <summary>
+        /// A POSIX timer's signal, from the tick: its details in <paramref name="entry"/> (made in advance:
+        /// nothing is allocated here), to <paramref name="thread"/> or (null) the process. Init's rule is
+        /// <see cref="SendSignal(int, int, Process?, int, ulong, ulong)"/>'s.
+        /// </summary>
+        public void SendTimerSignal(QueuedSignal entry, KernelThread? thread)
+        {
+            int signal = entry.Info.Signo;
+            if (signal <= 0 || signal > Signals.NSIG || State != ProcessState.Alive || entry.Queued)
+                return;
+            if (this == Init && Actions[signal].Handler == Signals.SIG_DFL
+                && ((thread?.BlockedSignals ?? MainThreadMask) & Signals.Bit(signal)) == 0)
+                return;
+            if (Signals.IsRealTime(signal))
+            {
+                if (WillDiscard(signal))
+                    return;
+                Enqueue(entry);
+            }
+            else if (((PendingSignals | (thread?.PendingSignals ?? 0)) & Signals.Bit(signal)) == 0 && _signalInfo != null)
+            {
+                _signalInfo[signal] = entry.Info;
+            }
+            Post(signal, thread);
+        }
+
+        /// <summary>Whether <paramref name="signal"/> is pending for the process or for <paramref name="thread"/>.</summary>
+        public bool IsPending(int signal, KernelThread? thread)
+            => ((PendingSignals | (thread?.PendingSignals ?? 0)) & Signals.Bit(signal)) != 0;
+
+        /// <summary>POSIX timers (timer_create), newest first; deleted at exit and execve.</summary>
+        public Time.PosixTimer? Timers;
+        /// <summary>The id the next POSIX timer gets (Linux counts from 0 per process).</summary>
+        public int NextTimerId;
 
         private QueuedSignal? _rtQueue;
         private int _rtQueued;
@@ -751,8 +791,19 @@ namespace Kernel.Processes
             return signal;
         }
 
-        /// <summary>Removes one instance of <paramref name="signal"/> (called when it is taken off the pending set) and returns its details.</summary>
+        /// <summary>
+        /// Removes one instance of <paramref name="signal"/> (called when it is taken off the pending set) and
+        /// returns its details; a POSIX timer's signal gets the timer's overrun count as it is delivered.
+        /// </summary>
         public SigInfo TakeSignalInfo(int signal)
+        {
+            SigInfo info = TakeQueuedInfo(signal);
+            if (info.Code == SigInfo.SI_TIMER)
+                Time.PosixTimers.Delivered(this, ref info);
+            return info;
+        }
+
+        private SigInfo TakeQueuedInfo(int signal)
         {
             if (Signals.IsRealTime(signal))
             {
@@ -764,7 +815,10 @@ namespace Kernel.Processes
                     if (previous == null) _rtQueue = q.Next; else previous.Next = q.Next;
                     _rtQueued--;
                     SigInfo found = q.Info;
-                    Owned.Free(q);
+                    q.Next = null;
+                    q.Queued = false;
+                    if (q.Owner == null)
+                        Owned.Free(q);
                     // More of the same still queued: the signal stays pending.
                     for (QueuedSignal? r = _rtQueue; r != null; r = r.Next)
                         if (r.Info.Signo == signal)
@@ -796,9 +850,12 @@ namespace Kernel.Processes
         {
             while (_rtQueue != null)
             {
-                QueuedSignal next = _rtQueue.Next!;
-                Owned.Free(_rtQueue);
-                _rtQueue = next;
+                QueuedSignal q = _rtQueue;
+                _rtQueue = q.Next;
+                q.Next = null;
+                q.Queued = false;
+                if (q.Owner == null)
+                    Owned.Free(q);
             }
             _rtQueued = 0;
         }

@@ -380,6 +380,18 @@ namespace Kernel.Processes
 
         // uname's nodename and domainname (NUL-padded, at most 64 bytes each), as sethostname and setdomainname set them.
         private static readonly byte[] HostName = NewName("managed"u8);
+
+        /// <summary>The host name (NUL-padded, as sethostname left it): /proc/sys/kernel/hostname.</summary>
+        public static ReadOnlySpan<byte> CurrentHostName
+        {
+            get
+            {
+                int n = 0;
+                while (n < 64 && HostName[n] != 0)
+                    n++;
+                return new ReadOnlySpan<byte>(HostName, 0, n);
+            }
+        }
         private static readonly byte[] DomainName = NewName("(none)"u8);
 
         private static byte[] NewName(ReadOnlySpan<byte> initial)

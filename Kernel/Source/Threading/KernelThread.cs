@@ -39,6 +39,8 @@ namespace Kernel.Threading
         public int Tid;
         /// <summary>The next thread of the same process (the list starts at <see cref="Processes.Process.Thread"/>).</summary>
         public KernelThread? NextInGroup;
+        /// <summary>Its /proc/PID/task/TID directory, made at the first lookup and cut loose when the thread leaves its group.</summary>
+        public Logic.Fs.Inode? ProcDirectory;
         /// <summary>This thread's signal mask, and the signals sent to this thread alone (tkill, faults).</summary>
         public ulong BlockedSignals, PendingSignals;
         public Logic.Process.AltStack AltStack;

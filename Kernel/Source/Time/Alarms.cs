@@ -8,6 +8,7 @@ namespace Kernel.Time
     /// <summary>
     /// The interval timers: ITIMER_REAL checked against the clock on every tick (SIGALRM), ITIMER_VIRTUAL and
     /// ITIMER_PROF counted down in ticks of user (and system) time (SIGVTALRM, SIGPROF); each re-armed by its interval.
+    /// The tick of POSIX timers (<see cref="PosixTimers"/>) too.
     /// </summary>
     public static unsafe class Alarms
     {
@@ -52,6 +53,7 @@ namespace Kernel.Time
                 if (current.ProfLeft != 0)
                     current.ProfLeft = CountDown(current, current.ProfLeft, current.ProfInterval, ticks, Signals.SIGPROF);
             }
+            PosixTimers.Tick();
             if (s_armed == 0)
                 return;
             ulong now = Clock.MonotonicNanoseconds();

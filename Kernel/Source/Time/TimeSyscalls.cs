@@ -29,7 +29,7 @@ namespace Kernel.Time
             Syscalls.Register("getitimer"u8, &Getitimer);
         }
 
-        private static int ReadClock(int clock, out ulong ns)
+        internal static int ReadClock(int clock, out ulong ns)
         {
             switch (clock)
             {
@@ -56,7 +56,7 @@ namespace Kernel.Time
             }
         }
 
-        private static int WriteTimespec(ulong address, ulong ns)
+        internal static int WriteTimespec(ulong address, ulong ns)
         {
             int r = UserMemory.Write(address, ns / 1_000_000_000);
             return r < 0 ? r : UserMemory.Write(address + 8, ns % 1_000_000_000);

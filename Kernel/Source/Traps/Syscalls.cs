@@ -34,6 +34,7 @@ namespace Kernel.Traps
             MemorySyscalls.Register();
             SignalSyscalls.Register();
             TimeSyscalls.Register();
+            PosixTimers.Register();
             FileSyscalls.Register();
             EpollSyscalls.Register();
             ExecSyscalls.Register();
@@ -82,10 +83,28 @@ namespace Kernel.Traps
                 result = -Errno.ENOSYS;
             }
             if (Trace)
+            {
                 Log.Line($"[{process.Pid}] {SyscallTable.Name((int)(number < SyscallTable.Count ? number : 0))}({thread.SyscallOriginalX0:x}, {frame->X[1]:x}, {frame->X[2]:x}) = {result}");
+                TracePath(number, frame);
+            }
             frame->X[0] = (ulong)result;
             thread.InSyscallReturn = number != s_rtSigreturn; // rt_sigreturn restored x0: it is not a result
         }
 
+        /// <summary>For the calls whose second argument is a path (openat, newfstatat, faccessat...): the path, under the traced line.</summary>
+        private static void TracePath(ulong number, TrapFrame* frame)
+        {
+            ReadOnlySpan<byte> name = SyscallTable.Name((int)(number < SyscallTable.Count ? number : 0));
+            if (!Bytes.Equal(name, "openat"u8) && !Bytes.Equal(name, "newfstatat"u8) && !Bytes.Equal(name, "faccessat"u8)
+                && !Bytes.Equal(name, "faccessat2"u8) && !Bytes.Equal(name, "readlinkat"u8) && !Bytes.Equal(name, "statx"u8))
+                return;
+            Span<byte> path = stackalloc byte[128];
+            int n = UserMemory.ReadString(frame->X[1], path);
+            if (n < 0)
+                return;
+            Log.Write("    path: ");
+            Log.WriteAscii(path.Slice(0, n));
+            Log.Write('\n');
+        }
     }
 }

@@ -4,7 +4,8 @@ namespace Kernel.Fs.Proc
     public enum ProcContent
     {
         MemInfo, Uptime, Mounts, CpuInfo, Stat, LoadAvg, Version, FileSystems, Partitions, NetDev, NetRoute, NetArp,
-        NetTcp, NetUdp, NetTcp6, NetUdp6,
+        NetTcp, NetUdp, NetTcp6, NetUdp6, VmStat,
+        SysOsType, SysOsRelease, SysVersion, SysHostName, SysPidMax,
         PidStat, PidStatus, PidCmdline, PidComm, PidMaps, PidStatm,
     }
 }

@@ -12,6 +12,8 @@ namespace Kernel.Fs.Proc
         private const int MaxText = 65536;
         private readonly ProcContent _content;
         public Process? Process;
+        /// <summary>For a /proc/PID/task/TID file: the thread it describes (null: the process, as its leader).</summary>
+        public KernelThread? Thread;
 
         public ProcFile(ProcContent content, Process? process)
         {
@@ -27,7 +29,7 @@ namespace Kernel.Fs.Proc
         {
             byte[] buffer = new byte[MaxText];
             var t = new TextBuilder(buffer);
-            ProcText.Render(_content, Process, ref t);
+            ProcText.Render(_content, Process, Thread, ref t);
             long n = 0;
             if (offset < (ulong)t.Length)
             {

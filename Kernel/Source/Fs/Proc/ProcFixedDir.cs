@@ -67,7 +67,11 @@ namespace Kernel.Fs.Proc
                 Inode child = _children[i]!;
                 _children[i] = null;
                 Owned.Free(_names[i]);
-                if (child is ProcFile f) f.Process = null;
+                if (child is ProcFile f)
+                {
+                    f.Process = null;
+                    f.Thread = null;
+                }
                 if (child is ProcLink l) l.Process = null;
                 if (child is ProcFdDir d) d.Detach();
                 if (child is ProcTaskDir t) t.Detach();

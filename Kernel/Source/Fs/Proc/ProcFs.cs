@@ -1,6 +1,7 @@
 using System;
 using Kernel.Logic.Fs;
 using Kernel.Processes;
+using Kernel.Threading;
 
 namespace Kernel.Fs.Proc
 {
@@ -47,6 +48,31 @@ namespace Kernel.Fs.Proc
             if (dir == null)
                 return;
             p.ProcDirectory = null;
+            dir.Detach();
+        }
+
+        /// <summary>A thread's /proc/PID/task/TID directory (created on demand, owned by the thread).</summary>
+        public static ProcThreadDir? DirectoryOf(KernelThread t)
+        {
+            Process? p = t.Process;
+            if (t.ProcDirectory == null && Instance != null && p != null)
+            {
+                var dir = new ProcThreadDir(p, t);
+                Instance.InitInode(dir, InodeMode.S_IFDIR | InodeMode.S_IRUGO | InodeMode.S_IXUGO, p.Uid, p.Gid);
+                dir.Nlink = 2;
+                dir.Build();
+                t.ProcDirectory = dir;
+            }
+            return t.ProcDirectory as ProcThreadDir;
+        }
+
+        /// <summary>When the thread leaves its process: its directory no longer describes a live thread.</summary>
+        public static void DetachThread(KernelThread t)
+        {
+            var dir = t.ProcDirectory as ProcThreadDir;
+            if (dir == null)
+                return;
+            t.ProcDirectory = null;
             dir.Detach();
         }
 

@@ -3,12 +3,15 @@ using Kernel.Processes;
 
 namespace Kernel.Fs.Proc
 {
-    /// <summary>/proc/PID: the files that describe one process (stat, status, cmdline, maps, fd, exe, cwd, root).</summary>
+    /// <summary>/proc/PID (and /proc/TID of any of its threads): the files that describe one process (stat, status, cmdline, maps, fd, exe, cwd, root, task).</summary>
     public sealed class ProcPidDir : ProcFixedDir
     {
         private Process? _process;
 
         public ProcPidDir(Process p) { _process = p; }
+
+        /// <summary>Its task directory (null once detached).</summary>
+        public ProcTaskDir? Task { get; private set; }
 
         public void Build()
         {
@@ -28,6 +31,7 @@ namespace Kernel.Fs.Proc
             fd.Nlink = 2;
             var task = new ProcTaskDir(p) { Mode = InodeMode.S_IFDIR | InodeMode.S_IRUGO | InodeMode.S_IXUGO };
             Add("task"u8, task);
+            Task = task;
             task.Nlink = 2;
         }
 
@@ -36,6 +40,7 @@ namespace Kernel.Fs.Proc
         public void Detach()
         {
             _process = null;
+            Task = null;
             ReleaseChildren();
             Nlink = 0;
             FreeIfUnused();

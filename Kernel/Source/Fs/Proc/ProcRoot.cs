@@ -21,6 +21,11 @@ namespace Kernel.Fs.Proc
             AddFile("version"u8, ProcContent.Version, null);
             AddFile("filesystems"u8, ProcContent.FileSystems, null);
             AddFile("partitions"u8, ProcContent.Partitions, null);
+            AddFile("vmstat"u8, ProcContent.VmStat, null);
+            var sys = new ProcSysDir { Mode = InodeMode.S_IFDIR | InodeMode.S_IRUGO | InodeMode.S_IXUGO };
+            Add("sys"u8, sys);
+            sys.Nlink = 3;
+            sys.Build();
             var net = new ProcNetDir { Mode = InodeMode.S_IFDIR | InodeMode.S_IRUGO | InodeMode.S_IXUGO };
             Add("net"u8, net);
             net.Nlink = 2;
@@ -40,6 +45,14 @@ namespace Kernel.Fs.Proc
                 if (p != null && p.State == ProcessState.Alive)
                 {
                     node = ProcFs.DirectoryOf(p);
+                    return node != null ? 0 : -Errno.ENOENT;
+                }
+                // As Linux, /proc/TID of a thread that does not lead its group resolves (to its process's
+                // directory here) though ReadDir does not list it.
+                Threading.KernelThread? thread = p == null ? Process.FindThread(pid) : null;
+                if (thread != null && thread.Process != null && thread.Process.State == ProcessState.Alive)
+                {
+                    node = ProcFs.DirectoryOf(thread.Process);
                     return node != null ? 0 : -Errno.ENOENT;
                 }
             }

@@ -7,14 +7,11 @@ using Kernel.Threading;
 namespace Kernel.Fs.Proc
 {
     /// <summary>
-    /// /proc/PID/task: an entry per thread of the process, named by its thread id. Each entry shows
-    /// the process's own directory (this kernel keeps no per-thread files: stat and status there are
-    /// the process's, where Linux shows the thread's).
+    /// /proc/PID/task: an entry per thread of the process, named by its thread id: the thread's own
+    /// directory (<see cref="ProcThreadDir"/>).
     /// </summary>
     public sealed class ProcTaskDir : Inode
     {
-        private const ulong TaskInodeBase = 0x400000;
-
         private Process? _process;
 
         public ProcTaskDir(Process p) { _process = p; }
@@ -32,7 +29,7 @@ namespace Kernel.Fs.Proc
             {
                 if (t.Tid == tid)
                 {
-                    node = ProcFs.DirectoryOf(_process);
+                    node = ProcFs.DirectoryOf(t);
                     return node != null ? 0 : -Errno.ENOENT;
                 }
             }
@@ -55,7 +52,7 @@ namespace Kernel.Fs.Proc
             Span<byte> name = stackalloc byte[12];
             var text = new TextBuilder(name);
             text.Decimal((ulong)best.Tid);
-            entry.Ino = TaskInodeBase + (ulong)best.Tid;
+            entry.Ino = ProcFs.DirectoryOf(best)?.Ino ?? 0;
             entry.Type = InodeMode.DT_DIR;
             entry.NextCookie = (ulong)best.Tid + 3;
             entry.SetName(text.Text);

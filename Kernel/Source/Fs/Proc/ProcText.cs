@@ -14,7 +14,7 @@ namespace Kernel.Fs.Proc
     /// <summary>The text of each /proc file, in Linux's formats.</summary>
     public static class ProcText
     {
-        public static void Render(ProcContent content, Process? p, ref TextBuilder t)
+        public static void Render(ProcContent content, Process? p, KernelThread? thread, ref TextBuilder t)
         {
             switch (content)
             {
@@ -75,6 +75,37 @@ namespace Kernel.Fs.Proc
                     t.Decimal((ulong)Process.LastPid);
                     t.Append((byte)'\n');
                     break;
+                case ProcContent.VmStat:
+                    {
+                        // Linux's counters by name; procps (vmstat, top) needs the file, and takes what is missing as 0.
+                        ulong free = MemoryManager.Pages.FreeBytes >> 12;
+                        t.Append("nr_free_pages "u8); t.Decimal(free);
+                        t.Append("\nnr_zone_inactive_anon 0\nnr_zone_active_anon 0\nnr_zone_inactive_file 0\nnr_zone_active_file 0\nnr_mlock 0\nnr_page_table_pages 0\nnr_dirty 0\nnr_writeback 0\nnr_shmem 0\n"u8);
+                        t.Append("pgpgin 0\npgpgout 0\npswpin 0\npswpout 0\npgfault "u8);
+                        ulong faults = 0;
+                        for (Process? q = Process.First; q != null; q = q.NextInTable)
+                            faults += q.MinorFaults;
+                        t.Decimal(faults);
+                        t.Append("\npgmajfault 0\n"u8);
+                        break;
+                    }
+                case ProcContent.SysOsType:
+                    t.Append("Linux\n"u8);
+                    break;
+                case ProcContent.SysOsRelease:
+                    t.Append("6.1.0-managed\n"u8);
+                    break;
+                case ProcContent.SysVersion:
+                    t.Append("#1 SMP PREEMPT Managed kernel 0.1 (C# on NativeAOT)\n"u8);
+                    break;
+                case ProcContent.SysHostName:
+                    t.Append(ProcessSyscalls.CurrentHostName);
+                    t.Append((byte)'\n');
+                    break;
+                case ProcContent.SysPidMax:
+                    t.Decimal((ulong)Process.MaxProcesses);
+                    t.Append((byte)'\n');
+                    break;
                 case ProcContent.Version:
                     t.Append("Linux version 6.1.0-managed (Managed kernel 0.1, C# on NativeAOT) #1 SMP PREEMPT\n"u8);
                     break;
@@ -110,7 +141,7 @@ namespace Kernel.Fs.Proc
                     break;
                 default:
                     if (p != null)
-                        RenderProcess(content, p, ref t);
+                        RenderProcess(content, p, thread, ref t);
                     break;
             }
         }
@@ -130,11 +161,11 @@ namespace Kernel.Fs.Proc
             t.Append(" 0 0 0 0 0 0\n"u8);
         }
 
-        private static byte StateLetter(Process p)
+        private static byte StateLetter(Process p, KernelThread? thread)
         {
             if (p.State == ProcessState.Zombie) return (byte)'Z';
             if (p.Stopped) return (byte)'T';
-            Threading.KernelThread? th = p.Thread;
+            KernelThread? th = thread ?? p.Thread;
             return th != null && th.State == Threading.ThreadState.Blocked ? (byte)'S' : (byte)'R';
         }
 
@@ -145,16 +176,23 @@ namespace Kernel.Fs.Proc
             return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
         }
 
-        private static void RenderProcess(ProcContent content, Process p, ref TextBuilder t)
+        /// <summary>
+        /// A process's file, or with <paramref name="thread"/> a /proc/PID/task/TID file: the thread's id,
+        /// state, mask and own pending signals (the rest is the thread group's).
+        /// </summary>
+        private static void RenderProcess(ProcContent content, Process p, KernelThread? thread, ref TextBuilder t)
         {
+            KernelThread? th = thread ?? p.Thread;
+            ulong id = (ulong)(thread != null ? thread.Tid : p.Pid);
+            byte state = StateLetter(p, thread);
             ReadOnlySpan<byte> name = new ReadOnlySpan<byte>(p.Name, 0, p.NameLength);
             ulong pages = p.Memory?.ResidentPages ?? 0;
             ulong vsize = p.Memory?.MappedBytes ?? 0;
             switch (content)
             {
                 case ProcContent.PidStat:
-                    t.Decimal((ulong)p.Pid); t.Append(" ("u8); t.Append(name); t.Append(") "u8);
-                    t.Append(StateLetter(p)); t.Append((byte)' ');
+                    t.Decimal(id); t.Append(" ("u8); t.Append(name); t.Append(") "u8);
+                    t.Append(state); t.Append((byte)' ');
                     t.Decimal((long)(p.Parent?.Pid ?? 0)); t.Append((byte)' ');
                     t.Decimal((long)p.Pgid); t.Append((byte)' ');
                     t.Decimal((long)p.Sid); t.Append((byte)' ');
@@ -175,10 +213,10 @@ namespace Kernel.Fs.Proc
                 case ProcContent.PidStatus:
                     t.Append("Name:\t"u8); t.Append(name);
                     t.Append("\nUmask:\t"u8); t.Decimal((ulong)Octal(p.Umask), 4, (byte)'0');
-                    t.Append("\nState:\t"u8); t.Append(StateLetter(p));
-                    t.Append(StateLetter(p) == 'S' ? " (sleeping)"u8 : StateLetter(p) == 'R' ? " (running)"u8 : StateLetter(p) == 'T' ? " (stopped)"u8 : " (zombie)"u8);
+                    t.Append("\nState:\t"u8); t.Append(state);
+                    t.Append(state == 'S' ? " (sleeping)"u8 : state == 'R' ? " (running)"u8 : state == 'T' ? " (stopped)"u8 : " (zombie)"u8);
                     t.Append("\nTgid:\t"u8); t.Decimal((ulong)p.Pid);
-                    t.Append("\nNgid:\t0\nPid:\t"u8); t.Decimal((ulong)p.Pid);
+                    t.Append("\nNgid:\t0\nPid:\t"u8); t.Decimal(id);
                     t.Append("\nPPid:\t"u8); t.Decimal((ulong)(p.Parent?.Pid ?? 0));
                     t.Append("\nTracerPid:\t0\nUid:\t"u8);
                     t.Decimal(p.Uid); t.Append((byte)'\t'); t.Decimal(p.Euid); t.Append((byte)'\t'); t.Decimal(p.Suid); t.Append((byte)'\t'); t.Decimal(p.Euid);
@@ -196,9 +234,9 @@ namespace Kernel.Fs.Proc
                     t.Append((byte)' ');
                     t.Append("\nVmSize:\t"u8); t.Decimal(vsize >> 10, 8); t.Append(" kB\nVmRSS:\t"u8); t.Decimal(pages * 4, 8);
                     t.Append(" kB\nThreads:\t"u8); t.Decimal((ulong)p.ThreadCount);
-                    t.Append("\nSigPnd:\t"u8); t.Hex(p.Thread?.PendingSignals ?? 0, 16);
+                    t.Append("\nSigPnd:\t"u8); t.Hex(th?.PendingSignals ?? 0, 16);
                     t.Append("\nShdPnd:\t"u8); t.Hex(p.PendingSignals, 16);
-                    t.Append("\nSigBlk:\t"u8); t.Hex(p.Thread?.BlockedSignals ?? 0, 16);
+                    t.Append("\nSigBlk:\t"u8); t.Hex(th?.BlockedSignals ?? 0, 16);
                     ulong ignored = 0, caught = 0;
                     for (int s = 1; s <= Signals.NSIG; s++)
                     {
