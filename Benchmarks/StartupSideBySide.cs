@@ -97,7 +97,8 @@ public static class StartupSideBySide
         guest.WaitFor("Its recipe is disk-images/", 0, BootTimeout);
         string Shell(string line) => guest.Shell(line, CommandTimeout);
 
-        Shell("dmesg -n 1 2>/dev/null");
+        // Readline's bracketed-paste mode frames every command's output with escape sequences: off, for plain lines.
+        Shell("bind 'set enable-bracketed-paste off'; dmesg -n 1 2>/dev/null");
         var perRun = new Dictionary<string, double>();
         foreach (var (name, command, runs) in Workloads)
         {

@@ -23,11 +23,10 @@ namespace Kernel.Fs
     {
         public const uint Major = 13, FirstMinor = 64;
         private const int QueueLength = 256;
-        private const int ClockRealtime = 0, ClockMonotonic = 1, ClockBoottime = 7;
 
         private readonly VirtioInput _device;
         private readonly EventQueue _queue = new EventQueue(QueueLength);
-        private int _clock = ClockMonotonic;
+        private int _clock = ClockIds.Monotonic;
 
         private EvdevFile(VirtioInput device)
         {
@@ -61,7 +60,7 @@ namespace Kernel.Fs
         internal void Queue(in InputEvent e)
         {
             InputEvent stamped = e;
-            if (_clock == ClockRealtime)
+            if (_clock == ClockIds.Realtime)
                 stamped.TimeNs = e.TimeNs + (Clock.RealtimeNanoseconds() - Clock.MonotonicNanoseconds());
             _queue.Add(stamped);
         }
@@ -199,10 +198,10 @@ namespace Kernel.Fs
                         int r = UserMemory.Read(argument, out int clock);
                         if (r < 0)
                             return r;
-                        if (clock != ClockRealtime && clock != ClockMonotonic && clock != ClockBoottime)
+                        if (clock != ClockIds.Realtime && clock != ClockIds.Monotonic && clock != ClockIds.Boottime)
                             return -Errno.EINVAL;
                         ulong daif = Cpu.SaveAndDisableInterrupts();
-                        _clock = clock == ClockRealtime ? ClockRealtime : ClockMonotonic; // boot time is monotonic time here (no suspend)
+                        _clock = clock == ClockIds.Realtime ? ClockIds.Realtime : ClockIds.Monotonic; // boot time is monotonic time here (no suspend)
                         _queue.Clear();
                         Cpu.RestoreInterrupts(daif);
                         return 0;

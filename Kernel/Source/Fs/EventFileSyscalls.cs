@@ -12,7 +12,6 @@ namespace Kernel.Fs
     public static unsafe class EventFileSyscalls
     {
         private const int EfdSemaphore = 1;
-        private const int ClockRealtime = 0, ClockMonotonic = 1, ClockBoottime = 7;
         private const int TfdTimerAbstime = 1, TfdTimerCancelOnSet = 2;
 
         public static void Register()
@@ -62,9 +61,9 @@ namespace Kernel.Fs
             int clock = Int(f, 0), flags = Int(f, 1);
             if ((flags & ~(OpenFlags.NonBlock | OpenFlags.CloseOnExec)) != 0)
                 return -Errno.EINVAL;
-            if (clock != ClockRealtime && clock != ClockMonotonic && clock != ClockBoottime)
+            if (clock != ClockIds.Realtime && clock != ClockIds.Monotonic && clock != ClockIds.Boottime)
                 return -Errno.EINVAL;
-            return Install(new TimerFdFile(clock == ClockRealtime, flags & OpenFlags.NonBlock), flags);
+            return Install(new TimerFdFile(clock == ClockIds.Realtime, flags & OpenFlags.NonBlock), flags);
         }
 
         /// <summary>A struct timespec pair as struct itimerspec (interval, then value), in ns; -errno.</summary>

@@ -22,7 +22,6 @@ namespace Kernel.Time
     {
         private const int SigevSignal = 0, SigevNone = 1, SigevThread = 2, SigevThreadId = 4;
         private const int TimerAbstime = 1;
-        private const int ClockRealtime = 0, ClockMonotonic = 1, ClockProcessCpu = 2, ClockThreadCpu = 3, ClockBoottime = 7;
         private const int MaxTimersPerProcess = 4096;
 
         /// <summary>Armed timers in the system (the tick looks no further when there is none).</summary>
@@ -77,7 +76,7 @@ namespace Kernel.Time
         private static long TimerCreate(TrapFrame* f)
         {
             int clock = Int(f, 0);
-            if (clock != ClockRealtime && clock != ClockMonotonic && clock != ClockBoottime && clock != ClockProcessCpu && clock != ClockThreadCpu)
+            if (clock != ClockIds.Realtime && clock != ClockIds.Monotonic && clock != ClockIds.Boottime && clock != ClockIds.ProcessCpu && clock != ClockIds.ThreadCpu)
                 return clock >= 4 && clock <= 6 ? -Errno.EOPNOTSUPP : -Errno.EINVAL;
             Process p = Current;
             int notify = SigevSignal, signal = Signals.SIGALRM, tid = 0;

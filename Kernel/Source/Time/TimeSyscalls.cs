@@ -12,8 +12,6 @@ namespace Kernel.Time
     /// <summary>Clocks, sleeps and interval timers: clock_gettime, clock_getres, gettimeofday, nanosleep, clock_nanosleep, setitimer, getitimer.</summary>
     public static unsafe class TimeSyscalls
     {
-        private const int ClockRealtime = 0, ClockMonotonic = 1, ClockProcessCpu = 2, ClockThreadCpu = 3;
-        private const int ClockMonotonicRaw = 4, ClockRealtimeCoarse = 5, ClockMonotonicCoarse = 6, ClockBoottime = 7;
 
         /// <summary>setitimer/getitimer's timers (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF).</summary>
         private const int ItimerReal = 0, ItimerVirtual = 1, ItimerProf = 2;
@@ -33,18 +31,18 @@ namespace Kernel.Time
         {
             switch (clock)
             {
-                case ClockRealtime:
-                case ClockRealtimeCoarse:
+                case ClockIds.Realtime:
+                case ClockIds.RealtimeCoarse:
                     ns = Clock.RealtimeNanoseconds();
                     return 0;
-                case ClockMonotonic:
-                case ClockMonotonicRaw:
-                case ClockMonotonicCoarse:
-                case ClockBoottime:
+                case ClockIds.Monotonic:
+                case ClockIds.MonotonicRaw:
+                case ClockIds.MonotonicCoarse:
+                case ClockIds.Boottime:
                     ns = Clock.MonotonicNanoseconds();
                     return 0;
-                case ClockProcessCpu:
-                case ClockThreadCpu:
+                case ClockIds.ProcessCpu:
+                case ClockIds.ThreadCpu:
                     {
                         Process p = Current;
                         ns = (p.UserTicks + p.SystemTicks) * (1_000_000_000UL / SystemTimer.Hz);
@@ -140,8 +138,8 @@ namespace Kernel.Time
         private static long ClockNanosleep(TrapFrame* f)
         {
             int clock = Int(f, 0), flags = Int(f, 1);
-            if (clock != ClockRealtime && clock != ClockMonotonic && clock != ClockBoottime)
-                return clock == ClockProcessCpu ? -Errno.ENOTSUP : -Errno.EINVAL;
+            if (clock != ClockIds.Realtime && clock != ClockIds.Monotonic && clock != ClockIds.Boottime)
+                return clock == ClockIds.ProcessCpu ? -Errno.ENOTSUP : -Errno.EINVAL;
             int r = ReadTimespec(f->X[2], out ulong ns);
             if (r < 0)
                 return r;
