@@ -12,10 +12,22 @@ using Benchmarks;
 //   on our machine, Linux on QEMU.
 // "doom [runs]": DOOM's -timedemo demo1 on our kernel, on QEMU and (when it has ramfb) on our emulator.
 // "window [runs]": the host CPU the window (-display sdl, under Xvfb) costs, with a still picture and with DOOM.
-// "micro": BenchmarkDotNet micro-benchmarks of the device models.
+// "micro": BenchmarkDotNet micro-benchmarks of the device models and of the CPU loop's host-side hot paths
+//   (exception entry, MMIO dispatch, timer registers); "micro gic" or "micro host" runs one suite.
 if (args.Length > 0 && args[0] == "micro")
 {
-    BenchmarkRunner.Run<GicBenchmarks>(args: args[1..]);
+    var suite = args.Length > 1 && args[1] is "gic" or "host" ? args[1] : null;
+    var rest = args[(suite == null ? 1 : 2)..];
+    if (suite is null or "gic")
+    {
+        BenchmarkRunner.Run<GicBenchmarks>(args: rest);
+    }
+
+    if (suite is null or "host")
+    {
+        BenchmarkRunner.Run<HostPathBenchmarks>(args: rest);
+    }
+
     return 0;
 }
 

@@ -33,6 +33,13 @@ public sealed unsafe class Vcpu : IDisposable
     private readonly nint _user;
     private nint _illegalStateProbe;
 
+    // Where translated code checks for exit requests (null: everywhere, this Unicorn build is not recognised), and
+    // whether the machine wants them only at block starts (see ExitRequestChecks): so unless a debugger is attached
+    // (its code hooks stop before an instruction) or VIRT_EMULATOR_EXIT_CHECKS=1 asks for the old way.
+    private readonly ExitRequestChecks? _exitChecks;
+    private bool _leanExitChecks;
+    private bool _armProbeAfterRun;
+
     // What the user-block hook reads (see FlagGatedCallback): [0] is nonzero while the IRQ line is raised for the
     // guest, [1] this object's handle.
     private nint* _userBlockCell;
@@ -56,6 +63,14 @@ public sealed unsafe class Vcpu : IDisposable
         var env = VirtualIrqLine.LocateCpuState(engine);
         _irqLine = VirtualIrqLine.For(env, model);
         _aarch32 = Aarch32State.For(env, model);
+        _exitChecks = ExitRequestChecks.For(engine);
+        _leanExitChecks = _exitChecks != null && Environment.GetEnvironmentVariable("VIRT_EMULATOR_EXIT_CHECKS") != "1";
+        if (_exitChecks != null)
+        {
+            // Nothing is translated yet.
+            _exitChecks.Enabled = !_leanExitChecks;
+        }
+
         _self = GCHandle.Alloc(this);
         var user = GCHandle.ToIntPtr(_self);
         _user = user;
@@ -98,8 +113,33 @@ public sealed unsafe class Vcpu : IDisposable
     public CpuDebugger? Debugger { get; private set; }
 
     /// <summary>Enables the gdb stub's access to this CPU; before <see cref="Run"/>.</summary>
-    internal CpuDebugger EnableDebugger(Memory.GuestRam ram, bool haltAtStart) =>
-        Debugger = new CpuDebugger(this, _engine, ram, _timer, haltAtStart);
+    internal CpuDebugger EnableDebugger(Memory.GuestRam ram, bool haltAtStart)
+    {
+        // Breakpoints, steps and watchpoints stop from code hooks, before an instruction: that needs the check after
+        // every hook. Nothing is translated before Run.
+        _leanExitChecks = false;
+        _exitChecks?.Enabled = true;
+        return Debugger = new CpuDebugger(this, _engine, ram, _timer, haltAtStart);
+    }
+
+    /// <summary>
+    /// Whether translated code checks for exits only at block starts now: lean checks wanted, and no illegal-state
+    /// probe armed (its code hook leaves the block by writing PC, which needs the check after the hook).
+    /// </summary>
+    private bool ExitChecksAtBlockStartsOnly => _leanExitChecks && _illegalStateProbe == 0;
+
+    /// <summary>
+    /// Unicorn's AArch32 Thumb translator sets or clears no_exit_request itself (it turns the checks off inside IT
+    /// blocks), so after Thumb code has been translated the flag may be wrong for what comes next: put it back.
+    /// Code translated in between is safe either way (see <see cref="TakePendingInterruptAfterHook"/>).
+    /// </summary>
+    private void RestoreExitChecks()
+    {
+        if (_exitChecks != null && _exitChecks.Enabled == ExitChecksAtBlockStartsOnly)
+        {
+            _exitChecks.Enabled = !ExitChecksAtBlockStartsOnly;
+        }
+    }
 
     /// <summary>While held (a debugger's single step), the IRQ line stays low for the guest; its level is kept.</summary>
     internal void HoldIrq(bool hold)
@@ -154,11 +194,13 @@ public sealed unsafe class Vcpu : IDisposable
         }
     }
 
+    private bool IrqMasked() =>
+        _aarch32.IsActive ? (_aarch32.Cpsr & PstateIrqMasked) != 0 : (_engine.Read(Arm64Reg.Pstate) & PstateIrqMasked) != 0;
+
     private void TakeInterruptAtBlock(ulong address)
     {
         // While masked Unicorn would not take it, and leaving the block would only bring the guest back here.
-        var masked = _aarch32.IsActive ? (_aarch32.Cpsr & PstateIrqMasked) != 0 : (_engine.Read(Arm64Reg.Pstate) & PstateIrqMasked) != 0;
-        if (masked)
+        if (IrqMasked())
         {
             return;
         }
@@ -283,6 +325,16 @@ public sealed unsafe class Vcpu : IDisposable
                 {
                     return exit;
                 }
+            }
+
+            if (_armProbeAfterRun && error == 0)
+            {
+                // OnSpsrWrite stopped the run at the next block start to arm the probe there (a WFI that ended the
+                // run at the same time simply returns).
+                _armProbeAfterRun = false;
+                ArmIllegalStateProbe();
+                pc = _engine.Read(Arm64Reg.Pc);
+                continue;
             }
 
             if (Debugger is { } debugger && debugger.TakeStop() is { } stop)
@@ -465,6 +517,7 @@ public sealed unsafe class Vcpu : IDisposable
 
     private void HandleException(uint intno)
     {
+        RestoreExitChecks();
         // SVC, HVC and SMC report the address after the instruction; every other exception the instruction's own.
         var afterInstruction = intno is ExceptionSvc or ExceptionHvc or ExceptionSmc;
         if (TakeIllegalStateException(_engine.Read(Arm64Reg.Pc) - (afterInstruction ? 4UL : 0)))
@@ -659,11 +712,19 @@ public sealed unsafe class Vcpu : IDisposable
             return 0;
         }
 
+        if (illegal && ExitChecksAtBlockStartsOnly)
+        {
+            // No check follows this hook, so writing PC here would replay the rest of the block. Let the MSR run,
+            // and stop at the next block start (exactly: nothing of that block has run), where Run arms the probe.
+            _armProbeAfterRun = true;
+            _exitChecks!.ForgetPcWrite();
+            _engine.Stop();
+            return 0;
+        }
+
         if (illegal)
         {
-            _illegalStateProbe = _engine.AddCodeHook(&OnIllegalStateProbe, _user);
-            Interlocked.Increment(ref s_armedProbes);
-            _engine.FlushTranslations();
+            ArmIllegalStateProbe();
         }
         else
         {
@@ -675,7 +736,22 @@ public sealed unsafe class Vcpu : IDisposable
         return 1;
     }
 
-    /// <summary>Removes the probe; the caller writes PC (see <see cref="UnicornEngine.FlushTranslations"/>).</summary>
+    /// <summary>
+    /// Adds the probe, with the exit checks after hooks on while it is armed; the caller writes PC or is between runs
+    /// (see <see cref="UnicornEngine.FlushTranslations"/>).
+    /// </summary>
+    private void ArmIllegalStateProbe()
+    {
+        _illegalStateProbe = _engine.AddCodeHook(&OnIllegalStateProbe, _user);
+        Interlocked.Increment(ref s_armedProbes);
+        RestoreExitChecks();
+        _engine.FlushTranslations();
+    }
+
+    /// <summary>
+    /// Removes the probe; the caller writes PC (see <see cref="UnicornEngine.FlushTranslations"/>). Code translated
+    /// while it was armed checks after hooks, so that PC write leaves the block.
+    /// </summary>
     private void DisarmIllegalStateProbe()
     {
         if (_illegalStateProbe == 0)
@@ -686,6 +762,7 @@ public sealed unsafe class Vcpu : IDisposable
         _engine.DeleteHook(_illegalStateProbe);
         _illegalStateProbe = 0;
         Interlocked.Decrement(ref s_armedProbes);
+        RestoreExitChecks();
         _engine.FlushTranslations();
     }
 
@@ -735,6 +812,22 @@ public sealed unsafe class Vcpu : IDisposable
     /// </summary>
     private void TakePendingInterruptAfterHook()
     {
+        if (ExitChecksAtBlockStartsOnly)
+        {
+            // No check follows the hook (and no debugger is attached): writing PC would replay the rest of the block.
+            // Ask for an exit instead; the next block start honours it exactly and QEMU takes the interrupt there. In
+            // code translated with the checks on (after Thumb code, see RestoreExitChecks) the check after the hook
+            // honours it, restoring PC to this access, which then runs again: reading or writing a timer register
+            // twice is harmless. Only while the interrupt can be taken, or that replay would repeat.
+            if (_virtualIrq && !_irqHeld && !IrqMasked())
+            {
+                _exitChecks!.ForgetPcWrite();
+                _irqLine.RequestExit();
+            }
+
+            return;
+        }
+
         var debugger = Debugger is { BreakRequested: true } d ? d : null;
         if (_virtualIrq || debugger != null)
         {

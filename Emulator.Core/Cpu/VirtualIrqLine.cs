@@ -26,11 +26,13 @@ public sealed unsafe class VirtualIrqLine
 {
     private readonly int* _interruptRequest;
     private readonly int _virqMask;
+    private readonly short* _exitRequest;
 
     private VirtualIrqLine(ulong env, Layout layout)
     {
         _interruptRequest = (int*)(ulong)((long)env + layout.InterruptRequest);
         _virqMask = layout.VirqMask;
+        _exitRequest = (short*)(ulong)((long)env + layout.ExitRequest);
     }
 
     /// <summary>
@@ -52,7 +54,15 @@ public sealed unsafe class VirtualIrqLine
         }
     }
 
-    private readonly record struct Layout(long InterruptRequest, int VirqMask);
+    /// <summary>
+    /// Asks the CPU to leave its translated code at the next exit check (QEMU's cpu_exit: icount_decr's high half,
+    /// found by the calibration). Only for the vCPU's own thread, inside a hook, and only while the translated code
+    /// checks for exits at block starts alone (see <see cref="ExitRequestChecks"/>): then the exit comes before the
+    /// next block, exactly, and QEMU takes a pending interrupt there.
+    /// </summary>
+    public void RequestExit() => Volatile.Write(ref *_exitRequest, (short)-1);
+
+    private readonly record struct Layout(long InterruptRequest, int VirqMask, long ExitRequest);
 
     private static readonly object CalibrationGate = new();
     private static Layout? s_layout;
@@ -228,7 +238,7 @@ public sealed unsafe class VirtualIrqLine
                     ProcessMemory.WriteU16(address + 2, 0xFFFF);
                     if (taken.Wait(500))
                     {
-                        return new Layout(requestOffset, virqMask);
+                        return new Layout(requestOffset, virqMask, candidate + 2);
                     }
 
                     ProcessMemory.WriteU16(address + 2, 0);

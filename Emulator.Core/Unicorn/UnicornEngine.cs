@@ -33,6 +33,17 @@ public sealed unsafe class UnicornEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// The address of an exported function of the loaded library, to read its code (see
+    /// <see cref="Cpu.ExitRequestChecks"/>); false if the library has none of that name.
+    /// </summary>
+    public static bool TryGetExport(string name, out nint address)
+    {
+        UnicornNative.uc_version(out _, out _);
+        address = 0;
+        return UnicornNative.LoadedLibrary != 0 && NativeLibrary.TryGetExport(UnicornNative.LoadedLibrary, name, out address);
+    }
+
     public static string Describe(int code) => Marshal.PtrToStringUTF8(UnicornNative.uc_strerror(code)) ?? "unknown";
 
     public void MapRam(ulong address, ulong size, void* hostMemory) =>

@@ -109,6 +109,9 @@ internal static unsafe partial class UnicornNative
     [LibraryImport(Library)]
     public static partial int uc_context_free(nint context);
 
+    /// <summary>The loaded library's handle (0 until the first call into it).</summary>
+    internal static nint LoadedLibrary { get; private set; }
+
     /// <summary>
     /// libunicorn.so.2 is not a system library: set-up unpacks it into the repository's .deps/unicorn/
     /// and the build copies it next to the assemblies. VIRT_EMULATOR_UNICORN overrides the path.
@@ -129,6 +132,7 @@ internal static unsafe partial class UnicornNative
         {
             if (File.Exists(candidate) && NativeLibrary.TryLoad(candidate, out var handle))
             {
+                LoadedLibrary = handle;
                 return handle;
             }
         }
