@@ -109,7 +109,7 @@ public static class StartupSideBySide
             }
 
             var loop = $"i=0; while [ $i -lt {runs} ]; do {command} || break; i=$((i+1)); done";
-            var (seconds, done) = GuestClock.Timed(Shell(GuestClock.Time(loop, "$i")), side.Title);
+            var (seconds, done) = ShellClock.Timed(Shell(ShellClock.Time(loop, "$i")), side.Title);
             if (done != runs.ToString(CultureInfo.InvariantCulture))
             {
                 throw new InvalidOperationException($"{side.Title}: {command} failed after {done} of {runs} runs");

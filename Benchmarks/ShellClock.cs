@@ -7,7 +7,7 @@ namespace Benchmarks;
 /// Timing by the guest's own clock: a command typed between two readings of the shell's $EPOCHREALTIME
 /// (busybox ash and bash have it, in microseconds; reading it forks nothing), with a result echoed after.
 /// </summary>
-public static partial class GuestClock
+public static partial class ShellClock
 {
     /// <summary><paramref name="command"/> between two readings of the guest's clock, then <paramref name="result"/>.</summary>
     public static string Time(string command, string result) => $"t0=$EPOCHREALTIME; {command}; t1=$EPOCHREALTIME; echo \"@T $t0 $t1 {result}\"";
