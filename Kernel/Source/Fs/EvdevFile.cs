@@ -83,15 +83,9 @@ namespace Kernel.Fs
                     Cpu.RestoreInterrupts(daif);
                     return n;
                 }
-                if (NonBlocking)
-                {
-                    Cpu.RestoreInterrupts(daif);
-                    return -Errno.EAGAIN;
-                }
-                int r = Waiting.WaitOn(_device);
-                Cpu.RestoreInterrupts(daif);
+                int r = Waiting.BlockUnlessNonBlocking(_device, NonBlocking, daif);
                 if (r < 0)
-                    return -Errno.ERESTARTSYS;
+                    return r;
             }
         }
 

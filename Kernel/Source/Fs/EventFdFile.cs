@@ -41,15 +41,9 @@ namespace Kernel.Fs
                     Scheduler.WakeAll(this);
                     return 8;
                 }
-                if (NonBlocking)
-                {
-                    Cpu.RestoreInterrupts(daif);
-                    return -Errno.EAGAIN;
-                }
-                int r = Waiting.WaitOn(this);
-                Cpu.RestoreInterrupts(daif);
+                int r = Waiting.BlockUnlessNonBlocking(this, NonBlocking, daif);
                 if (r < 0)
-                    return -Errno.ERESTARTSYS;
+                    return r;
             }
         }
 
@@ -71,15 +65,9 @@ namespace Kernel.Fs
                         Scheduler.WakeAll(this);
                     return 8;
                 }
-                if (NonBlocking)
-                {
-                    Cpu.RestoreInterrupts(daif);
-                    return -Errno.EAGAIN;
-                }
-                int r = Waiting.WaitOn(this);
-                Cpu.RestoreInterrupts(daif);
+                int r = Waiting.BlockUnlessNonBlocking(this, NonBlocking, daif);
                 if (r < 0)
-                    return -Errno.ERESTARTSYS;
+                    return r;
             }
         }
 

@@ -48,15 +48,9 @@ namespace Kernel.Fs
                     Cpu.RestoreInterrupts(daif);
                     return 0;
                 }
-                if (NonBlocking)
-                {
-                    Cpu.RestoreInterrupts(daif);
-                    return -Errno.EAGAIN;
-                }
-                int r = Waiting.WaitOn(_pipe);
-                Cpu.RestoreInterrupts(daif);
+                int r = Waiting.BlockUnlessNonBlocking(_pipe, NonBlocking, daif);
                 if (r < 0)
-                    return -Errno.ERESTARTSYS;
+                    return r;
             }
         }
 

@@ -152,15 +152,9 @@ namespace Kernel.Fs
                     LittleEndian.Put64(destination, 0, n);
                     return 8;
                 }
-                if (NonBlocking)
-                {
-                    Cpu.RestoreInterrupts(daif);
-                    return -Errno.EAGAIN;
-                }
-                int r = Waiting.WaitOn(this, _next != 0 ? Clock.DeadlineAfter(_next - now) : 0);
-                Cpu.RestoreInterrupts(daif);
+                int r = Waiting.BlockUnlessNonBlocking(this, NonBlocking, daif, _next != 0 ? Clock.DeadlineAfter(_next - now) : 0);
                 if (r < 0)
-                    return -Errno.ERESTARTSYS;
+                    return r;
             }
         }
 

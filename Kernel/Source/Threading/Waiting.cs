@@ -1,3 +1,4 @@
+using Kernel.Arch;
 using Kernel.Logic;
 
 namespace Kernel.Threading
@@ -15,6 +16,19 @@ namespace Kernel.Threading
             if (t.Process != null && t.HasDeliverableSignal())
                 return -Errno.EINTR;
             return 0;
+        }
+
+        /// <summary>
+        /// The end of one round of a blocking read or write that found nothing to do, called with interrupts
+        /// masked (<paramref name="daif"/> as saved): -EAGAIN for a non-blocking file, else one wait on
+        /// <paramref name="channel"/> (-ERESTARTSYS when a signal came). Interrupts are restored either way;
+        /// 0 means: check again.
+        /// </summary>
+        public static int BlockUnlessNonBlocking(object channel, bool nonBlocking, ulong daif, ulong wakeAtCounter = 0)
+        {
+            int r = nonBlocking ? -Errno.EAGAIN : WaitOn(channel, wakeAtCounter) < 0 ? -Errno.ERESTARTSYS : 0;
+            Cpu.RestoreInterrupts(daif);
+            return r;
         }
 
         /// <summary>Blocks once until any of the first <paramref name="count"/> channels is woken; -EINTR when a signal is pending.</summary>

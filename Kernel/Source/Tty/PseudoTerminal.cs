@@ -167,15 +167,9 @@ namespace Kernel.Tty
                     Cpu.RestoreInterrupts(daif);
                     return -Errno.EIO;
                 }
-                if (nonBlocking)
-                {
-                    Cpu.RestoreInterrupts(daif);
-                    return -Errno.EAGAIN;
-                }
-                int w = Waiting.WaitOn(this);
-                Cpu.RestoreInterrupts(daif);
+                int w = Waiting.BlockUnlessNonBlocking(this, nonBlocking, daif);
                 if (w < 0)
-                    return -Errno.ERESTARTSYS;
+                    return w;
             }
         }
 
