@@ -98,13 +98,7 @@ for prog in init poweroff reboot halt; do
 done
 
 # --- the project's programs ---
-mkdir -p "$root/usr/local/bin"
-for prog in "$repo"/Userspace/bin/*; do
-  [[ -f "$prog" && -x "$prog" ]] || continue
-  name=$(basename "$prog")
-  [[ "$name" == init ]] && name=test-init
-  install -m 755 "$prog" "$root/usr/local/bin/$name"
-done
+install_project_programs "$root" "$repo"
 
 # --- /etc and root's home: what the package scripts would have made ---
 cp -r "$here/debian-rootfs/." "$root/"

@@ -64,15 +64,7 @@ while read -r applet; do
 done <"$tmp/applets"
 
 # --- the project's programs ---
-mkdir -p "$root/usr/local/bin"
-for prog in "$repo"/Userspace/bin/*; do
-  [[ -f "$prog" && -x "$prog" ]] || continue
-  name=$(basename "$prog")
-  # Userspace's test init would shadow nothing (/sbin/init comes first in PATH) but reads as if it
-  # were the system's: it is installed under the name the tests use for it.
-  [[ "$name" == init ]] && name=test-init
-  install -m 755 "$prog" "$root/usr/local/bin/$name"
-done
+install_project_programs "$root" "$repo"
 
 # --- /etc and the rest of the tree ---
 cp -r "$here/rootfs/." "$root/"
