@@ -669,34 +669,49 @@ namespace Kernel.Fs
                     return -Errno.EINVAL;
                 offset = o;
             }
+            long done = CopyChunks(input, offset, output, -1, count);
+            if (done < 0)
+                return done;
+            offset += done;
+            if (offsetAddress != 0)
+                UserMemory.Write(offsetAddress, offset);
+            else
+                input.Offset = offset;
+            return done;
+        }
+
+        /// <summary>
+        /// The copy of sendfile and copy_file_range: reads <paramref name="input"/> from <paramref name="inPos"/>
+        /// a chunk at a time and writes each chunk to <paramref name="output"/> at <paramref name="outPos"/> (or,
+        /// when it is negative, where the output's own offset is), until <paramref name="count"/> bytes, the
+        /// input's end, a short write or an error. The bytes copied, or the first error when nothing was.
+        /// </summary>
+        private static long CopyChunks(OpenFile input, long inPos, OpenFile output, long outPos, ulong count)
+        {
             byte* chunk = stackalloc byte[IoChunk];
             ulong done = 0;
             while (done < count)
             {
                 int want = count - done > IoChunk ? IoChunk : (int)(count - done);
-                long n = input.ReadAt(new Span<byte>(chunk, want), offset);
+                long n = input.ReadAt(new Span<byte>(chunk, want), inPos + (long)done);
                 if (n <= 0)
                 {
                     if (n < 0 && done == 0)
                         return n;
                     break;
                 }
-                long w = output.Write(new ReadOnlySpan<byte>(chunk, (int)n));
+                var data = new ReadOnlySpan<byte>(chunk, (int)n);
+                long w = outPos < 0 ? output.Write(data) : output.WriteAt(data, outPos + (long)done);
                 if (w <= 0)
                 {
                     if (done == 0)
                         return w;
                     break;
                 }
-                offset += w;
                 done += (ulong)w;
                 if (w < n)
                     break;
             }
-            if (offsetAddress != 0)
-                UserMemory.Write(offsetAddress, offset);
-            else
-                input.Offset = offset;
             return (long)done;
         }
 
@@ -743,49 +758,27 @@ namespace Kernel.Fs
             count = (ulong)inPos >= size ? 0 : (count < size - (ulong)inPos ? count : size - (ulong)inPos);
             if (inNode == outNode && (ulong)outPos + count > (ulong)inPos && (ulong)outPos < (ulong)inPos + count)
                 return -Errno.EINVAL;
-            byte* chunk = stackalloc byte[IoChunk];
-            ulong done = 0;
-            while (done < count)
-            {
-                int want = count - done > IoChunk ? IoChunk : (int)(count - done);
-                long n = input.ReadAt(new Span<byte>(chunk, want), inPos + (long)done);
-                if (n <= 0)
-                {
-                    if (n < 0 && done == 0)
-                        return n;
-                    break;
-                }
-                long w = output.WriteAt(new ReadOnlySpan<byte>(chunk, (int)n), outPos + (long)done);
-                if (w <= 0)
-                {
-                    if (done == 0)
-                        return w;
-                    break;
-                }
-                done += (ulong)w;
-                if (w < n)
-                    break;
-            }
-            if (done == 0)
-                return 0;
-            long result = (long)done;
+            long done = CopyChunks(input, inPos, output, outPos, count);
+            if (done <= 0)
+                return done;
+            long result = done;
             if (inAddress != 0)
             {
-                if (UserMemory.Write(inAddress, inPos + result) < 0)
+                if (UserMemory.Write(inAddress, inPos + done) < 0)
                     result = -Errno.EFAULT;
             }
             else
             {
-                input.Offset = inPos + (long)done;
+                input.Offset = inPos + done;
             }
             if (outAddress != 0)
             {
-                if (UserMemory.Write(outAddress, outPos + (long)done) < 0)
+                if (UserMemory.Write(outAddress, outPos + done) < 0)
                     result = -Errno.EFAULT;
             }
             else
             {
-                output.Offset = outPos + (long)done;
+                output.Offset = outPos + done;
             }
             return result;
         }
