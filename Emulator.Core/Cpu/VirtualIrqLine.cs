@@ -17,10 +17,9 @@ namespace Emulator.Core.Cpu;
 /// once the bit is set and it is kicked (QEMU's icount_decr exit request). If any step fails the machine
 /// refuses to start.
 ///
-/// Kicking is only used by that proof. Kicking a live guest makes Unicorn replay device writes (measured:
-/// a UART store printed twice), so a guest takes a new interrupt at its next exit from its translated
-/// blocks: an exception, a trapped timer register access, an interrupt unmask or WFI, and, for code in the
-/// lower (user) half of the address space, the start of its next block (<see cref="Vcpu"/>'s block hook).
+/// Kicking a live guest is exact only while its translated code checks for exits at block starts alone (see
+/// <see cref="ExitRequestChecks"/>); with Unicorn's checks after every access, an exit there replays the access
+/// (measured: a UART store printed twice). <see cref="Vcpu"/> decides when it kicks.
 /// </summary>
 public sealed unsafe class VirtualIrqLine
 {
@@ -40,7 +39,7 @@ public sealed unsafe class VirtualIrqLine
     /// cpu_reset_interrupt do, without calling into Unicorn (a system register write from another
     /// thread rebuilds the CPU's cached flags under the running guest's feet). The guest takes the
     /// interrupt at its next exit from its chain of translated blocks: an exception, a trapped timer
-    /// register access, an interrupt unmask, or WFI; user code at its next block (see <see cref="Vcpu"/>).
+    /// register access, an interrupt unmask, WFI, or a kick (<see cref="RequestExit"/>).
     /// </summary>
     public void Set(bool level)
     {
@@ -56,9 +55,9 @@ public sealed unsafe class VirtualIrqLine
 
     /// <summary>
     /// Asks the CPU to leave its translated code at the next exit check (QEMU's cpu_exit: icount_decr's high half,
-    /// found by the calibration). Only for the vCPU's own thread, inside a hook, and only while the translated code
-    /// checks for exits at block starts alone (see <see cref="ExitRequestChecks"/>): then the exit comes before the
-    /// next block, exactly, and QEMU takes a pending interrupt there.
+    /// found by the calibration), from any thread. Only while the translated code checks for exits at block starts
+    /// alone (see <see cref="ExitRequestChecks"/>): then the exit comes before the next block, exactly, and QEMU takes
+    /// a pending interrupt there.
     /// </summary>
     public void RequestExit() => Volatile.Write(ref *_exitRequest, (short)-1);
 
@@ -131,12 +130,16 @@ public sealed unsafe class VirtualIrqLine
     }
 
     private const ulong ProbeBase = 0x4000_0000;
+
+    // Loop iterations the probe runs with the interrupt pended and no kick (about a millisecond's worth).
+    private const ulong UnkickedIterations = 100_000;
     private const int MarkerOffset = 0x1000;
 
     // icount_decr is the last member of CPUNegativeOffsetState, which sits right before env; padding
-    // decides the exact distance. Candidates in order of likelihood; only ones that hold 0 (as an idle
-    // icount_decr does) are tried.
-    private static readonly long[] Candidates = [-8, -16, -4, -12];
+    // decides the exact distance. Candidates in order of likelihood (-16 in Unicorn 2.1.4 on x86-64: a wrong
+    // candidate costs a whole wait in the calibration, at every start of the machine); only ones that hold 0
+    // (as an idle icount_decr does) are tried.
+    private static readonly long[] Candidates = [-16, -8, -4, -12];
 
     // CPUState (which holds interrupt_request) precedes env inside ARMCPU; this bounds the search.
     private const int CpuStateWindow = 256 << 10;
@@ -178,15 +181,16 @@ public sealed unsafe class VirtualIrqLine
 
     private static Layout Calibrate(CpuModel model)
     {
-        // 0x000: msr daifclr, #2 ; mov x1, #1 ; str x1, [x0] ; b .
-        //        (IRQs unmasked, a marker for the host that it got this far, then spin forever)
+        // 0x000: msr daifclr, #2 ; mov x1, #1 ; str x1, [x0]
+        // 0x00c: add x2, x2, #1 ; str x2, [x0, #8] ; b 0x00c
+        //        (IRQs unmasked, a marker for the host that it got this far, then count forever)
         // 0xa80: hvc #0                         (VBAR 0x800 + 0x280: IRQ taken at EL1 with SP_EL1)
         var memory = (byte*)NativeMemory.AllocZeroed(0x10000);
         try
         {
             using var engine = new UnicornEngine(model);
             engine.MapRam(ProbeBase, 0x10000, memory);
-            engine.WriteCode(ProbeBase, 0xD50342FF, 0xD2800021, 0xF9000001, 0x14000000);
+            engine.WriteCode(ProbeBase, 0xD50342FF, 0xD2800021, 0xF9000001, 0x91000442, 0xF9000402, 0x17FFFFFE);
             engine.WriteCode(ProbeBase + 0xA80, 0xD4000002);
             CpuState.EnterEl1(engine);
             engine.Write(Arm64Reg.VbarEl1, ProbeBase + 0x800);
@@ -217,11 +221,24 @@ public sealed unsafe class VirtualIrqLine
                     Thread.Sleep(1);
                 }
 
-                Thread.Sleep(5);
                 // Pend the interrupt from this thread: the spinning guest must not notice on its own,
-                // or there is nothing to calibrate.
+                // or there is nothing to calibrate. It has had its chance once it has counted on for a while
+                // (not a fixed time: a loaded host may not run its thread for many milliseconds).
                 ProcessMemory.WriteU32(request, ProcessMemory.ReadU32(request) | (uint)virqMask);
-                if (taken.Wait(100))
+                var counter = (ulong*)(memory + MarkerOffset + 8);
+                var pendedAt = Volatile.Read(ref *counter);
+                waited.Restart();
+                while (Volatile.Read(ref *counter) - pendedAt < UnkickedIterations && !taken.IsSet)
+                {
+                    if (waited.ElapsedMilliseconds > 10_000)
+                    {
+                        throw new InvalidOperationException("interrupt calibration: the probe guest stopped counting");
+                    }
+
+                    Thread.Sleep(1);
+                }
+
+                if (taken.IsSet)
                 {
                     throw new InvalidOperationException(
                         "kick calibration: the guest took the interrupt without a kick; this Unicorn build is not supported");
