@@ -405,8 +405,10 @@ public sealed class VirtMachine : IDisposable
             while (!_stopping)
             {
                 UpdateDevices();
+                _vcpu.KickIfInterruptWaiting();
                 var deadline = NextDeadline();
-                Monitor.Wait(_gate, deadline is { } d ? _clock.MillisecondsUntil(d, 1000) : 1000);
+                var wait = deadline is { } d ? _clock.MillisecondsUntil(d, 1000) : 1000;
+                Monitor.Wait(_gate, _vcpu.InterruptWaiting ? Math.Min(wait, 1) : wait);
             }
         }
     }
@@ -429,7 +431,7 @@ public sealed class VirtMachine : IDisposable
     /// <summary>One line of CPU state for diagnostics (VIRT_EMULATOR_TRACE=1 prints it every second).</summary>
     public string DescribeState() =>
         $"pc=0x{_engine.Read(Unicorn.Arm64Reg.Pc):x} pstate=0x{_engine.Read(Unicorn.Arm64Reg.Pstate):x} " +
-        $"exceptions={_vcpu.Exceptions} timer-traps={_vcpu.TimerRegisterTraps} irq={_gic.IrqOutput}";
+        $"exceptions={_vcpu.Exceptions} timer-traps={_vcpu.TimerRegisterTraps} kicks={_vcpu.Kicks} irq={_gic.IrqOutput}";
 
     /// <summary>The RTC alarm as a counter value, so it joins the timer deadlines.</summary>
     private ulong? NextRtcAlarm()

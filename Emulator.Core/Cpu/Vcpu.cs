@@ -9,9 +9,9 @@ namespace Emulator.Core.Cpu;
 /// synchronous exception entry, PSCI firmware on HVC/SMC, the physical timer's registers emulated when
 /// their accesses trap to EL2 (see <see cref="CpuState.CnthctlCounterOnly"/>) and the virtual timer's,
 /// which ARMv8.0 cannot trap, through MRS/MSR hooks. Interrupts reach the
-/// guest through the virtual IRQ line, raised from any thread by <see cref="VirtualIrqLine"/>, and code in the
-/// lower half of the address space (user programs) is made to take them by a block hook (<see cref="OnUserBlock"/>).
-/// Everything device-side happens under <see cref="Gate"/>, the machine lock.
+/// guest through the virtual IRQ line, raised from any thread by <see cref="VirtualIrqLine"/>, and running code is made
+/// to take them by a kick (<see cref="KicksAllowed"/>), or, in the compatible mode, user code by a block hook
+/// (<see cref="OnUserBlock"/>). Everything device-side happens under <see cref="Gate"/>, the machine lock.
 /// </summary>
 public sealed unsafe class Vcpu : IDisposable
 {
@@ -41,8 +41,14 @@ public sealed unsafe class Vcpu : IDisposable
     private bool _armProbeAfterRun;
 
     // What the user-block hook reads (see FlagGatedCallback): [0] is nonzero while the IRQ line is raised for the
-    // guest, [1] this object's handle.
+    // guest, [1] this object's handle. The hook itself is registered only in the compatible mode (see Kicks).
     private nint* _userBlockCell;
+    private nint _userBlockHook;
+
+    // Whether raising the IRQ line kicks the guest out of its translated code (see SetIrq); under Gate. Off for good
+    // once UseCompatibleInterrupts has run.
+    private bool _kicks;
+    private bool _compatibleAfterRun;
 
     /// <summary>Counts for diagnostics and benchmarks.</summary>
     public long Exceptions { get; private set; }
@@ -78,7 +84,15 @@ public sealed unsafe class Vcpu : IDisposable
         engine.AddSystemRegisterHook(false, &OnMrs, user);
         engine.AddSystemRegisterHook(true, &OnMsr, user);
         _userBlockCell = FlagGatedCallback.AllocateCell(&OnUserBlock, user);
-        engine.AddBlockHook(FlagGatedCallback.CallbackFor(_userBlockCell), (nint)_userBlockCell, 0, UserAddressEnd);
+        if (_leanExitChecks)
+        {
+            _kicks = true;
+        }
+        else
+        {
+            UseCompatibleInterrupts();
+        }
+
         CpuState.EnterEl1(engine);
     }
 
@@ -102,8 +116,65 @@ public sealed unsafe class Vcpu : IDisposable
 
         if (level)
         {
+            KickIfInterruptWaiting();
             Monitor.PulseAll(Gate);
         }
+    }
+
+    /// <summary>
+    /// Whether a raised IRQ line kicks the guest: every translated block then checks for exits at its start only
+    /// (<see cref="ExitRequestChecks"/>), so an exit requested from any thread (QEMU's cpu_exit: icount_decr's high
+    /// half) is taken at the next block start, where nothing of the block has run and QEMU takes the interrupt; at
+    /// any exception level, in a <c>for(;;);</c> as anywhere. Not while the illegal-state probe is armed (code
+    /// translated then checks after accesses, where an exit would replay the access). Under <see cref="Gate"/>.
+    /// </summary>
+    private bool KicksAllowed => _kicks && _illegalStateProbe == 0;
+
+    /// <summary>Whether the IRQ line is raised for the guest and a kick would deliver it. Under <see cref="Gate"/>.</summary>
+    internal bool InterruptWaiting => _virtualIrq && !_irqHeld && KicksAllowed;
+
+    /// <summary>
+    /// Kicks the guest if an interrupt waits for it. SetIrq does it when the line rises; the timer thread does it
+    /// again every millisecond while the line stays raised, because a kick can be lost: Unicorn clears the request
+    /// with a plain store and then reads the interrupt word, and on x86 that load may pass the store, so a kick made
+    /// in between is overwritten with the interrupt unseen. Under <see cref="Gate"/>, from any thread.
+    /// </summary>
+    internal void KickIfInterruptWaiting()
+    {
+        if (InterruptWaiting)
+        {
+            _irqLine.RequestExit();
+            Kicks++;
+        }
+    }
+
+    /// <summary>Kicks made (diagnostics).</summary>
+    public long Kicks { get; private set; }
+
+    /// <summary>
+    /// Leaves the kicks for the design that needs no exact exits: every check after accesses and hooks back on for
+    /// new code, and user code interrupted by the user-block hook (<see cref="OnUserBlock"/>) instead of kicks (kernel
+    /// code takes its interrupts at its next exception, timer access, unmask or WFI). For a debugger (its code hooks
+    /// stop before an instruction and need the check after them), for VIRT_EMULATOR_EXIT_CHECKS=1, and once the guest
+    /// returns to AArch32 (<see cref="OnSpsrWrite"/>): Unicorn's Thumb translator turns the checks back on by itself,
+    /// which would make kicks replay accesses. Before the first run or between runs (it flushes translated code).
+    /// </summary>
+    private void UseCompatibleInterrupts()
+    {
+        lock (Gate)
+        {
+            _kicks = false;
+        }
+
+        _leanExitChecks = false;
+        RestoreExitChecks();
+        if (_userBlockHook == 0)
+        {
+            _userBlockHook = _engine.AddBlockHook(FlagGatedCallback.CallbackFor(_userBlockCell), (nint)_userBlockCell, 0,
+                UserAddressEnd);
+        }
+
+        _engine.FlushTranslations();
     }
 
     /// <summary>
@@ -116,9 +187,8 @@ public sealed unsafe class Vcpu : IDisposable
     internal CpuDebugger EnableDebugger(Memory.GuestRam ram, bool haltAtStart)
     {
         // Breakpoints, steps and watchpoints stop from code hooks, before an instruction: that needs the check after
-        // every hook. Nothing is translated before Run.
-        _leanExitChecks = false;
-        _exitChecks?.Enabled = true;
+        // every hook.
+        UseCompatibleInterrupts();
         return Debugger = new CpuDebugger(this, _engine, ram, _timer, haltAtStart);
     }
 
@@ -337,6 +407,15 @@ public sealed unsafe class Vcpu : IDisposable
                 continue;
             }
 
+            if (_compatibleAfterRun && error == 0)
+            {
+                // OnSpsrWrite stopped the run at the next block start, before anything in AArch32 ran.
+                _compatibleAfterRun = false;
+                UseCompatibleInterrupts();
+                pc = _engine.Read(Arm64Reg.Pc);
+                continue;
+            }
+
             if (Debugger is { } debugger && debugger.TakeStop() is { } stop)
             {
                 if (HaltForDebugger(debugger, stop) is { } exitWhileHalted)
@@ -442,6 +521,9 @@ public sealed unsafe class Vcpu : IDisposable
     private const uint FscSynchronousExternalAbort = 0x10;
     private const ulong PstateIllegalExecution = 1UL << 20;
 
+    /// <summary>SPSR.M[4]: the state returned to is AArch32.</summary>
+    private const ulong SpsrAarch32 = 1UL << 4;
+
     /// <summary>
     /// An illegal exception return (ERET to a higher EL, say) sets PSTATE.IL and resumes at ELR; QEMU then
     /// raises the Illegal Execution State exception (EC 0x0E) at the first instruction. Unicorn's translator
@@ -500,6 +582,11 @@ public sealed unsafe class Vcpu : IDisposable
         try
         {
             vcpu.HandleException(intno);
+
+            // The PC written here (uc_reg_write) leaves a skip flag that only a check in translated code clears, and
+            // no check follows this hook: Unicorn leaves its loop through the exit request instead. Left set, the flag
+            // would make the next exit at a block start (a kick's) keep a stale PC instead of the block's own.
+            vcpu._exitChecks?.ForgetPcWrite();
         }
         catch (Exception e)
         {
@@ -648,7 +735,7 @@ public sealed unsafe class Vcpu : IDisposable
     {
         var isSpsr = cp->IsRegister(SysReg.SpsrEl1);
         if (isSpsr
-            ? s_armedProbes == 0 && !MakesIllegalState(cp->Value)
+            ? s_armedProbes == 0 && !MakesIllegalState(cp->Value) && (cp->Value & SpsrAarch32) == 0
             : !GenericTimer.IsVirtualTimerRegister(cp->Op0, cp->Op1, cp->Crn, cp->Crm))
         {
             return 0;
@@ -701,7 +788,8 @@ public sealed unsafe class Vcpu : IDisposable
     private uint OnSpsrWrite(ulong value)
     {
         var illegal = MakesIllegalState(value);
-        if (illegal == (_illegalStateProbe != 0))
+        var toAarch32 = !illegal && (value & SpsrAarch32) != 0 && _kicks;
+        if (!toAarch32 && illegal == (_illegalStateProbe != 0))
         {
             return 0;
         }
@@ -709,6 +797,16 @@ public sealed unsafe class Vcpu : IDisposable
         // At EL0 the MSR is undefined: let Unicorn raise that.
         if (((_engine.Read(Arm64Reg.Pstate) >> 2) & 3) == 0)
         {
+            return 0;
+        }
+
+        if (toAarch32)
+        {
+            // A return to AArch32 is coming: leave the kicks before any AArch32 code is translated. Let the MSR run
+            // and stop at the next block start (exactly), where Run switches.
+            _compatibleAfterRun = true;
+            _exitChecks!.ForgetPcWrite();
+            _engine.Stop();
             return 0;
         }
 
@@ -742,7 +840,13 @@ public sealed unsafe class Vcpu : IDisposable
     /// </summary>
     private void ArmIllegalStateProbe()
     {
-        _illegalStateProbe = _engine.AddCodeHook(&OnIllegalStateProbe, _user);
+        var probe = _engine.AddCodeHook(&OnIllegalStateProbe, _user);
+        lock (Gate)
+        {
+            // No kicks while it is armed (see KicksAllowed).
+            _illegalStateProbe = probe;
+        }
+
         Interlocked.Increment(ref s_armedProbes);
         RestoreExitChecks();
         _engine.FlushTranslations();
@@ -760,7 +864,13 @@ public sealed unsafe class Vcpu : IDisposable
         }
 
         _engine.DeleteHook(_illegalStateProbe);
-        _illegalStateProbe = 0;
+        lock (Gate)
+        {
+            // Kicks are exact again: the block running now is left before its next access (the caller writes PC, or
+            // is between blocks), and every block after the flush is translated without checks after accesses.
+            _illegalStateProbe = 0;
+        }
+
         Interlocked.Decrement(ref s_armedProbes);
         RestoreExitChecks();
         _engine.FlushTranslations();
