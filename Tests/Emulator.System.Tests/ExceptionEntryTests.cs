@@ -311,6 +311,18 @@ public sealed class ExceptionEntryTests : IDisposable
     /// <paramref name="userCode"/> defines, in AArch64 or (<paramref name="aarch32"/>) in A32 User mode.
     /// </summary>
     private static string TimerThenEl0(string userCode, bool aarch32 = false, int shift = 6) => $"""
+            {ArmVirtualTimer(shift)}
+                ldr x1, =user
+                msr elr_el1, x1
+                mov x1, #{(aarch32 ? 0x10 : 0)}                 // EL0t or User, nothing masked
+                msr spsr_el1, x1
+                eret
+                .ltorg
+            {userCode}
+            """;
+
+    /// <summary>Unmasks the virtual timer's interrupt (PPI 27) at the GIC and arms the timer to fire in 1/2^<paramref name="shift"/> s.</summary>
+    private static string ArmVirtualTimer(int shift = 6) => $"""
                 ldr x1, =0x08000000         // GICD_CTLR, GICD_ISENABLER0
                 mov w2, #1
                 str w2, [x1]
@@ -326,13 +338,6 @@ public sealed class ExceptionEntryTests : IDisposable
                 msr cntv_tval_el0, x1
                 mov x1, #1
                 msr cntv_ctl_el0, x1
-                ldr x1, =user
-                msr elr_el1, x1
-                mov x1, #{(aarch32 ? 0x10 : 0)}                 // EL0t or User, nothing masked
-                msr spsr_el1, x1
-                eret
-                .ltorg
-            {userCode}
             """;
 
     [Fact]
@@ -347,6 +352,21 @@ public sealed class ExceptionEntryTests : IDisposable
         Assert.Equal(0x480UL, qemu.Vector);
         Assert.Equal(BareMetalGuest.Symbol(elf, "user"), qemu.Elr);
         Assert.Equal(0UL, qemu.Spsr);
+    }
+
+    [Fact]
+    public void TimerInterruptWhileSpinningAtEl1WithIrqsUnmasked_IsTakenAtTheLoop()
+    {
+        // Kernel code too: a loop at EL1 with interrupts unmasked takes the tick inside the loop, as on QEMU.
+        var (qemu, elf) = RunOnBoth("spin-el1", ArmVirtualTimer() + "\n" + """
+                msr daifclr, #2
+            spin:
+                b spin
+            """);
+
+        Assert.Equal(0x280UL, qemu.Vector);
+        Assert.Equal(BareMetalGuest.Symbol(elf, "spin"), qemu.Elr);
+        Assert.Equal(0x345UL, qemu.Spsr);                      // EL1h, I unmasked (D, A and F as reset left them)
     }
 
     [Fact]
