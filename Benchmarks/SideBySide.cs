@@ -65,6 +65,7 @@ public static class SideBySide
                 }
 
                 results[name].Add(sample);
+                Console.WriteLine($"run {i + 1} {name,-5} boot {sample.Boot,6:F2}  sh loop {sample.Loop,6:F2}  mixed {sample.Mixed,6:F2}");
             }
         }
 
