@@ -41,7 +41,7 @@ public sealed unsafe class Vcpu : IDisposable
     private bool _armProbeAfterRun;
 
     // What the user-block hook reads (see FlagGatedCallback): [0] is nonzero while the IRQ line is raised for the
-    // guest, [1] this object's handle. The hook itself is registered only in the compatible mode (see Kicks).
+    // guest, [1] this object's handle. The hook itself is registered only in the compatible mode (see UseCompatibleInterrupts).
     private nint* _userBlockCell;
     private nint _userBlockHook;
 
