@@ -41,7 +41,8 @@ public sealed unsafe class Vcpu : IDisposable
     private bool _armProbeAfterRun;
 
     // What the user-block hook reads (see FlagGatedCallback): [0] is nonzero while the IRQ line is raised for the
-    // guest, [1] this object's handle. The hook itself is registered only in the compatible mode (see UseCompatibleInterrupts).
+    // guest, [1] this object's handle. The hook itself is registered only in the compatible mode
+    // (UseCompatibleInterrupts).
     private nint* _userBlockCell;
     private nint _userBlockHook;
 
