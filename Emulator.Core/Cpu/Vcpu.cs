@@ -10,7 +10,7 @@ namespace Emulator.Core.Cpu;
 /// their accesses trap to EL2 (see <see cref="CpuState.CnthctlCounterOnly"/>) and the virtual timer's,
 /// which ARMv8.0 cannot trap, through MRS/MSR hooks. Interrupts reach the
 /// guest through the virtual IRQ line, raised from any thread by <see cref="VirtualIrqLine"/>, and running code is made
-/// to take them by a kick (<see cref="KicksAllowed"/>), or, in the compatible mode, user code by a block hook
+/// to take them by a kick (<see cref="InterruptWaiting"/>), or, in the compatible mode, user code by a block hook
 /// (<see cref="OnUserBlock"/>). Everything device-side happens under <see cref="Gate"/>, the machine lock.
 /// </summary>
 public sealed unsafe class Vcpu : IDisposable
@@ -34,8 +34,9 @@ public sealed unsafe class Vcpu : IDisposable
     private nint _illegalStateProbe;
 
     // Where translated code checks for exit requests (null: everywhere, this Unicorn build is not recognised), and
-    // whether the machine wants them only at block starts (see ExitRequestChecks): so unless a debugger is attached
-    // (its code hooks stop before an instruction) or VIRT_EMULATOR_EXIT_CHECKS=1 asks for the old way.
+    // whether the machine wants them only at block starts (see ExitRequestChecks), and with that interrupts delivered
+    // by kicks (see KickIfInterruptWaiting): until UseCompatibleInterrupts turns both off for good. Written under Gate
+    // (kicks come from any thread).
     private readonly ExitRequestChecks? _exitChecks;
     private bool _leanExitChecks;
     private bool _armProbeAfterRun;
@@ -45,10 +46,6 @@ public sealed unsafe class Vcpu : IDisposable
     // (UseCompatibleInterrupts).
     private nint* _userBlockCell;
     private nint _userBlockHook;
-
-    // Whether raising the IRQ line kicks the guest out of its translated code (see SetIrq); under Gate. Off for good
-    // once UseCompatibleInterrupts has run.
-    private bool _kicks;
     private bool _compatibleAfterRun;
 
     /// <summary>Counts for diagnostics and benchmarks.</summary>
@@ -85,11 +82,7 @@ public sealed unsafe class Vcpu : IDisposable
         engine.AddSystemRegisterHook(false, &OnMrs, user);
         engine.AddSystemRegisterHook(true, &OnMsr, user);
         _userBlockCell = FlagGatedCallback.AllocateCell(&OnUserBlock, user);
-        if (_leanExitChecks)
-        {
-            _kicks = true;
-        }
-        else
+        if (!_leanExitChecks)
         {
             UseCompatibleInterrupts();
         }
@@ -123,16 +116,14 @@ public sealed unsafe class Vcpu : IDisposable
     }
 
     /// <summary>
-    /// Whether a raised IRQ line kicks the guest: every translated block then checks for exits at its start only
-    /// (<see cref="ExitRequestChecks"/>), so an exit requested from any thread (QEMU's cpu_exit: icount_decr's high
-    /// half) is taken at the next block start, where nothing of the block has run and QEMU takes the interrupt; at
-    /// any exception level, in a <c>for(;;);</c> as anywhere. Not while the illegal-state probe is armed (code
-    /// translated then checks after accesses, where an exit would replay the access). Under <see cref="Gate"/>.
+    /// Whether the IRQ line is raised for the guest and a kick would deliver it. A raised IRQ line kicks the guest while
+    /// every translated block checks for exits at its start only (<see cref="ExitChecksAtBlockStartsOnly"/>): an exit
+    /// requested from any thread (QEMU's cpu_exit: icount_decr's high half) is then taken at the next block start,
+    /// where nothing of the block has run and QEMU takes the interrupt; at any exception level, in a <c>for(;;);</c> as
+    /// anywhere. Not while the illegal-state probe is armed (code translated then checks after accesses, where an exit
+    /// would replay the access). Under <see cref="Gate"/>.
     /// </summary>
-    private bool KicksAllowed => _kicks && _illegalStateProbe == 0;
-
-    /// <summary>Whether the IRQ line is raised for the guest and a kick would deliver it. Under <see cref="Gate"/>.</summary>
-    internal bool InterruptWaiting => _virtualIrq && !_irqHeld && KicksAllowed;
+    internal bool InterruptWaiting => _virtualIrq && !_irqHeld && ExitChecksAtBlockStartsOnly;
 
     /// <summary>
     /// Kicks the guest if an interrupt waits for it. SetIrq does it when the line rises; the timer thread does it
@@ -164,10 +155,9 @@ public sealed unsafe class Vcpu : IDisposable
     {
         lock (Gate)
         {
-            _kicks = false;
+            _leanExitChecks = false;
         }
 
-        _leanExitChecks = false;
         RestoreExitChecks();
         if (_userBlockHook == 0)
         {
@@ -789,7 +779,7 @@ public sealed unsafe class Vcpu : IDisposable
     private uint OnSpsrWrite(ulong value)
     {
         var illegal = MakesIllegalState(value);
-        var toAarch32 = !illegal && (value & SpsrAarch32) != 0 && _kicks;
+        var toAarch32 = !illegal && (value & SpsrAarch32) != 0 && _leanExitChecks;
         if (!toAarch32 && illegal == (_illegalStateProbe != 0))
         {
             return 0;
@@ -844,7 +834,7 @@ public sealed unsafe class Vcpu : IDisposable
         var probe = _engine.AddCodeHook(&OnIllegalStateProbe, _user);
         lock (Gate)
         {
-            // No kicks while it is armed (see KicksAllowed).
+            // No kicks while it is armed (see InterruptWaiting).
             _illegalStateProbe = probe;
         }
 
