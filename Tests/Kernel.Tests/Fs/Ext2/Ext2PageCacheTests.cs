@@ -63,6 +63,15 @@ public sealed unsafe class Ext2PageCacheTests : IDisposable
         return b;
     }
 
+    /// <summary>Unmounts: every cached page is freed, the file at <paramref name="path"/> holds <paramref name="content"/> on disk, e2fsck finds nothing.</summary>
+    private void AssertOnDiskAfterUnmount(FileSystem fs, string path, byte[] content)
+    {
+        _img.Unmount();
+        Assert.Equal(0UL, fs.PagesInUse);
+        Assert.Equal(content, _img.DebugfsCat(path));
+        _img.AssertClean();
+    }
+
     private void AssertPagesEqual(Inode node, byte[] content)
     {
         int pages = (content.Length + Page - 1) / Page;
@@ -140,10 +149,7 @@ public sealed unsafe class Ext2PageCacheTests : IDisposable
         Assert.Equal(Expected(content, 2), PageBytes(p2));
         Assert.Equal(content, _img.ReadAll(prog));
         AssertPagesEqual(prog, content);
-        _img.Unmount();
-        Assert.Equal(0UL, fs.PagesInUse);
-        Assert.Equal(content, _img.DebugfsCat("/bin/prog"));
-        _img.AssertClean();
+        AssertOnDiskAfterUnmount(fs, "/bin/prog", content);
     }
 
     [Fact]
@@ -201,10 +207,7 @@ public sealed unsafe class Ext2PageCacheTests : IDisposable
         p73[993] = 0x77;
         Assert.Equal(content, _img.ReadAll(prog));
         Assert.Equal(0, _img.Ext.Sync());
-        _img.Unmount();
-        Assert.Equal(0UL, fs.PagesInUse);
-        Assert.Equal(content, _img.DebugfsCat("/bin/prog"));
-        _img.AssertClean();
+        AssertOnDiskAfterUnmount(fs, "/bin/prog", content);
     }
 
     [Fact]
