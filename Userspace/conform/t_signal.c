@@ -183,8 +183,13 @@ TEST(kill_child_with_handler)
     pid_t pid = xfork();
     if (pid == 0) {
         set_handler(SIGUSR2, on_usr2, 0);
+        /* Blocked until sigsuspend waits: with pause(), a signal landing between the flag's test and the
+           wait would be handled there and the wait would never end. */
+        block(SIGUSR2);
         write(p[1], "r", 1);
-        while (!usr2_seen) pause();
+        sigset_t none;
+        sigemptyset(&none);
+        while (!usr2_seen) sigsuspend(&none);
         _exit(7);
     }
     char c;
@@ -568,10 +573,14 @@ TEST_TIMEOUT(alarm_delivers_sigalrm, 15)
     CHECK(left >= 4 && left <= 5, "alarm returned %u, expected about 5", left);
     left = alarm(0);
     CHECK(left >= 2 && left <= 3, "alarm(0) returned %u, expected about 3", left);
+    block(SIGALRM);    /* taken only inside sigsuspend, so it cannot fall between the test and the wait */
+    sigset_t none;
+    sigemptyset(&none);
     int64_t t0 = mono_ns();
     EQ(alarm(1), 0);
-    while (!handled) pause();
+    while (!handled) sigsuspend(&none);
     int64_t dt = mono_ns() - t0;
+    unblock(SIGALRM);
     CHECK(dt >= 900 * 1000000LL && dt < 5000 * 1000000LL, "alarm(1) fired after %lld ms", (long long)(dt / 1000000));
     EQ(alarm(0), 0);
 }
