@@ -30,6 +30,12 @@ internal static unsafe partial class UnicornNative
     // uc_ctl(uc, UC_CTL_WRITE(UC_CTL_CPU_MODEL, 1), model)
     public const int CtlWriteCpuModel = 0x44000007;
 
+    // uc_ctl(uc, UC_CTL_WRITE(UC_CTL_UC_PAGE_SIZE, 1), size)
+    public const int CtlWritePageSize = 0x44000001;
+
+    // uc_ctl(uc, UC_CTL_READ(UC_CTL_UC_PAGE_SIZE, 1), &size)
+    public const int CtlReadPageSize = unchecked((int)0x84000001);
+
     // uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0))
     public const int CtlWriteTbFlush = 0x4000000A;
 
@@ -52,6 +58,9 @@ internal static unsafe partial class UnicornNative
     // like a fixed int argument.
     [LibraryImport(Library)]
     public static partial int uc_ctl(nint uc, int control, int arg);
+
+    [LibraryImport(Library, EntryPoint = "uc_ctl")]
+    public static partial int uc_ctl(nint uc, int control, out uint result);
 
     [LibraryImport(Library)]
     public static partial int uc_mem_map_ptr(nint uc, ulong address, nuint size, uint perms, void* ptr);

@@ -18,6 +18,19 @@ public class UnicornEngineTests
     }
 
     [Fact]
+    public unsafe void TheEngineWorksIn4KiBPages_AsQemusVirtBoard_NotUnicornsDefault1KiB()
+    {
+        using var engine = new UnicornEngine(CpuModel.CortexA57);
+        using var ram = new GuestRam(RamBase, 0x2000);
+
+        // Mappings come in whole target pages: 1 KiB ones (Unicorn's default for AArch64) are refused.
+        Assert.Throws<UnicornException>(() => engine.MapRam(RamBase, 0x400, ram.Pointer));
+        Assert.Throws<UnicornException>(() => engine.MapRam(RamBase + 0x400, 0x1000, ram.Pointer));
+        engine.MapRam(RamBase, 0x1000, ram.Pointer);
+        engine.MapRam(RamBase + 0x1000, 0x1000, ram.Pointer + 0x1000);
+    }
+
+    [Fact]
     public void EveryXRegister_ReadsBackWhatWasWritten()
     {
         using var engine = new UnicornEngine(CpuModel.CortexA57);
