@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Emulator.Core.Memory;
 
 namespace Emulator.Core.Cpu;
 
@@ -13,7 +14,7 @@ namespace Emulator.Core.Cpu;
 /// callback receives exactly what Unicorn passed. On other host architectures there is no front: the callback is
 /// registered directly and must check the flag itself (it does so anyway).
 /// </summary>
-public static unsafe partial class FlagGatedCallback
+public static unsafe class FlagGatedCallback
 {
     // System V x86-64: uc in rdi, address in rsi, size in edx, the cell in rcx.
     private static readonly byte[] X64Front =
@@ -49,16 +50,16 @@ public static unsafe partial class FlagGatedCallback
             return 0;
         }
 
-        var page = mmap(0, PageSize, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
-        if (page == -1)
+        var page = HostPages.Map(PageSize, HostPages.ProtRead | HostPages.ProtWrite);
+        if (page == 0)
         {
             return 0;
         }
 
         X64Front.CopyTo(new Span<byte>((void*)page, X64Front.Length));
-        if (mprotect(page, PageSize, ProtRead | ProtExec) != 0)
+        if (!HostPages.Protect(page, PageSize, HostPages.ProtRead | HostPages.ProtExec))
         {
-            _ = munmap(page, PageSize);
+            HostPages.Unmap(page, PageSize);
             return 0;
         }
 
@@ -66,18 +67,4 @@ public static unsafe partial class FlagGatedCallback
     }
 
     private const nuint PageSize = 4096;
-    private const int ProtRead = 1;
-    private const int ProtWrite = 2;
-    private const int ProtExec = 4;
-    private const int MapPrivate = 2;
-    private const int MapAnonymous = 0x20;
-
-    [LibraryImport("libc")]
-    private static partial nint mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
-
-    [LibraryImport("libc")]
-    private static partial int mprotect(nint address, nuint length, int protection);
-
-    [LibraryImport("libc")]
-    private static partial int munmap(nint address, nuint length);
 }

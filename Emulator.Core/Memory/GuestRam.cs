@@ -5,12 +5,17 @@ namespace Emulator.Core.Memory;
 
 /// <summary>
 /// Guest RAM: one page-aligned host buffer, handed to Unicorn as is and read/written directly by the boot
-/// loader and by DMA-capable devices. calloc of a large block is lazily zeroed by the kernel, so a large
-/// -m costs nothing until the guest touches it.
+/// loader and by DMA-capable devices. Anonymous memory is zeroed lazily by the kernel, so a large -m costs
+/// nothing until the guest touches it.
+///
+/// On Linux the buffer is mapped aligned to 2 MiB and advised for transparent huge pages, as QEMU does with its
+/// RAM: every guest load and store goes through a host address in this buffer, and with 4 KiB host pages a guest
+/// working set of a few MiB needs thousands of host TLB entries.
 /// </summary>
 public sealed unsafe class GuestRam : IGuestMemory, IDisposable
 {
     private void* _allocation;
+    private nuint _mappedLength;
 
     public GuestRam(ulong baseAddress, ulong size)
     {
@@ -21,8 +26,18 @@ public sealed unsafe class GuestRam : IGuestMemory, IDisposable
 
         Base = baseAddress;
         Size = size;
-        _allocation = NativeMemory.AllocZeroed((nuint)(size + 0x1000));
-        Pointer = (byte*)(((nuint)_allocation + 0xFFF) & ~(nuint)0xFFF);
+        if (OperatingSystem.IsLinux() && (_allocation = (void*)HostPages.Map((nuint)size + HostPages.HugePageSize,
+                HostPages.ProtRead | HostPages.ProtWrite)) != null)
+        {
+            _mappedLength = (nuint)size + HostPages.HugePageSize;
+            Pointer = (byte*)(((nuint)_allocation + HostPages.HugePageSize - 1) & ~(HostPages.HugePageSize - 1));
+            HostPages.AdviseHugePages((nint)Pointer, (nuint)size);
+        }
+        else
+        {
+            _allocation = NativeMemory.AllocZeroed((nuint)(size + 0x1000));
+            Pointer = (byte*)(((nuint)_allocation + 0xFFF) & ~(nuint)0xFFF);
+        }
     }
 
     public ulong Base { get; }
@@ -74,7 +89,15 @@ public sealed unsafe class GuestRam : IGuestMemory, IDisposable
     {
         if (_allocation != null)
         {
-            NativeMemory.Free(_allocation);
+            if (_mappedLength != 0)
+            {
+                HostPages.Unmap((nint)_allocation, _mappedLength);
+            }
+            else
+            {
+                NativeMemory.Free(_allocation);
+            }
+
             _allocation = null;
         }
     }
