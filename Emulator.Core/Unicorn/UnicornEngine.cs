@@ -23,7 +23,7 @@ public sealed unsafe class UnicornEngine : IDisposable
         // Unicorn's AArch64 target page is 1 KiB unless told otherwise (AArch32's smallest page, from ARMv5); QEMU's
         // virt board sets 4 KiB, AArch64's smallest granule. The target page is the unit of everything in the software
         // TLB (one entry per page, four times as many refills at 1 KiB) and the limit of direct block chaining (a
-        // branch to another page goes through a block lookup), so 1 KiB cost the guest a third of its speed.
+        // branch to another page goes through a block lookup): at 1 KiB the benchmark's shell loop took 35% longer.
         // Reading it back starts the engine (nothing else is set before that); some Unicorn versions took 4096 for 8 KiB.
         Check(UnicornNative.uc_ctl(_handle, UnicornNative.CtlWritePageSize, TargetPageSize), "set the page size");
         Check(UnicornNative.uc_ctl(_handle, UnicornNative.CtlReadPageSize, out var pageSize), "read the page size");
