@@ -49,6 +49,16 @@ static void unblock(int sig)
     SYS(sigprocmask(SIG_UNBLOCK, &s, NULL));
 }
 
+/* Waits, every signal unblocked, until a handler has set *flag. The caller blocks the signal before whatever sends
+   it: taken only inside sigsuspend, it cannot land between the flag's test and the wait (with pause(), the wait
+   would then never end). */
+static void suspend_until(volatile sig_atomic_t *flag)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    while (!*flag) sigsuspend(&none);
+}
+
 /* --- the fault reporter: a child's synchronous signal described to its parent --------------------- */
 
 static int fault_fd = -1;
@@ -183,13 +193,9 @@ TEST(kill_child_with_handler)
     pid_t pid = xfork();
     if (pid == 0) {
         set_handler(SIGUSR2, on_usr2, 0);
-        /* Blocked until sigsuspend waits: with pause(), a signal landing between the flag's test and the
-           wait would be handled there and the wait would never end. */
         block(SIGUSR2);
         write(p[1], "r", 1);
-        sigset_t none;
-        sigemptyset(&none);
-        while (!usr2_seen) sigsuspend(&none);
+        suspend_until(&usr2_seen);
         _exit(7);
     }
     char c;
@@ -392,9 +398,7 @@ TEST(sigchld_on_child_exit)
     block(SIGCHLD);
     pid_t pid = xfork();
     if (pid == 0) _exit(3);
-    sigset_t none;
-    sigemptyset(&none);
-    while (!chld_count) sigsuspend(&none);
+    suspend_until(&chld_count);
     EQ(chld_info.si_signo, SIGCHLD);
     EQ(chld_info.si_pid, pid);
     EQ(chld_info.si_code, CLD_EXITED);
@@ -407,7 +411,7 @@ TEST(sigchld_on_child_exit)
         for (;;) pause();
     }
     kill(pid, SIGTERM);
-    while (!chld_count) sigsuspend(&none);
+    suspend_until(&chld_count);
     EQ(chld_info.si_pid, pid);
     EQ(chld_info.si_code, CLD_KILLED);
     EQ(chld_info.si_status, SIGTERM);
@@ -573,12 +577,10 @@ TEST_TIMEOUT(alarm_delivers_sigalrm, 15)
     CHECK(left >= 4 && left <= 5, "alarm returned %u, expected about 5", left);
     left = alarm(0);
     CHECK(left >= 2 && left <= 3, "alarm(0) returned %u, expected about 3", left);
-    block(SIGALRM);    /* taken only inside sigsuspend, so it cannot fall between the test and the wait */
-    sigset_t none;
-    sigemptyset(&none);
+    block(SIGALRM);
     int64_t t0 = mono_ns();
     EQ(alarm(1), 0);
-    while (!handled) sigsuspend(&none);
+    suspend_until(&handled);
     int64_t dt = mono_ns() - t0;
     unblock(SIGALRM);
     CHECK(dt >= 900 * 1000000LL && dt < 5000 * 1000000LL, "alarm(1) fired after %lld ms", (long long)(dt / 1000000));
