@@ -26,10 +26,12 @@ public sealed unsafe class GuestRam : IGuestMemory, IDisposable
 
         Base = baseAddress;
         Size = size;
-        if (OperatingSystem.IsLinux() && (_allocation = (void*)HostPages.Map((nuint)size + HostPages.HugePageSize,
-                HostPages.ProtRead | HostPages.ProtWrite)) != null)
+        var mappedLength = (nuint)size + HostPages.HugePageSize;
+        var mapping = OperatingSystem.IsLinux() ? HostPages.Map(mappedLength, HostPages.ProtRead | HostPages.ProtWrite) : 0;
+        if (mapping != 0)
         {
-            _mappedLength = (nuint)size + HostPages.HugePageSize;
+            _allocation = (void*)mapping;
+            _mappedLength = mappedLength;
             Pointer = (byte*)(((nuint)_allocation + HostPages.HugePageSize - 1) & ~(HostPages.HugePageSize - 1));
             HostPages.AdviseHugePages((nint)Pointer, (nuint)size);
         }
